@@ -1,0 +1,70 @@
+/**
+ * ttvm public TypeScript API.
+ *
+ * ```ts
+ * import { assembleSource, runProgram } from "./mod.ts";
+ * const program = assembleSource('PUSH_STR "hi"\nPRINT\n', "hi.ttvm");
+ * const { stdout, exitCode } = runProgram(program);
+ * ```
+ */
+import type { Program } from "./src/isa/program.ts";
+import { Output, type Sink } from "./src/io/output.ts";
+import { StdinReader } from "./src/io/stdin.ts";
+import { Vm, type VmOptions } from "./src/vm/vm.ts";
+
+export { AsmError, assembleFile, assembleSource, type Diagnostic } from "./src/asm/mod.ts";
+export { decodeProgram, disassemble, encodeProgram, LoadError } from "./src/bytecode/mod.ts";
+export { OPCODES, type OpInfo } from "./src/isa/opcodes.ts";
+export type { Program } from "./src/isa/program.ts";
+export type { HostValue } from "./src/term/host.ts";
+export { type RunResult, Vm, type VmOptions } from "./src/vm/vm.ts";
+
+export interface CapturedRun {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+  /** Exit reason of process 1: "normal" or the crash message. */
+  reason: string;
+}
+
+export interface RunOptions extends VmOptions {
+  /** The program's arguments (GET_ARGS). */
+  args?: string[];
+  /** Text served to READ_LINE / READ_CHAR / READ_INPUT. */
+  stdin?: string;
+}
+
+/** Run a program to the end in this thread, capturing its output. */
+export function runProgram(program: Program, options: RunOptions = {}): CapturedRun {
+  const out = new CaptureSink(), err = new CaptureSink();
+  const input = new TextEncoder().encode(options.stdin ?? "");
+  let offset = 0;
+  const stdin = new StdinReader({
+    readSync(p: Uint8Array) {
+      if (offset >= input.length) return null;
+      const n = Math.min(p.length, input.length - offset);
+      p.set(input.subarray(offset, offset + n));
+      offset += n;
+      return n;
+    },
+  });
+  const vm = new Vm(program, {
+    stdout: new Output(out),
+    stderr: new Output(err),
+    stdin,
+    args: options.args ?? [],
+  }, options);
+  const result = vm.run();
+  return { stdout: out.text(), stderr: err.text(), exitCode: result.exitCode, reason: result.reason };
+}
+
+class CaptureSink implements Sink {
+  private chunks: Uint8Array[] = [];
+  write(bytes: Uint8Array): void {
+    this.chunks.push(bytes.slice());
+  }
+  text(): string {
+    const dec = new TextDecoder();
+    return this.chunks.map((c) => dec.decode(c, { stream: true })).join("") + dec.decode();
+  }
+}

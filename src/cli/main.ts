@@ -1,0 +1,191 @@
+/**
+ * The `ttvm` command line. Program output goes to stdout; diagnostics, errors, --trace and
+ * --stats to stderr. Exit status: the program's (EXIT code, 1 when process 1 crashed), 1 for
+ * load/assembly errors, 2 for usage errors.
+ *
+ * Options come before the program path; everything after it belongs to the program (GET_ARGS).
+ */
+import { AsmError, assembleFile } from "../asm/mod.ts";
+import { decodeProgram, disassemble, encodeProgram, isTtbBytes, LoadError } from "../bytecode/mod.ts";
+import type { Program } from "../isa/program.ts";
+import { fileSink, Output } from "../io/output.ts";
+import { StdinReader } from "../io/stdin.ts";
+import { osErrorText } from "../vm/errors.ts";
+import { Vm, type VmOptions } from "../vm/vm.ts";
+import denoJson from "../../deno.json" with { type: "json" };
+
+export const VERSION = denoJson.version;
+
+const USAGE = `ttvm ${VERSION} — a BEAM-style actor VM for TinyTotVM programs
+
+Usage:
+  ttvm [options] <program.ttvm|program.ttb> [program args…]
+  ttvm compile <in.ttvm> [out.ttb]     assemble to bytecode (default: same name, .ttb)
+  ttvm disasm <file.ttb>               print bytecode as re-assemblable text
+
+Options:
+  -h, --help          show this help
+  -V, --version       show the version
+      --trace         print every executed instruction (pc, source line, stack depth) on stderr
+      --stats         print run counters on stderr at the end
+      --verbose       print scheduler information on stderr
+      --stress-gc     collect garbage on every allocation and verify the heap
+                      (also: environment variable TTVM_STRESS_GC=1)
+      --reductions N  reductions per time slice (default 1000)
+`;
+
+export interface CliIo {
+  stdout: Output;
+  stderr: Output;
+  stdin: StdinReader;
+}
+
+export function defaultIo(): CliIo {
+  return {
+    stdout: new Output(fileSink(Deno.stdout)),
+    stderr: new Output(fileSink(Deno.stderr)),
+    stdin: new StdinReader(Deno.stdin),
+  };
+}
+
+class UsageError extends Error {}
+
+/** Run the CLI; returns the exit status. */
+export function runCli(argv: string[], io: CliIo = defaultIo()): number {
+  try {
+    return dispatch(argv, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr.write(`Error: ${e.message}\nRun 'ttvm --help' for usage.\n`);
+      io.stderr.flush();
+      return 2;
+    }
+    throw e;
+  } finally {
+    io.stdout.flush();
+    io.stderr.flush();
+  }
+}
+
+function dispatch(argv: string[], io: CliIo): number {
+  if (argv[0] === "compile") return compile(argv.slice(1), io);
+  if (argv[0] === "disasm") return disasm(argv.slice(1), io);
+  const options: VmOptions = { stressGc: Deno.env.get("TTVM_STRESS_GC") === "1" };
+  let i = 0;
+  for (; i < argv.length && argv[i].startsWith("-"); i++) {
+    const arg = argv[i];
+    switch (arg) {
+      case "-h":
+      case "--help":
+        io.stdout.write(USAGE);
+        return 0;
+      case "-V":
+      case "--version":
+        io.stdout.write(`ttvm ${VERSION}\n`);
+        return 0;
+      case "--trace":
+        options.trace = true;
+        break;
+      case "--stats":
+        options.stats = true;
+        break;
+      case "--verbose":
+        options.verbose = true;
+        break;
+      case "--stress-gc":
+        options.stressGc = true;
+        break;
+      case "--reductions": {
+        const n = Number(argv[++i]);
+        if (!Number.isInteger(n) || n < 1) {
+          throw new UsageError("--reductions needs a positive integer");
+        }
+        options.reductions = n;
+        break;
+      }
+      default:
+        throw new UsageError(`unknown option '${arg}'`);
+    }
+  }
+  const path = argv[i];
+  if (path === undefined) {
+    io.stderr.write(USAGE);
+    return 2;
+  }
+  const program = load(path, io);
+  if (!program) return 1;
+  const vm = new Vm(program, { ...io, args: argv.slice(i + 1) }, options);
+  return vm.run().exitCode;
+}
+
+/** Read a .ttvm or .ttb file; on failure print the diagnostics and return null. */
+function load(path: string, io: CliIo): Program | null {
+  let bytes: Uint8Array | null = null;
+  if (path.endsWith(".ttb")) {
+    try {
+      bytes = Deno.readFileSync(path);
+    } catch (e) {
+      io.stderr.write(`Error: File operation failed on ${path}: ${osErrorText(e)}\n`);
+      return null;
+    }
+  }
+  try {
+    if (bytes) return decodeProgram(bytes);
+    return assembleFile(path);
+  } catch (e) {
+    if (e instanceof LoadError) {
+      io.stderr.write(`Error: ${path}: ${e.message}\n`);
+      return null;
+    }
+    if (e instanceof AsmError) {
+      io.stderr.write(e.message + "\n");
+      return null;
+    }
+    throw e;
+  }
+}
+
+function compile(args: string[], io: CliIo): number {
+  if (args.length < 1 || args.length > 2) {
+    throw new UsageError("usage: ttvm compile <in.ttvm> [out.ttb]");
+  }
+  const [input] = args;
+  const output = args[1] ?? input.replace(/\.ttvm$/, "") + ".ttb";
+  const program = load(input, io);
+  if (!program) return 1;
+  const bytes = encodeProgram(program);
+  try {
+    Deno.writeFileSync(output, bytes);
+  } catch (e) {
+    io.stderr.write(`Error: File operation failed on ${output}: ${osErrorText(e)}\n`);
+    return 1;
+  }
+  io.stdout.write(`Compiled to ${output}\n`);
+  return 0;
+}
+
+function disasm(args: string[], io: CliIo): number {
+  if (args.length !== 1) throw new UsageError("usage: ttvm disasm <file.ttb>");
+  const [path] = args;
+  let bytes: Uint8Array;
+  try {
+    bytes = Deno.readFileSync(path);
+  } catch (e) {
+    io.stderr.write(`Error: File operation failed on ${path}: ${osErrorText(e)}\n`);
+    return 1;
+  }
+  if (!isTtbBytes(bytes)) {
+    io.stderr.write(`Error: ${path}: not a .ttb file (bad magic)\n`);
+    return 1;
+  }
+  try {
+    io.stdout.write(disassemble(decodeProgram(bytes)));
+  } catch (e) {
+    if (e instanceof LoadError) {
+      io.stderr.write(`Error: ${path}: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+  return 0;
+}

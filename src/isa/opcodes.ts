@@ -1,0 +1,349 @@
+/**
+ * The opcode table: ONE row per opcode. The assembler, the .ttb encoder and loader, the
+ * disassembler, the interpreter's dispatch constants and docs/OPCODES.md all derive from it.
+ *
+ * Invariants:
+ * - `code` is the fixed .ttb number and also the in-memory opcode word. Numbers are only ever
+ *   added, never reused or renumbered (a .ttb file names opcodes by these numbers).
+ * - Every instruction occupies INSTR_WORDS i32 words in memory: [op, a, b, c]. How each operand
+ *   kind maps onto the words a/b/c is defined once, in `OPERAND_KINDS` below.
+ * - `pops`/`pushes` of -1 mean "depends on an operand" (MAKE_LIST n, CALL with n params, …).
+ */
+
+/** Operand kinds. `words` = how many of the a/b/c words the operand occupies. */
+export const OPERAND_KINDS = {
+  /** 64-bit integer literal. a = value when it fits in i32 (b = 0), else a = index into
+   *  Program.ints (b = 1). */
+  i64: { words: 2, doc: "64-bit integer literal" },
+  /** Float literal. a = index into Program.floats. */
+  f64: { words: 1, doc: "float literal (`1.5`, `-2e3`, `inf`, `nan`)" },
+  /** String literal: `"…"` with escapes `\n \t \r \" \\`, or the raw rest of the line.
+   *  a = index into Program.strings. */
+  str: { words: 1, doc: 'string literal (`"…"` with `\\n \\t \\r \\" \\\\` escapes)' },
+  /** Name (variable, field, registry name, child id, strategy…): bare word or quoted string.
+   *  a = index into Program.strings. */
+  name: { words: 1, doc: "name (bare word or quoted string)" },
+  /** `true` / `false`. a = 0 / 1. */
+  bool: { words: 1, doc: "`true` or `false`" },
+  /** Jump target: a label, or an absolute instruction index within the file. a = pc. */
+  label: { words: 1, doc: "label name or instruction index" },
+  /** Function target followed by parameter names. a = pc, b = index into Program.paramLists. */
+  func: { words: 2, doc: "label or index, then parameter names" },
+  /** Non-negative count (≤ 2^31-1). a = value. */
+  count: { words: 1, doc: "non-negative integer" },
+  /** Module path (IMPORT). a = index into Program.modules. */
+  module: { words: 1, doc: "module path (quoted or bare)" },
+  /** Optional PID literal; absent or 0 means "pop the PID from the stack". a = pid. */
+  pid: { words: 1, doc: "optional PID literal (absent or 0: pop it)" },
+} as const;
+
+export type OperandKind = keyof typeof OPERAND_KINDS;
+
+export interface OperandSpec {
+  kind: OperandKind;
+  /** May be omitted in source; absent operands are encoded as -1 (pid: 0). */
+  optional?: boolean;
+  /** Name used in docs and diagnostics. */
+  name: string;
+}
+
+/** Flags describing what an instruction may do; used by docs, the tracer and tools. */
+export const F = {
+  NONE: 0,
+  /** Transfers control (JMP, JZ, CALL, RET, TRY, …). */
+  BRANCH: 1 << 0,
+  /** May allocate on the process heap (so may trigger a GC). */
+  MAY_GC: 1 << 1,
+  /** May suspend the process (receive, sleep, yield). */
+  MAY_YIELD: 1 << 2,
+  /** May raise a runtime error. */
+  MAY_THROW: 1 << 3,
+  /** Not real yet: raises the catchable error `Unsupported operation: <OP>`. */
+  UNSUPPORTED: 1 << 4,
+  /** Concurrency opcode (LANGUAGE.md §3–§4). */
+  CONCURRENCY: 1 << 5,
+  /** Internal: emitted by the assembler, never written in source. */
+  INTERNAL: 1 << 6,
+  /** Performs host I/O (files, stdin, env, processes, clock). */
+  IO: 1 << 7,
+} as const;
+
+export interface OpInfo {
+  name: string;
+  code: number;
+  operands: readonly OperandSpec[];
+  /** Values popped / pushed; -1 when it depends on an operand or on the run. */
+  pops: number;
+  pushes: number;
+  /** Stack picture in the reference's notation (`a b → r`). */
+  stack: string;
+  flags: number;
+  doc: string;
+  /** Other accepted spellings. */
+  aliases?: readonly string[];
+  /** Group heading in docs/OPCODES.md. */
+  group: string;
+}
+
+const T = F.MAY_THROW;
+const G = F.MAY_GC;
+
+// deno-fmt-ignore
+const ROWS: Array<[string, number, string, number, number, string, number, string]> = [
+  // name, code, operands, pops, pushes, stack, flags, doc
+  // ── constants and stack ───────────────────────────────────────────────────────────────
+  ["@Constants and stack", 0, "", 0, 0, "", 0, ""],
+  ["PUSH_INT", 0x01, "i64:value", 0, 1, "→ n", 0, "push an Int (exact 64-bit)"],
+  ["PUSH_STR", 0x02, "str:text", 0, 1, "→ s", 0, "push a Str"],
+  ["TRUE", 0x03, "", 0, 1, "→ true", 0, "push Bool true"],
+  ["FALSE", 0x04, "", 0, 1, "→ false", 0, "push Bool false"],
+  ["NULL", 0x05, "", 0, 1, "→ null", 0, "push Null"],
+  ["PUSH_FLOAT", 0x0a, "f64:value", 0, 1, "→ f", 0, "push a Float"],
+  ["PUSH_BOOL", 0x0b, "bool:value", 0, 1, "→ b", 0, "push a Bool"],
+  ["DUP", 0x09, "", 1, 2, "a → a a", T, "duplicate the top value"],
+  ["POP", 0x0c, "", 1, 0, "a →", T, "discard the top value"],
+  ["SWAP", 0x0d, "", 2, 2, "a b → b a", T, "exchange the two top values"],
+  ["OVER", 0x0e, "", 2, 3, "a b → a b a", T, "copy the second value to the top"],
+  // ── arithmetic ────────────────────────────────────────────────────────────────────────
+  ["@Arithmetic", 0, "", 0, 0, "", 0, ""],
+  ["ADD", 0x10, "", 2, 1, "a b → a+b", T, "Int+Int wraps at 64 bits; a Float operand makes a Float"],
+  ["SUB", 0x11, "", 2, 1, "a b → a-b", T, "as ADD"],
+  ["MUL", 0x13, "", 2, 1, "a b → a*b", T, "as ADD"],
+  ["DIV", 0x14, "", 2, 1, "a b → a/b", T, "Int/Int truncates toward zero; zero divisor → `Division by zero`"],
+  ["MOD", 0x15, "", 2, 1, "a b → a mod b", T, "Int remainder with the sign of the dividend; zero divisor → `Division by zero`"],
+  ["NEG", 0x16, "", 1, 1, "a → -a", T, "negate an Int (wrapping) or Float"],
+  ["ADD_F", 0x17, "", 2, 1, "a b → a+b", T, "Float+Float only"],
+  ["SUB_F", 0x18, "", 2, 1, "a b → a-b", T, "Float-Float only"],
+  ["MUL_F", 0x19, "", 2, 1, "a b → a*b", T, "Float*Float only"],
+  ["DIV_F", 0x1a, "", 2, 1, "a b → a/b", T, "Float/Float only; zero divisor is an error"],
+  // ── strings ───────────────────────────────────────────────────────────────────────────
+  ["@Strings", 0, "", 0, 0, "", 0, ""],
+  ["CONCAT", 0x12, "", 2, 1, "s1 s2 → s1s2", T | G, "concatenate two Strs"],
+  ["TO_STR", 0x1b, "", 1, 1, "a → s", T | G, "the PRINT form of any value, as a Str"],
+  ["STR_LEN", 0x1c, "", 1, 1, "s → n", T, "length of a Str in Unicode code points"],
+  // ── comparisons ───────────────────────────────────────────────────────────────────────
+  ["@Comparisons (push Int 1 / Int 0)", 0, "", 0, 0, "", 0, ""],
+  ["EQ", 0x20, "", 2, 1, "a b → 1|0", T, "equality; different types are unequal; lists/objects compare structurally"],
+  ["NE", 0x23, "", 2, 1, "a b → 1|0", T, "negation of EQ"],
+  ["GT", 0x21, "", 2, 1, "a b → 1|0", T, "Int > Int"],
+  ["LT", 0x22, "", 2, 1, "a b → 1|0", T, "Int < Int"],
+  ["GE", 0x24, "", 2, 1, "a b → 1|0", T, "Int >= Int"],
+  ["LE", 0x25, "", 2, 1, "a b → 1|0", T, "Int <= Int"],
+  ["EQ_F", 0x26, "", 2, 1, "a b → 1|0", T, "Float equality within f64 epsilon"],
+  ["NE_F", 0x29, "", 2, 1, "a b → 1|0", T, "negation of EQ_F"],
+  ["GT_F", 0x27, "", 2, 1, "a b → 1|0", T, "Float > Float"],
+  ["LT_F", 0x28, "", 2, 1, "a b → 1|0", T, "Float < Float"],
+  ["GE_F", 0x2a, "", 2, 1, "a b → 1|0", T, "Float >= Float"],
+  ["LE_F", 0x2b, "", 2, 1, "a b → 1|0", T, "Float <= Float"],
+  // ── boolean ───────────────────────────────────────────────────────────────────────────
+  ["@Boolean", 0, "", 0, 0, "", 0, ""],
+  ["NOT", 0x06, "", 1, 1, "a → bool", T, "Bool → !b; Int → (i == 0)"],
+  ["AND", 0x07, "", 2, 1, "a b → bool", T, "Bool and Bool"],
+  ["OR", 0x08, "", 2, 1, "a b → bool", T, "Bool or Bool"],
+  // ── control flow and output ───────────────────────────────────────────────────────────
+  ["@Control flow and output", 0, "", 0, 0, "", 0, ""],
+  ["JMP", 0x30, "label:target", 0, 0, "", F.BRANCH, "jump"],
+  ["JZ", 0x31, "label:target", 1, 0, "c →", F.BRANCH | T, "jump when c is Int 0, false or null"],
+  ["HALT", 0xff, "", 0, 0, "", F.BRANCH, "end the process (in a module: end the module)"],
+  ["PRINT", 0x40, "", 1, 0, "a →", T | F.IO, "write the display form of a and a newline to stdout"],
+  ["DUMP_SCOPE", 0x70, "", 0, 0, "", F.IO, "print the current frame's variables"],
+  ["END", 0xfe, "", 0, 0, "", F.BRANCH | F.INTERNAL, "end of a file's code (implicit HALT)"],
+  // ── variables ─────────────────────────────────────────────────────────────────────────
+  ["@Variables", 0, "", 0, 0, "", 0, ""],
+  ["STORE", 0x50, "name:var", 1, 0, "a →", T, "bind a variable in the current frame"],
+  ["LOAD", 0x51, "name:var", 0, 1, "→ a", T, "push a variable of the current frame"],
+  ["DELETE", 0x52, "name:var", 0, 0, "", F.IO, "remove a variable (warning on stderr if absent)"],
+  // ── lists and objects ─────────────────────────────────────────────────────────────────
+  ["@Lists and objects", 0, "", 0, 0, "", 0, ""],
+  ["MAKE_LIST", 0x60, "count:n", -1, 1, "a1 … an → [a1 … an]", T | G, "build a list of the n top values (first pushed first)"],
+  ["LEN", 0x61, "", 1, 1, "c → n", T, "length of a List or number of fields of an Object"],
+  ["INDEX", 0x62, "", 2, 1, "list i → elem", T, "element i of a list"],
+  ["APPEND", 0x63, "", 2, 1, "list x → list'", T | G, "a new list with x added at the end"],
+  ["MAKE_OBJECT", 0x64, "", 0, 1, "→ {}", G, "push an empty Object"],
+  ["SET_FIELD", 0x65, "name:field", 2, 1, "obj v → obj'", T | G, "add or replace a field (insertion order kept)"],
+  ["GET_FIELD", 0x66, "name:field", 1, 1, "obj → v", T, "a field's value, or null"],
+  ["HAS_FIELD", 0x67, "name:field", 1, 1, "obj → 1|0", T, "whether the field exists"],
+  ["DELETE_FIELD", 0x68, "name:field", 1, 1, "obj → obj'", T | G, "remove a field (no error if absent)"],
+  ["KEYS", 0x69, "", 1, 1, "obj → list", T | G, "the field names, in insertion order"],
+  // ── functions, closures, exceptions ───────────────────────────────────────────────────
+  ["@Functions, closures, exceptions", 0, "", 0, 0, "", 0, ""],
+  ["CALL", 0x32, "func:target", -1, 0, "p1 … pn →", F.BRANCH | T, "call: bind params (pn ← top) in a new frame"],
+  ["RET", 0x33, "", 0, 0, "", F.BRANCH | T, "return from the current frame"],
+  ["MAKE_FUNCTION", 0x34, "func:target", 0, 1, "→ fn", 0, "push a Function value"],
+  ["CALL_FUNCTION", 0x35, "", -1, 0, "p1 … pn fn →", F.BRANCH | T, "call a Function or Closure"],
+  ["MAKE_LAMBDA", 0x36, "func:target", 0, 1, "→ closure", G, "push a Closure holding the pending captures"],
+  ["CAPTURE", 0x37, "name:var", 0, 0, "", T | G, "add a variable's current value to the pending captures"],
+  ["TRY", 0x38, "label:handler", 0, 0, "", 0, "install an exception handler"],
+  ["CATCH", 0x39, "", 0, 0, "", 0, "marks the start of a handler (the exception is on the stack)"],
+  ["END_TRY", 0x3b, "", 0, 0, "", 0, "remove the innermost active handler"],
+  ["THROW", 0x3a, "", 1, 0, "v →", F.BRANCH | T | G, "raise v (a Str becomes an Exception)"],
+  // ── modules ───────────────────────────────────────────────────────────────────────────
+  ["@Modules", 0, "", 0, 0, "", 0, ""],
+  ["IMPORT", 0x3c, "module:path", 0, 0, "", F.BRANCH | T | G, "run a module once and bind its exports in the current frame"],
+  ["EXPORT", 0x3d, "name:var", 0, 0, "", T | G, "export a variable of the current frame"],
+  // ── files, stdin, environment, processes, time ────────────────────────────────────────
+  ["@Files, stdin, environment, OS processes, time", 0, "", 0, 0, "", 0, ""],
+  ["READ_FILE", 0x72, "", 1, 1, "path → s", T | G | F.IO, "read a whole file as UTF-8"],
+  ["WRITE_FILE", 0x73, "", 2, 0, "content path →", T | F.IO, "create or truncate a file and write"],
+  ["APPEND_FILE", 0x71, "", 2, 0, "content path →", T | F.IO, "append to a file (created if missing)"],
+  ["FILE_EXISTS", 0x74, "", 1, 1, "path → bool", T | F.IO, "whether the path exists"],
+  ["FILE_SIZE", 0x75, "", 1, 1, "path → n", T | F.IO, "size in bytes"],
+  ["DELETE_FILE", 0x76, "", 1, 0, "path →", T | F.IO, "remove a file"],
+  ["LIST_DIR", 0x77, "", 1, 1, "path → list", T | G | F.IO, "entry names of a directory"],
+  ["READ_BYTES", 0x78, "", 1, 1, "path → bytes", T | G | F.IO, "read a file as Bytes"],
+  ["WRITE_BYTES", 0x79, "", 2, 0, "bytes path →", T | F.IO, "write Bytes to a file"],
+  ["READ_LINE", 0x7a, "", 0, 1, "→ s", G | F.IO, "one line of stdin without its newline (\"\" at EOF)"],
+  ["READ_CHAR", 0x7b, "", 0, 1, "→ s", T | G | F.IO, "one byte of stdin as a one-character Str"],
+  ["READ_INPUT", 0x7c, "", 0, 1, "→ s", G | F.IO, "the rest of stdin"],
+  ["GET_ENV", 0x7d, "", 1, 1, "name → s|null", T | G | F.IO, "an environment variable"],
+  ["SET_ENV", 0x7e, "", 2, 0, "name value →", T | F.IO, "set an environment variable"],
+  ["GET_ARGS", 0x7f, "", 0, 1, "→ list", G | F.IO, "the program's own arguments"],
+  ["EXEC", 0xa0, "", 2, 1, "cmd args → code", T | F.IO, "run a command with inherited stdio; its exit code"],
+  ["EXEC_CAPTURE", 0xa1, "", 2, 1, "cmd args → obj", T | G | F.IO, "run a command; {stdout, stderr, exit_code}"],
+  ["EXIT", 0x41, "", 1, 0, "code →", F.BRANCH | T | F.IO, "end the whole run with this exit status"],
+  ["GET_TIME", 0xa2, "", 0, 1, "→ s", F.IO, "Unix time in seconds"],
+  ["GET_TIME_MS", 0xa5, "", 0, 1, "→ ms", F.IO, "Unix time in milliseconds"],
+  ["SLEEP", 0xa3, "", 1, 0, "ms →", T | F.MAY_YIELD, "suspend this process for ms milliseconds"],
+  ["FORMAT_TIME", 0xa4, "", 2, 1, "ts fmt → s", T | F.UNSUPPORTED, "not implemented yet"],
+  // ── data formats ──────────────────────────────────────────────────────────────────────
+  ["@Data formats", 0, "", 0, 0, "", 0, ""],
+  ["JSON_PARSE", 0xc7, "", 1, 1, "s → v", T | G, "parse JSON text into values"],
+  ["JSON_STRINGIFY", 0xc8, "", 1, 1, "v → s", T | G, "serialise a value as JSON"],
+  ["CSV_PARSE", 0xc9, "", 1, 1, "s → rows", T | G, "parse CSV (RFC 4180 quoting) into a list of lists of Str"],
+  ["CSV_WRITE", 0xca, "", 1, 1, "rows → s", T | G, "write a list of lists as CSV"],
+  ["HASH", 0xcf, "", 1, 1, "s|bytes → hex", T | G, "SipHash-1-3 (keys 0,0), as the original's DefaultHasher"],
+  // ── not real yet ──────────────────────────────────────────────────────────────────────
+  ["@Not implemented yet (raise `Unsupported operation: <OP>`)", 0, "", 0, 0, "", 0, ""],
+  ["HTTP_GET", 0xb0, "", 1, 1, "url → s", T | F.UNSUPPORTED, "not implemented yet"],
+  ["HTTP_POST", 0xb1, "", 2, 1, "url data → s", T | F.UNSUPPORTED, "not implemented yet"],
+  ["TCP_CONNECT", 0xb2, "", 2, 1, "host port → conn", T | F.UNSUPPORTED, "not implemented yet"],
+  ["TCP_LISTEN", 0xb3, "", 1, 1, "port → conn", T | F.UNSUPPORTED, "not implemented yet"],
+  ["TCP_SEND", 0xb4, "", 2, 1, "conn data → n", T | F.UNSUPPORTED, "not implemented yet"],
+  ["TCP_RECV", 0xb5, "", 2, 1, "conn size → data", T | F.UNSUPPORTED, "not implemented yet"],
+  ["UDP_BIND", 0xb6, "", 1, 1, "port → sock", T | F.UNSUPPORTED, "not implemented yet"],
+  ["UDP_SEND", 0xb7, "", 4, 1, "sock host port data → n", T | F.UNSUPPORTED, "not implemented yet"],
+  ["UDP_RECV", 0xb8, "", 2, 1, "sock size → obj", T | F.UNSUPPORTED, "not implemented yet"],
+  ["DNS_RESOLVE", 0xb9, "", 1, 1, "host → ip", T | F.UNSUPPORTED, "not implemented yet"],
+  ["ASYNC_READ", 0xc0, "", 1, 1, "path → future", T | F.UNSUPPORTED, "not implemented yet"],
+  ["ASYNC_WRITE", 0xc1, "", 2, 1, "content path → future", T | F.UNSUPPORTED, "not implemented yet"],
+  ["AWAIT", 0xc2, "", 1, 1, "future → v", T | F.UNSUPPORTED, "not implemented yet"],
+  ["STREAM_CREATE", 0xc3, "", 1, 1, "type → stream", T | F.UNSUPPORTED, "not implemented yet"],
+  ["STREAM_READ", 0xc4, "", 2, 1, "stream size → s", T | F.UNSUPPORTED, "not implemented yet"],
+  ["STREAM_WRITE", 0xc5, "", 2, 1, "stream data → n", T | F.UNSUPPORTED, "not implemented yet"],
+  ["STREAM_CLOSE", 0xc6, "", 1, 1, "stream → bool", T | F.UNSUPPORTED, "not implemented yet"],
+  ["COMPRESS", 0xcb, "", 1, 1, "data → bytes", T | F.UNSUPPORTED, "not implemented yet"],
+  ["DECOMPRESS", 0xcc, "", 1, 1, "bytes → s", T | F.UNSUPPORTED, "not implemented yet"],
+  ["ENCRYPT", 0xcd, "", 2, 1, "data key → bytes", T | F.UNSUPPORTED, "not implemented yet"],
+  ["DECRYPT", 0xce, "", 2, 1, "bytes key → s", T | F.UNSUPPORTED, "not implemented yet"],
+  ["DB_CONNECT", 0xd0, "", 1, 1, "connstr → db", T | F.UNSUPPORTED, "not implemented yet"],
+  ["DB_QUERY", 0xd1, "", 2, 1, "db sql → obj", T | F.UNSUPPORTED, "not implemented yet"],
+  ["DB_EXEC", 0xd2, "", 2, 1, "db sql → n", T | F.UNSUPPORTED, "not implemented yet"],
+  // ── processes (LANGUAGE.md §3) ────────────────────────────────────────────────────────
+  ["@Processes and messages", 0, "", 0, 0, "", 0, ""],
+  ["SPAWN", 0x80, "", -1, 1, "[args…] callable → pid", T | G | F.CONCURRENCY, "start a process running a Function, Closure or label name"],
+  ["SPAWN_LINK", 0x91, "", -1, 1, "[args…] callable → pid", T | G | F.CONCURRENCY, "SPAWN, atomically linked to the caller"],
+  ["SPAWN_MONITOR", 0x92, "", -1, 2, "[args…] callable → pid ref", T | G | F.CONCURRENCY, "SPAWN, atomically monitored by the caller"],
+  ["SELF", 0x93, "", 0, 1, "→ pid", F.CONCURRENCY, "own PID"],
+  ["SEND", 0x8d, "pid:pid?", -1, 0, "[pid] msg →", T | F.CONCURRENCY, "send a deep copy of msg"],
+  ["SENDNAMED", 0x84, "name:name", 1, 0, "msg →", T | F.CONCURRENCY, "send to a registered name"],
+  ["RECEIVE", 0x8c, "", 0, 1, "→ msg", G | F.MAY_YIELD | F.CONCURRENCY, "take the oldest message, waiting as needed"],
+  ["RECEIVE_AFTER", 0x8f, "label:timeout", 1, 1, "ms → msg", T | G | F.MAY_YIELD | F.BRANCH | F.CONCURRENCY, "RECEIVE with a timeout; on timeout jump to the label"],
+  ["RECEIVE_MATCH", 0x8e, "", 1, 1, "pattern → msg", T | G | F.MAY_YIELD | F.CONCURRENCY, "take the oldest message matching the pattern"],
+  ["RECEIVE_MATCH_AFTER", 0x90, "label:timeout", 2, 1, "pattern ms → msg", T | G | F.MAY_YIELD | F.BRANCH | F.CONCURRENCY, "selective receive with a timeout"],
+  ["YIELD", 0x8b, "", 0, 0, "", F.MAY_YIELD | F.CONCURRENCY, "let other processes run"],
+  ["REGISTER", 0x81, "name:name", 0, 0, "", T | F.CONCURRENCY, "register self under a name"],
+  ["UNREGISTER", 0x82, "name:name", 0, 0, "", T | F.CONCURRENCY, "remove a registered name"],
+  ["WHEREIS", 0x83, "name:name", 0, 1, "→ pid", F.CONCURRENCY, "the PID registered under a name, or 0"],
+  ["LINK", 0x86, "pid:pid?", -1, 0, "[pid] →", T | F.CONCURRENCY, "link to a process"],
+  ["UNLINK", 0x87, "pid:pid?", -1, 0, "[pid] →", T | F.CONCURRENCY, "remove a link"],
+  ["MONITOR", 0x85, "pid:pid?", -1, 1, "[pid] → ref", T | F.CONCURRENCY, "monitor a process"],
+  ["DEMONITOR", 0x94, "", 1, 0, "ref →", T | F.CONCURRENCY, "remove a monitor; no DOWN for it afterwards"],
+  ["TRAP_EXIT", 0x95, "", 1, 0, "bool →", T | F.CONCURRENCY, "receive exit signals as EXIT messages"],
+  ["EXIT_SELF", 0x96, "", 1, 0, "reason →", F.BRANCH | T | F.CONCURRENCY, "end this process with a reason"],
+  ["EXIT_SIGNAL", 0x97, "", 2, 0, "pid reason →", T | F.CONCURRENCY, "send an exit signal"],
+  ["IS_ALIVE", 0x98, "", 1, 1, "pid → bool", T | F.CONCURRENCY, "whether a process is alive"],
+  // ── supervisors (LANGUAGE.md §4) ──────────────────────────────────────────────────────
+  ["@Supervisors", 0, "", 0, 0, "", 0, ""],
+  ["START_SUPERVISOR", 0x88, "name:strategy?,count:max_restarts?,count:period_s?", 0, 0, "", T | F.CONCURRENCY, "make the caller a supervisor"],
+  ["SUPERVISE_CHILD", 0x89, "name:id,name:label?,name:restart?", 0, 0, "", T | G | F.CONCURRENCY, "start and supervise a child"],
+  ["RESTART_CHILD", 0x8a, "name:id", 0, 0, "", T | F.CONCURRENCY, "terminate and restart a child"],
+  ["WHICH_CHILDREN", 0x99, "", 0, 1, "→ list", G | F.CONCURRENCY, "the children as {id, pid} objects"],
+];
+
+function parseOperands(spec: string): OperandSpec[] {
+  if (spec === "") return [];
+  return spec.split(",").map((s) => {
+    const [kind, rawName] = s.split(":");
+    const optional = rawName.endsWith("?");
+    const name = optional ? rawName.slice(0, -1) : rawName;
+    if (!(kind in OPERAND_KINDS)) throw new Error(`opcode table: bad operand kind ${kind}`);
+    return { kind: kind as OperandKind, name, optional: optional || kind === "pid" };
+  });
+}
+
+function buildTable(): OpInfo[] {
+  const out: OpInfo[] = [];
+  let group = "";
+  for (const [name, code, ops, pops, pushes, stack, flags, doc] of ROWS) {
+    if (name.startsWith("@")) {
+      group = name.slice(1);
+      continue;
+    }
+    out.push({
+      name,
+      code,
+      operands: parseOperands(ops),
+      pops,
+      pushes,
+      stack,
+      flags,
+      doc,
+      group,
+      aliases: name === "SENDNAMED" ? ["SEND_NAMED"] : undefined,
+    });
+  }
+  return out;
+}
+
+/** All opcodes, in documentation order. */
+export const OPCODES: readonly OpInfo[] = buildTable();
+
+/** Opcode info by .ttb number (undefined for unassigned numbers). */
+export const OP_BY_CODE: ReadonlyArray<OpInfo | undefined> = (() => {
+  const t: Array<OpInfo | undefined> = new Array(256).fill(undefined);
+  for (const op of OPCODES) {
+    if (op.code < 0 || op.code > 255) throw new Error(`opcode table: ${op.name} out of range`);
+    if (t[op.code]) throw new Error(`opcode table: ${op.name} reuses 0x${op.code.toString(16)}`);
+    t[op.code] = op;
+  }
+  return t;
+})();
+
+/** Opcode info by mnemonic or alias (upper case). */
+export const OP_BY_NAME: ReadonlyMap<string, OpInfo> = (() => {
+  const m = new Map<string, OpInfo>();
+  for (const op of OPCODES) {
+    m.set(op.name, op);
+    for (const a of op.aliases ?? []) m.set(a, op);
+  }
+  return m;
+})();
+
+/** Number of i32 words per instruction in memory: [op, a, b, c]. */
+export const INSTR_WORDS = 4;
+/** log2(INSTR_WORDS), for `pc << INSTR_SHIFT`. */
+export const INSTR_SHIFT = 2;
+
+/** Word position (1-based within an instruction) of each operand of an opcode. */
+export function operandWordOffsets(op: OpInfo): number[] {
+  const out: number[] = [];
+  let w = 1;
+  for (const o of op.operands) {
+    out.push(w);
+    w += OPERAND_KINDS[o.kind].words;
+  }
+  if (w > INSTR_WORDS) throw new Error(`opcode table: ${op.name} needs ${w} words`);
+  return out;
+}
+
+for (const op of OPCODES) operandWordOffsets(op); // validate the table at load time

@@ -1,0 +1,202 @@
+/**
+ * Memory: one SharedArrayBuffer and this thread's fixed-length views over it, plus the block
+ * allocator of the arena (power-of-two size classes, free lists, bump pointer).
+ *
+ * Invariants:
+ * - Views always have a fixed length (length-tracking views on a growable SAB are ~70× slower).
+ *   After the buffer grows, `refresh()` rebuilds them; it is cheap to call when nothing changed
+ *   (one Atomics.load of H_GENERATION).
+ * - Callers must re-read `mem.i32` etc. after anything that can allocate a block, because the
+ *   old view objects stay valid but may be too short.
+ * - The allocator is guarded by a spin lock (H_ALLOC_LOCK) so several workers can share it.
+ *   A free block's first word holds the next free block of its class (0 = end of list).
+ */
+import {
+  CELL_BYTES,
+  GROW_FACTOR,
+  H_ALLOC_LOCK,
+  H_BLOCKS_LIVE,
+  H_BUMP_CELL,
+  H_CELLS_LIVE,
+  H_FREE_LISTS,
+  H_GENERATION,
+  H_LIMIT_CELLS,
+  H_MAGIC,
+  H_PEAK_CELLS,
+  HEADER_CELLS,
+  INITIAL_BYTES,
+  MAGIC,
+  MAX_BYTES,
+  MIN_CLASS,
+  SIZE_CLASSES,
+} from "./layout.ts";
+
+export class OutOfMemoryError extends Error {}
+
+export class Memory {
+  readonly sab: SharedArrayBuffer;
+  i32!: Int32Array;
+  f64!: Float64Array;
+  i64!: BigInt64Array;
+  u16!: Uint16Array;
+  u8!: Uint8Array;
+  private generation = -1;
+
+  private constructor(sab: SharedArrayBuffer) {
+    this.sab = sab;
+    this.rebuildViews();
+  }
+
+  /** A fresh, initialised memory. */
+  static create(initialBytes = INITIAL_BYTES, maxBytes = MAX_BYTES): Memory {
+    const sab = new SharedArrayBuffer(roundCells(initialBytes), {
+      maxByteLength: Math.min(roundCellsDown(maxBytes), MAX_BYTES),
+    });
+    const mem = new Memory(sab);
+    const w = mem.i32;
+    w[H_MAGIC] = MAGIC;
+    w[H_BUMP_CELL] = HEADER_CELLS;
+    w[H_LIMIT_CELLS] = sab.byteLength / CELL_BYTES;
+    return mem;
+  }
+
+  /** Attach to a buffer created by another thread. */
+  static attach(sab: SharedArrayBuffer): Memory {
+    const mem = new Memory(sab);
+    if (mem.i32[H_MAGIC] !== MAGIC) throw new Error("not a ttvm memory buffer");
+    return mem;
+  }
+
+  /** Rebuild the views when another thread has grown the buffer. */
+  refresh(): void {
+    if (Atomics.load(this.i32, H_GENERATION) !== this.generation) this.rebuildViews();
+  }
+
+  private rebuildViews(): void {
+    const sab = this.sab;
+    const bytes = sab.byteLength;
+    this.i32 = new Int32Array(sab, 0, bytes >> 2);
+    this.f64 = new Float64Array(sab, 0, bytes >> 3);
+    this.i64 = new BigInt64Array(sab, 0, bytes >> 3);
+    this.u16 = new Uint16Array(sab, 0, bytes >> 1);
+    this.u8 = new Uint8Array(sab, 0, bytes);
+    this.generation = Atomics.load(this.i32, H_GENERATION);
+  }
+
+  get byteLength(): number {
+    return this.sab.byteLength;
+  }
+
+  // ── allocator ───────────────────────────────────────────────────────────────────────────
+
+  /** Size class of a block of at least `cells` cells. */
+  static classOf(cells: number): number {
+    let k = MIN_CLASS;
+    while ((1 << k) < cells) k++;
+    return k;
+  }
+
+  /** Allocate a block of exactly 2^classOf(cells) cells; returns its cell index. Contents are
+   *  NOT zeroed. Throws OutOfMemoryError when the buffer cannot grow. */
+  allocBlock(cells: number): number {
+    const k = Memory.classOf(cells);
+    if (k >= SIZE_CLASSES) throw new OutOfMemoryError(`block of ${cells} cells is too large`);
+    const size = 1 << k;
+    this.lock();
+    try {
+      let w = this.i32;
+      let block = w[H_FREE_LISTS + k];
+      if (block !== 0) {
+        w[H_FREE_LISTS + k] = w[block << 2];
+      } else {
+        block = w[H_BUMP_CELL];
+        if (block + size > w[H_LIMIT_CELLS]) {
+          this.growLocked(block + size);
+          w = this.i32;
+        }
+        w[H_BUMP_CELL] = block + size;
+        const top = block + size;
+        if (top > w[H_PEAK_CELLS]) w[H_PEAK_CELLS] = top;
+      }
+      w[H_BLOCKS_LIVE]++;
+      w[H_CELLS_LIVE] += size;
+      return block;
+    } finally {
+      this.unlock();
+    }
+  }
+
+  /** Return a block obtained from allocBlock(cells) (same `cells` or any value of the same class). */
+  freeBlock(block: number, cells: number): void {
+    const k = Memory.classOf(cells);
+    this.lock();
+    try {
+      const w = this.i32;
+      w[block << 2] = w[H_FREE_LISTS + k];
+      w[H_FREE_LISTS + k] = block;
+      w[H_BLOCKS_LIVE]--;
+      w[H_CELLS_LIVE] -= 1 << k;
+    } finally {
+      this.unlock();
+    }
+  }
+
+  /** Capacity in cells of a block allocated for `cells`. */
+  static blockCells(cells: number): number {
+    return 1 << Memory.classOf(cells);
+  }
+
+  private growLocked(neededCells: number): void {
+    const sab = this.sab;
+    const neededBytes = neededCells * CELL_BYTES;
+    if (neededBytes > sab.maxByteLength) {
+      throw new OutOfMemoryError(
+        `shared memory exhausted (${sab.maxByteLength} bytes maximum)`,
+      );
+    }
+    const target = Math.min(
+      sab.maxByteLength,
+      roundCells(Math.max(neededBytes, sab.byteLength * GROW_FACTOR)),
+    );
+    try {
+      sab.grow(target);
+    } catch (e) {
+      throw new OutOfMemoryError(`cannot grow shared memory to ${target} bytes: ${e}`);
+    }
+    this.rebuildViews();
+    this.i32[H_LIMIT_CELLS] = sab.byteLength / CELL_BYTES;
+    Atomics.add(this.i32, H_GENERATION, 1);
+    this.generation = Atomics.load(this.i32, H_GENERATION);
+  }
+
+  private lock(): void {
+    const w = this.i32;
+    while (Atomics.compareExchange(w, H_ALLOC_LOCK, 0, 1) !== 0) {
+      // Contention only happens between workers; the critical section is a few words long.
+    }
+    // Another thread may have grown the buffer while we waited.
+    if (Atomics.load(w, H_GENERATION) !== this.generation) this.rebuildViews();
+  }
+
+  private unlock(): void {
+    Atomics.store(this.i32, H_ALLOC_LOCK, 0);
+  }
+
+  /** Allocator figures for --stats. */
+  stats(): { blocksLive: number; bytesLive: number; peakBytes: number; bufferBytes: number } {
+    const w = this.i32;
+    return {
+      blocksLive: w[H_BLOCKS_LIVE],
+      bytesLive: w[H_CELLS_LIVE] * CELL_BYTES,
+      peakBytes: w[H_PEAK_CELLS] * CELL_BYTES,
+      bufferBytes: this.sab.byteLength,
+    };
+  }
+}
+
+function roundCells(bytes: number): number {
+  return Math.ceil(bytes / CELL_BYTES) * CELL_BYTES;
+}
+function roundCellsDown(bytes: number): number {
+  return Math.floor(bytes / CELL_BYTES) * CELL_BYTES;
+}

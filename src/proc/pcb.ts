@@ -1,0 +1,180 @@
+/**
+ * Process control block (PCB) and the blocks a process owns, all in shared memory.
+ *
+ * PCB block, PCB_CELLS (16) cells = 256 bytes:
+ * ```
+ *  cells 0..7  : 32 i32 registers (P_* word offsets below)
+ *  cells 8..15 : root value cells (R_* cell offsets) — scanned by the GC
+ * ```
+ * Owned blocks (cell indices in the registers; all relative offsets so blocks can move):
+ * ```
+ *  stack block   operand cells [0, sp)                              grows ×2 up to MAX_STACK_CELLS
+ *  frame block   frames, each: header cell [retPc, prevFpRel, nVars, kind]
+ *                then nVars entries of 2 cells: key cell (word0 = atom id) + value cell
+ *                a module frame's first entry is hidden: key -1, key-cell words 1..3 =
+ *                [savedSpRel, moduleIndex, prevModuleFpRel], value = saved exports object
+ *  handler block records of 1 cell: [catchPc, spRel, fpRel, state]
+ *  heap block    bump allocated [heap, hp); Cheney-copied by src/term/gc.ts
+ * ```
+ * Invariant: only the process itself (the thread running it) touches its blocks.
+ */
+import { Memory } from "../mem/memory.ts";
+import { setNull } from "../term/tags.ts";
+
+export const PCB_CELLS = 16;
+
+// i32 registers (word offsets from pcb << 2)
+export const P_PID = 0;
+export const P_STATUS = 1;
+export const P_PC = 2;
+export const P_SP = 3;
+export const P_STACK = 4;
+export const P_STACK_CAP = 5;
+export const P_FP = 6;
+export const P_FTOP = 7;
+export const P_FRAMES = 8;
+export const P_FRAMES_CAP = 9;
+export const P_HANDLERS = 10;
+export const P_HANDLERS_CAP = 11;
+export const P_HTOP = 12;
+export const P_HEAP = 13;
+export const P_HEAP_CAP = 14;
+export const P_HP = 15;
+export const P_MODULE_FP = 16;
+export const P_FRAME_DEPTH = 17;
+export const P_GC_COUNT = 18;
+export const P_FLAGS = 19;
+export const P_NEXT_HEAP_CAP = 20;
+/** pc of the instruction that ended the process (crash location). */
+export const P_EXIT_PC = 21;
+export const P_REDUCTIONS_LO = 22;
+export const P_REDUCTIONS_HI = 23;
+export const P_GC_CELLS_COPIED = 24;
+
+// root cells (cell offsets from pcb)
+export const R_PENDING = 8;
+export const R_EXPORTS = 9;
+export const R_MODCACHE = 10;
+export const R_REASON = 11;
+export const R_TMP0 = 12;
+export const R_TMP1 = 13;
+export const R_TMP2 = 14;
+export const R_TMP3 = 15;
+export const ROOT_FIRST = 8;
+export const ROOT_LAST = 15;
+
+// frame kinds
+export const FRAME_BASE = 0;
+export const FRAME_CALL = 1;
+export const FRAME_MODULE = 2;
+/** Hidden key of a module frame's bookkeeping entry. */
+export const KEY_MODULE_INFO = -1;
+
+// handler states
+export const H_ACTIVE = 0;
+export const H_CAUGHT = 1;
+
+// process status
+export const S_RUNNABLE = 1;
+export const S_RUNNING = 2;
+export const S_WAITING = 3;
+export const S_EXITED = 4;
+
+export const INITIAL_STACK_CELLS = 8;
+export const INITIAL_FRAME_CELLS = 8;
+export const INITIAL_HEAP_CELLS = 16;
+export const INITIAL_HANDLER_CELLS = 4;
+
+export interface Limits {
+  /** Operand stack and frame block limit, each, in cells. */
+  maxStackCells: number;
+  /** Heap limit in cells. */
+  maxHeapCells: number;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  maxStackCells: 1 << 20, // 16 MiB
+  maxHeapCells: 1 << 24, // 256 MiB
+};
+
+/** Allocate and initialise a PCB with its blocks; pc = entryPc, one base frame. */
+export function createPcb(mem: Memory, pid: number, entryPc: number): number {
+  const pcb = mem.allocBlock(PCB_CELLS);
+  const stack = mem.allocBlock(INITIAL_STACK_CELLS);
+  const frames = mem.allocBlock(INITIAL_FRAME_CELLS);
+  const heap = mem.allocBlock(INITIAL_HEAP_CELLS);
+  const w = mem.i32;
+  const p = pcb << 2;
+  w.fill(0, p, p + PCB_CELLS * 4);
+  w[p + P_PID] = pid;
+  w[p + P_STATUS] = S_RUNNABLE;
+  w[p + P_PC] = entryPc;
+  w[p + P_STACK] = stack;
+  w[p + P_STACK_CAP] = INITIAL_STACK_CELLS;
+  w[p + P_SP] = 0;
+  w[p + P_FRAMES] = frames;
+  w[p + P_FRAMES_CAP] = INITIAL_FRAME_CELLS;
+  // base frame header at offset 0
+  const f = frames << 2;
+  w[f] = -1;
+  w[f + 1] = -1;
+  w[f + 2] = 0;
+  w[f + 3] = FRAME_BASE;
+  w[p + P_FP] = 0;
+  w[p + P_FTOP] = 1;
+  w[p + P_HEAP] = heap;
+  w[p + P_HEAP_CAP] = INITIAL_HEAP_CELLS;
+  w[p + P_HP] = heap;
+  w[p + P_NEXT_HEAP_CAP] = INITIAL_HEAP_CELLS;
+  w[p + P_MODULE_FP] = -1;
+  w[p + P_EXIT_PC] = -1;
+  for (let r = ROOT_FIRST; r <= ROOT_LAST; r++) setNull(w, pcb + r);
+  return pcb;
+}
+
+/** Free every block of a process (after it exited). */
+export function freePcb(mem: Memory, pcb: number): void {
+  const w = mem.i32;
+  const p = pcb << 2;
+  mem.freeBlock(w[p + P_STACK], w[p + P_STACK_CAP]);
+  mem.freeBlock(w[p + P_FRAMES], w[p + P_FRAMES_CAP]);
+  mem.freeBlock(w[p + P_HEAP], w[p + P_HEAP_CAP]);
+  if (w[p + P_HANDLERS] !== 0) mem.freeBlock(w[p + P_HANDLERS], w[p + P_HANDLERS_CAP]);
+  mem.freeBlock(pcb, PCB_CELLS);
+}
+
+export class StackOverflowError extends Error {
+  constructor() {
+    super("Stack overflow");
+  }
+}
+
+/** Grow a block register pair (block, cap) so that at least `neededCells` fit; copies the used
+ *  prefix `usedCells`. Throws StackOverflowError beyond `maxCells`. */
+export function growBlock(
+  mem: Memory,
+  pcb: number,
+  blockReg: number,
+  capReg: number,
+  usedCells: number,
+  neededCells: number,
+  maxCells: number,
+): void {
+  const p = pcb << 2;
+  const oldBlock = mem.i32[p + blockReg];
+  const oldCap = mem.i32[p + capReg];
+  let cap = Math.max(oldCap, 4);
+  while (cap < neededCells) cap *= 2;
+  if (cap > maxCells) {
+    if (neededCells > maxCells) throw new StackOverflowError();
+    cap = maxCells;
+  }
+  const block = mem.allocBlock(cap);
+  const w = mem.i32;
+  if (oldBlock !== 0) {
+    w.copyWithin(block << 2, oldBlock << 2, (oldBlock + usedCells) << 2);
+    mem.freeBlock(oldBlock, oldCap);
+  }
+  w[p + blockReg] = block;
+  w[p + capReg] = Memory.blockCells(cap);
+}

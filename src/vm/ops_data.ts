@@ -1,0 +1,262 @@
+/**
+ * Lists, objects, strings and data formats (slow paths). Every function follows the stack
+ * discipline of machine.ts: read operands in place, allocate (results go to R_TMP0 or a
+ * freshly pushed cell), then drop operands and place the result.
+ */
+import { R_TMP0 } from "../proc/pcb.ts";
+import type { HostValue } from "../term/host.ts";
+import {
+  copyCell,
+  HDR_LEN,
+  setBool,
+  setNull,
+  setSmallInt,
+  T_ATOM_STR,
+  T_BYTES,
+  T_LIST,
+  T_OBJECT,
+  T_STR,
+} from "../term/tags.ts";
+import { csvParse, csvWrite } from "../io/csv.ts";
+import { jsonParse, jsonStringify } from "../io/json.ts";
+import { hashBytes, hashStr } from "../io/siphash.ts";
+import { insufficient, typeMismatch, VmError } from "./errors.ts";
+import type { Interpreter } from "./interp.ts";
+
+/** Replace the top `nArgs` operands by the value in R_TMP0. */
+function replaceWithTmp(it: Interpreter, pcb: number, nArgs: number): void {
+  const m = it.m, w = it.rt.mem.i32;
+  m.drop(pcb, nArgs);
+  const dst = m.push(pcb);
+  copyCell(it.rt.mem.i32, dst, pcb + R_TMP0);
+  setNull(w === it.rt.mem.i32 ? w : it.rt.mem.i32, pcb + R_TMP0);
+}
+
+export function makeList(it: Interpreter, pcb: number, n: number): void {
+  const m = it.m;
+  const depth = m.depth(pcb);
+  if (depth < n) throw insufficient(n, depth);
+  it.rt.values.putListFromCells(pcb, pcb + R_TMP0, m.arg(pcb, n - 1), n);
+  replaceWithTmp(it, pcb, n);
+}
+
+export function len(it: Interpreter, pcb: number): void {
+  const m = it.m, v = it.rt.values;
+  m.need(pcb, 1, "LEN");
+  const c = m.arg(pcb, 0);
+  const t = v.tag(c);
+  if (t !== T_LIST && t !== T_OBJECT) {
+    throw typeMismatch("LEN", "a list or object", [v.debug(c)]);
+  }
+  setSmallInt(it.rt.mem.i32, it.rt.mem.f64, c, v.len(c));
+}
+
+export function index(it: Interpreter, pcb: number): void {
+  const m = it.m, v = it.rt.values;
+  m.need(pcb, 2, "INDEX");
+  const list = m.arg(pcb, 1), idx = m.arg(pcb, 0);
+  if (!v.isInt(idx)) throw typeMismatch("INDEX", "an integer index", [v.debug(idx)]);
+  if (v.tag(list) !== T_LIST) throw typeMismatch("INDEX", "a list", [v.debug(list)]);
+  const i = BigInt.asUintN(64, v.int(idx));
+  const n = v.len(list);
+  if (i >= BigInt(n)) {
+    throw new VmError(`Index ${i} out of bounds for list of length ${n}`);
+  }
+  copyCell(it.rt.mem.i32, list, v.obj(list) + 1 + Number(i));
+  m.drop(pcb, 1);
+}
+
+export function append(it: Interpreter, pcb: number): void {
+  const m = it.m, v = it.rt.values;
+  m.need(pcb, 2, "APPEND");
+  const list = m.arg(pcb, 1);
+  if (v.tag(list) !== T_LIST) throw typeMismatch("APPEND", "a list", [v.debug(list)]);
+  const n = v.len(list);
+  // Build [elements…, x] from the old list and the top cell, both roots.
+  v.putHost(pcb, pcb + R_TMP0, {
+    kind: "list",
+    items: new Array(n + 1).fill({ kind: "null" }) as HostValue[],
+  });
+  const w = it.rt.mem.i32;
+  const o = v.obj(pcb + R_TMP0), src = v.obj(m.arg(pcb, 1));
+  w.copyWithin((o + 1) << 2, (src + 1) << 2, (src + 1 + n) << 2);
+  copyCell(w, o + 1 + n, m.arg(pcb, 0));
+  replaceWithTmp(it, pcb, 2);
+}
+
+function needObject(it: Interpreter, op: string, c: number): void {
+  const v = it.rt.values;
+  if (v.tag(c) !== T_OBJECT) throw typeMismatch(op, "an object", [v.debug(c)]);
+}
+
+export function makeObject(it: Interpreter, pcb: number): void {
+  const dst = it.m.push(pcb);
+  it.rt.values.putEmptyObject(pcb, dst);
+}
+
+export function setField(it: Interpreter, pcb: number, atom: number): void {
+  const m = it.m;
+  m.need(pcb, 2, "SET_FIELD");
+  needObject(it, "SET_FIELD", m.arg(pcb, 1));
+  it.rt.values.putObjectWith(pcb, pcb + R_TMP0, m.arg(pcb, 1), atom, m.arg(pcb, 0));
+  replaceWithTmp(it, pcb, 2);
+}
+
+export function getField(it: Interpreter, pcb: number, atom: number): void {
+  const m = it.m, v = it.rt.values;
+  m.need(pcb, 1, "GET_FIELD");
+  const obj = m.arg(pcb, 0);
+  needObject(it, "GET_FIELD", obj);
+  const i = v.fieldIndex(obj, atom);
+  if (i < 0) setNull(it.rt.mem.i32, obj);
+  else copyCell(it.rt.mem.i32, obj, v.fieldCell(obj, i));
+}
+
+export function hasField(it: Interpreter, pcb: number, atom: number): void {
+  const m = it.m, v = it.rt.values;
+  m.need(pcb, 1, "HAS_FIELD");
+  const obj = m.arg(pcb, 0);
+  needObject(it, "HAS_FIELD", obj);
+  setSmallInt(it.rt.mem.i32, it.rt.mem.f64, obj, v.fieldIndex(obj, atom) >= 0 ? 1 : 0);
+}
+
+export function deleteField(it: Interpreter, pcb: number, atom: number): void {
+  const m = it.m;
+  m.need(pcb, 1, "DELETE_FIELD");
+  needObject(it, "DELETE_FIELD", m.arg(pcb, 0));
+  it.rt.values.putObjectWith(pcb, pcb + R_TMP0, m.arg(pcb, 0), atom, -1);
+  replaceWithTmp(it, pcb, 1);
+}
+
+export function keys(it: Interpreter, pcb: number): void {
+  const m = it.m, v = it.rt.values;
+  m.need(pcb, 1, "KEYS");
+  const obj = m.arg(pcb, 0);
+  needObject(it, "KEYS", obj);
+  const n = v.len(obj);
+  v.putHost(pcb, pcb + R_TMP0, {
+    kind: "list",
+    items: new Array(n).fill({ kind: "null" }) as HostValue[],
+  });
+  const w = it.rt.mem.i32;
+  const o = v.obj(pcb + R_TMP0), src = v.obj(m.arg(pcb, 0));
+  for (let i = 0; i < n; i++) copyCell(w, o + 1 + i, src + 1 + 2 * i);
+  replaceWithTmp(it, pcb, 1);
+}
+
+// ── strings ───────────────────────────────────────────────────────────────────────────────
+
+export function concat(it: Interpreter, pcb: number): void {
+  const m = it.m, v = it.rt.values;
+  m.need(pcb, 2, "CONCAT");
+  const a = m.arg(pcb, 1), b = m.arg(pcb, 0);
+  if (!v.isStr(a) || !v.isStr(b)) {
+    throw typeMismatch("CONCAT", "two strings", [v.debug(a), v.debug(b)]);
+  }
+  v.putStr(pcb, pcb + R_TMP0, v.str(a) + v.str(b));
+  replaceWithTmp(it, pcb, 2);
+}
+
+export function toStr(it: Interpreter, pcb: number): void {
+  const m = it.m, v = it.rt.values;
+  m.need(pcb, 1, "TO_STR");
+  const a = m.arg(pcb, 0);
+  if (v.isStr(a)) return;
+  v.putStr(pcb, pcb + R_TMP0, v.display(a));
+  replaceWithTmp(it, pcb, 1);
+}
+
+export function strLen(it: Interpreter, pcb: number): void {
+  const m = it.m, v = it.rt.values;
+  m.need(pcb, 1, "STR_LEN");
+  const a = m.arg(pcb, 0);
+  if (!v.isStr(a)) throw typeMismatch("STR_LEN", "a string", [v.debug(a)]);
+  let n = 0;
+  for (const _ of v.str(a)) n++;
+  setSmallInt(it.rt.mem.i32, it.rt.mem.f64, a, n);
+}
+
+// ── data formats ──────────────────────────────────────────────────────────────────────────
+
+export function jsonParseOp(it: Interpreter, pcb: number): void {
+  const m = it.m, v = it.rt.values;
+  m.need(pcb, 1, "JSON_PARSE");
+  const a = m.arg(pcb, 0);
+  if (!v.isStr(a)) throw typeMismatch("JSON_PARSE", "a string", [v.debug(a)]);
+  let value: HostValue;
+  try {
+    value = jsonParse(v.str(a));
+  } catch (e) {
+    throw new VmError(`JSON_PARSE: ${(e as Error).message}`);
+  }
+  v.putHost(pcb, pcb + R_TMP0, value);
+  replaceWithTmp(it, pcb, 1);
+}
+
+export function jsonStringifyOp(it: Interpreter, pcb: number): void {
+  const m = it.m, v = it.rt.values;
+  m.need(pcb, 1, "JSON_STRINGIFY");
+  let text: string;
+  try {
+    text = jsonStringify(v.toHost(m.arg(pcb, 0)));
+  } catch (e) {
+    throw new VmError(`JSON_STRINGIFY: ${(e as Error).message}`);
+  }
+  v.putStr(pcb, pcb + R_TMP0, text);
+  replaceWithTmp(it, pcb, 1);
+}
+
+export function csvParseOp(it: Interpreter, pcb: number): void {
+  const m = it.m, v = it.rt.values;
+  m.need(pcb, 1, "CSV_PARSE");
+  const a = m.arg(pcb, 0);
+  if (!v.isStr(a)) throw typeMismatch("CSV_PARSE", "a string", [v.debug(a)]);
+  let rows: string[][];
+  try {
+    rows = csvParse(v.str(a));
+  } catch (e) {
+    throw new VmError(`CSV_PARSE: ${(e as Error).message}`);
+  }
+  v.putHost(pcb, pcb + R_TMP0, {
+    kind: "list",
+    items: rows.map((r) => ({ kind: "list", items: r.map((s) => ({ kind: "str", value: s })) })),
+  });
+  replaceWithTmp(it, pcb, 1);
+}
+
+export function csvWriteOp(it: Interpreter, pcb: number): void {
+  const m = it.m, v = it.rt.values;
+  m.need(pcb, 1, "CSV_WRITE");
+  const a = m.arg(pcb, 0);
+  if (v.tag(a) !== T_LIST) throw typeMismatch("CSV_WRITE", "a list of rows", [v.debug(a)]);
+  const w = it.rt.mem.i32;
+  const o = v.obj(a), n = w[(o << 2) + HDR_LEN];
+  const rows: string[][] = [];
+  for (let i = 1; i <= n; i++) {
+    const row = o + i;
+    if (v.tag(row) !== T_LIST) {
+      throw typeMismatch("CSV_WRITE", "a list of rows", [v.debug(row)]);
+    }
+    const ro = v.obj(row), rn = w[(ro << 2) + HDR_LEN];
+    const cells: string[] = [];
+    for (let j = 1; j <= rn; j++) cells.push(v.display(ro + j));
+    rows.push(cells);
+  }
+  v.putStr(pcb, pcb + R_TMP0, csvWrite(rows));
+  replaceWithTmp(it, pcb, 1);
+}
+
+export function hashOp(it: Interpreter, pcb: number): void {
+  const m = it.m, v = it.rt.values;
+  m.need(pcb, 1, "HASH");
+  const a = m.arg(pcb, 0);
+  const t = v.tag(a);
+  let hex: string;
+  if (t === T_STR || t === T_ATOM_STR) hex = hashStr(v.str(a));
+  else if (t === T_BYTES) hex = hashBytes(v.bytes(a));
+  else throw typeMismatch("HASH", "a string or bytes", [v.debug(a)]);
+  v.putStr(pcb, pcb + R_TMP0, hex);
+  replaceWithTmp(it, pcb, 1);
+}
+
+export { setBool };

@@ -1,0 +1,47 @@
+/**
+ * Runtime: everything one thread needs to run processes over a shared memory — the memory and
+ * its views, the atom table, the program image, the heap manager, value helpers and the host
+ * I/O channels. One per thread (the main thread, or each SMP worker); it holds no process state.
+ */
+import { AtomTable } from "../mem/atoms.ts";
+import { ProgramImage } from "../mem/image.ts";
+import type { Memory } from "../mem/memory.ts";
+import { Heap } from "../term/gc.ts";
+import { Values } from "../term/values.ts";
+import type { Output } from "../io/output.ts";
+import type { StdinReader } from "../io/stdin.ts";
+import { DEFAULT_LIMITS, type Limits } from "../proc/pcb.ts";
+
+export interface HostIo {
+  stdout: Output;
+  stderr: Output;
+  stdin: StdinReader;
+  /** The program's own arguments (GET_ARGS). */
+  args: string[];
+}
+
+export interface RuntimeOptions {
+  stressGc: boolean;
+  limits: Limits;
+}
+
+export const DEFAULT_OPTIONS: RuntimeOptions = { stressGc: false, limits: DEFAULT_LIMITS };
+
+export class Runtime {
+  readonly atoms: AtomTable;
+  readonly image: ProgramImage;
+  readonly heap: Heap;
+  readonly values: Values;
+
+  constructor(
+    readonly mem: Memory,
+    readonly io: HostIo,
+    readonly options: RuntimeOptions = DEFAULT_OPTIONS,
+    atoms?: AtomTable,
+  ) {
+    this.atoms = atoms ?? new AtomTable(mem);
+    this.image = new ProgramImage(mem, this.atoms);
+    this.heap = new Heap(mem, this.atoms, options.limits, { stress: options.stressGc });
+    this.values = new Values(mem, this.atoms, this.heap, this.image);
+  }
+}

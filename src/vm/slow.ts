@@ -1,0 +1,206 @@
+/**
+ * Dispatch of every instruction the hot loop does not handle inline. Called with the PCB
+ * registers saved; returns R_CONTINUE (the loop reloads its registers and goes on) or the
+ * reason the slice ends. Case bodies are one call each; the work lives in ops_*.ts.
+ */
+import { OP_BY_CODE } from "../isa/opcodes.ts";
+import { P_MODULE_FP } from "../proc/pcb.ts";
+import { setSmallInt } from "../term/tags.ts";
+import { unsupported } from "./errors.ts";
+import { type Interpreter, R_CONTINUE, R_DONE, R_EXIT, R_SLEEP, R_YIELD } from "./interp.ts";
+import { arithSlow, compareSlow } from "./ops_arith.ts";
+import {
+  callFunction,
+  capture,
+  dumpScope,
+  exportVar,
+  finishModule,
+  importModule,
+  makeLambda,
+  throwValue,
+} from "./ops_call.ts";
+import * as data from "./ops_data.ts";
+import { exitCode, ioOp, sleepMs } from "./ops_io.ts";
+import { popHandler, pushHandler } from "./raise.ts";
+
+export function execSlow(it: Interpreter, op: number, pcb: number, ip: number): number {
+  const rt = it.rt, m = it.m;
+  const code = rt.image.code;
+  const a = code[ip + 1];
+  const p = pcb << 2;
+  switch (op) {
+    case 0x01: // PUSH_INT (only reached through a pool constant)
+      throw new Error("internal error: PUSH_INT slow path");
+    case 0x40: { // PRINT
+      m.need(pcb, 1, "PRINT");
+      rt.io.stdout.write(rt.values.display(m.arg(pcb, 0)) + "\n");
+      m.drop(pcb, 1);
+      break;
+    }
+    case 0x70: // DUMP_SCOPE
+      rt.io.stdout.write(dumpScope(it, pcb) + "\n");
+      break;
+    case 0x52: // DELETE
+      if (!m.deleteVar(pcb, a)) {
+        rt.io.stdout.flush();
+        rt.io.stderr.write(`Warning: tried to DELETE unknown variable '${rt.atoms.name(a)}'\n`);
+        rt.io.stderr.flush();
+      }
+      break;
+    case 0xff: // HALT
+    case 0xfe: // END
+      if (rt.mem.i32[p + P_MODULE_FP] >= 0) {
+        finishModule(it, pcb);
+        return R_CONTINUE;
+      }
+      return R_DONE;
+    // ── arithmetic not handled inline ──
+    case 0x14: // DIV
+    case 0x15: // MOD
+    case 0x17: // ADD_F
+    case 0x18: // SUB_F
+    case 0x19: // MUL_F
+    case 0x1a: // DIV_F
+    case 0x07: // AND
+    case 0x08: { // OR
+      m.need(pcb, 2, OP_BY_CODE[op]!.name);
+      arithSlow(rt, op, m.arg(pcb, 1), m.arg(pcb, 0));
+      m.drop(pcb, 1);
+      break;
+    }
+    case 0x16: // NEG
+      m.need(pcb, 1, "NEG");
+      arithSlow(rt, op, m.arg(pcb, 0), m.arg(pcb, 0));
+      break;
+    case 0x26: // EQ_F
+    case 0x29: // NE_F
+    case 0x27: // GT_F
+    case 0x28: // LT_F
+    case 0x2a: // GE_F
+    case 0x2b: // LE_F
+      m.need(pcb, 2, OP_BY_CODE[op]!.name);
+      compareSlow(rt, op, m.arg(pcb, 1), m.arg(pcb, 0));
+      m.drop(pcb, 1);
+      break;
+    // ── strings, lists, objects, formats ──
+    case 0x12: // CONCAT
+      data.concat(it, pcb);
+      break;
+    case 0x1b: // TO_STR
+      data.toStr(it, pcb);
+      break;
+    case 0x1c: // STR_LEN
+      data.strLen(it, pcb);
+      break;
+    case 0x60: // MAKE_LIST
+      data.makeList(it, pcb, a);
+      break;
+    case 0x61: // LEN
+      data.len(it, pcb);
+      break;
+    case 0x62: // INDEX
+      data.index(it, pcb);
+      break;
+    case 0x63: // APPEND
+      data.append(it, pcb);
+      break;
+    case 0x64: // MAKE_OBJECT
+      data.makeObject(it, pcb);
+      break;
+    case 0x65: // SET_FIELD
+      data.setField(it, pcb, a);
+      break;
+    case 0x66: // GET_FIELD
+      data.getField(it, pcb, a);
+      break;
+    case 0x67: // HAS_FIELD
+      data.hasField(it, pcb, a);
+      break;
+    case 0x68: // DELETE_FIELD
+      data.deleteField(it, pcb, a);
+      break;
+    case 0x69: // KEYS
+      data.keys(it, pcb);
+      break;
+    case 0xc7: // JSON_PARSE
+      data.jsonParseOp(it, pcb);
+      break;
+    case 0xc8: // JSON_STRINGIFY
+      data.jsonStringifyOp(it, pcb);
+      break;
+    case 0xc9: // CSV_PARSE
+      data.csvParseOp(it, pcb);
+      break;
+    case 0xca: // CSV_WRITE
+      data.csvWriteOp(it, pcb);
+      break;
+    case 0xcf: // HASH
+      data.hashOp(it, pcb);
+      break;
+    // ── functions, closures, exceptions, modules ──
+    case 0x35: // CALL_FUNCTION
+      callFunction(it, pcb, ip);
+      break;
+    case 0x36: // MAKE_LAMBDA
+      makeLambda(it, pcb, a, code[ip + 2]);
+      break;
+    case 0x37: // CAPTURE
+      capture(it, pcb, a);
+      break;
+    case 0x38: // TRY
+      pushHandler(it, pcb, a);
+      break;
+    case 0x3b: // END_TRY
+      popHandler(it, pcb);
+      break;
+    case 0x3a: // THROW
+      throwValue(it, pcb, ip);
+      break;
+    case 0x3c: // IMPORT
+      importModule(it, pcb, ip, a);
+      break;
+    case 0x3d: // EXPORT
+      exportVar(it, pcb, a);
+      break;
+    // ── host I/O ──
+    case 0x72: // READ_FILE
+    case 0x73: // WRITE_FILE
+    case 0x71: // APPEND_FILE
+    case 0x74: // FILE_EXISTS
+    case 0x75: // FILE_SIZE
+    case 0x76: // DELETE_FILE
+    case 0x77: // LIST_DIR
+    case 0x78: // READ_BYTES
+    case 0x79: // WRITE_BYTES
+    case 0x7a: // READ_LINE
+    case 0x7b: // READ_CHAR
+    case 0x7c: // READ_INPUT
+    case 0x7d: // GET_ENV
+    case 0x7e: // SET_ENV
+    case 0x7f: // GET_ARGS
+    case 0xa0: // EXEC
+    case 0xa1: // EXEC_CAPTURE
+    case 0xa2: // GET_TIME
+    case 0xa5: // GET_TIME_MS
+      ioOp(it, pcb, op);
+      break;
+    case 0x41: // EXIT
+      it.exitCode = exitCode(it, pcb);
+      return R_EXIT;
+    case 0xa3: // SLEEP
+      it.sleepMs = sleepMs(it, pcb);
+      return R_SLEEP;
+    // ── processes (single process until the actor runtime lands) ──
+    case 0x93: // SELF
+      setSmallInt(rt.mem.i32, rt.mem.f64, m.push(pcb), rt.mem.i32[p]);
+      break;
+    case 0x8b: // YIELD
+      return R_YIELD;
+    default: {
+      const info = OP_BY_CODE[op];
+      if (!info) throw new Error(`internal error: unknown opcode ${op} at pc ${ip >> 2}`);
+      throw unsupported(info.name);
+    }
+  }
+  return R_CONTINUE;
+}
