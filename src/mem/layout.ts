@@ -52,6 +52,19 @@ export const H_PROC_TABLE_CAP = 14;
 export const H_NEXT_PID = 15;
 export const H_PROCS_LIVE = 16;
 export const H_PROCS_SPAWNED = 17;
+export const H_TABLE_LOCK = 18;
+/** Name registry (src/proc/registry.ts). */
+export const H_REGISTRY_CELL = 19;
+export const H_REGISTRY_CAP = 20;
+export const H_REGISTRY_USED = 21;
+export const H_REGISTRY_LOCK = 22;
+/** Last monitor reference handed out. */
+export const H_NEXT_REF = 23;
+/** Messages sent (stats). */
+export const H_MESSAGES = 24;
+/** Set to 1 to stop every scheduler (EXIT, fatal error). */
+export const H_HALT = 25;
+export const H_EXIT_CODE = 26;
 /** Free-list heads: H_FREE_LISTS + k = first free block of 2^k cells (0 = empty). */
 export const H_FREE_LISTS = 32;
 export const SIZE_CLASSES = 32;

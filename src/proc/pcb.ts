@@ -25,7 +25,8 @@ export const PCB_CELLS = 16;
 
 // i32 registers (word offsets from pcb << 2)
 export const P_PID = 0;
-export const P_STATUS = 1;
+/** Parent PID (0 for the first process). */
+export const P_PARENT = 1;
 export const P_PC = 2;
 export const P_SP = 3;
 export const P_STACK = 4;
@@ -41,15 +42,25 @@ export const P_HEAP = 13;
 export const P_HEAP_CAP = 14;
 export const P_HP = 15;
 export const P_MODULE_FP = 16;
-export const P_FRAME_DEPTH = 17;
+/** Relations block (src/proc/relations.ts), 0 = none yet. */
+export const P_REL = 17;
 export const P_GC_COUNT = 18;
 export const P_FLAGS = 19;
 export const P_NEXT_HEAP_CAP = 20;
 /** pc of the instruction that ended the process (crash location). */
 export const P_EXIT_PC = 21;
-export const P_REDUCTIONS_LO = 22;
-export const P_REDUCTIONS_HI = 23;
+/** Mailbox: message nodes in arrival order (linked through node word 0). */
+export const P_MBOX_HEAD = 22;
+export const P_MBOX_TAIL = 23;
 export const P_GC_CELLS_COPIED = 24;
+export const P_MBOX_LEN = 25;
+/** Selective receive: the last message node already rejected by the receive at P_SAVE_PC. */
+export const P_SAVE_NODE = 26;
+export const P_SAVE_PC = 27;
+/** Serial of the timer armed for this process (stale timers are ignored). */
+export const P_TIMER_SEQ = 28;
+/** Deadline (ms since the run started) of the current receive timeout, -1 = none. */
+export const P_DEADLINE = 29;
 
 // root cells (cell offsets from pcb)
 export const R_PENDING = 8;
@@ -74,11 +85,17 @@ export const KEY_MODULE_INFO = -1;
 export const H_ACTIVE = 0;
 export const H_CAUGHT = 1;
 
-// process status
-export const S_RUNNABLE = 1;
-export const S_RUNNING = 2;
-export const S_WAITING = 3;
-export const S_EXITED = 4;
+// P_FLAGS bits
+/** The process ended by an uncaught THROW. */
+export const FLAG_UNHANDLED_THROW = 1;
+/** EXIT signals arrive as messages (TRAP_EXIT true). */
+export const FLAG_TRAP_EXIT = 2;
+/** The process is a supervisor (START_SUPERVISOR). */
+export const FLAG_SUPERVISOR = 4;
+/** A supervisor whose own code has ended: it only supervises now. */
+export const FLAG_SUPERVISING = 8;
+/** The process crashed (uncaught error), as opposed to exiting or being killed. */
+export const FLAG_CRASHED = 16;
 
 export const INITIAL_STACK_CELLS = 8;
 export const INITIAL_FRAME_CELLS = 8;
@@ -107,7 +124,6 @@ export function createPcb(mem: Memory, pid: number, entryPc: number): number {
   const p = pcb << 2;
   w.fill(0, p, p + PCB_CELLS * 4);
   w[p + P_PID] = pid;
-  w[p + P_STATUS] = S_RUNNABLE;
   w[p + P_PC] = entryPc;
   w[p + P_STACK] = stack;
   w[p + P_STACK_CAP] = INITIAL_STACK_CELLS;
@@ -128,6 +144,8 @@ export function createPcb(mem: Memory, pid: number, entryPc: number): number {
   w[p + P_NEXT_HEAP_CAP] = INITIAL_HEAP_CELLS;
   w[p + P_MODULE_FP] = -1;
   w[p + P_EXIT_PC] = -1;
+  w[p + P_SAVE_PC] = -1;
+  w[p + P_DEADLINE] = -1;
   for (let r = ROOT_FIRST; r <= ROOT_LAST; r++) setNull(w, pcb + r);
   return pcb;
 }

@@ -244,8 +244,13 @@ export class Values {
     this.writeHost(pcb, dst, v);
   }
 
-  private bumpObject(pcb: number, type: number, len: number, cells: number): number {
-    const o = this.heap.bump(pcb, cells);
+  private newObjectWith(
+    alloc: (cells: number) => number,
+    type: number,
+    len: number,
+    cells: number,
+  ): number {
+    const o = alloc(cells);
     const w = this.mem.i32;
     const h = o << 2;
     w[h] = type;
@@ -257,6 +262,12 @@ export class Values {
 
   /** Write without collecting: space must have been reserved. */
   private writeHost(pcb: number, dst: number, v: HostValue): void {
+    this.writeHostWith(dst, v, (cells) => this.heap.bump(pcb, cells));
+  }
+
+  /** Write `v` into cell `dst`, allocating its objects with `alloc` (which must not collect):
+   *  a process heap after `reserve`, or a message node. */
+  writeHostWith(dst: number, v: HostValue, alloc: (cells: number) => number): void {
     const mem = this.mem;
     switch (v.kind) {
       case "null":
@@ -268,27 +279,27 @@ export class Values {
       case "float":
         return setFloat(mem.i32, mem.f64, dst, v.value);
       case "str": {
-        const o = this.bumpObject(pcb, T_STR, v.value.length, strCells(v.value.length));
+        const o = this.newObjectWith(alloc, T_STR, v.value.length, strCells(v.value.length));
         const base = (o + 1) << 3;
         for (let i = 0; i < v.value.length; i++) mem.u16[base + i] = v.value.charCodeAt(i);
         return setPtr(mem.i32, dst, T_STR, o);
       }
       case "bytes": {
-        const o = this.bumpObject(pcb, T_BYTES, v.value.length, bytesCells(v.value.length));
+        const o = this.newObjectWith(alloc, T_BYTES, v.value.length, bytesCells(v.value.length));
         mem.u8.set(v.value, (o + 1) << 4);
         return setPtr(mem.i32, dst, T_BYTES, o);
       }
       case "list": {
-        const o = this.bumpObject(pcb, T_LIST, v.items.length, listCells(v.items.length));
-        v.items.forEach((x, i) => this.writeHost(pcb, o + 1 + i, x));
+        const o = this.newObjectWith(alloc, T_LIST, v.items.length, listCells(v.items.length));
+        v.items.forEach((x, i) => this.writeHostWith(o + 1 + i, x, alloc));
         return setPtr(mem.i32, dst, T_LIST, o);
       }
       case "object": {
         const n = v.entries.length;
-        const o = this.bumpObject(pcb, T_OBJECT, n, objectCells(n));
+        const o = this.newObjectWith(alloc, T_OBJECT, n, objectCells(n));
         v.entries.forEach(([k, x], i) => {
           setAtomStr(mem.i32, o + 1 + 2 * i, this.atoms.intern(k));
-          this.writeHost(pcb, o + 2 + 2 * i, x);
+          this.writeHostWith(o + 2 + 2 * i, x, alloc);
         });
         return setPtr(mem.i32, dst, T_OBJECT, o);
       }
@@ -297,12 +308,12 @@ export class Values {
       case "closure":
         throw new Error("internal error: closures cannot be built from host values");
       case "exception": {
-        const o = this.bumpObject(pcb, T_EXCEPTION, 0, EXCEPTION_CELLS);
-        this.writeHost(pcb, o + 1, { kind: "str", value: v.message });
-        this.writeHost(pcb, o + 2, {
+        const o = this.newObjectWith(alloc, T_EXCEPTION, 0, EXCEPTION_CELLS);
+        this.writeHostWith(o + 1, { kind: "str", value: v.message }, alloc);
+        this.writeHostWith(o + 2, {
           kind: "list",
           items: v.trace.map((s) => ({ kind: "str", value: s })),
-        });
+        }, alloc);
         return setPtr(mem.i32, dst, T_EXCEPTION, o);
       }
     }

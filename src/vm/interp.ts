@@ -39,16 +39,14 @@ export const R_YIELD = 1;
 export const R_DONE = 2;
 export const R_CRASH = 3;
 export const R_EXIT = 4;
-export const R_SLEEP = 5;
 export const R_WAIT = 6;
 
 export class Interpreter {
   readonly m: Machine;
   /** Inline cache per instruction: frame entry index where LOAD/STORE last found its name. */
   private readonly ic: Int32Array;
-  /** Set by EXIT (R_EXIT) and SLEEP (R_SLEEP). */
+  /** Set by EXIT (R_EXIT). */
   exitCode = 0;
-  sleepMs = 0;
   /** Instructions executed (for --stats). */
   reductions = 0;
 

@@ -240,17 +240,4 @@ export function exitCode(it: Interpreter, pcb: number): number {
   return Number(BigInt.asIntN(32, v.int(c)));
 }
 
-/** SLEEP: milliseconds to suspend (negative → 0; Float truncated). */
-export function sleepMs(it: Interpreter, pcb: number): number {
-  const m = it.m, v = it.rt.values;
-  m.need(pcb, 1, "SLEEP");
-  const c = m.arg(pcb, 0);
-  let ms: number;
-  if (v.isInt(c)) ms = Number(v.int(c));
-  else if (v.tag(c) === 4) ms = Math.trunc(v.num(c));
-  else throw typeMismatch("SLEEP", "int or float (milliseconds)", [v.debug(c)]);
-  m.drop(pcb, 1);
-  return Math.max(0, ms);
-}
-
 export { encoder };

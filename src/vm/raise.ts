@@ -11,6 +11,8 @@
 import { HeapLimitError } from "../term/gc.ts";
 import { setAtomStr, setNull } from "../term/tags.ts";
 import {
+  FLAG_CRASHED,
+  FLAG_UNHANDLED_THROW,
   growBlock,
   H_ACTIVE,
   H_CAUGHT,
@@ -32,8 +34,6 @@ import { VmError } from "./errors.ts";
 import type { Interpreter } from "./interp.ts";
 import { copyCell } from "../term/tags.ts";
 
-/** P_FLAGS bit: the process ended by an uncaught THROW. */
-export const FLAG_UNHANDLED_THROW = 1;
 
 /** TRY: push an ACTIVE handler for the current frame and stack depth. */
 export function pushHandler(it: Interpreter, pcb: number, catchPc: number): void {
@@ -140,5 +140,5 @@ function endWithReason(
   }
   const w = rt.mem.i32;
   w[p + P_EXIT_PC] = faultPc;
-  if (thrown) w[p + P_FLAGS] |= FLAG_UNHANDLED_THROW;
+  w[p + P_FLAGS] |= FLAG_CRASHED | (thrown ? FLAG_UNHANDLED_THROW : 0);
 }

@@ -11,6 +11,8 @@ import { Values } from "../term/values.ts";
 import type { Output } from "../io/output.ts";
 import type { StdinReader } from "../io/stdin.ts";
 import { DEFAULT_LIMITS, type Limits } from "../proc/pcb.ts";
+import type { Processes, Scheduler } from "../proc/procs.ts";
+import type { Supervisors } from "../proc/supervisor.ts";
 
 export interface HostIo {
   stdout: Output;
@@ -32,6 +34,12 @@ export class Runtime {
   readonly image: ProgramImage;
   readonly heap: Heap;
   readonly values: Values;
+  /** The actor layer and the driver of this thread (set up by the Vm / worker). */
+  procs: Processes | null = null;
+  supervisors: Supervisors | null = null;
+  sched: Scheduler | null = null;
+  /** Milliseconds since the run started (integer), for timers. */
+  readonly clock: () => number;
 
   constructor(
     readonly mem: Memory,
@@ -43,5 +51,7 @@ export class Runtime {
     this.image = new ProgramImage(mem, this.atoms);
     this.heap = new Heap(mem, this.atoms, options.limits, { stress: options.stressGc });
     this.values = new Values(mem, this.atoms, this.heap, this.image);
+    const t0 = performance.now();
+    this.clock = () => Math.floor(performance.now() - t0);
   }
 }

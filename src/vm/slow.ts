@@ -7,7 +7,7 @@ import { OP_BY_CODE } from "../isa/opcodes.ts";
 import { P_MODULE_FP } from "../proc/pcb.ts";
 import { setSmallInt } from "../term/tags.ts";
 import { unsupported } from "./errors.ts";
-import { type Interpreter, R_CONTINUE, R_DONE, R_EXIT, R_SLEEP, R_YIELD } from "./interp.ts";
+import { type Interpreter, R_CONTINUE, R_DONE, R_EXIT, R_YIELD } from "./interp.ts";
 import { arithSlow, compareSlow } from "./ops_arith.ts";
 import {
   callFunction,
@@ -20,7 +20,8 @@ import {
   throwValue,
 } from "./ops_call.ts";
 import * as data from "./ops_data.ts";
-import { exitCode, ioOp, sleepMs } from "./ops_io.ts";
+import { exitCode, ioOp } from "./ops_io.ts";
+import * as proc from "./ops_proc.ts";
 import { popHandler, pushHandler } from "./raise.ts";
 
 export function execSlow(it: Interpreter, op: number, pcb: number, ip: number): number {
@@ -188,14 +189,52 @@ export function execSlow(it: Interpreter, op: number, pcb: number, ip: number): 
       it.exitCode = exitCode(it, pcb);
       return R_EXIT;
     case 0xa3: // SLEEP
-      it.sleepMs = sleepMs(it, pcb);
-      return R_SLEEP;
-    // ── processes (single process until the actor runtime lands) ──
+      return proc.sleep(it, pcb, ip);
+    // ── processes ──
+    case 0x80: // SPAWN
+    case 0x91: // SPAWN_LINK
+    case 0x92: // SPAWN_MONITOR
+      return proc.spawn(it, pcb, op);
     case 0x93: // SELF
-      setSmallInt(rt.mem.i32, rt.mem.f64, m.push(pcb), rt.mem.i32[p]);
-      break;
+      return proc.self(it, pcb);
+    case 0x8d: // SEND
+      return proc.send(it, pcb, a);
+    case 0x84: // SENDNAMED
+      return proc.sendNamed(it, pcb, a);
+    case 0x8c: // RECEIVE
+    case 0x8f: // RECEIVE_AFTER
+    case 0x8e: // RECEIVE_MATCH
+    case 0x90: // RECEIVE_MATCH_AFTER
+      return proc.receive(it, pcb, op, ip);
     case 0x8b: // YIELD
       return R_YIELD;
+    case 0x81: // REGISTER
+      return proc.register(it, pcb, a);
+    case 0x82: // UNREGISTER
+      return proc.unregister(it, a);
+    case 0x83: // WHEREIS
+      return proc.whereis(it, pcb, a);
+    case 0x86: // LINK
+      return proc.link(it, pcb, a);
+    case 0x87: // UNLINK
+      return proc.unlink(it, pcb, a);
+    case 0x85: // MONITOR
+      return proc.monitor(it, pcb, a);
+    case 0x94: // DEMONITOR
+      return proc.demonitor(it, pcb);
+    case 0x95: // TRAP_EXIT
+      return proc.trapExit(it, pcb);
+    case 0x96: // EXIT_SELF
+      return proc.exitSelf(it, pcb);
+    case 0x97: // EXIT_SIGNAL
+      return proc.exitSignal(it, pcb);
+    case 0x98: // IS_ALIVE
+      return proc.isAlive(it, pcb);
+    case 0x88: // START_SUPERVISOR
+    case 0x89: // SUPERVISE_CHILD
+    case 0x8a: // RESTART_CHILD
+    case 0x99: // WHICH_CHILDREN
+      return proc.supervisorOp(it, pcb, op, ip);
     default: {
       const info = OP_BY_CODE[op];
       if (!info) throw new Error(`internal error: unknown opcode ${op} at pc ${ip >> 2}`);

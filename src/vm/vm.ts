@@ -1,39 +1,30 @@
 /**
- * Vm: one run of a program — the shared memory, this thread's runtime and interpreter, the
- * processes and the scheduler loop that drives them, and the end-of-run report.
+ * Vm: one run of a program — the shared memory, this thread's runtime, interpreter, process
+ * layer and scheduler, and the end-of-run report.
  *
- * Single scheduler: processes run in FIFO order for a budget of reductions each; the run ends
- * when no process can make progress (LANGUAGE.md §5). Exit status: EXIT's code if used, 1 if
- * process 1 crashed, 0 otherwise.
+ * Exit status (LANGUAGE.md §5): the EXIT opcode's code if used; 1 if process 1 crashed (after
+ * `Error: <reason>` on stderr); 0 otherwise. Crashes of other processes print
+ * `Process <pid> crashed: <reason> (<file>:<line>)` on stderr.
  */
 import type { Program } from "../isa/program.ts";
 import { writeImage } from "../mem/image.ts";
 import { AtomTable } from "../mem/atoms.ts";
 import { Memory } from "../mem/memory.ts";
+import { CELL_BYTES, H_MESSAGES } from "../mem/layout.ts";
 import {
-  createPcb,
   DEFAULT_LIMITS,
-  freePcb,
+  FLAG_UNHANDLED_THROW,
   type Limits,
   P_EXIT_PC,
   P_FLAGS,
-  P_GC_COUNT,
-  P_GC_CELLS_COPIED,
   P_PC,
   P_SP,
-  R_REASON,
 } from "../proc/pcb.ts";
-import { CELL_BYTES } from "../mem/layout.ts";
-import {
-  Interpreter,
-  R_CRASH,
-  R_DONE,
-  R_EXIT,
-  R_SLEEP,
-  R_WAIT,
-  R_YIELD,
-} from "./interp.ts";
-import { FLAG_UNHANDLED_THROW } from "./raise.ts";
+import { type ExitReport, Processes } from "../proc/procs.ts";
+import { Supervisors } from "../proc/supervisor.ts";
+import { ST_WAITING } from "../proc/table.ts";
+import { SingleScheduler } from "../sched/single.ts";
+import { Interpreter } from "./interp.ts";
 import { type HostIo, Runtime } from "./runtime.ts";
 import { instructionText } from "./trace.ts";
 
@@ -64,10 +55,11 @@ export class Vm {
   readonly mem: Memory;
   readonly rt: Runtime;
   readonly interp: Interpreter;
+  readonly procs: Processes;
+  readonly scheduler: SingleScheduler;
   private readonly options: VmOptions;
-  private gcCount = 0;
-  private gcCellsCopied = 0;
-  private spawned = 0;
+  private mainReport: ExitReport | null = null;
+  private mainError = "";
 
   constructor(program: Program, io: HostIo, options: VmOptions = {}) {
     this.options = options;
@@ -79,61 +71,72 @@ export class Vm {
       limits: { ...DEFAULT_LIMITS, ...options.limits },
     }, atoms);
     this.interp = new Interpreter(this.rt);
+    this.procs = new Processes(this.mem, this.rt.values, atoms, this.rt.image, this.interp.m);
+    this.rt.procs = this.procs;
+    this.rt.supervisors = new Supervisors(this.procs, this.rt.clock);
+    const budget = options.trace ? 1 : (options.reductions ?? DEFAULT_REDUCTIONS);
+    this.scheduler = new SingleScheduler(this.rt, this.interp, this.procs, budget, {
+      beforeSlice: options.trace ? (pcb) => this.traceLine(pcb) : undefined,
+    });
+    this.rt.sched = this.scheduler;
+    this.procs.sched = this.scheduler;
+    this.procs.onExit = (pcb, report) => this.onExit(pcb, report);
   }
 
-  /** Run the program's main process (PID 1) to the end. */
+  /** Run the program from its first instruction as PID 1 until no process can progress. */
   run(): RunResult {
     const started = performance.now();
-    const pcb = createPcb(this.mem, 1, 0);
-    this.spawned++;
-    const result = this.runProcess(pcb);
-    const w = this.mem.i32;
-    this.gcCount += w[(pcb << 2) + P_GC_COUNT];
-    this.gcCellsCopied += w[(pcb << 2) + P_GC_CELLS_COPIED];
-    freePcb(this.mem, pcb);
     const io = this.rt.io;
+    if (this.options.verbose) io.stderr.write("ttvm: single scheduler\n");
+    const { pid } = this.procs.create(0, 0);
+    this.procs.start(pid);
+    this.scheduler.run();
     io.stdout.flush();
+    if (this.options.verbose) this.reportBlocked();
+    if (this.mainError) io.stderr.write(this.mainError);
     if (this.options.stats) this.printStats(performance.now() - started);
     io.stderr.flush();
-    return result;
+    const reason = this.mainReport?.reason ?? "normal";
+    if (this.scheduler.exitCode !== null) return { exitCode: this.scheduler.exitCode, reason };
+    return { exitCode: this.mainReport?.crashed ? 1 : 0, reason };
   }
 
-  private runProcess(pcb: number): RunResult {
-    const it = this.interp, io = this.rt.io;
-    const budget = this.options.trace ? 1 : (this.options.reductions ?? DEFAULT_REDUCTIONS);
-    for (;;) {
-      if (this.options.trace) this.traceLine(pcb);
-      const r = it.run(pcb, budget);
-      switch (r) {
-        case R_YIELD:
-          continue;
-        case R_SLEEP:
-          io.stdout.flush();
-          sleepSync(it.sleepMs);
-          continue;
-        case R_DONE:
-          return { exitCode: 0, reason: "normal" };
-        case R_EXIT:
-          return { exitCode: it.exitCode, reason: "normal" };
-        case R_CRASH:
-          return this.reportCrash(pcb);
-        case R_WAIT:
-          return { exitCode: 0, reason: "normal" };
+  private onExit(pcb: number, report: ExitReport): void {
+    const w = this.mem.i32, p = pcb << 2, io = this.rt.io;
+    const where = this.rt.image.location(w[p + P_EXIT_PC]);
+    if (report.pid === 1) {
+      this.mainReport = report;
+      if (report.crashed) {
+        const unhandled = (w[p + P_FLAGS] & FLAG_UNHANDLED_THROW) !== 0;
+        // Printed at the end of the run, after every other process's output.
+        this.mainError = `Error: ${unhandled ? "Unhandled exception: " : ""}${report.reason}\n` +
+          `    at ${where}\n`;
       }
+    } else if (report.crashed) {
+      io.stdout.flush();
+      io.stderr.write(`Process ${report.pid} crashed: ${report.reason} (${where})\n`);
+      io.stderr.flush();
+    }
+    if (this.options.verbose) {
+      io.stdout.flush();
+      io.stderr.write(`ttvm: process ${report.pid} exited: ${report.reason}\n`);
+      io.stderr.flush();
     }
   }
 
-  private reportCrash(pcb: number): RunResult {
-    const w = this.mem.i32, p = pcb << 2;
-    const reason = this.rt.values.str(pcb + R_REASON);
-    const unhandled = (w[p + P_FLAGS] & FLAG_UNHANDLED_THROW) !== 0;
-    const io = this.rt.io;
-    io.stdout.flush();
-    io.stderr.write(
-      `Error: ${unhandled ? "Unhandled exception: " : ""}${reason}\n` +
-        `    at ${this.rt.image.location(w[p + P_EXIT_PC])}\n`,
-    );
-    return { exitCode: 1, reason };
+  private reportBlocked(): void {
+    const table = this.procs.table;
+    const blocked: number[] = [];
+    for (let pid = 1; pid <= table.spawned; pid++) {
+      if (table.status(pid) === ST_WAITING) blocked.push(pid);
+    }
+    if (blocked.length) {
+      this.rt.io.stderr.write(
+        `ttvm: run ended with ${blocked.length} process(es) still blocked: ${
+          blocked.slice(0, 20).join(", ")
+        }${blocked.length > 20 ? ", …" : ""}\n`,
+      );
+    }
   }
 
   private traceLine(pcb: number): void {
@@ -154,18 +157,17 @@ export class Vm {
     const s = this.mem.stats();
     const lines = [
       "── ttvm stats ──",
-      `instructions executed: ${this.interp.reductions}`,
-      `processes spawned:     ${this.spawned}`,
-      `garbage collections:   ${this.gcCount} (${this.gcCellsCopied * CELL_BYTES} bytes copied)`,
+      `reductions:            ${this.interp.reductions}`,
+      `processes spawned:     ${this.procs.table.spawned}`,
+      `messages sent:         ${Atomics.load(this.mem.i32, H_MESSAGES)}`,
+      `time slices:           ${this.scheduler.slices}`,
+      `garbage collections:   ${this.procs.gcCount} (${
+        this.procs.gcCellsCopied * CELL_BYTES
+      } bytes copied)`,
       `peak memory:           ${s.peakBytes} bytes (shared buffer ${s.bufferBytes} bytes)`,
       `memory still in use:   ${s.bytesLive} bytes in ${s.blocksLive} blocks`,
       `wall time:             ${elapsedMs.toFixed(1)} ms`,
     ];
     this.rt.io.stderr.write(lines.join("\n") + "\n");
   }
-}
-
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
-function sleepSync(ms: number): void {
-  if (ms > 0) Atomics.wait(sleeper, 0, 0, ms);
 }

@@ -1,0 +1,570 @@
+/**
+ * Processes: spawning, signals, mailboxes, links, monitors and exits — the actor semantics of
+ * LANGUAGE.md §2–§3 on top of the shared process table. One instance per thread; all state is
+ * in shared memory.
+ *
+ * Who touches what: a process's PCB, mailbox and relations are touched only by the thread
+ * running that process; other processes reach it only through `pushSignal` + `wake`. The
+ * scheduler is told about runnable processes through `Scheduler.enqueue`, which is only called
+ * after the CAS that made the process RUNNABLE.
+ */
+import type { Memory } from "../mem/memory.ts";
+import type { HostValue } from "../term/host.ts";
+import { copyValue, valueCells } from "../term/copy.ts";
+import { copyCell, setNull, setSmallInt, T_ATOM_STR, T_STR } from "../term/tags.ts";
+import type { Values } from "../term/values.ts";
+import {
+  createPcb,
+  FLAG_SUPERVISOR,
+  FLAG_TRAP_EXIT,
+  FRAME_CALL,
+  freePcb,
+  P_FLAGS,
+  P_GC_CELLS_COPIED,
+  P_GC_COUNT,
+  P_MBOX_HEAD,
+  P_MBOX_LEN,
+  P_MBOX_TAIL,
+  P_PARENT,
+  P_PID,
+  P_SAVE_NODE,
+  R_REASON,
+  R_TMP1,
+} from "./pcb.ts";
+import { Registry } from "./registry.ts";
+import { Relations, REL_CHILD, REL_LINK, REL_MON, REL_NAME, REL_WATCH } from "./relations.ts";
+import {
+  closeSignals,
+  EXIT_DIRECT,
+  EXIT_LINK,
+  EXIT_UNTRAPPABLE,
+  freeNode,
+  hasSignals,
+  N_FROM,
+  N_KIND,
+  N_NEXT,
+  N_VALUE_CELL,
+  newNode,
+  NODE_HEADER_CELLS,
+  pushSignal,
+  SIG_DEMONITOR,
+  SIG_DOWN,
+  SIG_EXIT,
+  SIG_LINK,
+  SIG_MONITOR,
+  SIG_MSG,
+  SIG_UNLINK,
+  takeSignals,
+} from "./signals.ts";
+import { ProcTable, ST_RUNNABLE, ST_WAITING } from "./table.ts";
+import { H_NEXT_REF } from "../mem/layout.ts";
+import type { Machine } from "../vm/machine.ts";
+import { SupervisorShutdown } from "./supervisor_error.ts";
+import type { ProgramImage } from "../mem/image.ts";
+import type { AtomTable } from "../mem/atoms.ts";
+
+/** What the process table needs from a scheduler. */
+export interface Scheduler {
+  /** pid has just been made RUNNABLE (by CAS); put it in a run queue. */
+  enqueue(pid: number): void;
+  /** Make pid runnable (if still WAITING with timer `seq`) at time `deadlineMs`. */
+  armTimer(pid: number, deadlineMs: number, seq: number): void;
+}
+
+/** Hooks the supervisor logic installs (src/proc/supervisor.ts). */
+export interface SupervisorHooks {
+  /** A supervisor got an EXIT through a link; true when handled (a child's exit). */
+  onLinkExit(pcb: number, fromPid: number, reasonCell: number): boolean;
+  /** A supervisor is exiting: terminate its children. */
+  onExit(pcb: number): void;
+}
+
+export interface ExitReport {
+  pid: number;
+  reason: string;
+  crashed: boolean;
+}
+
+export class Processes {
+  readonly table: ProcTable;
+  readonly registry: Registry;
+  readonly rel: Relations;
+  sched: Scheduler | null = null;
+  supervisor: SupervisorHooks | null = null;
+  /** Called for every exit (for --verbose, crash reports, the main process's status). */
+  onExit: ((pcb: number, report: ExitReport) => void) | null = null;
+  private readonly normalAtom: number;
+  private readonly killAtom: number;
+  private readonly shutdownAtom: number;
+
+  constructor(
+    readonly mem: Memory,
+    readonly values: Values,
+    readonly atoms: AtomTable,
+    readonly image: ProgramImage,
+    private readonly machine: Machine,
+  ) {
+    this.table = new ProcTable(mem);
+    this.registry = new Registry(mem);
+    this.rel = new Relations(mem);
+    this.normalAtom = atoms.intern("normal");
+    this.killAtom = atoms.intern("kill");
+    this.shutdownAtom = atoms.intern("shutdown");
+  }
+
+  pid(pcb: number): number {
+    return this.mem.i32[(pcb << 2) + P_PID];
+  }
+
+  flags(pcb: number): number {
+    return this.mem.i32[(pcb << 2) + P_FLAGS];
+  }
+
+  // ── spawning ────────────────────────────────────────────────────────────────────────────
+
+  /** Create a process that starts at `entryPc` (not yet runnable). */
+  create(parentPid: number, entryPc: number): { pid: number; pcb: number } {
+    const pid = this.table.newPid();
+    const pcb = createPcb(this.mem, pid, entryPc);
+    this.mem.i32[(pcb << 2) + P_PARENT] = parentPid;
+    this.table.attach(pid, pcb);
+    return { pid, pcb };
+  }
+
+  /** Bind arguments in a new process's first frame: a CALL frame returning to the program's
+   *  END, so that returning from the entry function ends the process normally. `bindings` are
+   *  (atom, source cell) pairs; sources are deep-copied into the child's heap. */
+  bindEntryFrame(childPcb: number, bindings: Array<[number, number]>): void {
+    const m = this.machine;
+    m.pushFrame(childPcb, this.image.modules[0].endPc, FRAME_CALL, bindings.length);
+    const total = bindings.reduce((n, [, c]) => n + valueCells(this.mem.i32, c), 0);
+    const heap = this.values.heap;
+    heap.reserve(childPcb, total);
+    for (const [atom, src] of bindings) {
+      copyValue(this.mem.i32, src, childPcb + R_TMP1, (cells) => heap.bump(childPcb, cells));
+      m.storeVar(childPcb, atom, childPcb + R_TMP1);
+    }
+    setNull(this.mem.i32, childPcb + R_TMP1);
+  }
+
+  /** Make a created process runnable. */
+  start(pid: number): void {
+    this.table.setStatus(pid, ST_RUNNABLE);
+    this.sched!.enqueue(pid);
+  }
+
+  newRef(): number {
+    return Atomics.add(this.mem.i32, H_NEXT_REF, 1) + 1;
+  }
+
+  // ── signals ─────────────────────────────────────────────────────────────────────────────
+
+  /** Deliver a signal node; wakes the target. False (node freed) when the target is dead. */
+  deliver(toPid: number, node: number): boolean {
+    if (!pushSignal(this.mem, this.table, toPid, node)) {
+      freeNode(this.mem, node);
+      return false;
+    }
+    this.wake(toPid);
+    return true;
+  }
+
+  /** A WAITING process becomes RUNNABLE (the CAS decides who enqueues it). */
+  wake(pid: number): void {
+    if (this.table.casStatus(pid, ST_WAITING, ST_RUNNABLE)) this.sched!.enqueue(pid);
+  }
+
+  /** Send a deep copy of the value in `cell`. Dropped silently if the target is dead. */
+  send(fromPid: number, toPid: number, cell: number): void {
+    if (this.table.entry(toPid) === 0) return;
+    const node = this.newValueNode(SIG_MSG, fromPid, cell, 0);
+    this.deliver(toPid, node);
+  }
+
+  private newValueNode(kind: number, fromPid: number, cell: number, extra: number): number {
+    const mem = this.mem;
+    const size = valueCells(mem.i32, cell);
+    const node = newNode(mem, kind, fromPid, extra, size);
+    let next = node + NODE_HEADER_CELLS;
+    copyValue(mem.i32, cell, node + N_VALUE_CELL, (cells) => {
+      const at = next;
+      next += cells;
+      return at;
+    });
+    return node;
+  }
+
+  /** A message node holding `v` (EXIT and DOWN notifications). */
+  private hostNode(fromPid: number, v: HostValue): number {
+    const node = newNode(this.mem, SIG_MSG, fromPid, 0, this.values.hostCells(v));
+    let next = node + NODE_HEADER_CELLS;
+    this.values.writeHostWith(node + N_VALUE_CELL, v, (cells) => {
+      const at = next;
+      next += cells;
+      return at;
+    });
+    return node;
+  }
+
+  /** Handle every pending signal of a running process. Returns true when one of them ends
+   *  the process (its reason is then in R_REASON). */
+  handleSignals(pcb: number): boolean {
+    const pid = this.pid(pcb);
+    let node = takeSignals(this.mem, this.table, pid);
+    while (node !== 0) {
+      const next = this.mem.i32[(node << 2) + N_NEXT];
+      let dies: boolean;
+      try {
+        dies = this.handleOne(pcb, pid, node);
+      } catch (e) {
+        if (!(e instanceof SupervisorShutdown)) throw e;
+        dies = true; // reason `shutdown` is already in R_REASON
+      }
+      if (dies) {
+        // The rest are dropped by the exit (closeSignals gets none of them: free them here).
+        for (let n = next; n !== 0;) {
+          const nn = this.mem.i32[(n << 2) + N_NEXT];
+          this.respondToDead(pid, n, "noproc");
+          n = nn;
+        }
+        return true;
+      }
+      node = next;
+    }
+    return false;
+  }
+
+  /** Handle one signal node (which it consumes). True when the process must exit. */
+  private handleOne(pcb: number, pid: number, node: number): boolean {
+    const w = this.mem.i32;
+    const kind = w[(node << 2) + N_KIND];
+    const from = w[(node << 2) + N_FROM];
+    const a = w[(node << 2) + 4];
+    const rel = this.rel;
+    switch (kind) {
+      case SIG_MSG:
+        this.appendMailbox(pcb, node);
+        return false;
+      case SIG_LINK:
+        if (rel.find(pcb, REL_LINK, from) < 0) rel.add(pcb, REL_LINK, from);
+        break;
+      case SIG_UNLINK: {
+        const i = rel.find(pcb, REL_LINK, from);
+        if (i >= 0) rel.remove(pcb, i);
+        break;
+      }
+      case SIG_MONITOR:
+        rel.add(pcb, REL_WATCH, a, from);
+        break;
+      case SIG_DEMONITOR: {
+        const i = rel.find(pcb, REL_WATCH, a);
+        if (i >= 0) rel.remove(pcb, i);
+        break;
+      }
+      case SIG_DOWN: {
+        const i = rel.find(pcb, REL_MON, a);
+        if (i >= 0) {
+          rel.remove(pcb, i);
+          const reason = this.values.toHost(node + N_VALUE_CELL);
+          this.appendMailbox(pcb, this.hostNode(from, downMessage(a, from, reason)));
+        }
+        break;
+      }
+      case SIG_EXIT:
+        if (this.handleExitSignal(pcb, pid, from, a, node + N_VALUE_CELL)) {
+          freeNode(this.mem, node);
+          return true;
+        }
+        break;
+    }
+    freeNode(this.mem, node);
+    return false;
+  }
+
+  /** Erlang exit-signal semantics. True when the process must exit (reason → R_REASON). */
+  private handleExitSignal(
+    pcb: number,
+    pid: number,
+    from: number,
+    mode: number,
+    reason: number,
+  ): boolean {
+    const rel = this.rel;
+    const flags = this.flags(pcb);
+    const isAtom = (atom: number) => this.isStrAtom(reason, atom);
+    if (mode === EXIT_UNTRAPPABLE) return this.setReason(pcb, reason);
+    if (mode === EXIT_DIRECT && isAtom(this.killAtom)) {
+      return this.setReasonText(pcb, "killed");
+    }
+    if (mode === EXIT_LINK) {
+      const i = rel.find(pcb, REL_LINK, from);
+      if (i < 0) return false; // unlinked meanwhile
+      rel.remove(pcb, i);
+      if ((flags & FLAG_SUPERVISOR) && this.supervisor?.onLinkExit(pcb, from, reason)) {
+        return false;
+      }
+      if ((flags & FLAG_SUPERVISOR) && isAtom(this.normalAtom)) return false;
+      if (flags & FLAG_SUPERVISOR) return this.setReason(pcb, reason);
+    }
+    if (flags & FLAG_TRAP_EXIT) {
+      const msg = exitMessage(from, this.values.toHost(reason));
+      this.appendMailbox(pcb, this.hostNode(from, msg));
+      return false;
+    }
+    if (isAtom(this.normalAtom)) return from === pid && mode === EXIT_DIRECT
+      ? this.setReason(pcb, reason)
+      : false;
+    return this.setReason(pcb, reason);
+  }
+
+  private isStrAtom(cell: number, atom: number): boolean {
+    const v = this.values;
+    const t = v.tag(cell);
+    if (t === T_ATOM_STR) return v.aux(cell) === atom;
+    return t === T_STR && v.str(cell) === this.atoms.name(atom);
+  }
+
+  /** Copy a reason value into the process's R_REASON. Returns true. */
+  private setReason(pcb: number, reasonCell: number): boolean {
+    const heap = this.values.heap;
+    heap.reserve(pcb, valueCells(this.mem.i32, reasonCell));
+    copyValue(this.mem.i32, reasonCell, pcb + R_REASON, (c) => heap.bump(pcb, c));
+    return true;
+  }
+
+  private setReasonText(pcb: number, text: string): boolean {
+    this.values.putStr(pcb, pcb + R_REASON, text);
+    return true;
+  }
+
+  /** A signal reached a process that is gone: answer links and monitors as Erlang does. */
+  private respondToDead(deadPid: number, node: number, reason: string): void {
+    const w = this.mem.i32;
+    const kind = w[(node << 2) + N_KIND], from = w[(node << 2) + N_FROM];
+    if (kind === SIG_LINK) this.sendExit(deadPid, from, { kind: "str", value: reason });
+    else if (kind === SIG_MONITOR) {
+      this.sendDown(deadPid, from, w[(node << 2) + 4], { kind: "str", value: reason });
+    }
+    freeNode(this.mem, node);
+  }
+
+  sendExit(fromPid: number, toPid: number, reason: HostValue, mode = EXIT_LINK): void {
+    const node = newNode(this.mem, SIG_EXIT, fromPid, mode, this.values.hostCells(reason));
+    let next = node + NODE_HEADER_CELLS;
+    this.values.writeHostWith(node + N_VALUE_CELL, reason, (c) => {
+      const at = next;
+      next += c;
+      return at;
+    });
+    this.deliver(toPid, node);
+  }
+
+  /** Send an exit signal carrying a copy of the value in `reasonCell`. */
+  sendExitCell(fromPid: number, toPid: number, reasonCell: number, mode: number): boolean {
+    return this.deliver(toPid, this.newValueNode(SIG_EXIT, fromPid, reasonCell, mode));
+  }
+
+  private sendDown(fromPid: number, toPid: number, ref: number, reason: HostValue): void {
+    const node = newNode(this.mem, SIG_DOWN, fromPid, ref, this.values.hostCells(reason));
+    let next = node + NODE_HEADER_CELLS;
+    this.values.writeHostWith(node + N_VALUE_CELL, reason, (c) => {
+      const at = next;
+      next += c;
+      return at;
+    });
+    this.deliver(toPid, node);
+  }
+
+  // ── mailbox ─────────────────────────────────────────────────────────────────────────────
+
+  appendMailbox(pcb: number, node: number): void {
+    const w = this.mem.i32, p = pcb << 2;
+    w[(node << 2) + N_NEXT] = 0;
+    const tail = w[p + P_MBOX_TAIL];
+    if (tail === 0) w[p + P_MBOX_HEAD] = node;
+    else w[(tail << 2) + N_NEXT] = node;
+    w[p + P_MBOX_TAIL] = node;
+    w[p + P_MBOX_LEN]++;
+  }
+
+  /** Unlink `node` (whose predecessor is `prev`, 0 = head) from the mailbox. */
+  unlinkMailbox(pcb: number, prev: number, node: number): void {
+    const w = this.mem.i32, p = pcb << 2;
+    const next = w[(node << 2) + N_NEXT];
+    if (prev === 0) w[p + P_MBOX_HEAD] = next;
+    else w[(prev << 2) + N_NEXT] = next;
+    if (w[p + P_MBOX_TAIL] === node) w[p + P_MBOX_TAIL] = prev;
+    if (w[p + P_SAVE_NODE] === node) w[p + P_SAVE_NODE] = prev;
+    w[p + P_MBOX_LEN]--;
+  }
+
+  /** A mailbox message as a notification directly to oneself (noproc cases). */
+  notifySelf(pcb: number, from: number, v: HostValue): void {
+    this.appendMailbox(pcb, this.hostNode(from, v));
+  }
+
+  // ── links and monitors (called by the process itself) ──────────────────────────────────
+
+  /** LINK: true on success, false when the target is dead (caller applies noproc rules). */
+  link(pcb: number, target: number): boolean {
+    const pid = this.pid(pcb);
+    if (target === pid) return true;
+    if (!this.table.isAlive(target)) return false;
+    if (this.rel.find(pcb, REL_LINK, target) < 0) this.rel.add(pcb, REL_LINK, target);
+    if (!this.deliver(target, newNode(this.mem, SIG_LINK, pid))) {
+      this.rel.remove(pcb, this.rel.find(pcb, REL_LINK, target));
+      return false;
+    }
+    return true;
+  }
+
+  unlink(pcb: number, target: number): void {
+    const i = this.rel.find(pcb, REL_LINK, target);
+    if (i >= 0) this.rel.remove(pcb, i);
+    this.deliver(target, newNode(this.mem, SIG_UNLINK, this.pid(pcb)));
+  }
+
+  /** MONITOR: returns the new ref; a dead target yields an immediate DOWN(noproc). */
+  monitor(pcb: number, target: number): number {
+    const pid = this.pid(pcb);
+    const ref = this.newRef();
+    const alive = this.table.isAlive(target) && target !== pid;
+    if (alive) {
+      this.rel.add(pcb, REL_MON, ref, target);
+      if (this.deliver(target, newNode(this.mem, SIG_MONITOR, pid, ref))) return ref;
+      this.rel.remove(pcb, this.rel.find(pcb, REL_MON, ref));
+    }
+    if (target !== pid) {
+      this.notifySelf(pcb, target, downMessage(ref, target, { kind: "str", value: "noproc" }));
+    }
+    return ref;
+  }
+
+  /** DEMONITOR: after this returns no DOWN for `ref` is delivered (pending ones are flushed). */
+  demonitor(pcb: number, ref: number): void {
+    const i = this.rel.find(pcb, REL_MON, ref);
+    if (i >= 0) {
+      const target = this.rel.word(pcb, i, 2);
+      this.rel.remove(pcb, i);
+      this.deliver(target, newNode(this.mem, SIG_DEMONITOR, this.pid(pcb), ref));
+    }
+    this.flushDown(pcb, ref);
+  }
+
+  private flushDown(pcb: number, ref: number): void {
+    const w = this.mem.i32, v = this.values;
+    const refAtom = this.atoms.intern("ref"), typeAtom = this.atoms.intern("type");
+    let prev = 0;
+    for (let n = w[(pcb << 2) + P_MBOX_HEAD]; n !== 0;) {
+      const next = w[(n << 2) + N_NEXT];
+      const cell = n + N_VALUE_CELL;
+      if (v.tag(cell) === 10 /* T_OBJECT */) {
+        const t = v.fieldIndex(cell, typeAtom), r = v.fieldIndex(cell, refAtom);
+        if (
+          t >= 0 && r >= 0 && v.isStr(v.fieldCell(cell, t)) &&
+          v.str(v.fieldCell(cell, t)) === "DOWN" && v.isInt(v.fieldCell(cell, r)) &&
+          v.int(v.fieldCell(cell, r)) === BigInt(ref)
+        ) {
+          this.unlinkMailbox(pcb, prev, n);
+          freeNode(this.mem, n);
+          n = next;
+          continue;
+        }
+      }
+      prev = n;
+      n = next;
+    }
+  }
+
+  // ── exit ────────────────────────────────────────────────────────────────────────────────
+
+  /** End a process: reason in R_REASON (Null = normal). Notifies links and monitors, frees
+   *  names, mailbox and memory. Returns the exit report. */
+  exit(pcb: number, crashed: boolean): ExitReport {
+    const mem = this.mem, w = mem.i32, v = this.values;
+    const pid = this.pid(pcb);
+    if (v.tag(pcb + R_REASON) === 0) v.putStr(pcb, pcb + R_REASON, "normal");
+    const reasonCell = pcb + R_REASON;
+    if ((this.flags(pcb) & FLAG_SUPERVISOR) && this.supervisor) this.supervisor.onExit(pcb);
+    // Signals that arrive from now on are refused; answer the ones already queued.
+    for (let n = closeSignals(mem, this.table, pid); n !== 0;) {
+      const next = mem.i32[(n << 2) + N_NEXT];
+      this.respondToDead(pid, n, "noproc");
+      n = next;
+    }
+    const rel = this.rel;
+    const n = rel.count(pcb);
+    for (let i = 0; i < n; i++) {
+      const type = rel.type(pcb, i), a = rel.word(pcb, i, 1), b = rel.word(pcb, i, 2);
+      if (type === REL_LINK) this.sendExitCell(pid, a, reasonCell, EXIT_LINK);
+      else if (type === REL_WATCH) {
+        this.deliver(b, this.newValueNode(SIG_DOWN, pid, reasonCell, a));
+      } else if (type === REL_MON) {
+        this.deliver(b, newNode(mem, SIG_DEMONITOR, pid, a));
+      } else if (type === REL_NAME) this.registry.unregister(a, pid);
+    }
+    const report: ExitReport = { pid, reason: v.display(reasonCell), crashed };
+    this.onExit?.(pcb, report);
+    // Free the mailbox, relations and memory.
+    for (let m = mem.i32[(pcb << 2) + P_MBOX_HEAD]; m !== 0;) {
+      const next = mem.i32[(m << 2) + N_NEXT];
+      freeNode(mem, m);
+      m = next;
+    }
+    this.gcCount += w[(pcb << 2) + P_GC_COUNT];
+    this.gcCellsCopied += mem.i32[(pcb << 2) + P_GC_CELLS_COPIED];
+    rel.release(pcb);
+    this.table.detach(pid);
+    freePcb(mem, pcb);
+    return report;
+  }
+
+  gcCount = 0;
+  gcCellsCopied = 0;
+
+  /** Would a waiting process have something to do? (lost-wake-up re-check) */
+  hasSignals(pid: number): boolean {
+    return hasSignals(this.mem, this.table, pid);
+  }
+
+  /** Children entries are REL_CHILD; exported for the supervisor module. */
+  static readonly REL_CHILD = REL_CHILD;
+
+  /** Helper for ops: the Int value of a PID operand cell written into `dst`. */
+  putInt(dst: number, n: number): void {
+    setSmallInt(this.mem.i32, this.mem.f64, dst, n);
+  }
+
+  copyCell(dst: number, src: number): void {
+    copyCell(this.mem.i32, dst, src);
+  }
+
+  get shutdownAtomId(): number {
+    return this.shutdownAtom;
+  }
+}
+
+export function exitMessage(from: number, reason: HostValue): HostValue {
+  return {
+    kind: "object",
+    entries: [
+      ["type", { kind: "str", value: "EXIT" }],
+      ["from", { kind: "int", value: BigInt(from) }],
+      ["reason", reason],
+    ],
+  };
+}
+
+export function downMessage(ref: number, pid: number, reason: HostValue): HostValue {
+  return {
+    kind: "object",
+    entries: [
+      ["type", { kind: "str", value: "DOWN" }],
+      ["ref", { kind: "int", value: BigInt(ref) }],
+      ["pid", { kind: "int", value: BigInt(pid) }],
+      ["reason", reason],
+    ],
+  };
+}
+
+export { EXIT_DIRECT, EXIT_UNTRAPPABLE, SIG_MSG };

@@ -1,0 +1,150 @@
+/**
+ * Signals: everything one process does to another travels as a signal node pushed onto the
+ * target's lock-free signal stack and is handled by the target itself (DESIGN.md invariant 2).
+ *
+ * Signal node (a block from the arena, owned by whoever holds it: sender → queue → receiver):
+ * ```
+ *  cell 0  [next, kind, fromPid, blockCells]
+ *  cell 1  [a, b, c, d]        kind-specific: ref, flags
+ *  cell 2  value cell          message / exit reason (SIG_MSG, SIG_EXIT, SIG_DOWN)
+ *  cell 3… objects of the copied value (absolute cell pointers into this node)
+ * ```
+ * Queue protocol (entry word E_SIGQ of the process table): a Treiber stack. Senders push with
+ * CAS (head → node.next = head); the owner takes everything with one exchange(head, 0) and
+ * reverses it, so signals from one sender keep their order. At exit the owner exchanges in
+ * CLOSED; a push that sees CLOSED fails and the sender treats the target as dead (this is what
+ * makes "link to a process that is exiting" and "monitor a dead process" well defined).
+ * Message nodes become mailbox nodes without copying (cell 0 word 0 is reused as the mailbox
+ * link).
+ */
+import type { Memory } from "../mem/memory.ts";
+import { copyValue, valueCells } from "../term/copy.ts";
+import { E_SIGQ, type ProcTable } from "./table.ts";
+import { H_MESSAGES } from "../mem/layout.ts";
+import { setNull } from "../term/tags.ts";
+
+export const CLOSED = -1;
+
+export const SIG_MSG = 1;
+/** a = EXIT_LINK (from a link) | EXIT_DIRECT (EXIT_SIGNAL) | EXIT_UNTRAPPABLE (supervisor). */
+export const SIG_EXIT = 2;
+export const SIG_LINK = 3;
+export const SIG_UNLINK = 4;
+/** a = ref */
+export const SIG_MONITOR = 5;
+/** a = ref */
+export const SIG_DEMONITOR = 6;
+/** a = ref; value = reason */
+export const SIG_DOWN = 7;
+
+export const EXIT_LINK = 0;
+export const EXIT_DIRECT = 1;
+export const EXIT_UNTRAPPABLE = 2;
+
+export const N_NEXT = 0;
+export const N_KIND = 1;
+export const N_FROM = 2;
+export const N_CELLS = 3;
+/** Offsets of the extra words (cell 1) and the value cell. */
+export const N_EXTRA_CELL = 1;
+export const N_VALUE_CELL = 2;
+export const NODE_HEADER_CELLS = 3;
+
+/** Allocate a node; the value cell is Null. */
+export function newNode(
+  mem: Memory,
+  kind: number,
+  fromPid: number,
+  extraA = 0,
+  valueCellsNeeded = 0,
+): number {
+  const cells = NODE_HEADER_CELLS + valueCellsNeeded;
+  const node = mem.allocBlock(cells);
+  const w = mem.i32;
+  const h = node << 2;
+  w[h + N_NEXT] = 0;
+  w[h + N_KIND] = kind;
+  w[h + N_FROM] = fromPid;
+  w[h + N_CELLS] = cells;
+  w[h + 4] = extraA;
+  w[h + 5] = 0;
+  w[h + 6] = 0;
+  w[h + 7] = 0;
+  setNull(w, node + N_VALUE_CELL);
+  return node;
+}
+
+/** A node carrying a deep copy of the value in cell `src`. */
+export function newValueNode(
+  mem: Memory,
+  kind: number,
+  fromPid: number,
+  src: number,
+  extraA = 0,
+): number {
+  const size = valueCells(mem.i32, src);
+  const node = newNode(mem, kind, fromPid, extraA, size);
+  let next = node + NODE_HEADER_CELLS;
+  copyValue(mem.i32, src, node + N_VALUE_CELL, (cells) => {
+    const at = next;
+    next += cells;
+    return at;
+  });
+  return node;
+}
+
+export function freeNode(mem: Memory, node: number): void {
+  mem.freeBlock(node, mem.i32[(node << 2) + N_CELLS]);
+}
+
+/** Push `node` onto pid's signal stack; false (node not consumed) when pid is dead/unknown. */
+export function pushSignal(mem: Memory, table: ProcTable, pid: number, node: number): boolean {
+  const e = table.entry(pid);
+  if (e === 0) return false;
+  const slot = (e << 2) + E_SIGQ;
+  const w = mem.i32;
+  for (;;) {
+    const head = Atomics.load(w, slot);
+    if (head === CLOSED) return false;
+    w[(node << 2) + N_NEXT] = head;
+    if (Atomics.compareExchange(w, slot, head, node) === head) {
+      if (w[(node << 2) + N_KIND] === SIG_MSG) Atomics.add(w, H_MESSAGES, 1);
+      return true;
+    }
+  }
+}
+
+/** Take every pending signal of pid, oldest first (linked through N_NEXT); 0 = none. */
+export function takeSignals(mem: Memory, table: ProcTable, pid: number): number {
+  const slot = (table.entry(pid) << 2) + E_SIGQ;
+  const w = mem.i32;
+  if (Atomics.load(w, slot) === 0) return 0;
+  for (;;) {
+    const head = Atomics.load(w, slot);
+    if (head === 0 || head === CLOSED) return 0;
+    if (Atomics.compareExchange(w, slot, head, 0) === head) return reverse(w, head);
+  }
+}
+
+/** Whether pid has signals waiting (used for the lost-wake-up re-check). */
+export function hasSignals(mem: Memory, table: ProcTable, pid: number): boolean {
+  const h = Atomics.load(mem.i32, (table.entry(pid) << 2) + E_SIGQ);
+  return h !== 0 && h !== CLOSED;
+}
+
+/** Close pid's queue for good; returns what was still pending, oldest first. */
+export function closeSignals(mem: Memory, table: ProcTable, pid: number): number {
+  const head = Atomics.exchange(mem.i32, (table.entry(pid) << 2) + E_SIGQ, CLOSED);
+  return head === CLOSED || head === 0 ? 0 : reverse(mem.i32, head);
+}
+
+function reverse(w: Int32Array, head: number): number {
+  let prev = 0;
+  while (head !== 0) {
+    const next = w[(head << 2) + N_NEXT];
+    w[(head << 2) + N_NEXT] = prev;
+    prev = head;
+    head = next;
+  }
+  return prev;
+}

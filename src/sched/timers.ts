@@ -1,0 +1,64 @@
+/**
+ * Timer heap: a binary min-heap of (deadline ms, pid, seq) for receive timeouts and SLEEP.
+ * A timer fires by making its process runnable if the process is still waiting on that timer
+ * (the PCB's P_TIMER_SEQ equals `seq`); stale timers are simply discarded, so cancelling is
+ * free. O(log n) insert and pop; no polling.
+ */
+
+export class TimerHeap {
+  private deadlines: number[] = [];
+  private pids: number[] = [];
+  private seqs: number[] = [];
+
+  get size(): number {
+    return this.deadlines.length;
+  }
+
+  /** Earliest deadline, or Infinity. */
+  peek(): number {
+    return this.deadlines.length ? this.deadlines[0] : Infinity;
+  }
+
+  push(deadline: number, pid: number, seq: number): void {
+    const d = this.deadlines, p = this.pids, s = this.seqs;
+    let i = d.length;
+    d.push(deadline);
+    p.push(pid);
+    s.push(seq);
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (d[parent] <= deadline) break;
+      this.swap(i, parent);
+      i = parent;
+    }
+  }
+
+  /** Remove the earliest timer; returns [pid, seq]. */
+  pop(): [number, number] {
+    const d = this.deadlines, p = this.pids, s = this.seqs;
+    const top: [number, number] = [p[0], s[0]];
+    const last = d.length - 1;
+    this.swap(0, last);
+    d.pop();
+    p.pop();
+    s.pop();
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1, r = l + 1;
+      let m = i;
+      if (l < d.length && d[l] < d[m]) m = l;
+      if (r < d.length && d[r] < d[m]) m = r;
+      if (m === i) break;
+      this.swap(i, m);
+      i = m;
+    }
+    return top;
+  }
+
+  private swap(i: number, j: number): void {
+    const d = this.deadlines, p = this.pids, s = this.seqs;
+    [d[i], d[j]] = [d[j], d[i]];
+    [p[i], p[j]] = [p[j], p[i]];
+    [s[i], s[j]] = [s[j], s[i]];
+  }
+}

@@ -1,0 +1,403 @@
+/**
+ * Concurrency instructions (LANGUAGE.md §3–§4): spawning, sending, receiving, registry, links,
+ * monitors, exit signals and supervisors. Each returns the slice result (R_CONTINUE to go on).
+ *
+ * Receive: a blocked receive leaves its operands on the stack and pc on itself, so the same
+ * instruction runs again when the process is woken (by a signal or its timer). Selective
+ * receive remembers the last message it rejected (P_SAVE_NODE, valid while P_SAVE_PC is this
+ * instruction), so a wake-up only scans messages that arrived since — a server with 100,000
+ * queued messages it does not want pays for each of them once, not once per wake-up.
+ */
+import { copyValue, valueCells } from "../term/copy.ts";
+import {
+  FLAG_TRAP_EXIT,
+  P_DEADLINE,
+  P_FLAGS,
+  P_MBOX_HEAD,
+  P_PC,
+  P_PID,
+  P_SAVE_NODE,
+  P_SAVE_PC,
+  P_TIMER_SEQ,
+  R_REASON,
+  R_TMP0,
+} from "../proc/pcb.ts";
+import { EXIT_DIRECT, exitMessage } from "../proc/procs.ts";
+import { freeNode, N_NEXT, N_VALUE_CELL } from "../proc/signals.ts";
+import { SupervisorShutdown } from "../proc/supervisor_error.ts";
+import {
+  copyCell,
+  HDR_LEN,
+  setBool,
+  setNull,
+  setSmallInt,
+  T_BOOL,
+  T_CLOSURE,
+  T_FLOAT,
+  T_FUNC,
+  T_LIST,
+  T_OBJECT,
+} from "../term/tags.ts";
+import { insufficient, typeMismatch, VmError } from "./errors.ts";
+import { type Interpreter, R_CONTINUE, R_DONE, R_WAIT, R_YIELD } from "./interp.ts";
+
+/** SPAWN / SPAWN_LINK / SPAWN_MONITOR. */
+export function spawn(it: Interpreter, pcb: number, op: number): number {
+  const rt = it.rt, m = it.m, v = rt.values, procs = rt.procs!;
+  const name = op === 0x80 ? "SPAWN" : op === 0x91 ? "SPAWN_LINK" : "SPAWN_MONITOR";
+  m.need(pcb, 1, name);
+  const callable = m.arg(pcb, 0);
+  const tag = v.tag(callable);
+  let entryPc: number;
+  let params: Int32Array = new Int32Array(0);
+  let fnCell = -1;
+  if (v.isStr(callable)) {
+    entryPc = rt.supervisors!.labelPc(v.str(callable));
+  } else if (tag === T_FUNC || tag === T_CLOSURE) {
+    fnCell = tag === T_FUNC ? callable : v.obj(callable) + 1;
+    entryPc = rt.mem.i32[(fnCell << 2) + 1];
+    params = rt.image.paramLists[rt.mem.i32[(fnCell << 2) + 2]];
+  } else {
+    throw typeMismatch(name, "a function, closure or label name", [v.debug(callable)]);
+  }
+  const available = m.depth(pcb) - 1;
+  if (available < params.length) throw insufficient(params.length, available);
+  const self = rt.mem.i32[(pcb << 2) + P_PID];
+  const { pid, pcb: child } = procs.create(self, entryPc);
+  if (fnCell >= 0) {
+    const bindings: Array<[number, number]> = [];
+    if (tag === T_CLOSURE) {
+      const o = v.obj(callable), n = rt.mem.i32[(o << 2) + HDR_LEN];
+      for (let i = 0; i < n; i++) {
+        bindings.push([rt.mem.i32[((o + 2 + 2 * i) << 2) + 1], o + 3 + 2 * i]);
+      }
+    }
+    params.forEach((atom, i) => bindings.push([atom, m.arg(pcb, params.length - i)]));
+    procs.bindEntryFrame(child, bindings);
+  }
+  m.drop(pcb, 1 + params.length);
+  let ref = 0;
+  if (op === 0x91) { // SPAWN_LINK: both sides linked before the child runs
+    procs.rel.add(pcb, 1 /* REL_LINK */, pid);
+    procs.rel.add(child, 1 /* REL_LINK */, self);
+  } else if (op === 0x92) { // SPAWN_MONITOR
+    ref = procs.newRef();
+    procs.rel.add(pcb, 2 /* REL_MON */, ref, pid);
+    procs.rel.add(child, 3 /* REL_WATCH */, ref, self);
+  }
+  setSmallInt(rt.mem.i32, rt.mem.f64, m.push(pcb), pid);
+  if (op === 0x92) setSmallInt(rt.mem.i32, rt.mem.f64, m.push(pcb), ref);
+  procs.start(pid);
+  return R_CONTINUE;
+}
+
+/** The PID operand: the literal when non-zero, else popped from below `above` other args. */
+function pidArg(it: Interpreter, pcb: number, literal: number, op: string, above: number): number {
+  if (literal > 0) return literal;
+  const m = it.m, v = it.rt.values;
+  m.need(pcb, above + 1, op);
+  const c = m.arg(pcb, above);
+  if (!v.isInt(c)) throw typeMismatch(op, "a pid (int)", [v.debug(c)]);
+  return Number(v.int(c));
+}
+
+export function send(it: Interpreter, pcb: number, literal: number): number {
+  const m = it.m, procs = it.rt.procs!;
+  m.need(pcb, 1, "SEND");
+  const to = pidArg(it, pcb, literal, "SEND", 1);
+  procs.send(procs.pid(pcb), to, m.arg(pcb, 0));
+  m.drop(pcb, literal > 0 ? 1 : 2);
+  return R_CONTINUE;
+}
+
+export function sendNamed(it: Interpreter, pcb: number, atom: number): number {
+  const m = it.m, procs = it.rt.procs!;
+  m.need(pcb, 1, "SEND_NAMED");
+  const to = procs.registry.whereis(atom);
+  if (to === 0) throw new VmError(`No process registered as ${it.rt.atoms.name(atom)}`);
+  procs.send(procs.pid(pcb), to, m.arg(pcb, 0));
+  m.drop(pcb, 1);
+  return R_CONTINUE;
+}
+
+/** RECEIVE, RECEIVE_AFTER, RECEIVE_MATCH, RECEIVE_MATCH_AFTER. */
+export function receive(it: Interpreter, pcb: number, op: number, ip: number): number {
+  const rt = it.rt, m = it.m, v = rt.values, procs = rt.procs!, w0 = rt.mem.i32;
+  const p = pcb << 2;
+  const pc = ip >> 2;
+  const hasPattern = op === 0x8e || op === 0x90;
+  const hasTimeout = op === 0x8f || op === 0x90;
+  const nArgs = (hasPattern ? 1 : 0) + (hasTimeout ? 1 : 0);
+  const name = ["RECEIVE_MATCH", "RECEIVE_AFTER", "RECEIVE_MATCH_AFTER"][op - 0x8e] ?? "RECEIVE";
+  m.need(pcb, nArgs, name);
+  let timeoutMs = -1;
+  if (hasTimeout) {
+    const c = m.arg(pcb, 0);
+    if (v.isInt(c)) timeoutMs = Number(v.int(c));
+    else if (v.tag(c) === T_FLOAT) timeoutMs = Math.trunc(v.num(c));
+    else throw typeMismatch(name, "an int timeout (milliseconds)", [v.debug(c)]);
+    timeoutMs = Math.max(0, timeoutMs);
+  }
+  if (procs.handleSignals(pcb)) return R_DONE;
+  const w = rt.mem.i32;
+  const pattern = hasPattern ? m.arg(pcb, hasTimeout ? 1 : 0) : -1;
+  // Resume the scan after the last rejected message when this receive is being re-run.
+  const resuming = w[p + P_SAVE_PC] === pc;
+  let prev = resuming ? w[p + P_SAVE_NODE] : 0;
+  let node = prev === 0 ? w[p + P_MBOX_HEAD] : w[(prev << 2) + N_NEXT];
+  while (node !== 0 && pattern >= 0 && !matches(it, pattern, node + N_VALUE_CELL)) {
+    prev = node;
+    node = w[(node << 2) + N_NEXT];
+  }
+  if (node !== 0) {
+    procs.unlinkMailbox(pcb, prev, node);
+    takeMessage(it, pcb, node, nArgs);
+    return R_CONTINUE;
+  }
+  w0[p + P_SAVE_PC] = pc;
+  w[p + P_SAVE_NODE] = prev;
+  if (hasTimeout) {
+    const now = rt.clock();
+    if (w[p + P_DEADLINE] < 0 || !resuming) {
+      if (timeoutMs === 0) return timeout(it, pcb, nArgs, rt.image.code[ip + 1]);
+      w[p + P_DEADLINE] = now + timeoutMs;
+      const seq = ++w[p + P_TIMER_SEQ];
+      rt.sched!.armTimer(procs.pid(pcb), now + timeoutMs, seq);
+    } else if (now >= w[p + P_DEADLINE]) {
+      return timeout(it, pcb, nArgs, rt.image.code[ip + 1]);
+    }
+  }
+  w[p + P_PC] = pc; // run this receive again when woken
+  return R_WAIT;
+}
+
+function timeout(it: Interpreter, pcb: number, nArgs: number, label: number): number {
+  const w = it.rt.mem.i32, p = pcb << 2;
+  it.m.drop(pcb, nArgs);
+  w[p + P_SAVE_PC] = -1;
+  w[p + P_SAVE_NODE] = 0;
+  w[p + P_DEADLINE] = -1;
+  w[p + P_TIMER_SEQ]++; // disarm
+  w[p + P_PC] = label;
+  return R_CONTINUE;
+}
+
+/** Copy a message into the heap, replace the receive's operands with it, free the node. */
+function takeMessage(it: Interpreter, pcb: number, node: number, nArgs: number): void {
+  const rt = it.rt, heap = rt.heap, p = pcb << 2;
+  const src = node + N_VALUE_CELL;
+  heap.reserve(pcb, valueCells(rt.mem.i32, src));
+  copyValue(rt.mem.i32, src, pcb + R_TMP0, (c) => heap.bump(pcb, c));
+  freeNode(rt.mem, node);
+  it.m.drop(pcb, nArgs);
+  const dst = it.m.push(pcb);
+  const w = rt.mem.i32;
+  copyCell(w, dst, pcb + R_TMP0);
+  setNull(w, pcb + R_TMP0);
+  w[p + P_SAVE_PC] = -1;
+  w[p + P_SAVE_NODE] = 0;
+  if (w[p + P_DEADLINE] >= 0) {
+    w[p + P_DEADLINE] = -1;
+    w[p + P_TIMER_SEQ]++; // disarm
+  }
+}
+
+/** Pattern rules of LANGUAGE.md §3: "_" matches anything; Object patterns match objects having
+ *  every pattern field; List patterns match element-wise; anything else by EQ. */
+export function matches(it: Interpreter, pat: number, msg: number): boolean {
+  const v = it.rt.values, w = it.rt.mem.i32;
+  if (v.isStr(pat) && v.str(pat) === "_") return true;
+  const pt = v.tag(pat);
+  if (pt === T_OBJECT) {
+    if (v.tag(msg) !== T_OBJECT) return false;
+    const po = v.obj(pat), n = w[(po << 2) + HDR_LEN];
+    for (let i = 0; i < n; i++) {
+      const j = v.fieldIndex(msg, w[((po + 1 + 2 * i) << 2) + 1]);
+      if (j < 0 || !matches(it, po + 2 + 2 * i, v.fieldCell(msg, j))) return false;
+    }
+    return true;
+  }
+  if (pt === T_LIST) {
+    if (v.tag(msg) !== T_LIST || v.len(msg) !== v.len(pat)) return false;
+    const po = v.obj(pat), mo = v.obj(msg), n = v.len(pat);
+    for (let i = 1; i <= n; i++) if (!matches(it, po + i, mo + i)) return false;
+    return true;
+  }
+  return v.equal(pat, msg);
+}
+
+/** SLEEP: suspend only this process; messages do not end the sleep. */
+export function sleep(it: Interpreter, pcb: number, ip: number): number {
+  const rt = it.rt, m = it.m, v = rt.values, p = pcb << 2, pc = ip >> 2;
+  m.need(pcb, 1, "SLEEP");
+  const c = m.arg(pcb, 0);
+  let ms: number;
+  if (v.isInt(c)) ms = Number(v.int(c));
+  else if (v.tag(c) === T_FLOAT) ms = Math.trunc(v.num(c));
+  else throw typeMismatch("SLEEP", "int or float (milliseconds)", [v.debug(c)]);
+  const w = rt.mem.i32;
+  const now = rt.clock();
+  if (w[p + P_SAVE_PC] !== pc || w[p + P_DEADLINE] < 0) {
+    if (ms <= 0) {
+      m.drop(pcb, 1);
+      return R_YIELD;
+    }
+    w[p + P_SAVE_PC] = pc;
+    w[p + P_DEADLINE] = now + ms;
+    rt.sched!.armTimer(rt.procs!.pid(pcb), now + ms, ++w[p + P_TIMER_SEQ]);
+  } else if (now >= w[p + P_DEADLINE]) {
+    m.drop(pcb, 1);
+    w[p + P_SAVE_PC] = -1;
+    w[p + P_DEADLINE] = -1;
+    return R_CONTINUE;
+  }
+  w[p + P_PC] = pc;
+  return R_WAIT;
+}
+
+export function register(it: Interpreter, pcb: number, atom: number): number {
+  const procs = it.rt.procs!;
+  if (!procs.registry.register(atom, procs.pid(pcb))) {
+    throw new VmError(`Name already registered: ${it.rt.atoms.name(atom)}`);
+  }
+  procs.rel.add(pcb, 4 /* REL_NAME */, atom);
+  return R_CONTINUE;
+}
+
+export function unregister(it: Interpreter, atom: number): number {
+  if (!it.rt.procs!.registry.unregister(atom)) {
+    throw new VmError(`Name not registered: ${it.rt.atoms.name(atom)}`);
+  }
+  return R_CONTINUE;
+}
+
+export function whereis(it: Interpreter, pcb: number, atom: number): number {
+  const pid = it.rt.procs!.registry.whereis(atom);
+  setSmallInt(it.rt.mem.i32, it.rt.mem.f64, it.m.push(pcb), pid);
+  return R_CONTINUE;
+}
+
+export function link(it: Interpreter, pcb: number, literal: number): number {
+  const procs = it.rt.procs!;
+  const target = pidArg(it, pcb, literal, "LINK", 0);
+  if (literal === 0) it.m.drop(pcb, 1);
+  if (!procs.link(pcb, target)) {
+    if (procs.flags(pcb) & FLAG_TRAP_EXIT) {
+      procs.notifySelf(pcb, target, exitMessage(target, { kind: "str", value: "noproc" }));
+    } else {
+      throw new VmError("noproc");
+    }
+  }
+  return R_CONTINUE;
+}
+
+export function unlink(it: Interpreter, pcb: number, literal: number): number {
+  const target = pidArg(it, pcb, literal, "UNLINK", 0);
+  if (literal === 0) it.m.drop(pcb, 1);
+  it.rt.procs!.unlink(pcb, target);
+  return R_CONTINUE;
+}
+
+export function monitor(it: Interpreter, pcb: number, literal: number): number {
+  const target = pidArg(it, pcb, literal, "MONITOR", 0);
+  if (literal === 0) it.m.drop(pcb, 1);
+  const ref = it.rt.procs!.monitor(pcb, target);
+  setSmallInt(it.rt.mem.i32, it.rt.mem.f64, it.m.push(pcb), ref);
+  return R_CONTINUE;
+}
+
+export function demonitor(it: Interpreter, pcb: number): number {
+  const m = it.m, v = it.rt.values;
+  m.need(pcb, 1, "DEMONITOR");
+  const c = m.arg(pcb, 0);
+  if (!v.isInt(c)) throw typeMismatch("DEMONITOR", "a monitor reference (int)", [v.debug(c)]);
+  it.rt.procs!.demonitor(pcb, Number(v.int(c)));
+  m.drop(pcb, 1);
+  return R_CONTINUE;
+}
+
+export function trapExit(it: Interpreter, pcb: number): number {
+  const m = it.m, v = it.rt.values, w = it.rt.mem.i32, p = pcb << 2;
+  m.need(pcb, 1, "TRAP_EXIT");
+  const c = m.arg(pcb, 0);
+  if (v.tag(c) !== T_BOOL) throw new VmError("Type error: TRAP_EXIT requires boolean value");
+  if (v.aux(c)) w[p + P_FLAGS] |= FLAG_TRAP_EXIT;
+  else w[p + P_FLAGS] &= ~FLAG_TRAP_EXIT;
+  m.drop(pcb, 1);
+  return R_CONTINUE;
+}
+
+export function exitSelf(it: Interpreter, pcb: number): number {
+  const m = it.m;
+  m.need(pcb, 1, "EXIT_SELF");
+  copyCell(it.rt.mem.i32, pcb + R_REASON, m.arg(pcb, 0));
+  m.drop(pcb, 1);
+  return R_DONE;
+}
+
+export function exitSignal(it: Interpreter, pcb: number): number {
+  const m = it.m, v = it.rt.values, procs = it.rt.procs!;
+  m.need(pcb, 2, "EXIT_SIGNAL");
+  const target = m.arg(pcb, 1);
+  if (!v.isInt(target)) throw typeMismatch("EXIT_SIGNAL", "a pid (int)", [v.debug(target)]);
+  const pid = Number(v.int(target));
+  procs.sendExitCell(procs.pid(pcb), pid, m.arg(pcb, 0), EXIT_DIRECT);
+  m.drop(pcb, 2);
+  // A signal to oneself takes effect now, as in Erlang.
+  if (pid === procs.pid(pcb) && procs.handleSignals(pcb)) return R_DONE;
+  return R_CONTINUE;
+}
+
+export function isAlive(it: Interpreter, pcb: number): number {
+  const m = it.m, v = it.rt.values;
+  m.need(pcb, 1, "IS_ALIVE");
+  const c = m.arg(pcb, 0);
+  if (!v.isInt(c)) throw typeMismatch("IS_ALIVE", "a pid (int)", [v.debug(c)]);
+  setBool(it.rt.mem.i32, c, it.rt.procs!.table.isAlive(Number(v.int(c))));
+  return R_CONTINUE;
+}
+
+export function self(it: Interpreter, pcb: number): number {
+  const w = it.rt.mem.i32;
+  setSmallInt(w, it.rt.mem.f64, it.m.push(pcb), w[(pcb << 2) + P_PID]);
+  return R_CONTINUE;
+}
+
+// ── supervisors ─────────────────────────────────────────────────────────────────────────────
+
+export function supervisorOp(it: Interpreter, pcb: number, op: number, ip: number): number {
+  const sup = it.rt.supervisors!, code = it.rt.image.code;
+  const a = code[ip + 1], b = code[ip + 2], c = code[ip + 3];
+  try {
+    switch (op) {
+      case 0x88: // START_SUPERVISOR
+        sup.start(pcb, a, b, c);
+        break;
+      case 0x89: // SUPERVISE_CHILD
+        sup.superviseChild(pcb, a, b, c);
+        break;
+      case 0x8a: // RESTART_CHILD
+        sup.restartChild(pcb, a);
+        break;
+      case 0x99: { // WHICH_CHILDREN
+        const children = sup.whichChildren(pcb);
+        const dst = it.m.push(pcb);
+        it.rt.values.putHost(pcb, dst, {
+          kind: "list",
+          items: children.map((ch) => ({
+            kind: "object" as const,
+            entries: [["id", { kind: "str", value: ch.id }], ["pid", {
+              kind: "int",
+              value: BigInt(ch.pid),
+            }]] as Array<[string, { kind: "str"; value: string } | { kind: "int"; value: bigint }]>,
+          })),
+        });
+        break;
+      }
+    }
+  } catch (e) {
+    if (e instanceof SupervisorShutdown) return R_DONE;
+    throw e;
+  }
+  return R_CONTINUE;
+}
