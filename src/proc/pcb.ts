@@ -96,6 +96,8 @@ export const FLAG_SUPERVISOR = 4;
 export const FLAG_SUPERVISING = 8;
 /** The process crashed (uncaught error), as opposed to exiting or being killed. */
 export const FLAG_CRASHED = 16;
+/** A supervisor waiting for its children to terminate before it exits. */
+export const FLAG_SHUTTING_DOWN = 32;
 
 export const INITIAL_STACK_CELLS = 8;
 export const INITIAL_FRAME_CELLS = 8;

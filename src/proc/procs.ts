@@ -32,7 +32,7 @@ import {
   R_TMP1,
 } from "./pcb.ts";
 import { Registry } from "./registry.ts";
-import { Relations, REL_CHILD, REL_LINK, REL_MON, REL_NAME, REL_WATCH } from "./relations.ts";
+import { REL_CHILD, REL_LINK, REL_MON, REL_NAME, REL_WATCH, Relations } from "./relations.ts";
 import {
   closeSignals,
   EXIT_DIRECT,
@@ -59,7 +59,6 @@ import {
 import { ProcTable, ST_RUNNABLE, ST_WAITING } from "./table.ts";
 import { H_NEXT_REF } from "../mem/layout.ts";
 import type { Machine } from "../vm/machine.ts";
-import { SupervisorShutdown } from "./supervisor_error.ts";
 import type { ProgramImage } from "../mem/image.ts";
 import type { AtomTable } from "../mem/atoms.ts";
 
@@ -71,11 +70,20 @@ export interface Scheduler {
   armTimer(pid: number, deadlineMs: number, seq: number): void;
 }
 
+/** onLinkExit results. */
+export const SUP_NOT_CHILD = 0;
+export const SUP_HANDLED = 1;
+/** The supervisor must exit now (its reason is in R_REASON). */
+export const SUP_EXIT_NOW = 2;
+
 /** Hooks the supervisor logic installs (src/proc/supervisor.ts). */
 export interface SupervisorHooks {
-  /** A supervisor got an EXIT through a link; true when handled (a child's exit). */
-  onLinkExit(pcb: number, fromPid: number, reasonCell: number): boolean;
-  /** A supervisor is exiting: terminate its children. */
+  /** A supervisor got an EXIT through a link from `fromPid`; SUP_* above. */
+  onLinkExit(pcb: number, fromPid: number, reasonCell: number): number;
+  /** The supervisor must exit with the reason in R_REASON: terminate the children first.
+   *  Returns true when it can exit now, false when it waits for children to finish. */
+  beginShutdown(pcb: number): boolean;
+  /** A supervisor is exiting: terminate whatever children are still running. */
   onExit(pcb: number): void;
 }
 
@@ -213,13 +221,7 @@ export class Processes {
     let node = takeSignals(this.mem, this.table, pid);
     while (node !== 0) {
       const next = this.mem.i32[(node << 2) + N_NEXT];
-      let dies: boolean;
-      try {
-        dies = this.handleOne(pcb, pid, node);
-      } catch (e) {
-        if (!(e instanceof SupervisorShutdown)) throw e;
-        dies = true; // reason `shutdown` is already in R_REASON
-      }
+      const dies = this.handleOne(pcb, pid, node);
       if (dies) {
         // The rest are dropped by the exit (closeSignals gets none of them: free them here).
         for (let n = next; n !== 0;) {
@@ -292,7 +294,6 @@ export class Processes {
     const rel = this.rel;
     const flags = this.flags(pcb);
     const isAtom = (atom: number) => this.isStrAtom(reason, atom);
-    if (mode === EXIT_UNTRAPPABLE) return this.setReason(pcb, reason);
     if (mode === EXIT_DIRECT && isAtom(this.killAtom)) {
       return this.setReasonText(pcb, "killed");
     }
@@ -300,20 +301,27 @@ export class Processes {
       const i = rel.find(pcb, REL_LINK, from);
       if (i < 0) return false; // unlinked meanwhile
       rel.remove(pcb, i);
-      if ((flags & FLAG_SUPERVISOR) && this.supervisor?.onLinkExit(pcb, from, reason)) {
-        return false;
-      }
-      if ((flags & FLAG_SUPERVISOR) && isAtom(this.normalAtom)) return false;
-      if (flags & FLAG_SUPERVISOR) return this.setReason(pcb, reason);
     }
+    if (flags & FLAG_SUPERVISOR) {
+      // Supervisors trap exits; their children's exits are handled by the runtime.
+      if (mode === EXIT_LINK) {
+        const r = this.supervisor!.onLinkExit(pcb, from, reason);
+        if (r === SUP_HANDLED) return false;
+        if (r === SUP_EXIT_NOW) return true;
+      }
+      if (mode !== EXIT_UNTRAPPABLE && isAtom(this.normalAtom)) return false;
+      this.setReason(pcb, reason);
+      return this.supervisor!.beginShutdown(pcb);
+    }
+    if (mode === EXIT_UNTRAPPABLE) return this.setReason(pcb, reason);
     if (flags & FLAG_TRAP_EXIT) {
       const msg = exitMessage(from, this.values.toHost(reason));
       this.appendMailbox(pcb, this.hostNode(from, msg));
       return false;
     }
-    if (isAtom(this.normalAtom)) return from === pid && mode === EXIT_DIRECT
-      ? this.setReason(pcb, reason)
-      : false;
+    if (isAtom(this.normalAtom)) {
+      return from === pid && mode === EXIT_DIRECT ? this.setReason(pcb, reason) : false;
+    }
     return this.setReason(pcb, reason);
   }
 

@@ -7,17 +7,27 @@
  * period), one REL_CHILD entry per child in start order [type|restart<<8, id atom, pid, entry
  * pc] and REL_RESTART entries holding the times of recent restarts.
  *
- * Terminating a child = unlink it and send it an untrappable exit signal with reason
- * `shutdown`; the id is re-registered to the new child at once (the old one only removes names
- * that still point at itself), so restarts never wait.
+ * Terminating a child = send it an untrappable exit signal with reason `shutdown` and wait for
+ * its EXIT (the link stays) before starting anything again — as OTP does — so a restarted
+ * child never meets its predecessor's registered names (nor, for a nested supervisor, the
+ * predecessor's children). A supervisor that must exit (exit signal, intensity exceeded)
+ * first terminates its children in reverse start order and exits when the last one is gone.
+ *
+ * Child entry word 0: REL_CHILD | restart << 8 | state << 16 (C_TERMINATING, C_START_AFTER).
  */
-import { FLAG_SUPERVISOR, FLAG_TRAP_EXIT, P_FLAGS, R_REASON } from "./pcb.ts";
-import type { Processes } from "./procs.ts";
+import {
+  FLAG_SHUTTING_DOWN,
+  FLAG_SUPERVISING,
+  FLAG_SUPERVISOR,
+  FLAG_TRAP_EXIT,
+  P_FLAGS,
+  R_REASON,
+} from "./pcb.ts";
+import { type Processes, SUP_EXIT_NOW, SUP_HANDLED, SUP_NOT_CHILD } from "./procs.ts";
 import { EXIT_UNTRAPPABLE } from "./signals.ts";
 import { REL_CHILD, REL_LINK, REL_NAME, REL_RESTART, REL_SUP } from "./relations.ts";
 import { VmError } from "../vm/errors.ts";
 import { T_ATOM_STR, T_STR } from "../term/tags.ts";
-import { SupervisorShutdown } from "./supervisor_error.ts";
 
 export const ONE_FOR_ONE = 0;
 export const ONE_FOR_ALL = 1;
@@ -32,11 +42,22 @@ const RESTARTS = ["permanent", "transient", "temporary"];
 export const DEFAULT_MAX_RESTARTS = 3;
 export const DEFAULT_PERIOD_S = 60;
 
+/** Child is being terminated; its EXIT is awaited. */
+const C_TERMINATING = 1;
+/** Start (again) once no child is terminating any more. */
+const C_START_AFTER = 2;
+
+/** Result of RESTART_CHILD for the interpreter. */
+export const RESTART_DONE = 0;
+export const RESTART_EXIT_NOW = 1;
+export const RESTART_WAIT = 2;
+
 export class Supervisors {
   constructor(private readonly procs: Processes, private readonly nowMs: () => number) {
     procs.supervisor = {
       onLinkExit: (pcb, from, reason) => this.childExited(pcb, from, reason),
-      onExit: (pcb) => this.terminateAll(pcb),
+      beginShutdown: (pcb) => this.beginShutdown(pcb),
+      onExit: (pcb) => this.terminateRunning(pcb),
     };
   }
 
@@ -74,77 +95,102 @@ export class Supervisors {
       restart = RESTARTS.indexOf(name);
       if (restart < 0) throw new VmError(`Unknown restart type: ${name}`);
     }
-    const owner = procs.registry.whereis(idAtom);
-    if (owner !== 0 && procs.table.isAlive(owner)) {
-      throw new VmError(`Name already registered: ${id}`);
-    }
+    if (procs.registry.whereis(idAtom) !== 0) throw new VmError(`Name already registered: ${id}`);
     const i = procs.rel.add(pcb, REL_CHILD | (restart << 8), idAtom, 0, entryPc);
     this.startChild(pcb, i);
   }
 
-  /** RESTART_CHILD id. */
-  restartChild(pcb: number, idAtom: number): void {
+  /** RESTART_CHILD id: terminate the child (if alive) and start it again. */
+  restartChild(pcb: number, idAtom: number): number {
     const procs = this.procs;
     this.needSupervisor(pcb);
     const i = this.childIndex(pcb, idAtom);
     if (i < 0) throw new VmError(`Unknown child: ${procs.atoms.name(idAtom)}`);
     if (!this.countRestart(pcb)) {
-      this.shutdown(pcb);
-      return;
+      procs.values.putStr(pcb, pcb + R_REASON, "shutdown");
+      return this.beginShutdown(pcb) ? RESTART_EXIT_NOW : RESTART_WAIT;
     }
+    this.setState(pcb, i, this.state(pcb, i) | C_START_AFTER);
     this.terminateChild(pcb, i);
-    this.startChild(pcb, i);
+    this.startPending(pcb);
+    return RESTART_DONE;
   }
 
-  /** WHICH_CHILDREN: [{id, pid}] in start order. */
+  /** WHICH_CHILDREN: [{id, pid}] in start order (pid 0 = not running). */
   whichChildren(pcb: number): Array<{ id: string; pid: number }> {
     const procs = this.procs, rel = procs.rel;
-    const out: Array<{ id: string; pid: number }> = [];
-    for (let i = 0; i < rel.count(pcb); i++) {
-      if (rel.type(pcb, i) !== REL_CHILD) continue;
-      out.push({ id: procs.atoms.name(rel.word(pcb, i, 1)), pid: rel.word(pcb, i, 2) });
-    }
-    return out;
+    return this.childIndices(pcb).map((i) => ({
+      id: procs.atoms.name(rel.word(pcb, i, 1)),
+      pid: this.state(pcb, i) & C_TERMINATING ? 0 : rel.word(pcb, i, 2),
+    }));
   }
 
   // ── reacting to exits ───────────────────────────────────────────────────────────────────
 
-  private childExited(pcb: number, from: number, reasonCell: number): boolean {
+  private childExited(pcb: number, from: number, reasonCell: number): number {
     const procs = this.procs, rel = procs.rel;
     const i = this.childByPid(pcb, from);
-    if (i < 0) return false;
+    if (i < 0) return SUP_NOT_CHILD;
     rel.setWord(pcb, i, 2, 0);
-    const restart = rel.word(pcb, i, 0) >> 8;
+    if (this.state(pcb, i) & C_TERMINATING) {
+      this.setState(pcb, i, this.state(pcb, i) & ~C_TERMINATING);
+      return this.afterTermination(pcb);
+    }
+    if (procs.flags(pcb) & FLAG_SHUTTING_DOWN) return this.afterTermination(pcb);
+    const restart = (rel.word(pcb, i, 0) >> 8) & 0xff;
     const reason = this.reasonText(reasonCell);
     const abnormal = reason !== "normal" && reason !== "shutdown";
-    if (restart === TEMPORARY || (restart === TRANSIENT && !abnormal)) return true;
+    if (restart === TEMPORARY || (restart === TRANSIENT && !abnormal)) return SUP_HANDLED;
     if (!this.countRestart(pcb)) {
-      this.shutdown(pcb);
-      return true;
+      procs.values.putStr(pcb, pcb + R_REASON, "shutdown");
+      return this.beginShutdown(pcb) ? SUP_EXIT_NOW : SUP_HANDLED;
     }
     const strategy = rel.word(pcb, this.supIndex(pcb), 1);
     const children = this.childIndices(pcb);
-    const pos = children.indexOf(i);
-    if (strategy === ONE_FOR_ONE) {
-      this.startChild(pcb, i);
-    } else {
-      const affected = strategy === ONE_FOR_ALL ? children : children.slice(pos);
-      for (const c of [...affected].reverse()) if (c !== i) this.terminateChild(pcb, c);
-      for (const c of affected) {
-        const r = rel.word(pcb, c, 0) >> 8;
-        if (c === i || r !== TEMPORARY) this.startChild(pcb, c);
+    const affected = strategy === ONE_FOR_ONE
+      ? [i]
+      : strategy === ONE_FOR_ALL
+      ? children
+      : children.slice(children.indexOf(i));
+    for (const c of affected) {
+      const r = (rel.word(pcb, c, 0) >> 8) & 0xff;
+      if (c === i || r !== TEMPORARY) this.setState(pcb, c, this.state(pcb, c) | C_START_AFTER);
+    }
+    for (const c of [...affected].reverse()) if (c !== i) this.terminateChild(pcb, c);
+    return this.afterTermination(pcb);
+  }
+
+  /** Once no child is terminating: exit (when shutting down) or start the pending ones. */
+  private afterTermination(pcb: number): number {
+    if (this.childIndices(pcb).some((c) => this.state(pcb, c) & C_TERMINATING)) return SUP_HANDLED;
+    if (this.procs.flags(pcb) & FLAG_SHUTTING_DOWN) return SUP_EXIT_NOW;
+    this.startPending(pcb);
+    return SUP_HANDLED;
+  }
+
+  private startPending(pcb: number): void {
+    if (this.childIndices(pcb).some((c) => this.state(pcb, c) & C_TERMINATING)) return;
+    for (const c of this.childIndices(pcb)) {
+      if (this.state(pcb, c) & C_START_AFTER) {
+        this.setState(pcb, c, 0);
+        this.startChild(pcb, c);
       }
     }
-    return true;
   }
 
-  /** Intensity exceeded: terminate every child and exit with reason `shutdown`. */
-  private shutdown(pcb: number): void {
-    this.procs.values.putStr(pcb, pcb + R_REASON, "shutdown");
-    throw new SupervisorShutdown();
+  /** The supervisor must exit (reason already in R_REASON): terminate children in reverse
+   *  start order; true when it may exit at once (no child left to wait for). */
+  beginShutdown(pcb: number): boolean {
+    const w = this.procs.mem.i32;
+    w[(pcb << 2) + P_FLAGS] |= FLAG_SHUTTING_DOWN | FLAG_SUPERVISING;
+    for (const c of this.childIndices(pcb)) {
+      this.setState(pcb, c, this.state(pcb, c) & ~C_START_AFTER);
+    }
+    this.terminateRunning(pcb);
+    return !this.childIndices(pcb).some((c) => this.state(pcb, c) & C_TERMINATING);
   }
 
-  private terminateAll(pcb: number): void {
+  private terminateRunning(pcb: number): void {
     for (const i of this.childIndices(pcb).reverse()) this.terminateChild(pcb, i);
   }
 
@@ -162,14 +208,26 @@ export class Supervisors {
     procs.start(pid);
   }
 
+  /** Send a running child an untrappable `shutdown`; its EXIT is then awaited. */
   private terminateChild(pcb: number, i: number): void {
     const procs = this.procs, rel = procs.rel;
     const pid = rel.word(pcb, i, 2);
-    if (pid === 0) return;
-    const l = rel.find(pcb, REL_LINK, pid);
-    if (l >= 0) rel.remove(pcb, l);
+    if (pid === 0 || this.state(pcb, i) & C_TERMINATING) return;
+    if (!procs.table.isAlive(pid)) {
+      rel.setWord(pcb, i, 2, 0);
+      return;
+    }
+    this.setState(pcb, i, this.state(pcb, i) | C_TERMINATING);
     procs.sendExit(procs.pid(pcb), pid, { kind: "str", value: "shutdown" }, EXIT_UNTRAPPABLE);
-    rel.setWord(pcb, i, 2, 0);
+  }
+
+  private state(pcb: number, i: number): number {
+    return this.procs.rel.word(pcb, i, 0) >>> 16;
+  }
+
+  private setState(pcb: number, i: number, state: number): void {
+    const rel = this.procs.rel;
+    rel.setWord(pcb, i, 0, (rel.word(pcb, i, 0) & 0xffff) | (state << 16));
   }
 
   /** Record a restart; false when it exceeds the intensity (max restarts within period). */
@@ -179,7 +237,6 @@ export class Supervisors {
     const max = rel.word(pcb, s, 2), periodMs = rel.word(pcb, s, 3) * 1000;
     const now = this.nowMs();
     const f64 = this.procs.mem.f64;
-    // Drop restarts that left the window.
     for (let i = rel.count(pcb) - 1; i >= 0; i--) {
       if (rel.type(pcb, i) === REL_RESTART && now - f64[(rel.at(pcb, i) << 1) + 1] > periodMs) {
         rel.remove(pcb, i);

@@ -24,7 +24,7 @@ import {
 } from "../proc/pcb.ts";
 import { EXIT_DIRECT, exitMessage } from "../proc/procs.ts";
 import { freeNode, N_NEXT, N_VALUE_CELL } from "../proc/signals.ts";
-import { SupervisorShutdown } from "../proc/supervisor_error.ts";
+import { RESTART_EXIT_NOW, RESTART_WAIT } from "../proc/supervisor.ts";
 import {
   copyCell,
   HDR_LEN,
@@ -78,12 +78,12 @@ export function spawn(it: Interpreter, pcb: number, op: number): number {
   m.drop(pcb, 1 + params.length);
   let ref = 0;
   if (op === 0x91) { // SPAWN_LINK: both sides linked before the child runs
-    procs.rel.add(pcb, 1 /* REL_LINK */, pid);
-    procs.rel.add(child, 1 /* REL_LINK */, self);
+    procs.rel.add(pcb, 1, /* REL_LINK */ pid);
+    procs.rel.add(child, 1, /* REL_LINK */ self);
   } else if (op === 0x92) { // SPAWN_MONITOR
     ref = procs.newRef();
-    procs.rel.add(pcb, 2 /* REL_MON */, ref, pid);
-    procs.rel.add(child, 3 /* REL_WATCH */, ref, self);
+    procs.rel.add(pcb, 2, /* REL_MON */ ref, pid);
+    procs.rel.add(child, 3, /* REL_WATCH */ ref, self);
   }
   setSmallInt(rt.mem.i32, rt.mem.f64, m.push(pcb), pid);
   if (op === 0x92) setSmallInt(rt.mem.i32, rt.mem.f64, m.push(pcb), ref);
@@ -260,7 +260,7 @@ export function register(it: Interpreter, pcb: number, atom: number): number {
   if (!procs.registry.register(atom, procs.pid(pcb))) {
     throw new VmError(`Name already registered: ${it.rt.atoms.name(atom)}`);
   }
-  procs.rel.add(pcb, 4 /* REL_NAME */, atom);
+  procs.rel.add(pcb, 4, /* REL_NAME */ atom);
   return R_CONTINUE;
 }
 
@@ -368,36 +368,34 @@ export function self(it: Interpreter, pcb: number): number {
 export function supervisorOp(it: Interpreter, pcb: number, op: number, ip: number): number {
   const sup = it.rt.supervisors!, code = it.rt.image.code;
   const a = code[ip + 1], b = code[ip + 2], c = code[ip + 3];
-  try {
-    switch (op) {
-      case 0x88: // START_SUPERVISOR
-        sup.start(pcb, a, b, c);
-        break;
-      case 0x89: // SUPERVISE_CHILD
-        sup.superviseChild(pcb, a, b, c);
-        break;
-      case 0x8a: // RESTART_CHILD
-        sup.restartChild(pcb, a);
-        break;
-      case 0x99: { // WHICH_CHILDREN
-        const children = sup.whichChildren(pcb);
-        const dst = it.m.push(pcb);
-        it.rt.values.putHost(pcb, dst, {
-          kind: "list",
-          items: children.map((ch) => ({
-            kind: "object" as const,
-            entries: [["id", { kind: "str", value: ch.id }], ["pid", {
-              kind: "int",
-              value: BigInt(ch.pid),
-            }]] as Array<[string, { kind: "str"; value: string } | { kind: "int"; value: bigint }]>,
-          })),
-        });
-        break;
-      }
+  switch (op) {
+    case 0x88: // START_SUPERVISOR
+      sup.start(pcb, a, b, c);
+      break;
+    case 0x89: // SUPERVISE_CHILD
+      sup.superviseChild(pcb, a, b, c);
+      break;
+    case 0x8a: { // RESTART_CHILD
+      const r = sup.restartChild(pcb, a);
+      if (r === RESTART_EXIT_NOW) return R_DONE;
+      if (r === RESTART_WAIT) return R_WAIT; // supervising only, until the children are gone
+      break;
     }
-  } catch (e) {
-    if (e instanceof SupervisorShutdown) return R_DONE;
-    throw e;
+    case 0x99: { // WHICH_CHILDREN
+      const children = sup.whichChildren(pcb);
+      const dst = it.m.push(pcb);
+      it.rt.values.putHost(pcb, dst, {
+        kind: "list",
+        items: children.map((ch) => ({
+          kind: "object" as const,
+          entries: [["id", { kind: "str", value: ch.id }], ["pid", {
+            kind: "int",
+            value: BigInt(ch.pid),
+          }]] as Array<[string, { kind: "str"; value: string } | { kind: "int"; value: bigint }]>,
+        })),
+      });
+      break;
+    }
   }
   return R_CONTINUE;
 }

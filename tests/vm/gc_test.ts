@@ -9,6 +9,8 @@ import { Output } from "../../src/io/output.ts";
 import { StdinReader } from "../../src/io/stdin.ts";
 import { Vm } from "../../src/vm/vm.ts";
 import { out, run } from "./helpers.ts";
+import { PAGE_ENTRIES } from "../../src/proc/table.ts";
+import { CELL_BYTES } from "../../src/mem/layout.ts";
 
 // Builds a live list of 200 strings while creating lots of garbage strings and objects.
 const CHURN = [
@@ -37,16 +39,18 @@ function runVm(src: string, stressGc: boolean) {
     stdin: new StdinReader({ readSync: () => null }),
     args: [],
   }, { stressGc });
+  const before = vm.mem.stats().bytesLive;
   const result = vm.run();
-  return { stdout, result, vm };
+  return { stdout, result, vm, before };
 }
 
 Deno.test("live data survives collections and garbage is reclaimed", () => {
-  const { stdout, vm } = runVm(CHURN.join("\n"), false);
+  const { stdout, vm, before } = runVm(CHURN.join("\n"), false);
   assert.equal(stdout, "200\nk1990\n");
-  // Everything the process owned was freed at its exit: only the image and atoms remain.
-  const live = vm.mem.stats().bytesLive;
-  assert.ok(live < 64 * 1024, `memory still in use after exit: ${live} bytes`);
+  // Everything the process owned was freed at its exit: what remains beyond the image and
+  // atoms is exactly the process table (directory + one page of entries).
+  const processTableBytes = (PAGE_ENTRIES + (1 << 16) / 4) * CELL_BYTES;
+  assert.equal(vm.mem.stats().bytesLive - before, processTableBytes);
 });
 
 Deno.test("stress mode: a collection before every allocation, heap verified each time", () => {
