@@ -1,10 +1,20 @@
 /**
  * ttvm public TypeScript API.
  *
+ * Run a whole program, capturing its output:
  * ```ts
  * import { assembleSource, runProgram } from "./mod.ts";
  * const program = assembleSource('PUSH_STR "hi"\nPRINT\n', "hi.ttvm");
  * const { stdout, exitCode } = runProgram(program);
+ * ```
+ * Drive processes from TypeScript (see examples/api_kv.ts):
+ * ```ts
+ * const vm = ActorVm.fromSource(source);
+ * const kv = vm.spawn("kv_server");
+ * vm.send(kv, { op: "put", key: "a", value: 1, reply: vm.host.pid });
+ * const done = vm.run();
+ * for await (const msg of vm.host) console.log(msg);
+ * await done;
  * ```
  */
 import type { Program } from "./src/isa/program.ts";
@@ -18,6 +28,13 @@ export { OPCODES, type OpInfo } from "./src/isa/opcodes.ts";
 export type { Program } from "./src/isa/program.ts";
 export type { HostValue } from "./src/term/host.ts";
 export { type RunResult, Vm, type VmOptions } from "./src/vm/vm.ts";
+export {
+  ActorVm,
+  type ActorVmOptions,
+  HostMailbox,
+  type RunSummary,
+} from "./src/api/actor_vm.ts";
+export type { JsValue } from "./src/api/convert.ts";
 
 export interface CapturedRun {
   stdout: string;

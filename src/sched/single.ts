@@ -22,6 +22,12 @@ import type { Runtime } from "../vm/runtime.ts";
 import { RunQueue } from "./run_queue.ts";
 import { TimerHeap } from "./timers.ts";
 
+/** Results of `step`. */
+export const STEP_IDLE = 0;
+export const STEP_MORE = 1;
+export const STEP_TIMERS = 2;
+export const STEP_EXIT = 3;
+
 export interface SliceHooks {
   /** Called before each slice when tracing (budget 1). */
   beforeSlice?(pcb: number): void;
@@ -52,14 +58,23 @@ export class SingleScheduler implements Scheduler {
 
   /** Run until quiescence or EXIT. */
   run(): void {
+    while (this.step(Infinity, true) === STEP_MORE) { /* blocking mode never stops early */ }
+  }
+
+  /** Run at most `maxSlices` slices. With `blockOnTimers`, waits (Atomics.wait) for the next
+   *  timer when only timers are pending; otherwise returns STEP_TIMERS so an async driver can
+   *  wait without blocking its event loop. */
+  step(maxSlices: number, blockOnTimers: boolean): number {
     const { procs, interp, rt } = this;
     const table = procs.table;
     const w = () => rt.mem.i32;
-    for (;;) {
+    for (let n = 0; n < maxSlices; n++) {
+      if (this.exitCode !== null) return STEP_EXIT;
       if (this.timers.size > 0) this.fireTimers(false);
       const pid = this.queue.shift();
       if (pid === 0) {
-        if (this.timers.size === 0) return; // quiescent
+        if (this.timers.size === 0) return STEP_IDLE; // quiescent
+        if (!blockOnTimers) return STEP_TIMERS;
         rt.io.stdout.flush();
         this.fireTimers(true);
         continue;
@@ -94,9 +109,15 @@ export class SingleScheduler implements Scheduler {
           break;
         case R_EXIT:
           this.exitCode = interp.exitCode;
-          return;
+          return STEP_EXIT;
       }
     }
+    return STEP_MORE;
+  }
+
+  /** Milliseconds until the earliest timer (Infinity when none). */
+  nextTimerInMs(): number {
+    return Math.max(0, this.timers.peek() - this.rt.clock());
   }
 
   /** A process's code ended: it exits, unless it is a supervisor, which keeps supervising. */

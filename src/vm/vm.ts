@@ -101,6 +101,10 @@ export class Vm {
     return { exitCode: this.mainReport?.crashed ? 1 : 0, reason };
   }
 
+  get messagesSent(): number {
+    return Atomics.load(this.mem.i32, H_MESSAGES);
+  }
+
   private onExit(pcb: number, report: ExitReport): void {
     const w = this.mem.i32, p = pcb << 2, io = this.rt.io;
     const where = this.rt.image.location(w[p + P_EXIT_PC]);
