@@ -53,14 +53,23 @@ export class ProcTable {
     return pid;
   }
 
-  /** Cell of pid's entry, or 0 when pid was never allocated. */
+  /** Cell of pid's entry, or 0 when pid was never allocated. Pages never move, so the last
+   *  page looked up is remembered (a rebuildable, thread-local cache). */
   entry(pid: number): number {
-    if (pid <= 0 || pid > Atomics.load(this.mem.i32, H_NEXT_PID)) return 0;
     const w = this.mem.i32;
+    if (pid <= 0 || pid > w[H_NEXT_PID]) return 0;
+    const pageNo = pid >> PAGE_SHIFT;
+    if (pageNo === this.cachedPageNo) return this.cachedPage + (pid & (PAGE_ENTRIES - 1));
     const dir = w[H_PROC_TABLE_CELL];
-    const page = w[(dir << 2) + (pid >> PAGE_SHIFT)];
-    return page === 0 ? 0 : page + (pid & (PAGE_ENTRIES - 1));
+    const page = w[(dir << 2) + pageNo];
+    if (page === 0) return 0;
+    this.cachedPageNo = pageNo;
+    this.cachedPage = page;
+    return page + (pid & (PAGE_ENTRIES - 1));
   }
+
+  private cachedPageNo = -1;
+  private cachedPage = 0;
 
   /** The live process's PCB, or 0. */
   pcbOf(pid: number): number {

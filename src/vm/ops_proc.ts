@@ -120,6 +120,8 @@ export function sendNamed(it: Interpreter, pcb: number, atom: number): number {
   return R_CONTINUE;
 }
 
+const RECEIVE_NAMES = ["RECEIVE", "", "RECEIVE_MATCH", "RECEIVE_AFTER", "RECEIVE_MATCH_AFTER"];
+
 /** RECEIVE, RECEIVE_AFTER, RECEIVE_MATCH, RECEIVE_MATCH_AFTER. */
 export function receive(it: Interpreter, pcb: number, op: number, ip: number): number {
   const rt = it.rt, m = it.m, v = rt.values, procs = rt.procs!, w0 = rt.mem.i32;
@@ -128,8 +130,8 @@ export function receive(it: Interpreter, pcb: number, op: number, ip: number): n
   const hasPattern = op === 0x8e || op === 0x90;
   const hasTimeout = op === 0x8f || op === 0x90;
   const nArgs = (hasPattern ? 1 : 0) + (hasTimeout ? 1 : 0);
-  const name = ["RECEIVE_MATCH", "RECEIVE_AFTER", "RECEIVE_MATCH_AFTER"][op - 0x8e] ?? "RECEIVE";
-  m.need(pcb, nArgs, name);
+  const name = RECEIVE_NAMES[op - 0x8c];
+  if (nArgs > 0) m.need(pcb, nArgs, name);
   let timeoutMs = -1;
   if (hasTimeout) {
     const c = m.arg(pcb, 0);
