@@ -28,12 +28,7 @@ export { OPCODES, type OpInfo } from "./src/isa/opcodes.ts";
 export type { Program } from "./src/isa/program.ts";
 export type { HostValue } from "./src/term/host.ts";
 export { type RunResult, Vm, type VmOptions } from "./src/vm/vm.ts";
-export {
-  ActorVm,
-  type ActorVmOptions,
-  HostMailbox,
-  type RunSummary,
-} from "./src/api/actor_vm.ts";
+export { ActorVm, type ActorVmOptions, HostMailbox, type RunSummary } from "./src/api/actor_vm.ts";
 export type { JsValue } from "./src/api/convert.ts";
 
 export interface CapturedRun {
@@ -72,7 +67,12 @@ export function runProgram(program: Program, options: RunOptions = {}): Captured
     args: options.args ?? [],
   }, options);
   const result = vm.run();
-  return { stdout: out.text(), stderr: err.text(), exitCode: result.exitCode, reason: result.reason };
+  return {
+    stdout: out.text(),
+    stderr: err.text(),
+    exitCode: result.exitCode,
+    reason: result.reason,
+  };
 }
 
 class CaptureSink implements Sink {

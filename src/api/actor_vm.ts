@@ -63,7 +63,9 @@ export class HostMailbox implements AsyncIterable<JsValue> {
   }
 
   next(): Promise<IteratorResult<JsValue>> {
-    if (this.queued.length > 0) return Promise.resolve({ value: this.queued.shift()!, done: false });
+    if (this.queued.length > 0) {
+      return Promise.resolve({ value: this.queued.shift()!, done: false });
+    }
     if (this.closed) return Promise.resolve({ value: undefined, done: true });
     return new Promise((resolve) => this.waiters.push(resolve));
   }

@@ -27,7 +27,9 @@ export function toHostValue(v: JsValue): HostValue {
   if (v === null || v === undefined) return { kind: "null" };
   switch (typeof v) {
     case "number":
-      return Number.isSafeInteger(v) ? { kind: "int", value: BigInt(v) } : { kind: "float", value: v };
+      return Number.isSafeInteger(v)
+        ? { kind: "int", value: BigInt(v) }
+        : { kind: "float", value: v };
     case "bigint":
       if (v < I64_MIN || v > I64_MAX) throw new RangeError(`${v} does not fit in 64 bits`);
       return { kind: "int", value: v };
@@ -49,7 +51,8 @@ export function fromHostValue(v: HostValue): JsValue {
     case "null":
       return null;
     case "int":
-      return v.value >= BigInt(Number.MIN_SAFE_INTEGER) && v.value <= BigInt(Number.MAX_SAFE_INTEGER)
+      return v.value >= BigInt(Number.MIN_SAFE_INTEGER) &&
+          v.value <= BigInt(Number.MAX_SAFE_INTEGER)
         ? Number(v.value)
         : v.value;
     case "float":

@@ -6,7 +6,13 @@
  * Options come before the program path; everything after it belongs to the program (GET_ARGS).
  */
 import { AsmError, assembleFile } from "../asm/mod.ts";
-import { decodeProgram, disassemble, encodeProgram, isTtbBytes, LoadError } from "../bytecode/mod.ts";
+import {
+  decodeProgram,
+  disassemble,
+  encodeProgram,
+  isTtbBytes,
+  LoadError,
+} from "../bytecode/mod.ts";
 import type { Program } from "../isa/program.ts";
 import { fileSink, Output } from "../io/output.ts";
 import { StdinReader } from "../io/stdin.ts";

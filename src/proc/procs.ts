@@ -11,7 +11,7 @@
 import type { Memory } from "../mem/memory.ts";
 import type { HostValue } from "../term/host.ts";
 import { copyValue, valueCells } from "../term/copy.ts";
-import { copyCell, setNull, setSmallInt, T_ATOM_STR, T_STR } from "../term/tags.ts";
+import { setNull, T_ATOM_STR, T_STR } from "../term/tags.ts";
 import type { Values } from "../term/values.ts";
 import {
   createPcb,
@@ -32,7 +32,7 @@ import {
   R_TMP1,
 } from "./pcb.ts";
 import { Registry } from "./registry.ts";
-import { REL_CHILD, REL_LINK, REL_MON, REL_NAME, REL_WATCH, Relations } from "./relations.ts";
+import { REL_LINK, REL_MON, REL_NAME, REL_WATCH, Relations } from "./relations.ts";
 import {
   closeSignals,
   EXIT_DIRECT,
@@ -534,22 +534,6 @@ export class Processes {
   hasSignals(pid: number): boolean {
     return hasSignals(this.mem, this.table, pid);
   }
-
-  /** Children entries are REL_CHILD; exported for the supervisor module. */
-  static readonly REL_CHILD = REL_CHILD;
-
-  /** Helper for ops: the Int value of a PID operand cell written into `dst`. */
-  putInt(dst: number, n: number): void {
-    setSmallInt(this.mem.i32, this.mem.f64, dst, n);
-  }
-
-  copyCell(dst: number, src: number): void {
-    copyCell(this.mem.i32, dst, src);
-  }
-
-  get shutdownAtomId(): number {
-    return this.shutdownAtom;
-  }
 }
 
 export function exitMessage(from: number, reason: HostValue): HostValue {
@@ -574,5 +558,3 @@ export function downMessage(ref: number, pid: number, reason: HostValue): HostVa
     ],
   };
 }
-
-export { EXIT_DIRECT, EXIT_UNTRAPPABLE, SIG_MSG };

@@ -29,7 +29,9 @@ export class RunQueue {
 
   private grow(): void {
     const next = new Int32Array(this.buf.length * 2);
-    for (let i = 0; i < this.count; i++) next[i] = this.buf[(this.head + i) & (this.buf.length - 1)];
+    for (let i = 0; i < this.count; i++) {
+      next[i] = this.buf[(this.head + i) & (this.buf.length - 1)];
+    }
     this.buf = next;
     this.head = 0;
   }

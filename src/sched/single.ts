@@ -17,7 +17,7 @@ import {
 } from "../proc/pcb.ts";
 import type { Processes, Scheduler } from "../proc/procs.ts";
 import { ST_RUNNABLE, ST_RUNNING, ST_WAITING } from "../proc/table.ts";
-import { Interpreter, R_CRASH, R_DONE, R_EXIT, R_WAIT, R_YIELD } from "../vm/interp.ts";
+import { type Interpreter, R_CRASH, R_DONE, R_EXIT, R_WAIT, R_YIELD } from "../vm/interp.ts";
 import type { Runtime } from "../vm/runtime.ts";
 import { RunQueue } from "./run_queue.ts";
 import { TimerHeap } from "./timers.ts";

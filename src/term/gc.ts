@@ -323,4 +323,3 @@ function expectedCells(type: number, len: number): number {
 function fail(msg: string): never {
   throw new Error(`heap verification failed: ${msg}`);
 }
-

@@ -175,7 +175,10 @@ export class Values {
         const o = this.obj(c), n = w[(o << 2) + HDR_LEN];
         const captured: Array<[string, HostValue]> = [];
         for (let i = 0; i < n; i++) {
-          captured.push([this.atoms.name(w[((o + 2 + 2 * i) << 2) + 1]), this.toHost(o + 3 + 2 * i)]);
+          captured.push([
+            this.atoms.name(w[((o + 2 + 2 * i) << 2) + 1]),
+            this.toHost(o + 3 + 2 * i),
+          ]);
         }
         return {
           kind: "closure",
@@ -190,7 +193,9 @@ export class Values {
         return {
           kind: "exception",
           message: this.str(o + 1),
-          trace: trace.kind === "list" ? trace.items.map((i) => i.kind === "str" ? i.value : "") : [],
+          trace: trace.kind === "list"
+            ? trace.items.map((i) => i.kind === "str" ? i.value : "")
+            : [],
         };
       }
     }
@@ -413,9 +418,9 @@ export class Values {
         return `Function { addr: ${this.funcAddr(c)}, params: ${this.debugParams(c)} }`;
       case T_CLOSURE: {
         const o = this.obj(c);
-        return `Closure { addr: ${this.funcAddr(o + 1)}, params: ${this.debugParams(o + 1)}, captured: ${
-          this.debugMap(o + 2, w[(o << 2) + HDR_LEN])
-        } }`;
+        return `Closure { addr: ${this.funcAddr(o + 1)}, params: ${
+          this.debugParams(o + 1)
+        }, captured: ${this.debugMap(o + 2, w[(o << 2) + HDR_LEN])} }`;
       }
       case T_EXCEPTION: {
         const o = this.obj(c);

@@ -26,7 +26,7 @@ import {
   P_STACK_CAP,
 } from "../proc/pcb.ts";
 import { MAX_SAFE, T_BOOL, T_FLOAT, T_FUNC, T_INT, T_NULL } from "../term/tags.ts";
-import { insufficient, NO_SCOPE, underflow, undefinedVariable, VmError } from "./errors.ts";
+import { insufficient, NO_SCOPE, undefinedVariable, underflow, VmError } from "./errors.ts";
 import { Machine, STACK_HEADROOM } from "./machine.ts";
 import { raise } from "./raise.ts";
 import { arithSlow, compareSlow } from "./ops_arith.ts";
@@ -161,7 +161,9 @@ export class Interpreter {
             case 0x10: // ADD
             case 0x11: // SUB
             case 0x13: { // MUL
-              if (sp - 2 < stackBase) throw underflow(op === 0x10 ? "ADD" : op === 0x11 ? "SUB" : "MUL");
+              if (sp - 2 < stackBase) {
+                throw underflow(op === 0x10 ? "ADD" : op === 0x11 ? "SUB" : "MUL");
+              }
               const a = sp - 2, b = sp - 1;
               const ta = w[a << 2], tb = w[b << 2];
               if (ta === T_INT && tb === T_INT) {

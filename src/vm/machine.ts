@@ -12,20 +12,20 @@ import {
   FRAME_CALL,
   FRAME_MODULE,
   growBlock,
-  P_HANDLERS,
-  P_HTOP,
-  P_MODULE_FP,
-  R_EXPORTS,
   P_FP,
   P_FRAMES,
   P_FRAMES_CAP,
   P_FTOP,
+  P_HANDLERS,
+  P_HTOP,
+  P_MODULE_FP,
   P_SP,
   P_STACK,
   P_STACK_CAP,
+  R_EXPORTS,
 } from "../proc/pcb.ts";
 import { copyCell, setNull } from "../term/tags.ts";
-import { underflow, undefinedVariable } from "./errors.ts";
+import { undefinedVariable, underflow } from "./errors.ts";
 import type { Runtime } from "./runtime.ts";
 
 /** Cells always kept free above sp at instruction boundaries (an instruction pushes ≤ 2). */

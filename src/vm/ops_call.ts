@@ -12,6 +12,7 @@ import {
   KEY_MODULE_INFO,
   P_FP,
   P_FRAMES,
+  P_FTOP,
   P_MODULE_FP,
   P_PC,
   P_SP,
@@ -22,18 +23,16 @@ import {
 } from "../proc/pcb.ts";
 import {
   copyCell,
-  HDR_LEN,
   setNull,
   T_ATOM_STR,
   T_CLOSURE,
   T_EXCEPTION,
   T_FUNC,
   T_LIST,
-  T_NULL,
   T_OBJECT,
   T_STR,
 } from "../term/tags.ts";
-import { insufficient, typeMismatch, underflow, VmError } from "./errors.ts";
+import { insufficient, typeMismatch, VmError } from "./errors.ts";
 import type { Interpreter } from "./interp.ts";
 
 /** CALL_FUNCTION: call the Function/Closure on top with its params bound from below it. */
@@ -69,11 +68,11 @@ export function callFunction(it: Interpreter, pcb: number, ip: number): void {
 /** CAPTURE name: add the variable's current value to the pending captures. */
 export function capture(it: Interpreter, pcb: number, atom: number): void {
   const m = it.m, v = it.rt.values;
-  const cell = m.varCell(pcb, atom);
+  m.varCell(pcb, atom); // Undefined variable check before allocating
   const pending = pcb + R_PENDING;
   if (v.tag(pending) !== T_OBJECT) v.putEmptyObject(pcb, pending);
+  // Re-read the variable's cell: frames do not move during a collection, but be explicit.
   v.putObjectWith(pcb, pending, pending, atom, m.varCell(pcb, atom));
-  void cell;
 }
 
 /** MAKE_LAMBDA target params: a Closure over the pending captures, which are then cleared. */
@@ -137,7 +136,7 @@ export function importModule(it: Interpreter, pcb: number, ip: number, module: n
   w[key + 3] = w[p + P_MODULE_FP];
   copyCell(w, fp + 2, pcb + R_EXPORTS);
   w[(fp << 2) + 2] = 1;
-  w[p + 7] += 2; // P_FTOP: the hidden entry
+  w[p + P_FTOP] += 2; // the hidden entry
   w[p + P_MODULE_FP] = w[p + P_FP];
   setNull(w, pcb + R_EXPORTS);
   w[p + P_PC] = rt.image.modules[module].startPc;
@@ -187,5 +186,3 @@ export function dumpScope(it: Interpreter, pcb: number): string {
   const n = it.rt.mem.i32[(fp << 2) + 2];
   return `Current scope: Some(${it.rt.values.debugMap(fp + 1, n, 0)})`;
 }
-
-export { HDR_LEN, T_NULL, underflow };

@@ -8,7 +8,6 @@ import type { HostValue } from "../term/host.ts";
 import {
   copyCell,
   HDR_LEN,
-  setBool,
   setNull,
   setSmallInt,
   T_ATOM_STR,
@@ -24,12 +23,13 @@ import { insufficient, typeMismatch, VmError } from "./errors.ts";
 import type { Interpreter } from "./interp.ts";
 
 /** Replace the top `nArgs` operands by the value in R_TMP0. */
-function replaceWithTmp(it: Interpreter, pcb: number, nArgs: number): void {
-  const m = it.m, w = it.rt.mem.i32;
+export function replaceWithTmp(it: Interpreter, pcb: number, nArgs: number): void {
+  const m = it.m;
   m.drop(pcb, nArgs);
-  const dst = m.push(pcb);
-  copyCell(it.rt.mem.i32, dst, pcb + R_TMP0);
-  setNull(w === it.rt.mem.i32 ? w : it.rt.mem.i32, pcb + R_TMP0);
+  const dst = m.push(pcb); // may grow the stack: take the views afterwards
+  const w = it.rt.mem.i32;
+  copyCell(w, dst, pcb + R_TMP0);
+  setNull(w, pcb + R_TMP0);
 }
 
 export function makeList(it: Interpreter, pcb: number, n: number): void {
@@ -258,5 +258,3 @@ export function hashOp(it: Interpreter, pcb: number): void {
   v.putStr(pcb, pcb + R_TMP0, hex);
   replaceWithTmp(it, pcb, 1);
 }
-
-export { setBool };

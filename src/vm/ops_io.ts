@@ -5,20 +5,12 @@
  * is what the program wrote.
  */
 import { R_TMP0 } from "../proc/pcb.ts";
-import { copyCell, setBool, setNull, setSmallInt, T_BYTES, T_LIST } from "../term/tags.ts";
+import { setBool, setNull, setSmallInt, T_BYTES, T_LIST } from "../term/tags.ts";
 import { fileError, typeMismatch, underflow, VmError } from "./errors.ts";
 import type { Interpreter } from "./interp.ts";
+import { replaceWithTmp } from "./ops_data.ts";
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-
-function replaceWithTmp(it: Interpreter, pcb: number, nArgs: number): void {
-  const m = it.m;
-  m.drop(pcb, nArgs);
-  const dst = m.push(pcb);
-  copyCell(it.rt.mem.i32, dst, pcb + R_TMP0);
-  setNull(it.rt.mem.i32, pcb + R_TMP0);
-}
 
 /** The Str operand k from the top, or a type mismatch with the given expectation. */
 function strArg(it: Interpreter, pcb: number, k: number, op: string, expected: string): string {
@@ -143,7 +135,9 @@ export function ioOp(it: Interpreter, pcb: number, op: number): void {
     case 0x7b: { // READ_CHAR
       io.stdout.flush();
       const b = io.stdin.readByte();
-      if (b === null) throw new VmError("File operation failed on stdin: failed to fill whole buffer");
+      if (b === null) {
+        throw new VmError("File operation failed on stdin: failed to fill whole buffer");
+      }
       v.putStr(pcb, m.push(pcb), String.fromCharCode(b));
       return;
     }
@@ -239,5 +233,3 @@ export function exitCode(it: Interpreter, pcb: number): number {
   m.drop(pcb, 1);
   return Number(BigInt.asIntN(32, v.int(c)));
 }
-
-export { encoder };

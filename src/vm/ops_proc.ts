@@ -22,8 +22,9 @@ import {
   R_REASON,
   R_TMP0,
 } from "../proc/pcb.ts";
-import { EXIT_DIRECT, exitMessage } from "../proc/procs.ts";
-import { freeNode, N_NEXT, N_VALUE_CELL } from "../proc/signals.ts";
+import { exitMessage } from "../proc/procs.ts";
+import { REL_LINK, REL_MON, REL_NAME, REL_WATCH } from "../proc/relations.ts";
+import { EXIT_DIRECT, freeNode, N_NEXT, N_VALUE_CELL } from "../proc/signals.ts";
 import { RESTART_EXIT_NOW, RESTART_WAIT } from "../proc/supervisor.ts";
 import {
   copyCell,
@@ -78,12 +79,12 @@ export function spawn(it: Interpreter, pcb: number, op: number): number {
   m.drop(pcb, 1 + params.length);
   let ref = 0;
   if (op === 0x91) { // SPAWN_LINK: both sides linked before the child runs
-    procs.rel.add(pcb, 1, /* REL_LINK */ pid);
-    procs.rel.add(child, 1, /* REL_LINK */ self);
+    procs.rel.add(pcb, REL_LINK, pid);
+    procs.rel.add(child, REL_LINK, self);
   } else if (op === 0x92) { // SPAWN_MONITOR
     ref = procs.newRef();
-    procs.rel.add(pcb, 2, /* REL_MON */ ref, pid);
-    procs.rel.add(child, 3, /* REL_WATCH */ ref, self);
+    procs.rel.add(pcb, REL_MON, ref, pid);
+    procs.rel.add(child, REL_WATCH, ref, self);
   }
   setSmallInt(rt.mem.i32, rt.mem.f64, m.push(pcb), pid);
   if (op === 0x92) setSmallInt(rt.mem.i32, rt.mem.f64, m.push(pcb), ref);
@@ -262,7 +263,7 @@ export function register(it: Interpreter, pcb: number, atom: number): number {
   if (!procs.registry.register(atom, procs.pid(pcb))) {
     throw new VmError(`Name already registered: ${it.rt.atoms.name(atom)}`);
   }
-  procs.rel.add(pcb, 4, /* REL_NAME */ atom);
+  procs.rel.add(pcb, REL_NAME, atom);
   return R_CONTINUE;
 }
 

@@ -34,7 +34,6 @@ import { VmError } from "./errors.ts";
 import type { Interpreter } from "./interp.ts";
 import { copyCell } from "../term/tags.ts";
 
-
 /** TRY: push an ACTIVE handler for the current frame and stack depth. */
 export function pushHandler(it: Interpreter, pcb: number, catchPc: number): void {
   const mem = it.rt.mem, p = pcb << 2;

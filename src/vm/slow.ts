@@ -5,7 +5,6 @@
  */
 import { OP_BY_CODE } from "../isa/opcodes.ts";
 import { P_MODULE_FP } from "../proc/pcb.ts";
-import { setSmallInt } from "../term/tags.ts";
 import { unsupported } from "./errors.ts";
 import { type Interpreter, R_CONTINUE, R_DONE, R_EXIT, R_YIELD } from "./interp.ts";
 import { arithSlow, compareSlow } from "./ops_arith.ts";

@@ -30,8 +30,20 @@ Deno.test("values survive the round trip JS → VM → JS", async () => {
   const vm = ActorVm.fromSource(ECHO, "echo.ttvm", { stdout: () => {} });
   const echo = vm.spawn("echo", vm.host.pid);
   const values = [
-    0, -1, 2 ** 53 + 2, 9223372036854775807n, -9223372036854775808n, 1.5, -0.25, "héllo ✓",
-    true, false, null, [1, [2, "x"], []], { a: 1, b: { c: [true] } }, new Uint8Array([1, 2, 255]),
+    0,
+    -1,
+    2 ** 53 + 2,
+    9223372036854775807n,
+    -9223372036854775808n,
+    1.5,
+    -0.25,
+    "héllo ✓",
+    true,
+    false,
+    null,
+    [1, [2, "x"], []],
+    { a: 1, b: { c: [true] } },
+    new Uint8Array([1, 2, 255]),
   ];
   for (const v of values) vm.send(echo, v);
   const done = vm.run();

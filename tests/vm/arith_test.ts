@@ -49,7 +49,12 @@ Deno.test("random ADD/SUB/MUL agree with BigInt reference across the fast/slow b
   const lines: string[] = [], expected: string[] = [];
   for (let i = 0; i < 300; i++) {
     const a = pick(), b = pick();
-    for (const [op, f] of [["ADD", (x: bigint, y: bigint) => x + y], ["SUB", (x: bigint, y: bigint) => x - y], ["MUL", (x: bigint, y: bigint) => x * y]] as const) {
+    for (
+      const [op, f] of [["ADD", (x: bigint, y: bigint) => x + y], [
+        "SUB",
+        (x: bigint, y: bigint) => x - y,
+      ], ["MUL", (x: bigint, y: bigint) => x * y]] as const
+    ) {
       lines.push(`PUSH_INT ${a}`, `PUSH_INT ${b}`, op, "PRINT");
       expected.push(String(wrap(f(a, b))));
     }
@@ -60,11 +65,26 @@ Deno.test("random ADD/SUB/MUL agree with BigInt reference across the fast/slow b
 Deno.test("mixed Int/Float arithmetic gives Floats; comparisons push Int 1/0", () => {
   assert.deepEqual(
     out([
-      "PUSH_INT 1", "PUSH_FLOAT 0.5", "ADD", "PRINT",
-      "PUSH_FLOAT 2.5", "PUSH_FLOAT 3.2", "ADD_F", "PRINT",
-      "PUSH_INT 3", "PUSH_INT 4", "LT", "PRINT",
-      "PUSH_INT 1", "PUSH_FLOAT 1.0", "EQ", "PRINT",
-      "PUSH_STR \"a\"", "PUSH_STR \"a\"", "EQ", "PRINT",
+      "PUSH_INT 1",
+      "PUSH_FLOAT 0.5",
+      "ADD",
+      "PRINT",
+      "PUSH_FLOAT 2.5",
+      "PUSH_FLOAT 3.2",
+      "ADD_F",
+      "PRINT",
+      "PUSH_INT 3",
+      "PUSH_INT 4",
+      "LT",
+      "PRINT",
+      "PUSH_INT 1",
+      "PUSH_FLOAT 1.0",
+      "EQ",
+      "PRINT",
+      'PUSH_STR "a"',
+      'PUSH_STR "a"',
+      "EQ",
+      "PRINT",
     ]),
     ["1.5", "5.7", "1", "0", "1"],
   );

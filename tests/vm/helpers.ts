@@ -1,7 +1,7 @@
 /**
  * Test helpers: assemble a .ttvm source text and run it in-process, capturing its output.
  */
-import { assembleSource, runProgram, type RunOptions } from "../../mod.ts";
+import { assembleSource, type RunOptions, runProgram } from "../../mod.ts";
 import type { CapturedRun } from "../../mod.ts";
 
 /** Assemble `lines` (joined by newlines) as `test.ttvm` and run it. */

@@ -13,5 +13,5 @@ Deno.test("unbounded recursion ends with Stack overflow", () => {
 Deno.test("unbounded operand-stack growth ends with Stack overflow", () => {
   const r = run(["LABEL top", "PUSH_INT 1", "JMP top"], { limits: { maxStackCells: 1 << 12 } });
   assert.equal(r.exitCode, 1);
-  assert.match(r.stderr, /^Error: Stack overflow\n    at test\.ttvm:[12]\n$/);
+  assert.match(r.stderr, /^Error: Stack overflow\n {4}at test\.ttvm:[12]\n$/);
 });
