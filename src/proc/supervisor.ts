@@ -274,12 +274,21 @@ export class Supervisors {
     return this.childIndices(pcb).find((i) => this.procs.rel.word(pcb, i, 2) === pid) ?? -1;
   }
 
+  /** Entry pc of a process started by label name (labels of the main file first). */
   labelPc(label: string): number {
-    const l = this.procs.image.labels.find((x) => x.name === label && x.module === 0) ??
-      this.procs.image.labels.find((x) => x.name === label);
-    if (!l) throw new VmError(`Unknown process entry: ${label}`);
-    return l.pc;
+    if (this.labels === null) {
+      this.labels = new Map();
+      // Later modules first, so that main-file labels win when names clash.
+      for (const l of [...this.procs.image.labels].sort((a, b) => b.module - a.module)) {
+        this.labels.set(l.name, l.pc);
+      }
+    }
+    const pc = this.labels.get(label);
+    if (pc === undefined) throw new VmError(`Unknown process entry: ${label}`);
+    return pc;
   }
+
+  private labels: Map<string, number> | null = null;
 
   private reasonText(cell: number): string {
     const v = this.procs.values;

@@ -42,6 +42,8 @@ import {
 import { insufficient, typeMismatch, VmError } from "./errors.ts";
 import { type Interpreter, R_CONTINUE, R_DONE, R_WAIT, R_YIELD } from "./interp.ts";
 
+const NO_PARAMS = new Int32Array(0);
+
 /** SPAWN / SPAWN_LINK / SPAWN_MONITOR. */
 export function spawn(it: Interpreter, pcb: number, op: number): number {
   const rt = it.rt, m = it.m, v = rt.values, procs = rt.procs!;
@@ -50,7 +52,7 @@ export function spawn(it: Interpreter, pcb: number, op: number): number {
   const callable = m.arg(pcb, 0);
   const tag = v.tag(callable);
   let entryPc: number;
-  let params: Int32Array = new Int32Array(0);
+  let params = NO_PARAMS;
   let fnCell = -1;
   if (v.isStr(callable)) {
     entryPc = rt.supervisors!.labelPc(v.str(callable));
