@@ -65,6 +65,14 @@ export const H_MESSAGES = 24;
 /** Set to 1 to stop every scheduler (EXIT, fatal error). */
 export const H_HALT = 25;
 export const H_EXIT_CODE = 26;
+/** Processes RUNNABLE or RUNNING (quiescence test). */
+export const H_ACTIVE = 27;
+/** Timers armed and not yet fired or discarded, over all schedulers. */
+export const H_TIMERS = 28;
+/** SMP pool: number of workers, parked workers, and the futex word they park on. */
+export const H_WORKERS = 29;
+export const H_SLEEPERS = 30;
+export const H_WAKE_SEQ = 31;
 /** Free-list heads: H_FREE_LISTS + k = first free block of 2^k cells (0 = empty). */
 export const H_FREE_LISTS = 32;
 export const SIZE_CLASSES = 32;

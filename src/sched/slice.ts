@@ -1,0 +1,137 @@
+/**
+ * One scheduling step of one process — the part every driver shares (DESIGN.md invariant 5:
+ * one engine, two drivers). The single scheduler and each SMP worker own a run queue and a timer
+ * heap; they hand a PID to `SliceRunner.run`, which handles the process's signals, runs the
+ * interpreter for the reduction budget and then requeues, parks or ends the process.
+ *
+ * Invariants: a process is run only after the CAS RUNNABLE → RUNNING succeeded (so never by two
+ * threads at once); parking sets WAITING and then re-checks the signal queue, so a wake-up that
+ * raced with the park is not lost. `H_ACTIVE` counts RUNNABLE + RUNNING processes (the
+ * quiescence test of the SMP pool); `H_TIMERS` counts armed timers.
+ */
+import { H_ACTIVE, H_TIMERS } from "../mem/layout.ts";
+import {
+  FLAG_CRASHED,
+  FLAG_SUPERVISING,
+  FLAG_SUPERVISOR,
+  P_FLAGS,
+  P_PC,
+  P_TIMER_SEQ,
+  R_REASON,
+} from "../proc/pcb.ts";
+import type { Processes } from "../proc/procs.ts";
+import { ST_RUNNABLE, ST_RUNNING, ST_WAITING } from "../proc/table.ts";
+import { type Interpreter, R_CRASH, R_DONE, R_EXIT, R_WAIT, R_YIELD } from "../vm/interp.ts";
+import type { Runtime } from "../vm/runtime.ts";
+import type { TimerHeap } from "./timers.ts";
+
+/** Results of a step. */
+export const STEP_IDLE = 0;
+export const STEP_MORE = 1;
+export const STEP_TIMERS = 2;
+export const STEP_EXIT = 3;
+
+export interface SliceHooks {
+  /** Called before each slice when tracing (budget 1). */
+  beforeSlice?(pcb: number): void;
+  /** Called after each slice (SMP: flush output, check invariants). */
+  afterSlice?(pid: number): void;
+}
+
+export class SliceRunner {
+  slices = 0;
+  /** Set when EXIT ends the whole run. */
+  exitCode: number | null = null;
+
+  constructor(
+    private readonly rt: Runtime,
+    private readonly interp: Interpreter,
+    private readonly procs: Processes,
+    private readonly budget: number,
+    /** Put a RUNNABLE pid back in this driver's queue (no H_ACTIVE change). */
+    private readonly requeue: (pid: number) => void,
+    private readonly hooks: SliceHooks = {},
+  ) {}
+
+  /** Run one slice of `pid` (which the caller took from a run queue). */
+  run(pid: number): number {
+    const { procs, interp, rt } = this;
+    const table = procs.table;
+    const pcb = table.pcbOf(pid);
+    if (pcb === 0 || !table.casStatus(pid, ST_RUNNABLE, ST_RUNNING)) return STEP_MORE;
+    rt.mem.refresh();
+    this.slices++;
+    let result = STEP_MORE;
+    if (procs.handleSignals(pcb)) {
+      this.exit(pcb, false);
+    } else if (rt.mem.i32[(pcb << 2) + P_FLAGS] & FLAG_SUPERVISING) {
+      this.park(pid);
+    } else {
+      this.hooks.beforeSlice?.(pcb);
+      switch (interp.run(pcb, this.budget)) {
+        case R_YIELD:
+          table.setStatus(pid, ST_RUNNABLE);
+          this.requeue(pid);
+          break;
+        case R_WAIT:
+          this.park(pid);
+          break;
+        case R_DONE:
+          this.finish(pcb, pid);
+          break;
+        case R_CRASH:
+          rt.mem.i32[(pcb << 2) + P_FLAGS] |= FLAG_CRASHED;
+          this.exit(pcb, true);
+          break;
+        case R_EXIT:
+          this.exitCode = interp.exitCode;
+          result = STEP_EXIT;
+          break;
+      }
+    }
+    this.hooks.afterSlice?.(pid);
+    return result;
+  }
+
+  private exit(pcb: number, crashed: boolean): void {
+    this.procs.exit(pcb, crashed);
+    Atomics.sub(this.rt.mem.i32, H_ACTIVE, 1);
+  }
+
+  /** A process's code ended: it exits, unless it is a supervisor, which keeps supervising. */
+  private finish(pcb: number, pid: number): void {
+    const w = this.rt.mem.i32;
+    const flags = w[(pcb << 2) + P_FLAGS];
+    const reasonSet = this.rt.values.tag(pcb + R_REASON) !== 0;
+    if ((flags & FLAG_SUPERVISOR) && !reasonSet) {
+      w[(pcb << 2) + P_FLAGS] |= FLAG_SUPERVISING;
+      w[(pcb << 2) + P_PC] = this.rt.image.modules[0].endPc;
+      this.park(pid);
+      return;
+    }
+    this.exit(pcb, false);
+  }
+
+  /** RUNNING → WAITING, then re-check for signals that raced in (no lost wake-up). */
+  private park(pid: number): void {
+    const table = this.procs.table;
+    table.setStatus(pid, ST_WAITING);
+    Atomics.sub(this.rt.mem.i32, H_ACTIVE, 1);
+    if (this.procs.hasSignals(pid) && table.casStatus(pid, ST_WAITING, ST_RUNNABLE)) {
+      Atomics.add(this.rt.mem.i32, H_ACTIVE, 1);
+      this.requeue(pid);
+    }
+  }
+
+  /** Fire the due timers of `timers` (each wakes its process if still waiting on it). */
+  fireDue(timers: TimerHeap): void {
+    const t = this.rt.clock();
+    while (timers.size > 0 && timers.peek() <= t) {
+      const [pid, seq] = timers.pop();
+      Atomics.sub(this.rt.mem.i32, H_TIMERS, 1);
+      const pcb = this.procs.table.pcbOf(pid);
+      if (pcb === 0 || Atomics.load(this.rt.mem.i32, (pcb << 2) + P_TIMER_SEQ) !== seq) continue;
+      this.procs.wake(pid);
+    }
+  }
+}
