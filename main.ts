@@ -4,5 +4,5 @@
 import { runCli } from "./src/cli/main.ts";
 
 if (import.meta.main) {
-  Deno.exit(runCli(Deno.args));
+  Deno.exit(await runCli(Deno.args));
 }

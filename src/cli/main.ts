@@ -18,6 +18,7 @@ import { fileSink, Output } from "../io/output.ts";
 import { StdinReader } from "../io/stdin.ts";
 import { osErrorText } from "../vm/errors.ts";
 import { Vm, type VmOptions } from "../vm/vm.ts";
+import { runSmp } from "../sched/smp.ts";
 import denoJson from "../../deno.json" with { type: "json" };
 
 export const VERSION = denoJson.version;
@@ -38,6 +39,7 @@ Options:
       --stress-gc     collect garbage on every allocation and verify the heap
                       (also: environment variable TTVM_STRESS_GC=1)
       --reductions N  reductions per time slice (default 1000)
+      --smp[=N]       run on a pool of N worker threads (default: one per core)
 `;
 
 export interface CliIo {
@@ -57,9 +59,9 @@ export function defaultIo(): CliIo {
 class UsageError extends Error {}
 
 /** Run the CLI; returns the exit status. */
-export function runCli(argv: string[], io: CliIo = defaultIo()): number {
+export async function runCli(argv: string[], io: CliIo = defaultIo()): Promise<number> {
   try {
-    return dispatch(argv, io);
+    return await dispatch(argv, io);
   } catch (e) {
     if (e instanceof UsageError) {
       io.stderr.write(`Error: ${e.message}\nRun 'ttvm --help' for usage.\n`);
@@ -73,10 +75,11 @@ export function runCli(argv: string[], io: CliIo = defaultIo()): number {
   }
 }
 
-function dispatch(argv: string[], io: CliIo): number {
+async function dispatch(argv: string[], io: CliIo): Promise<number> {
   if (argv[0] === "compile") return compile(argv.slice(1), io);
   if (argv[0] === "disasm") return disasm(argv.slice(1), io);
   const options: VmOptions = { stressGc: Deno.env.get("TTVM_STRESS_GC") === "1" };
+  let smpWorkers = 0;
   let i = 0;
   for (; i < argv.length && argv[i].startsWith("-"); i++) {
     const arg = argv[i];
@@ -109,8 +112,14 @@ function dispatch(argv: string[], io: CliIo): number {
         options.reductions = n;
         break;
       }
-      default:
-        throw new UsageError(`unknown option '${arg}'`);
+      default: {
+        const smp = /^--smp(?:=(\d+))?$/.exec(arg);
+        if (!smp) throw new UsageError(`unknown option '${arg}'`);
+        smpWorkers = smp[1] === undefined ? navigator.hardwareConcurrency : Number(smp[1]);
+        if (smpWorkers < 1 || smpWorkers > 256) {
+          throw new UsageError("--smp=N needs 1 ≤ N ≤ 256");
+        }
+      }
     }
   }
   const path = argv[i];
@@ -120,8 +129,12 @@ function dispatch(argv: string[], io: CliIo): number {
   }
   const program = load(path, io);
   if (!program) return 1;
-  const vm = new Vm(program, { ...io, args: argv.slice(i + 1) }, options);
-  return vm.run().exitCode;
+  const hostIo = { ...io, args: argv.slice(i + 1) };
+  if (smpWorkers > 0) {
+    if (options.trace) throw new UsageError("--trace works on the single scheduler only");
+    return (await runSmp(program, hostIo, options, smpWorkers)).exitCode;
+  }
+  return new Vm(program, hostIo, options).run().exitCode;
 }
 
 /** Read a .ttvm or .ttb file; on failure print the diagnostics and return null. */

@@ -73,8 +73,11 @@ export const H_TIMERS = 28;
 export const H_WORKERS = 29;
 export const H_SLEEPERS = 30;
 export const H_WAKE_SEQ = 31;
+/** f64 index of the run's epoch (performance.timeOrigin + performance.now() at creation, ms):
+ *  every thread's clock counts from it, so deadlines stored in PCBs mean the same everywhere. */
+export const H_EPOCH_F64 = 32;
 /** Free-list heads: H_FREE_LISTS + k = first free block of 2^k cells (0 = empty). */
-export const H_FREE_LISTS = 32;
+export const H_FREE_LISTS = 96;
 export const SIZE_CLASSES = 32;
 export const HEADER_WORDS = 256;
 export const HEADER_CELLS = HEADER_WORDS / CELL_WORDS;

@@ -18,6 +18,7 @@ import {
   H_BLOCKS_LIVE,
   H_BUMP_CELL,
   H_CELLS_LIVE,
+  H_EPOCH_F64,
   H_FREE_LISTS,
   H_GENERATION,
   H_LIMIT_CELLS,
@@ -57,7 +58,13 @@ export class Memory {
     w[H_MAGIC] = MAGIC;
     w[H_BUMP_CELL] = HEADER_CELLS;
     w[H_LIMIT_CELLS] = sab.byteLength / CELL_BYTES;
+    mem.f64[H_EPOCH_F64] = performance.timeOrigin + performance.now();
     return mem;
+  }
+
+  /** Milliseconds since the run's epoch (the same on every thread). */
+  nowMs(): number {
+    return Math.floor(performance.timeOrigin + performance.now() - this.f64[H_EPOCH_F64]);
   }
 
   /** Attach to a buffer created by another thread. */

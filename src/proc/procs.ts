@@ -167,8 +167,13 @@ export class Processes {
 
   // ── signals ─────────────────────────────────────────────────────────────────────────────
 
+  /** Called before any signal leaves this thread (SMP: flush output, so that a line printed
+   *  before a SEND appears before anything the receiver prints). */
+  beforeDeliver: (() => void) | null = null;
+
   /** Deliver a signal node; wakes the target. False (node freed) when the target is dead. */
   deliver(toPid: number, node: number): boolean {
+    this.beforeDeliver?.();
     if (!pushSignal(this.mem, this.table, toPid, node)) {
       freeNode(this.mem, node);
       return false;

@@ -119,6 +119,7 @@ export class Registry {
 
   private lock(): void {
     while (Atomics.compareExchange(this.mem.i32, H_REGISTRY_LOCK, 0, 1) !== 0) { /* spin */ }
+    this.mem.refresh(); // the table may have been reallocated by another thread
   }
   private unlock(): void {
     Atomics.store(this.mem.i32, H_REGISTRY_LOCK, 0);

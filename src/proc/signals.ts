@@ -117,6 +117,7 @@ export function pushSignal(mem: Memory, table: ProcTable, pid: number, node: num
 /** Take every pending signal of pid, oldest first (linked through N_NEXT); 0 = none. */
 export function takeSignals(mem: Memory, table: ProcTable, pid: number): number {
   const slot = (table.entry(pid) << 2) + E_SIGQ;
+  mem.refresh(); // nodes may have been allocated by a thread that grew the buffer
   const w = mem.i32;
   if (Atomics.load(w, slot) === 0) return 0;
   for (;;) {

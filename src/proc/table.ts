@@ -60,8 +60,10 @@ export class ProcTable {
     if (pid <= 0 || pid > w[H_NEXT_PID]) return 0;
     const pageNo = pid >> PAGE_SHIFT;
     if (pageNo === this.cachedPageNo) return this.cachedPage + (pid & (PAGE_ENTRIES - 1));
-    const dir = w[H_PROC_TABLE_CELL];
-    const page = w[(dir << 2) + pageNo];
+    this.mem.refresh(); // the page may have been allocated by another thread
+    const w2 = this.mem.i32;
+    const dir = w2[H_PROC_TABLE_CELL];
+    const page = w2[(dir << 2) + pageNo];
     if (page === 0) return 0;
     this.cachedPageNo = pageNo;
     this.cachedPage = page;

@@ -112,15 +112,17 @@ export class SliceRunner {
     this.exit(pcb, false);
   }
 
-  /** RUNNING → WAITING, then re-check for signals that raced in (no lost wake-up). */
+  /** RUNNING → WAITING, then re-check for signals that raced in (no lost wake-up). H_ACTIVE is
+   *  decremented only after the re-check, so it never reads 0 while this process is about to
+   *  be requeued (another worker would take that for quiescence). */
   private park(pid: number): void {
     const table = this.procs.table;
     table.setStatus(pid, ST_WAITING);
-    Atomics.sub(this.rt.mem.i32, H_ACTIVE, 1);
     if (this.procs.hasSignals(pid) && table.casStatus(pid, ST_WAITING, ST_RUNNABLE)) {
-      Atomics.add(this.rt.mem.i32, H_ACTIVE, 1);
       this.requeue(pid);
+      return;
     }
+    Atomics.sub(this.rt.mem.i32, H_ACTIVE, 1);
   }
 
   /** Fire the due timers of `timers` (each wakes its process if still waiting on it). */

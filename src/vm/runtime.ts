@@ -51,7 +51,6 @@ export class Runtime {
     this.image = new ProgramImage(mem, this.atoms);
     this.heap = new Heap(mem, this.atoms, options.limits, { stress: options.stressGc });
     this.values = new Values(mem, this.atoms, this.heap, this.image);
-    const t0 = performance.now();
-    this.clock = () => Math.floor(performance.now() - t0);
+    this.clock = () => mem.nowMs();
   }
 }

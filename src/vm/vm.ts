@@ -11,15 +11,7 @@ import { writeImage } from "../mem/image.ts";
 import { AtomTable } from "../mem/atoms.ts";
 import { Memory } from "../mem/memory.ts";
 import { CELL_BYTES, H_MESSAGES } from "../mem/layout.ts";
-import {
-  DEFAULT_LIMITS,
-  FLAG_UNHANDLED_THROW,
-  type Limits,
-  P_EXIT_PC,
-  P_FLAGS,
-  P_PC,
-  P_SP,
-} from "../proc/pcb.ts";
+import { DEFAULT_LIMITS, type Limits, P_PC, P_SP } from "../proc/pcb.ts";
 import { type ExitReport, Processes } from "../proc/procs.ts";
 import { Supervisors } from "../proc/supervisor.ts";
 import { ST_WAITING } from "../proc/table.ts";
@@ -27,6 +19,7 @@ import { SingleScheduler } from "../sched/single.ts";
 import { Interpreter } from "./interp.ts";
 import { type HostIo, Runtime } from "./runtime.ts";
 import { instructionText } from "./trace.ts";
+import { type MainExit, reportExit } from "./report.ts";
 
 export interface VmOptions {
   /** Reductions per time slice (default 1000). */
@@ -58,8 +51,7 @@ export class Vm {
   readonly procs: Processes;
   readonly scheduler: SingleScheduler;
   private readonly options: VmOptions;
-  private mainReport: ExitReport | null = null;
-  private mainError = "";
+  private main: MainExit | null = null;
 
   constructor(program: Program, io: HostIo, options: VmOptions = {}) {
     this.options = options;
@@ -93,12 +85,12 @@ export class Vm {
     this.scheduler.run();
     io.stdout.flush();
     if (this.options.verbose) this.reportBlocked();
-    if (this.mainError) io.stderr.write(this.mainError);
+    if (this.main?.error) io.stderr.write(this.main.error);
     if (this.options.stats) this.printStats(performance.now() - started);
     io.stderr.flush();
-    const reason = this.mainReport?.reason ?? "normal";
+    const reason = this.main?.reason ?? "normal";
     if (this.scheduler.exitCode !== null) return { exitCode: this.scheduler.exitCode, reason };
-    return { exitCode: this.mainReport?.crashed ? 1 : 0, reason };
+    return { exitCode: this.main?.crashed ? 1 : 0, reason };
   }
 
   get messagesSent(): number {
@@ -106,26 +98,8 @@ export class Vm {
   }
 
   private onExit(pcb: number, report: ExitReport): void {
-    const w = this.mem.i32, p = pcb << 2, io = this.rt.io;
-    const where = this.rt.image.location(w[p + P_EXIT_PC]);
-    if (report.pid === 1) {
-      this.mainReport = report;
-      if (report.crashed) {
-        const unhandled = (w[p + P_FLAGS] & FLAG_UNHANDLED_THROW) !== 0;
-        // Printed at the end of the run, after every other process's output.
-        this.mainError = `Error: ${unhandled ? "Unhandled exception: " : ""}${report.reason}\n` +
-          `    at ${where}\n`;
-      }
-    } else if (report.crashed) {
-      io.stdout.flush();
-      io.stderr.write(`Process ${report.pid} crashed: ${report.reason} (${where})\n`);
-      io.stderr.flush();
-    }
-    if (this.options.verbose) {
-      io.stdout.flush();
-      io.stderr.write(`ttvm: process ${report.pid} exited: ${report.reason}\n`);
-      io.stderr.flush();
-    }
+    const main = reportExit(this.rt, pcb, report, this.options.verbose ?? false);
+    if (main) this.main = main;
   }
 
   private reportBlocked(): void {

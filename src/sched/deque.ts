@@ -1,0 +1,176 @@
+/**
+ * Chase-Lev work-stealing deque of PIDs in shared memory (one per SMP worker), plus the shared
+ * injection queue it overflows into.
+ *
+ * Deque block (i32 words):
+ * ```
+ *  0 top      stolen from here by CAS (thieves)
+ *  1 bottom   pushed/popped here by the owner only
+ *  2 capacity power of two
+ *  3 (pad)    then `capacity` PID slots, index = position & (capacity - 1)
+ * ```
+ * top and bottom only grow (wrap-around handled with `| 0` differences). The owner's pop and a
+ * thief's steal race for the last element through the CAS on top, as in Chase & Lev (2005) /
+ * Lê et al. (2013); JS Atomics are sequentially consistent, which gives the fences for free.
+ *
+ * Injection queue (shared by all, guarded by a spin lock): [lock, head, tail, capacity] then a
+ * ring of PIDs; it takes what a full deque cannot hold and what other threads hand over.
+ */
+import type { Memory } from "../mem/memory.ts";
+
+const TOP = 0, BOTTOM = 1, CAP = 2, SLOTS = 4;
+
+export class Deque {
+  /** i32 word index of the block. */
+  private readonly base: number;
+  private readonly mask: number;
+
+  constructor(private readonly mem: Memory, readonly block: number) {
+    this.base = block << 2;
+    this.mask = mem.i32[this.base + CAP] - 1;
+  }
+
+  /** Allocate and initialise a deque of `capacity` (power of two) slots; returns its block. */
+  static create(mem: Memory, capacity: number): number {
+    const block = mem.allocBlock(Math.ceil((SLOTS + capacity) / 4));
+    const w = mem.i32, b = block << 2;
+    w[b + TOP] = 0;
+    w[b + BOTTOM] = 0;
+    w[b + CAP] = capacity;
+    return block;
+  }
+
+  get size(): number {
+    const w = this.mem.i32;
+    return Math.max(
+      0,
+      (Atomics.load(w, this.base + BOTTOM) - Atomics.load(w, this.base + TOP)) | 0,
+    );
+  }
+
+  /** Owner: push at the bottom; false when full. */
+  push(pid: number): boolean {
+    const w = this.mem.i32, b = this.base;
+    const bottom = Atomics.load(w, b + BOTTOM);
+    const top = Atomics.load(w, b + TOP);
+    if (((bottom - top) | 0) > this.mask) return false;
+    Atomics.store(w, b + SLOTS + (bottom & this.mask), pid);
+    Atomics.store(w, b + BOTTOM, (bottom + 1) | 0);
+    return true;
+  }
+
+  /** Owner: pop from the bottom; 0 when empty. */
+  pop(): number {
+    const w = this.mem.i32, b = this.base;
+    const bottom = (Atomics.load(w, b + BOTTOM) - 1) | 0;
+    Atomics.store(w, b + BOTTOM, bottom);
+    const top = Atomics.load(w, b + TOP);
+    const size = (bottom - top) | 0;
+    if (size < 0) {
+      Atomics.store(w, b + BOTTOM, top);
+      return 0;
+    }
+    const pid = Atomics.load(w, b + SLOTS + (bottom & this.mask));
+    if (size > 0) return pid;
+    // Last element: race the thieves for it.
+    const won = Atomics.compareExchange(w, b + TOP, top, (top + 1) | 0) === top;
+    Atomics.store(w, b + BOTTOM, (top + 1) | 0);
+    return won ? pid : 0;
+  }
+
+  /** Thief: take from the top; 0 when empty or when it lost a race. */
+  steal(): number {
+    const w = this.mem.i32, b = this.base;
+    const top = Atomics.load(w, b + TOP);
+    const bottom = Atomics.load(w, b + BOTTOM);
+    if (((bottom - top) | 0) <= 0) return 0;
+    const pid = Atomics.load(w, b + SLOTS + (top & this.mask));
+    return Atomics.compareExchange(w, b + TOP, top, (top + 1) | 0) === top ? pid : 0;
+  }
+}
+
+const LOCK = 0, HEAD = 1, TAIL = 2, QCAP = 3;
+
+/** The shared injection queue (FIFO, lock-protected, growable). Its header block never moves;
+ *  word 4 points at the current ring. */
+export class InjectionQueue {
+  private readonly base: number;
+
+  constructor(private readonly mem: Memory, readonly block: number) {
+    this.base = block << 2;
+  }
+
+  static create(mem: Memory, capacity: number): number {
+    const block = mem.allocBlock(2);
+    const ring = mem.allocBlock(capacity / 4);
+    const w = mem.i32, b = block << 2;
+    w[b + LOCK] = 0;
+    w[b + HEAD] = 0;
+    w[b + TAIL] = 0;
+    w[b + QCAP] = capacity;
+    w[b + 4] = ring;
+    return block;
+  }
+
+  get size(): number {
+    const w = this.mem.i32;
+    return (Atomics.load(w, this.base + TAIL) - Atomics.load(w, this.base + HEAD)) | 0;
+  }
+
+  push(pid: number): void {
+    this.lock();
+    try {
+      this.mem.refresh();
+      let w = this.mem.i32;
+      const b = this.base;
+      const head = w[b + HEAD], tail = w[b + TAIL], cap = w[b + QCAP];
+      if (((tail - head) | 0) >= cap) {
+        this.grow(head, tail, cap);
+        w = this.mem.i32;
+      }
+      w[(w[b + 4] << 2) + (w[b + TAIL] & (w[b + QCAP] - 1))] = pid;
+      Atomics.store(w, b + TAIL, (w[b + TAIL] + 1) | 0);
+    } finally {
+      this.unlock();
+    }
+  }
+
+  /** Oldest PID, or 0. */
+  shift(): number {
+    if (this.size <= 0) return 0;
+    this.lock();
+    try {
+      this.mem.refresh();
+      const w = this.mem.i32, b = this.base;
+      const head = w[b + HEAD];
+      if (((w[b + TAIL] - head) | 0) <= 0) return 0;
+      const pid = w[(w[b + 4] << 2) + (head & (w[b + QCAP] - 1))];
+      Atomics.store(w, b + HEAD, (head + 1) | 0);
+      return pid;
+    } finally {
+      this.unlock();
+    }
+  }
+
+  private grow(head: number, tail: number, cap: number): void {
+    const mem = this.mem;
+    const ring = mem.allocBlock((cap * 2) / 4);
+    const w = mem.i32, b = this.base;
+    const old = w[b + 4] << 2;
+    for (let i = 0; ((head + i - tail) | 0) < 0; i++) {
+      w[(ring << 2) + i] = w[old + ((head + i) & (cap - 1))];
+    }
+    mem.freeBlock(w[b + 4], cap / 4);
+    w[b + 4] = ring;
+    w[b + HEAD] = 0;
+    w[b + TAIL] = (tail - head) | 0;
+    w[b + QCAP] = cap * 2;
+  }
+
+  private lock(): void {
+    while (Atomics.compareExchange(this.mem.i32, this.base + LOCK, 0, 1) !== 0) { /* spin */ }
+  }
+  private unlock(): void {
+    Atomics.store(this.mem.i32, this.base + LOCK, 0);
+  }
+}

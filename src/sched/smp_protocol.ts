@@ -1,0 +1,29 @@
+/**
+ * The only messages between the SMP pool and its workers (boot, results, fatal errors); all
+ * run-time communication goes through shared memory.
+ */
+import type { Limits } from "../proc/pcb.ts";
+import type { MainExit } from "../vm/report.ts";
+import type { WorkerStats } from "./worker_scheduler.ts";
+
+export interface WorkerBoot {
+  sab: SharedArrayBuffer;
+  index: number;
+  dequeBlocks: number[];
+  injectionBlock: number;
+  reductions: number;
+  stressGc: boolean;
+  verbose: boolean;
+  limits: Limits;
+  args: string[];
+}
+
+export interface WorkerDoneStats extends WorkerStats {
+  reductions: number;
+  gcs: number;
+}
+
+export type WorkerMessage =
+  | { type: "main-exit"; main: MainExit }
+  | { type: "done"; stats: WorkerDoneStats }
+  | { type: "failed"; worker: number; message: string };

@@ -1,0 +1,162 @@
+/**
+ * The scheduler loop of one SMP worker: its own Chase-Lev deque, the shared injection queue,
+ * random-victim stealing, a local timer heap, and parking on the shared futex word when idle.
+ *
+ * Protocols (all in shared memory):
+ * - Enqueue (after the CAS that made a process RUNNABLE): H_ACTIVE += 1, push on the own deque
+ *   (overflow → injection queue), then, only if H_SLEEPERS > 0, bump H_WAKE_SEQ and notify one
+ *   parked worker (notify costs ~30 ns even with no waiter, so it stays behind the counter).
+ * - Park: H_SLEEPERS += 1, read H_WAKE_SEQ, re-check every source of work, then
+ *   Atomics.wait(H_WAKE_SEQ, seq, next-timer timeout). A push between the re-check and the wait
+ *   changed H_WAKE_SEQ, so the wait returns at once: no lost wake-up.
+ * - Quiescence: H_ACTIVE (RUNNABLE + RUNNING processes) and H_TIMERS are both 0 → nothing can
+ *   ever become runnable again; the worker that sees it sets H_HALT and wakes everyone.
+ * - EXIT: H_EXIT_CODE, then H_HALT = HALT_EXIT, wake everyone.
+ */
+import { H_ACTIVE, H_EXIT_CODE, H_HALT, H_SLEEPERS, H_TIMERS, H_WAKE_SEQ } from "../mem/layout.ts";
+import type { Scheduler } from "../proc/procs.ts";
+import { Deque, InjectionQueue } from "./deque.ts";
+import { SliceRunner, STEP_EXIT } from "./slice.ts";
+import { TimerHeap } from "./timers.ts";
+import type { Runtime } from "../vm/runtime.ts";
+
+export const HALT_QUIESCENT = 1;
+export const HALT_EXIT = 2;
+export const HALT_FAILED = 3;
+
+const SPIN_ROUNDS = 64;
+
+export interface WorkerStats {
+  worker: number;
+  slices: number;
+  stealsAttempted: number;
+  stealsSucceeded: number;
+  parks: number;
+}
+
+export class WorkerScheduler implements Scheduler {
+  readonly timers = new TimerHeap();
+  runner!: SliceRunner;
+  readonly stats: WorkerStats;
+  private readonly own: Deque;
+  private readonly others: Deque[];
+  private readonly injection: InjectionQueue;
+  private seed: number;
+
+  constructor(
+    private readonly rt: Runtime,
+    readonly index: number,
+    dequeBlocks: number[],
+    injectionBlock: number,
+  ) {
+    const mem = rt.mem;
+    this.own = new Deque(mem, dequeBlocks[index]);
+    this.others = dequeBlocks.filter((_, i) => i !== index).map((b) => new Deque(mem, b));
+    this.injection = new InjectionQueue(mem, injectionBlock);
+    this.seed = (index + 1) * 0x9e3779b1;
+    this.stats = { worker: index, slices: 0, stealsAttempted: 0, stealsSucceeded: 0, parks: 0 };
+  }
+
+  enqueue(pid: number): void {
+    const w = this.rt.mem.i32;
+    Atomics.add(w, H_ACTIVE, 1);
+    this.push(pid);
+  }
+
+  /** Queue a RUNNABLE pid (H_ACTIVE already counts it) and wake a sleeper if any. */
+  push(pid: number): void {
+    if (!this.own.push(pid)) this.injection.push(pid);
+    const w = this.rt.mem.i32;
+    if (Atomics.load(w, H_SLEEPERS) > 0) {
+      Atomics.add(w, H_WAKE_SEQ, 1);
+      Atomics.notify(w, H_WAKE_SEQ, 1);
+    }
+  }
+
+  armTimer(pid: number, deadlineMs: number, seq: number): void {
+    Atomics.add(this.rt.mem.i32, H_TIMERS, 1);
+    this.timers.push(deadlineMs, pid, seq);
+  }
+
+  /** Run until the pool halts. */
+  loop(): void {
+    const mem = this.rt.mem;
+    for (;;) {
+      if (Atomics.load(mem.i32, H_HALT) !== 0) return;
+      if (this.timers.size > 0) this.runner.fireDue(this.timers);
+      const pid = this.findWork();
+      if (pid !== 0) {
+        this.stats.slices++;
+        if (this.runner.run(pid) === STEP_EXIT) {
+          Atomics.store(mem.i32, H_EXIT_CODE, this.runner.exitCode ?? 0);
+          this.halt(HALT_EXIT);
+          return;
+        }
+        continue;
+      }
+      this.idle();
+    }
+  }
+
+  private findWork(): number {
+    const pid = this.own.pop();
+    if (pid !== 0) return pid;
+    const injected = this.injection.shift();
+    if (injected !== 0) return injected;
+    return this.steal();
+  }
+
+  /** Random victim first, then the others in order. */
+  private steal(): number {
+    const n = this.others.length;
+    if (n === 0) return 0;
+    this.seed = (Math.imul(this.seed, 1103515245) + 12345) | 0;
+    const start = (this.seed >>> 16) % n;
+    for (let k = 0; k < n; k++) {
+      const victim = this.others[(start + k) % n];
+      if (victim.size <= 0) continue;
+      this.stats.stealsAttempted++;
+      const pid = victim.steal();
+      if (pid !== 0) {
+        this.stats.stealsSucceeded++;
+        return pid;
+      }
+    }
+    return 0;
+  }
+
+  private hasWork(): boolean {
+    return this.own.size > 0 || this.injection.size > 0 || this.others.some((d) => d.size > 0);
+  }
+
+  private idle(): void {
+    const w = this.rt.mem.i32;
+    for (let i = 0; i < SPIN_ROUNDS; i++) if (this.hasWork()) return;
+    if (Atomics.load(w, H_ACTIVE) === 0 && Atomics.load(w, H_TIMERS) === 0) {
+      this.halt(HALT_QUIESCENT);
+      return;
+    }
+    this.rt.io.stdout.flush();
+    this.rt.io.stderr.flush();
+    Atomics.add(w, H_SLEEPERS, 1);
+    const seq = Atomics.load(w, H_WAKE_SEQ);
+    if (!this.hasWork() && Atomics.load(w, H_HALT) === 0) {
+      const quiet = Atomics.load(w, H_ACTIVE) === 0 && Atomics.load(w, H_TIMERS) === 0;
+      if (!quiet) {
+        this.stats.parks++;
+        const timeout = this.timers.size > 0
+          ? Math.max(1, this.timers.peek() - this.rt.clock())
+          : Infinity;
+        Atomics.wait(w, H_WAKE_SEQ, seq, timeout);
+      }
+    }
+    Atomics.sub(w, H_SLEEPERS, 1);
+  }
+
+  halt(kind: number): void {
+    const w = this.rt.mem.i32;
+    Atomics.compareExchange(w, H_HALT, 0, kind);
+    Atomics.add(w, H_WAKE_SEQ, 1);
+    Atomics.notify(w, H_WAKE_SEQ);
+  }
+}

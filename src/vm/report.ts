@@ -1,0 +1,48 @@
+/**
+ * What the run prints when a process ends (LANGUAGE.md §2, §5), shared by the single scheduler
+ * and the SMP workers: a crash of any process but PID 1 prints
+ * `Process <pid> crashed: <reason> (<file>:<line>)` at once; PID 1's crash becomes the
+ * `Error: …` report printed at the end of the run; `--verbose` adds an exit line per process.
+ */
+import { FLAG_UNHANDLED_THROW, P_EXIT_PC, P_FLAGS } from "../proc/pcb.ts";
+import type { ExitReport } from "../proc/procs.ts";
+import type { Runtime } from "./runtime.ts";
+
+export interface MainExit {
+  reason: string;
+  crashed: boolean;
+  /** The final `Error: …` text for a crashed PID 1 ("" otherwise). */
+  error: string;
+}
+
+/** Print what a process's exit requires; returns PID 1's exit summary (null for others). */
+export function reportExit(
+  rt: Runtime,
+  pcb: number,
+  report: ExitReport,
+  verbose: boolean,
+): MainExit | null {
+  const w = rt.mem.i32, p = pcb << 2, io = rt.io;
+  const where = rt.image.location(w[p + P_EXIT_PC]);
+  let main: MainExit | null = null;
+  if (report.pid === 1) {
+    const unhandled = (w[p + P_FLAGS] & FLAG_UNHANDLED_THROW) !== 0;
+    main = {
+      reason: report.reason,
+      crashed: report.crashed,
+      error: report.crashed
+        ? `Error: ${unhandled ? "Unhandled exception: " : ""}${report.reason}\n    at ${where}\n`
+        : "",
+    };
+  } else if (report.crashed) {
+    io.stdout.flush();
+    io.stderr.write(`Process ${report.pid} crashed: ${report.reason} (${where})\n`);
+    io.stderr.flush();
+  }
+  if (verbose) {
+    io.stdout.flush();
+    io.stderr.write(`ttvm: process ${report.pid} exited: ${report.reason}\n`);
+    io.stderr.flush();
+  }
+  return main;
+}
