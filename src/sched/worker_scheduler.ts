@@ -16,7 +16,7 @@
 import { H_ACTIVE, H_EXIT_CODE, H_HALT, H_SLEEPERS, H_TIMERS, H_WAKE_SEQ } from "../mem/layout.ts";
 import type { Scheduler } from "../proc/procs.ts";
 import { Deque, InjectionQueue } from "./deque.ts";
-import { SliceRunner, STEP_EXIT } from "./slice.ts";
+import { type SliceRunner, STEP_EXIT } from "./slice.ts";
 import { TimerHeap } from "./timers.ts";
 import type { Runtime } from "../vm/runtime.ts";
 
