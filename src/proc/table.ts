@@ -10,7 +10,7 @@
  *     word 0  pcb        PCB cell while the process lives, 0 before spawn / after exit
  *     word 1  sigq       head of the signal stack (src/proc/signals.ts); CLOSED after exit
  *     word 2  status     ST_* below; changed by CAS (DESIGN.md invariant 6)
- *     word 3  flags      E_SUPERVISOR …
+ *     word 3  owner      worker index + 1 while running (SMP assertion), else 0
  * ```
  * Cost: 16 bytes per PID ever spawned (pages are kept), 4096 PIDs per page.
  */
@@ -31,7 +31,8 @@ const DIRECTORY_PAGES = 1 << 16; // 2^28 PIDs
 export const E_PCB = 0;
 export const E_SIGQ = 1;
 export const E_STATUS = 2;
-export const E_FLAGS = 3;
+/** Debug: worker index + 1 while a worker runs the process (SMP ownership assertion). */
+export const E_OWNER = 3;
 
 /** Entry status. RUNNABLE = in a run queue; only the CAS into RUNNABLE may enqueue. */
 export const ST_NONE = 0;

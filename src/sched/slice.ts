@@ -20,7 +20,7 @@ import {
   R_REASON,
 } from "../proc/pcb.ts";
 import type { Processes } from "../proc/procs.ts";
-import { ST_RUNNABLE, ST_RUNNING, ST_WAITING } from "../proc/table.ts";
+import { E_OWNER, ST_RUNNABLE, ST_RUNNING, ST_WAITING } from "../proc/table.ts";
 import { type Interpreter, R_CRASH, R_DONE, R_EXIT, R_WAIT, R_YIELD } from "../vm/interp.ts";
 import type { Runtime } from "../vm/runtime.ts";
 import type { TimerHeap } from "./timers.ts";
@@ -51,6 +51,8 @@ export class SliceRunner {
     /** Put a RUNNABLE pid back in this driver's queue (no H_ACTIVE change). */
     private readonly requeue: (pid: number) => void,
     private readonly hooks: SliceHooks = {},
+    /** Non-zero (worker index + 1) enables the ownership assertion. */
+    private readonly ownerTag = 0,
   ) {}
 
   /** Run one slice of `pid` (which the caller took from a run queue). */
@@ -60,15 +62,20 @@ export class SliceRunner {
     const pcb = table.pcbOf(pid);
     if (pcb === 0 || !table.casStatus(pid, ST_RUNNABLE, ST_RUNNING)) return STEP_MORE;
     rt.mem.refresh();
+    this.claim(pid);
     this.slices++;
     let result = STEP_MORE;
     if (procs.handleSignals(pcb)) {
+      this.release(pid);
       this.exit(pcb, false);
     } else if (rt.mem.i32[(pcb << 2) + P_FLAGS] & FLAG_SUPERVISING) {
+      this.release(pid);
       this.park(pid);
     } else {
       this.hooks.beforeSlice?.(pcb);
-      switch (interp.run(pcb, this.budget)) {
+      const r = interp.run(pcb, this.budget);
+      this.release(pid);
+      switch (r) {
         case R_YIELD:
           table.setStatus(pid, ST_RUNNABLE);
           this.requeue(pid);
@@ -91,6 +98,25 @@ export class SliceRunner {
     }
     this.hooks.afterSlice?.(pid);
     return result;
+  }
+
+  /** Debug assertion (always on with an owner tag, i.e. in SMP workers): mark the process as
+   *  running here; finding another owner means it runs on two threads at once. */
+  private claim(pid: number): void {
+    if (this.ownerTag === 0) return;
+    const slot = (this.procs.table.entry(pid) << 2) + E_OWNER;
+    const prev = Atomics.compareExchange(this.rt.mem.i32, slot, 0, this.ownerTag);
+    if (prev !== 0) {
+      throw new Error(
+        `invariant violated: process ${pid} is already running on worker ${prev - 1}`,
+      );
+    }
+  }
+
+  /** Clear the owner mark — before the process becomes visible to other threads again. */
+  private release(pid: number): void {
+    if (this.ownerTag === 0) return;
+    Atomics.store(this.rt.mem.i32, (this.procs.table.entry(pid) << 2) + E_OWNER, 0);
   }
 
   private exit(pcb: number, crashed: boolean): void {

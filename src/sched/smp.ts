@@ -86,6 +86,7 @@ export async function runSmp(
         verbose: options.verbose ?? false,
         limits: { ...DEFAULT_LIMITS, ...options.limits },
         args: io.args,
+        crashWorker: Number(Deno.env.get("TTVM_DEBUG_CRASH_WORKER") ?? -1),
       });
     }));
   await Promise.all(finished);
@@ -112,6 +113,7 @@ export async function runSmp(
     }
     lines.push(
       `processes spawned:     ${table.spawned}`,
+      `processes alive:       ${table.live}`,
       `messages sent:         ${Atomics.load(mem.i32, H_MESSAGES)}`,
       `peak memory:           ${s.peakBytes} bytes (shared buffer ${s.bufferBytes} bytes)`,
       `memory still in use:   ${s.bytesLive} bytes (${CELL_BYTES}-byte cells)`,

@@ -16,6 +16,8 @@ export interface WorkerBoot {
   verbose: boolean;
   limits: Limits;
   args: string[];
+  /** Debug: index of a worker that must fail at start (-1: none). */
+  crashWorker: number;
 }
 
 export interface WorkerDoneStats extends WorkerStats {

@@ -41,15 +41,25 @@ function run(boot: WorkerBoot): void {
     const sched = new WorkerScheduler(rt, boot.index, boot.dequeBlocks, boot.injectionBlock);
     rt.sched = sched;
     procs.sched = sched;
-    sched.runner = new SliceRunner(rt, interp, procs, boot.reductions, (pid) => sched.push(pid), {
-      afterSlice: () => io.stdout.flush(),
-    });
+    sched.runner = new SliceRunner(
+      rt,
+      interp,
+      procs,
+      boot.reductions,
+      (pid) => sched.push(pid),
+      { afterSlice: () => io.stdout.flush() },
+      boot.index + 1,
+    );
     // Causal output order: what this process printed is out before any signal leaves.
     procs.beforeDeliver = () => io.stdout.flush();
     procs.onExit = (pcb, report) => {
       const main = reportExit(rt, pcb, report, boot.verbose);
       if (main) self.postMessage({ type: "main-exit", main });
     };
+    // Debug switch: make one worker fail, to prove the pool reports it instead of hanging.
+    if (boot.crashWorker === boot.index) {
+      throw new Error("injected fault (TTVM_DEBUG_CRASH_WORKER)");
+    }
     sched.loop();
     io.stdout.flush();
     io.stderr.flush();

@@ -137,6 +137,7 @@ export class Vm {
       "── ttvm stats ──",
       `reductions:            ${this.interp.reductions}`,
       `processes spawned:     ${this.procs.table.spawned}`,
+      `processes alive:       ${this.procs.table.live}`,
       `messages sent:         ${Atomics.load(this.mem.i32, H_MESSAGES)}`,
       `time slices:           ${this.scheduler.slices}`,
       `garbage collections:   ${this.procs.gcCount} (${

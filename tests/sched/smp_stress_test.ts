@@ -1,0 +1,95 @@
+/**
+ * SMP stress tests: the same programs on 2 and 4 workers, with several seeds (each seed picks the
+ * sizes and the reduction budget, which changes every interleaving). Invariants are checked by
+ * the programs themselves (they THROW on any lost, duplicated or reordered message or wrong DOWN)
+ * and by the pool (every slice asserts that no process runs on two workers at once; a violation
+ * fails the worker and the run). After each run no process may be left alive.
+ */
+import assert from "node:assert/strict";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+const PROGRAMS = "tests/sched/programs/";
+
+async function ttvm(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "main.ts", ...args],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+function alive(stderr: string): number {
+  const m = /processes alive:\s+(\d+)/.exec(stderr);
+  assert.ok(m, `no stats in:\n${stderr}`);
+  return Number(m[1]);
+}
+
+const SEEDS = [
+  { reductions: 1000, pairs: 100, messages: 5000 }, // 1,000,000 messages in total (×2 below)
+  { reductions: 37, pairs: 250, messages: 2000 },
+];
+
+for (const workers of [2, 4]) {
+  for (const seed of SEEDS) {
+    Deno.test(
+      `smp=${workers} reductions=${seed.reductions}: ${seed.pairs}×${seed.messages} messages arrive exactly once and in order`,
+      async () => {
+        const r = await ttvm([
+          `--smp=${workers}`,
+          "--stats",
+          "--reductions",
+          String(seed.reductions),
+          PROGRAMS + "pairs.ttvm",
+          String(seed.pairs),
+          String(seed.messages),
+        ]);
+        assert.equal(r.stdout, `${seed.pairs * seed.messages}\n`, r.stderr);
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(alive(r.stderr), 0);
+      },
+    );
+  }
+  Deno.test(`smp=${workers}: 100,000 monitored processes spawn and exit, none leaked`, async () => {
+    const r = await ttvm([`--smp=${workers}`, "--stats", PROGRAMS + "churn.ttvm", "100000"]);
+    assert.equal(r.stdout, "100000\n", r.stderr);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(alive(r.stderr), 0);
+  });
+  for (const reductions of [1000, 53]) {
+    Deno.test(`smp=${workers} reductions=${reductions}: link/monitor/kill storm`, async () => {
+      const r = await ttvm([
+        `--smp=${workers}`,
+        "--stats",
+        "--reductions",
+        String(reductions),
+        PROGRAMS + "storm.ttvm",
+        "2000",
+      ]);
+      assert.equal(r.stdout, "2000\n2000\n", r.stderr);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(alive(r.stderr), 0);
+    });
+  }
+}
+
+Deno.test("EXIT ends the whole run from any worker, with its code", async () => {
+  const r = await ttvm(["--smp=2", PROGRAMS + "exit_code.ttvm"]);
+  assert.equal(r.code, 7, r.stderr);
+  assert.equal(r.stdout, "before exit\n");
+});
+
+Deno.test("a worker that fails is reported and the run ends non-zero instead of hanging", async () => {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "main.ts", "--smp=2", PROGRAMS + "pairs.ttvm", "50", "1000"],
+    cwd: ROOT,
+    env: { TTVM_DEBUG_CRASH_WORKER: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stderr = new TextDecoder().decode(out.stderr);
+  assert.equal(out.code, 70);
+  assert.match(stderr, /Error: worker 1 failed: injected fault/);
+});
