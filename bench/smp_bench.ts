@@ -1,0 +1,57 @@
+/**
+ * SMP benchmark (`deno bench -A bench/smp_bench.ts`): parfib (8 processes × naive fib(27)) and
+ * skynet (1,000,000 leaf processes, 10 children per node) on `--smp=1` and `--smp=2`, run as the
+ * real CLI. The programs time themselves with GET_TIME_MS (start-up excluded), verify their
+ * results and print `bench=<name> n=<N> ms=<wall> rate=<ops/s>`; this file reports medians of 3
+ * runs and the speed-up (target: ≥ 1.8× on parfib on a 2-core machine).
+ */
+const ROOT = new URL("../", import.meta.url).pathname;
+
+interface Line {
+  bench: string;
+  n: number;
+  ms: number;
+  rate: number;
+}
+
+async function run(program: string, args: string[], programArgs: string[] = []): Promise<Line> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "main.ts", ...args, `bench/programs/${program}.ttvm`, ...programArgs],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout);
+  const m = /bench=(\w+) n=(\d+) ms=(\d+) rate=(\d+)/.exec(text);
+  if (out.code !== 0 || !m) {
+    throw new Error(`${program} ${args.join(" ")} failed: ${new TextDecoder().decode(out.stderr)}`);
+  }
+  return { bench: m[1], n: Number(m[2]), ms: Number(m[3]), rate: Number(m[4]) };
+}
+
+async function median(program: string, args: string[], runs = 3): Promise<Line> {
+  const results: Line[] = [];
+  for (let i = 0; i < runs; i++) results.push(await run(program, args));
+  return results.sort((a, b) => a.ms - b.ms)[Math.floor(runs / 2)];
+}
+
+for (const program of ["parfib", "skynet"]) {
+  const one = await median(program, ["--smp=1"]);
+  const two = await median(program, ["--smp=2"]);
+  console.log(
+    `${program}: --smp=1 ${one.ms} ms, --smp=2 ${two.ms} ms, speed-up ${
+      (one.ms / two.ms).toFixed(2)
+    }× ` +
+      `(n=${one.n})`,
+  );
+}
+
+Deno.bench("parfib --smp=1 (8 × fib(22))", { group: "parfib" }, async () => {
+  await run("parfib", ["--smp=1"], ["8", "22"]);
+});
+Deno.bench("parfib --smp=2 (8 × fib(22))", { group: "parfib", baseline: true }, async () => {
+  await run("parfib", ["--smp=2"], ["8", "22"]);
+});
+Deno.bench("skynet --smp=2 (10,000 leaves)", { group: "skynet" }, async () => {
+  await run("skynet", ["--smp=2"], ["10000"]);
+});
