@@ -135,7 +135,9 @@ export function hasSignals(mem: Memory, table: ProcTable, pid: number): boolean 
 
 /** Close pid's queue for good; returns what was still pending, oldest first. */
 export function closeSignals(mem: Memory, table: ProcTable, pid: number): number {
-  const head = Atomics.exchange(mem.i32, (table.entry(pid) << 2) + E_SIGQ, CLOSED);
+  const slot = (table.entry(pid) << 2) + E_SIGQ;
+  mem.refresh(); // nodes may have been allocated by a thread that grew the buffer
+  const head = Atomics.exchange(mem.i32, slot, CLOSED);
   return head === CLOSED || head === 0 ? 0 : reverse(mem.i32, head);
 }
 

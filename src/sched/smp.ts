@@ -108,7 +108,8 @@ export async function runSmp(
     for (const st of stats.sort((a, b) => a.worker - b.worker)) {
       lines.push(
         `worker ${st.worker}: slices ${st.slices}, steals ${st.stealsSucceeded}/${st.stealsAttempted}` +
-          `, parks ${st.parks}, reductions ${st.reductions}, GCs ${st.gcs}`,
+          `, parks ${st.parks}, processes finished ${st.exits}, reductions ${st.reductions}` +
+          `, GCs ${st.gcs}`,
       );
     }
     lines.push(

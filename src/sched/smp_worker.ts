@@ -53,6 +53,7 @@ function run(boot: WorkerBoot): void {
     // Causal output order: what this process printed is out before any signal leaves.
     procs.beforeDeliver = () => io.stdout.flush();
     procs.onExit = (pcb, report) => {
+      sched.stats.exits++;
       const main = reportExit(rt, pcb, report, boot.verbose);
       if (main) self.postMessage({ type: "main-exit", main });
     };

@@ -32,6 +32,8 @@ export interface WorkerStats {
   stealsAttempted: number;
   stealsSucceeded: number;
   parks: number;
+  /** Processes that ended on this worker. */
+  exits: number;
 }
 
 export class WorkerScheduler implements Scheduler {
@@ -54,7 +56,14 @@ export class WorkerScheduler implements Scheduler {
     this.others = dequeBlocks.filter((_, i) => i !== index).map((b) => new Deque(mem, b));
     this.injection = new InjectionQueue(mem, injectionBlock);
     this.seed = (index + 1) * 0x9e3779b1;
-    this.stats = { worker: index, slices: 0, stealsAttempted: 0, stealsSucceeded: 0, parks: 0 };
+    this.stats = {
+      worker: index,
+      slices: 0,
+      stealsAttempted: 0,
+      stealsSucceeded: 0,
+      parks: 0,
+      exits: 0,
+    };
   }
 
   enqueue(pid: number): void {
