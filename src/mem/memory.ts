@@ -42,6 +42,9 @@ export class Memory {
   u16!: Uint16Array;
   u8!: Uint8Array;
   private generation = -1;
+  /** False while one thread owns the memory (the single scheduler): the allocator then skips
+   *  its lock. Every thread of an SMP pool sets it. */
+  concurrent = false;
 
   private constructor(sab: SharedArrayBuffer) {
     this.sab = sab;
@@ -70,6 +73,7 @@ export class Memory {
   /** Attach to a buffer created by another thread. */
   static attach(sab: SharedArrayBuffer): Memory {
     const mem = new Memory(sab);
+    mem.concurrent = true;
     if (mem.i32[H_MAGIC] !== MAGIC) throw new Error("not a ttvm memory buffer");
     return mem;
   }
@@ -177,6 +181,7 @@ export class Memory {
   }
 
   private lock(): void {
+    if (!this.concurrent) return;
     const w = this.i32;
     while (Atomics.compareExchange(w, H_ALLOC_LOCK, 0, 1) !== 0) {
       // Contention only happens between workers; the critical section is a few words long.
@@ -186,7 +191,7 @@ export class Memory {
   }
 
   private unlock(): void {
-    Atomics.store(this.i32, H_ALLOC_LOCK, 0);
+    if (this.concurrent) Atomics.store(this.i32, H_ALLOC_LOCK, 0);
   }
 
   /** Allocator figures for --stats. */

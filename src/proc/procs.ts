@@ -11,7 +11,16 @@
 import type { Memory } from "../mem/memory.ts";
 import type { HostValue } from "../term/host.ts";
 import { copyValue, valueCells } from "../term/copy.ts";
-import { setNull, T_ATOM_STR, T_STR } from "../term/tags.ts";
+import {
+  objectCells,
+  setAtomStr,
+  setNull,
+  setPtr,
+  setSmallInt,
+  T_ATOM_STR,
+  T_OBJECT,
+  T_STR,
+} from "../term/tags.ts";
 import type { Values } from "../term/values.ts";
 import {
   createPcb,
@@ -207,17 +216,61 @@ export class Processes {
     return node;
   }
 
-  /** A message node holding `v` (EXIT and DOWN notifications). */
-  private hostNode(fromPid: number, v: HostValue): number {
-    const node = newNode(this.mem, SIG_MSG, fromPid, 0, this.values.hostCells(v));
-    let next = node + NODE_HEADER_CELLS;
-    this.values.writeHostWith(node + N_VALUE_CELL, v, (cells) => {
-      const at = next;
-      next += cells;
-      return at;
-    });
+  /** A message node holding `{type: "EXIT", from, reason}` or `{type: "DOWN", ref, pid, reason}`
+   *  built directly in the node (these are frequent: every monitored exit makes one). The reason
+   *  is copied from `reasonCell`, or is the atom `reasonAtom` when reasonCell < 0. */
+  notificationNode(
+    fromPid: number,
+    ref: number,
+    reasonCell: number,
+    reasonAtom = -1,
+  ): number {
+    const mem = this.mem, a = this.notifyAtoms;
+    const down = ref > 0;
+    const fields = down ? 4 : 3;
+    const extra = reasonCell >= 0 ? valueCells(mem.i32, reasonCell) : 0;
+    const node = newNode(mem, SIG_MSG, fromPid, 0, objectCells(fields) + extra);
+    const w = mem.i32, f = mem.f64;
+    const o = node + NODE_HEADER_CELLS;
+    const h = o << 2;
+    w[h] = T_OBJECT;
+    w[h + 1] = fields;
+    w[h + 2] = objectCells(fields);
+    w[h + 3] = 0;
+    let k = o + 1;
+    const field = (atom: number) => {
+      setAtomStr(w, k, atom);
+      k += 2;
+      return k - 1;
+    };
+    setAtomStr(w, field(a.type), down ? a.DOWN : a.EXIT);
+    if (down) setSmallInt(w, f, field(a.ref), ref);
+    setSmallInt(w, f, field(down ? a.pid : a.from), fromPid);
+    const reasonDst = field(a.reason);
+    if (reasonCell >= 0) {
+      let next = o + objectCells(fields);
+      copyValue(w, reasonCell, reasonDst, (cells) => {
+        const at = next;
+        next += cells;
+        return at;
+      });
+    } else {
+      setAtomStr(w, reasonDst, reasonAtom);
+    }
+    setPtr(w, node + N_VALUE_CELL, T_OBJECT, o);
     return node;
   }
+
+  private readonly notifyAtoms = {
+    type: this.atoms.intern("type"),
+    ref: this.atoms.intern("ref"),
+    pid: this.atoms.intern("pid"),
+    from: this.atoms.intern("from"),
+    reason: this.atoms.intern("reason"),
+    EXIT: this.atoms.intern("EXIT"),
+    DOWN: this.atoms.intern("DOWN"),
+    noproc: this.atoms.intern("noproc"),
+  };
 
   /** Handle every pending signal of a running process. Returns true when one of them ends
    *  the process (its reason is then in R_REASON). */
@@ -272,8 +325,7 @@ export class Processes {
         const i = rel.find(pcb, REL_MON, a);
         if (i >= 0) {
           rel.remove(pcb, i);
-          const reason = this.values.toHost(node + N_VALUE_CELL);
-          this.appendMailbox(pcb, this.hostNode(from, downMessage(a, from, reason)));
+          this.appendMailbox(pcb, this.notificationNode(from, a, node + N_VALUE_CELL));
         }
         break;
       }
@@ -320,8 +372,7 @@ export class Processes {
     }
     if (mode === EXIT_UNTRAPPABLE) return this.setReason(pcb, reason);
     if (flags & FLAG_TRAP_EXIT) {
-      const msg = exitMessage(from, this.values.toHost(reason));
-      this.appendMailbox(pcb, this.hostNode(from, msg));
+      this.appendMailbox(pcb, this.notificationNode(from, 0, reason));
       return false;
     }
     if (isAtom(this.normalAtom)) {
@@ -411,9 +462,10 @@ export class Processes {
     w[p + P_MBOX_LEN]--;
   }
 
-  /** A mailbox message as a notification directly to oneself (noproc cases). */
-  notifySelf(pcb: number, from: number, v: HostValue): void {
-    this.appendMailbox(pcb, this.hostNode(from, v));
+  /** An EXIT message with reason `noproc` directly to oneself (LINK to a dead process while
+   *  trapping exits). */
+  notifyNoproc(pcb: number, from: number): void {
+    this.appendMailbox(pcb, this.notificationNode(from, 0, -1, this.notifyAtoms.noproc));
   }
 
   // ── links and monitors (called by the process itself) ──────────────────────────────────
@@ -448,7 +500,7 @@ export class Processes {
       this.rel.remove(pcb, this.rel.find(pcb, REL_MON, ref));
     }
     if (target !== pid) {
-      this.notifySelf(pcb, target, downMessage(ref, target, { kind: "str", value: "noproc" }));
+      this.appendMailbox(pcb, this.notificationNode(target, ref, -1, this.notifyAtoms.noproc));
     }
     return ref;
   }
@@ -496,7 +548,7 @@ export class Processes {
   exit(pcb: number, crashed: boolean): ExitReport {
     const mem = this.mem, w = mem.i32, v = this.values;
     const pid = this.pid(pcb);
-    if (v.tag(pcb + R_REASON) === 0) v.putStr(pcb, pcb + R_REASON, "normal");
+    if (v.tag(pcb + R_REASON) === 0) setAtomStr(w, pcb + R_REASON, this.normalAtom);
     const reasonCell = pcb + R_REASON;
     if ((this.flags(pcb) & FLAG_SUPERVISOR) && this.supervisor) this.supervisor.onExit(pcb);
     // Signals that arrive from now on are refused; answer the ones already queued.
@@ -539,27 +591,4 @@ export class Processes {
   hasSignals(pid: number): boolean {
     return hasSignals(this.mem, this.table, pid);
   }
-}
-
-export function exitMessage(from: number, reason: HostValue): HostValue {
-  return {
-    kind: "object",
-    entries: [
-      ["type", { kind: "str", value: "EXIT" }],
-      ["from", { kind: "int", value: BigInt(from) }],
-      ["reason", reason],
-    ],
-  };
-}
-
-export function downMessage(ref: number, pid: number, reason: HostValue): HostValue {
-  return {
-    kind: "object",
-    entries: [
-      ["type", { kind: "str", value: "DOWN" }],
-      ["ref", { kind: "int", value: BigInt(ref) }],
-      ["pid", { kind: "int", value: BigInt(pid) }],
-      ["reason", reason],
-    ],
-  };
 }

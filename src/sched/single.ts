@@ -70,6 +70,7 @@ export class SingleScheduler implements Scheduler {
       if (this.timers.size > 0) runner.fireDue(this.timers);
       const pid = this.queue.shift();
       if (pid === 0) {
+        if (this.timers.size > 0) runner.pruneStale(this.timers);
         if (this.timers.size === 0) return STEP_IDLE; // quiescent
         if (!blockOnTimers) return STEP_TIMERS;
         this.rt.io.stdout.flush();

@@ -151,6 +151,17 @@ export class SliceRunner {
     Atomics.sub(this.rt.mem.i32, H_ACTIVE, 1);
   }
 
+  /** Drop timers that can no longer wake anyone (the receive they guarded completed, or the
+   *  process is gone), so that they do not keep an otherwise finished run alive. */
+  pruneStale(timers: TimerHeap): void {
+    const table = this.procs.table, w = this.rt.mem.i32;
+    const dropped = timers.retain((pid, seq) => {
+      const pcb = table.pcbOf(pid);
+      return pcb !== 0 && Atomics.load(w, (pcb << 2) + P_TIMER_SEQ) === seq;
+    });
+    if (dropped > 0) Atomics.sub(this.rt.mem.i32, H_TIMERS, dropped);
+  }
+
   /** Fire the due timers of `timers` (each wakes its process if still waiting on it). */
   fireDue(timers: TimerHeap): void {
     const t = this.rt.clock();

@@ -34,6 +34,7 @@ export async function runSmp(
 ): Promise<RunResult> {
   const started = performance.now();
   const mem = Memory.create(options.initialBytes ?? SMP_INITIAL_BYTES);
+  mem.concurrent = true;
   const atoms = new AtomTable(mem);
   writeImage(mem, atoms, program);
   const dequeBlocks = Array.from({ length: workers }, () => Deque.create(mem, DEQUE_CAPACITY));

@@ -55,6 +55,20 @@ export class TimerHeap {
     return top;
   }
 
+  /** Keep only the timers for which `keep(pid, seq)` holds; returns how many were dropped. */
+  retain(keep: (pid: number, seq: number) => boolean): number {
+    const entries = this.deadlines.map((d, i) => [d, this.pids[i], this.seqs[i]]);
+    this.deadlines = [];
+    this.pids = [];
+    this.seqs = [];
+    let dropped = 0;
+    for (const [d, pid, seq] of entries) {
+      if (keep(pid, seq)) this.push(d, pid, seq);
+      else dropped++;
+    }
+    return dropped;
+  }
+
   private swap(i: number, j: number): void {
     const d = this.deadlines, p = this.pids, s = this.seqs;
     [d[i], d[j]] = [d[j], d[i]];

@@ -141,6 +141,7 @@ export class WorkerScheduler implements Scheduler {
   private idle(): void {
     const w = this.rt.mem.i32;
     for (let i = 0; i < SPIN_ROUNDS; i++) if (this.hasWork()) return;
+    if (this.timers.size > 0) this.runner.pruneStale(this.timers);
     if (Atomics.load(w, H_ACTIVE) === 0 && Atomics.load(w, H_TIMERS) === 0) {
       this.halt(HALT_QUIESCENT);
       return;

@@ -53,6 +53,10 @@ import {
   T_STR,
 } from "./tags.ts";
 
+/** Heap size after a first collection (blocked processes that never collect keep the small
+ *  INITIAL_HEAP_CELLS heap). */
+const MIN_GROWN_HEAP_CELLS = 128;
+
 export class HeapLimitError extends Error {
   constructor() {
     super("Heap limit exceeded");
@@ -125,9 +129,11 @@ export class Heap {
       w = this.mem.i32;
     }
     // Size the next cycle by what survived.
-    let next = toCap;
-    if (live * 2 > toCap) next = toCap * 2;
-    else if (live * 8 < toCap && toCap > INITIAL_HEAP_CELLS) next = toCap >> 1;
+    // More than a quarter surviving means the next cycle would come soon: grow. A process
+    // that collects at all gets at least MIN_GROWN_HEAP_CELLS (messages, exit notifications).
+    let next = Math.max(toCap, MIN_GROWN_HEAP_CELLS);
+    if (live * 4 > toCap) next = toCap * 2;
+    else if (live * 16 < toCap && toCap > MIN_GROWN_HEAP_CELLS) next = toCap >> 1;
     w[p + P_NEXT_HEAP_CAP] = Math.min(Math.max(next, INITIAL_HEAP_CELLS), this.limits.maxHeapCells);
     w[p + P_GC_COUNT]++;
     if (this.options.stress) this.verify(pcb);

@@ -22,7 +22,6 @@ import {
   R_REASON,
   R_TMP0,
 } from "../proc/pcb.ts";
-import { exitMessage } from "../proc/procs.ts";
 import { REL_LINK, REL_MON, REL_NAME, REL_WATCH } from "../proc/relations.ts";
 import { EXIT_DIRECT, freeNode, N_NEXT, N_VALUE_CELL } from "../proc/signals.ts";
 import { RESTART_EXIT_NOW, RESTART_WAIT } from "../proc/supervisor.ts";
@@ -52,7 +51,7 @@ export function spawn(it: Interpreter, pcb: number, op: number): number {
   const callable = m.arg(pcb, 0);
   const tag = v.tag(callable);
   let entryPc: number;
-  let params = NO_PARAMS;
+  let params: Int32Array = NO_PARAMS;
   let fnCell = -1;
   if (v.isStr(callable)) {
     entryPc = rt.supervisors!.labelPc(v.str(callable));
@@ -288,7 +287,7 @@ export function link(it: Interpreter, pcb: number, literal: number): number {
   if (literal === 0) it.m.drop(pcb, 1);
   if (!procs.link(pcb, target)) {
     if (procs.flags(pcb) & FLAG_TRAP_EXIT) {
-      procs.notifySelf(pcb, target, exitMessage(target, { kind: "str", value: "noproc" }));
+      procs.notifyNoproc(pcb, target);
     } else {
       throw new VmError("noproc");
     }

@@ -1,0 +1,188 @@
+/**
+ * Actor benchmarks (`deno bench -A bench/`): real .ttvm programs from bench/programs/ that check
+ * their own results — ping-pong between two processes, a token ring, mass spawning, one process
+ * counting a stream of integers, and the memory held by blocked processes.
+ *
+ * Every figure printed is measured in this run; a run whose program fails (non-zero exit, any
+ * stderr, unexpected stdout) aborts the benchmark instead of printing a rate. Rates count wall
+ * time of `Vm.run()` only (assembly and VM construction excluded). The bytes-per-process figure
+ * is the growth of the allocator's live bytes between a run with N blocked processes and a run
+ * with none, read after the run ends while the N processes are still alive and blocked.
+ */
+import { assembleFile } from "../src/asm/mod.ts";
+import { Output } from "../src/io/output.ts";
+import { StdinReader } from "../src/io/stdin.ts";
+import type { Program } from "../src/isa/program.ts";
+import { CELL_BYTES } from "../src/mem/layout.ts";
+import {
+  P_FRAMES_CAP,
+  P_HANDLERS,
+  P_HANDLERS_CAP,
+  P_HEAP_CAP,
+  P_STACK_CAP,
+  PCB_CELLS,
+} from "../src/proc/pcb.ts";
+import { ST_WAITING } from "../src/proc/table.ts";
+import { Vm } from "../src/vm/vm.ts";
+
+const dir = new URL("./programs/", import.meta.url).pathname;
+const programs = {
+  pingpong: assembleFile(`${dir}pingpong.ttvm`),
+  ring: assembleFile(`${dir}ring.ttvm`),
+  spawn: assembleFile(`${dir}spawn.ttvm`),
+  counting: assembleFile(`${dir}counting.ttvm`),
+  procmem: assembleFile(`${dir}procmem.ttvm`),
+};
+
+interface ActorRun {
+  elapsedMs: number;
+  vm: Vm;
+}
+
+/** Run a program in process with its output captured; throws unless it succeeded and printed
+ *  exactly `expectedStdout`. */
+function runChecked(name: string, program: Program, args: string[], expectedStdout: string) {
+  let stdout = "", stderr = "";
+  const dec = new TextDecoder();
+  const vm = new Vm(program, {
+    stdout: new Output({ write: (b) => (stdout += dec.decode(b)) }),
+    stderr: new Output({ write: (b) => (stderr += dec.decode(b)) }),
+    stdin: new StdinReader({ readSync: () => null }),
+    args,
+  });
+  const t0 = performance.now();
+  const result = vm.run();
+  const elapsedMs = performance.now() - t0;
+  if (result.exitCode !== 0 || stderr !== "" || stdout !== expectedStdout) {
+    throw new Error(
+      `${name} ${args.join(" ")}: exit ${result.exitCode}, stdout ${JSON.stringify(stdout)}, ` +
+        `stderr ${JSON.stringify(stderr)} (expected stdout ${JSON.stringify(expectedStdout)})`,
+    );
+  }
+  return { elapsedMs, vm } satisfies ActorRun;
+}
+
+/** A throughput benchmark: `events(size)` events happen in a run of the given size. */
+interface RateBench {
+  name: string;
+  program: Program;
+  args: (size: number) => string[];
+  expected: (size: number) => string;
+  events: (size: number) => number;
+  unit: string;
+  /** Minimum acceptable rate, if the project set one. */
+  target?: number;
+}
+
+const RING_PROCESSES = 1000;
+
+const rateBenches: RateBench[] = [
+  {
+    name: "pingpong",
+    program: programs.pingpong,
+    args: (n) => [String(n)],
+    expected: (n) => `${n}\n`,
+    events: (n) => 2 * n, // two messages per round trip
+    unit: "messages/s",
+    target: 1_000_000,
+  },
+  {
+    name: "ring",
+    program: programs.ring,
+    args: (hops) => [String(hops), String(RING_PROCESSES)],
+    expected: (hops) => `${hops}\n`,
+    events: (hops) => hops,
+    unit: "hops/s",
+  },
+  {
+    name: "counting",
+    program: programs.counting,
+    args: (n) => [String(n)],
+    expected: (n) => `${(n * (n + 1)) / 2}\n`,
+    events: (n) => n,
+    unit: "messages/s",
+  },
+  {
+    name: "spawn",
+    program: programs.spawn,
+    args: (n) => [String(n)],
+    expected: (n) => `${n}\n`,
+    events: (n) => n,
+    unit: "spawns/s",
+    target: 500_000,
+  },
+];
+
+const FULL_SIZE = 1_000_000;
+const PROCMEM_PROCESSES = 100_000;
+
+function formatRate(x: number): string {
+  return Math.round(x).toLocaleString("en-US");
+}
+
+function verdict(ok: boolean, target: string): string {
+  return ok ? `meets target ${target}` : `MISSES target ${target}`;
+}
+
+/** Warm up at a tenth of the size, then three timed runs; prints median, min and max rates. */
+function reportRate(b: RateBench, size: number): void {
+  runChecked(b.name, b.program, b.args(size / 10), b.expected(size / 10));
+  const rates = [0, 1, 2].map(() => {
+    const { elapsedMs } = runChecked(b.name, b.program, b.args(size), b.expected(size));
+    return b.events(size) / (elapsedMs / 1000);
+  }).sort((x, y) => x - y);
+  const target = b.target === undefined
+    ? ""
+    : ` — ${verdict(rates[1] >= b.target, `≥ ${formatRate(b.target)}`)}`;
+  console.log(
+    `${b.name} (${formatRate(b.events(size))} events): median ${formatRate(rates[1])} ${b.unit} ` +
+      `(min ${formatRate(rates[0])}, max ${formatRate(rates[2])})${target}`,
+  );
+}
+
+/** Memory of `n` blocked processes: live bytes after a run with n, minus after a run with 0.
+ *  Also checks from the host side that exactly n processes are alive and all wait. */
+function measureBlockedProcessBytes(n: number): {
+  bytesPerProcess: number;
+  knownBlocksBytes: number;
+} {
+  const base = runChecked("procmem", programs.procmem, ["0"], "0\n").vm;
+  const full = runChecked("procmem", programs.procmem, [String(n)], `${n}\n`).vm;
+  const table = full.procs.table;
+  if (table.live !== n) throw new Error(`procmem: ${table.live} processes alive, expected ${n}`);
+  for (let pid = 2; pid <= table.spawned; pid++) {
+    if (table.status(pid) !== ST_WAITING) throw new Error(`procmem: pid ${pid} is not blocked`);
+  }
+  const grownBytes = full.mem.stats().bytesLive - base.mem.stats().bytesLive;
+  // The blocks one blocked process owns, read from its PCB registers.
+  const w = full.mem.i32, p = table.pcbOf(table.spawned) << 2;
+  const cells = PCB_CELLS + w[p + P_STACK_CAP] + w[p + P_FRAMES_CAP] + w[p + P_HEAP_CAP] +
+    (w[p + P_HANDLERS] !== 0 ? w[p + P_HANDLERS_CAP] : 0);
+  return { bytesPerProcess: grownBytes / n, knownBlocksBytes: cells * CELL_BYTES };
+}
+
+function reportProcMem(n: number): void {
+  const { bytesPerProcess, knownBlocksBytes } = measureBlockedProcessBytes(n);
+  console.log(
+    `procmem (${formatRate(n)} blocked processes): ${bytesPerProcess.toFixed(1)} bytes per ` +
+      `blocked process (PCB + stack + frames + heap blocks ${knownBlocksBytes} bytes, rest ` +
+      `${(bytesPerProcess - knownBlocksBytes).toFixed(1)}) — ` +
+      verdict(bytesPerProcess <= 1024, "≤ 1,024"),
+  );
+}
+
+for (const b of rateBenches) reportRate(b, FULL_SIZE);
+reportProcMem(PROCMEM_PROCESSES);
+
+// Smaller sizes for deno bench's own repeated timing.
+const BENCH_SIZE = 50_000;
+for (const b of rateBenches) {
+  Deno.bench(`${b.name}: ${formatRate(b.events(BENCH_SIZE))} ${b.unit.split("/")[0]}`, {
+    group: "actors",
+  }, () => {
+    runChecked(b.name, b.program, b.args(BENCH_SIZE), b.expected(BENCH_SIZE));
+  });
+}
+Deno.bench("procmem: 10,000 blocked processes", { group: "actors" }, () => {
+  runChecked("procmem", programs.procmem, ["10000"], "10000\n");
+});

@@ -1,0 +1,173 @@
+/**
+ * Keeps the actor benchmark programs (bench/programs/{pingpong,ring,spawn,counting,procmem}.ttvm)
+ * correct: each runs at a small size through runProgram and must print its verified result,
+ * and a deliberately broken copy of each must fail loudly (exit 1 with its own error), which
+ * proves that the programs really check what they claim to check.
+ */
+import assert from "node:assert/strict";
+import { assembleSource, type CapturedRun, type RunOptions, runProgram } from "../../mod.ts";
+
+const programsDir = new URL("../../bench/programs/", import.meta.url).pathname;
+
+function sourceOf(name: string): string {
+  return Deno.readTextFileSync(`${programsDir}${name}.ttvm`);
+}
+
+/** Run bench/programs/<name>.ttvm with the given arguments. */
+function runBench(name: string, args: string[], options: RunOptions = {}): CapturedRun {
+  const path = `${programsDir}${name}.ttvm`;
+  return runProgram(assembleSource(sourceOf(name), path), { ...options, args });
+}
+
+/** Run a copy of bench/programs/<name>.ttvm with `from` replaced by `to` (which must occur). */
+function runSabotaged(name: string, from: string, to: string, args: string[]): CapturedRun {
+  const source = sourceOf(name);
+  assert.ok(source.includes(from), `${name}.ttvm no longer contains ${JSON.stringify(from)}`);
+  const path = `${programsDir}${name}.ttvm`;
+  return runProgram(assembleSource(source.replace(from, to), path), { args });
+}
+
+function assertSuccess(r: CapturedRun, stdout: string): void {
+  assert.equal(r.stderr, "");
+  assert.equal(r.exitCode, 0);
+  assert.equal(r.stdout, stdout);
+}
+
+function assertLoudFailure(r: CapturedRun, message: string): void {
+  assert.equal(r.exitCode, 1);
+  assert.match(r.stderr, /^Error: /m);
+  assert.ok(r.stderr.includes(message), `stderr ${JSON.stringify(r.stderr)} lacks ${message}`);
+}
+
+Deno.test("pingpong completes the requested round trips and kills its ponger", () => {
+  assertSuccess(runBench("pingpong", ["100"]), "100\n");
+  assertSuccess(runBench("pingpong", ["1"]), "1\n");
+  const verbose = runBench("pingpong", ["25"], { verbose: true });
+  assert.equal(verbose.stdout, "25\n");
+  assert.match(verbose.stderr, /process 2 exited: killed/);
+  assert.doesNotMatch(verbose.stderr, /still blocked/);
+});
+
+Deno.test("pingpong fails loudly when the replies do not count the round trips", () => {
+  const r = runSabotaged("pingpong", "RECEIVE\nPUSH_INT 1\nADD", "RECEIVE\nPUSH_INT 2\nADD", [
+    "11",
+  ]);
+  assertLoudFailure(r, "pingpong: wrong round-trip count 12");
+});
+
+Deno.test("pingpong fails loudly when the ponger crashes", () => {
+  const r = runSabotaged("pingpong", "RECEIVE\nPUSH_INT 1\nADD", "RECEIVE\nPUSH_STR x\nADD", [
+    "5",
+  ]);
+  assert.equal(r.exitCode, 1);
+  assert.match(r.stderr, /Process 2 crashed: ADD expects/);
+  assert.match(r.stderr, /^Error: GE expects two integers but got .*"EXIT".*ADD expects/m);
+});
+
+Deno.test("pingpong rejects a round-trip count below 1", () => {
+  assertLoudFailure(runBench("pingpong", ["0"]), "round_trips must be >= 1");
+});
+
+Deno.test("ring passes the token exactly the requested hops and then stops every node", () => {
+  const r = runBench("ring", ["1000", "7"], { verbose: true });
+  assert.equal(r.stdout, "1000\n");
+  assert.equal(r.exitCode, 0);
+  assert.doesNotMatch(r.stderr, /still blocked|crashed/);
+  assert.equal(r.stderr.match(/exited: normal/g)?.length, 8); // 7 nodes + main
+  assertSuccess(runBench("ring", ["3", "10"]), "3\n");
+  assertSuccess(runBench("ring", ["0", "1"]), "0\n");
+  assertSuccess(runBench("ring", ["5", "1"]), "5\n");
+});
+
+Deno.test("ring uses 1000 processes when only the hop count is given", () => {
+  const r = runBench("ring", ["50"], { verbose: true });
+  assert.equal(r.stdout, "50\n");
+  assert.equal(r.stderr.match(/exited: normal/g)?.length, 1001);
+});
+
+Deno.test("ring fails loudly when a node miscounts the hops", () => {
+  const r = runSabotaged("ring", "JZ node_stop\nPUSH_INT 1\nADD", "JZ node_stop\nPUSH_INT 2\nADD", [
+    "11",
+    "3",
+  ]);
+  assertLoudFailure(r, "ring: wrong hop count 12");
+});
+
+Deno.test("ring rejects an empty ring", () => {
+  assertLoudFailure(runBench("ring", ["10", "0"]), "processes >= 1");
+});
+
+Deno.test("spawn waits for the DOWN of every child, across batches", () => {
+  assertSuccess(runBench("spawn", ["2500"]), "2500\n");
+  assertSuccess(runBench("spawn", ["1000"]), "1000\n");
+  assertSuccess(runBench("spawn", ["0"]), "0\n");
+  const verbose = runBench("spawn", ["30"], { verbose: true });
+  assert.equal(verbose.stdout, "30\n");
+  assert.equal(verbose.stderr.match(/exited: normal/g)?.length, 31);
+  assert.doesNotMatch(verbose.stderr, /still blocked/);
+});
+
+Deno.test("spawn fails loudly when a child does not exit normally", () => {
+  const r = runSabotaged("spawn", "LABEL child\nHALT", 'LABEL child\nPUSH_STR "boom"\nTHROW', [
+    "3",
+  ]);
+  assertLoudFailure(r, "spawn: a child did not exit normally");
+  assert.match(r.stderr, /Process 2 crashed: boom/);
+});
+
+Deno.test("counting sums the integers 1..N sent to one process", () => {
+  assertSuccess(runBench("counting", ["1000"]), "500500\n");
+  assertSuccess(runBench("counting", ["1"]), "1\n");
+  const verbose = runBench("counting", ["10"], { verbose: true });
+  assert.equal(verbose.stdout, "55\n");
+  assert.doesNotMatch(verbose.stderr, /still blocked/);
+});
+
+Deno.test("counting fails loudly when the total is wrong", () => {
+  const r = runSabotaged("counting", "LOAD sum\nADD\nSTORE sum", "LOAD sum\nADD\nNEG\nSTORE sum", [
+    "4",
+  ]);
+  assertLoudFailure(r, "counting: wrong sum");
+});
+
+Deno.test("procmem ends with every sleeper still blocked in RECEIVE", () => {
+  const r = runBench("procmem", ["50"], { verbose: true });
+  assert.equal(r.stdout, "50\n");
+  assert.equal(r.exitCode, 0);
+  assert.match(r.stderr, /run ended with 50 process\(es\) still blocked/);
+  assert.doesNotMatch(r.stderr, /crashed/);
+  assertSuccess(runBench("procmem", ["0"]), "0\n");
+});
+
+Deno.test("procmem fails loudly if a sleeper is ever woken", () => {
+  const r = runSabotaged("procmem", "SENDNAMED procmem_main\nRECEIVE", "SENDNAMED procmem_main", [
+    "2",
+  ]);
+  assert.equal(r.stdout, "2\n");
+  assert.match(r.stderr, /Process \d+ crashed: procmem: a sleeper was woken up/);
+});
+
+Deno.test("every benchmark program rejects an argument that is not a number", () => {
+  for (const name of ["pingpong", "ring", "spawn", "counting", "procmem"]) {
+    const r = runBench(name, ["lots"]);
+    assert.equal(r.exitCode, 1, name);
+    assert.match(r.stderr, /^Error: .*JSON_PARSE/m, name);
+  }
+});
+
+Deno.test("ring fails loudly when a node crashes", () => {
+  const r = runSabotaged("ring", "JZ node_stop\nPUSH_INT 1\nADD", "JZ node_stop\nPUSH_STR x\nADD", [
+    "20",
+    "4",
+  ]);
+  assertLoudFailure(r, "ring: wrong hop count {type: EXIT, from: ");
+  assert.match(r.stderr, /Process \d+ crashed: ADD expects/);
+});
+
+Deno.test("counting fails loudly when the counter crashes", () => {
+  const r = runSabotaged("counting", "LOAD sum\nADD\nSTORE sum", "LOAD sum\nCONCAT\nSTORE sum", [
+    "4",
+  ]);
+  assertLoudFailure(r, "counting: wrong sum {type: EXIT");
+  assert.match(r.stderr, /Process 2 crashed: CONCAT expects/);
+});
