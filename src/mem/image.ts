@@ -145,7 +145,8 @@ export class ProgramImage {
   location(pc: number): string {
     if (pc < 0 || pc >= this.nInstr) return "?";
     const m = this.modules[this.files[pc]];
-    return `${m?.path ?? "?"}:${this.lines[pc]}`;
+    const line = this.lines[pc];
+    return line > 0 ? `${m?.path ?? "?"}:${line}` : `${m?.path ?? "?"} (end of file)`;
   }
 
   /** Index of pc within its own file (what `at instruction N` reports). */

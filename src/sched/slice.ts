@@ -21,7 +21,15 @@ import {
 } from "../proc/pcb.ts";
 import type { Processes } from "../proc/procs.ts";
 import { E_OWNER, ST_RUNNABLE, ST_RUNNING, ST_WAITING } from "../proc/table.ts";
-import { type Interpreter, R_CRASH, R_DONE, R_EXIT, R_WAIT, R_YIELD } from "../vm/interp.ts";
+import {
+  type Interpreter,
+  R_CRASH,
+  R_DONE,
+  R_EXIT,
+  R_PREEMPT,
+  R_WAIT,
+  R_YIELD,
+} from "../vm/interp.ts";
 import type { Runtime } from "../vm/runtime.ts";
 import type { TimerHeap } from "./timers.ts";
 
@@ -72,10 +80,10 @@ export class SliceRunner {
       this.release(pid);
       this.park(pid);
     } else {
-      this.hooks.beforeSlice?.(pcb);
-      const r = interp.run(pcb, this.budget);
+      const r = this.hooks.beforeSlice ? this.traced(pcb) : interp.run(pcb, this.budget);
       this.release(pid);
       switch (r) {
+        case R_PREEMPT:
         case R_YIELD:
           table.setStatus(pid, ST_RUNNABLE);
           this.requeue(pid);
@@ -98,6 +106,17 @@ export class SliceRunner {
     }
     this.hooks.afterSlice?.(pid);
     return result;
+  }
+
+  /** --trace: the same slice one instruction at a time, with a trace line before each, so
+   *  tracing does not change the interleaving. */
+  private traced(pcb: number): number {
+    let r = R_PREEMPT;
+    for (let n = 0; n < this.budget && r === R_PREEMPT; n++) {
+      this.hooks.beforeSlice!(pcb);
+      r = this.interp.run(pcb, 1);
+    }
+    return r;
   }
 
   /** Debug assertion (always on with an owner tag, i.e. in SMP workers): mark the process as

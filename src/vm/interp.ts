@@ -40,6 +40,8 @@ export const R_DONE = 2;
 export const R_CRASH = 3;
 export const R_EXIT = 4;
 export const R_WAIT = 6;
+/** The reduction budget ran out (R_YIELD is the YIELD instruction). */
+export const R_PREEMPT = 7;
 
 export class Interpreter {
   readonly m: Machine;
@@ -87,7 +89,7 @@ export class Interpreter {
           if (--budget < 0) {
             saveRegs(w, p, pc, sp - stackBase, fp - frameBase, ftop - frameBase);
             this.reductions += startBudget;
-            return R_YIELD;
+            return R_PREEMPT;
           }
           if (sp > stackEnd) {
             saveRegs(w, p, pc, sp - stackBase, fp - frameBase, ftop - frameBase);

@@ -66,7 +66,7 @@ export class Vm {
     this.procs = new Processes(this.mem, this.rt.values, atoms, this.rt.image, this.interp.m);
     this.rt.procs = this.procs;
     this.rt.supervisors = new Supervisors(this.procs, this.rt.clock);
-    const budget = options.trace ? 1 : (options.reductions ?? DEFAULT_REDUCTIONS);
+    const budget = options.reductions ?? DEFAULT_REDUCTIONS;
     this.scheduler = new SingleScheduler(this.rt, this.interp, this.procs, budget, {
       beforeSlice: options.trace ? (pcb) => this.traceLine(pcb) : undefined,
     });
