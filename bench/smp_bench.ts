@@ -4,6 +4,10 @@
  * real CLI. The programs time themselves with GET_TIME_MS (start-up excluded), verify their
  * results and print `bench=<name> n=<N> ms=<wall> rate=<ops/s>`; this file reports medians of 3
  * runs and the speed-up (target: ≥ 1.8× on parfib on a 2-core machine).
+ *
+ * pingpong and ring (bench/programs, which print only their verified count) are timed from
+ * outside: wall time of the command minus that of the same command on a trivial program (start-up
+ * and worker boot), single scheduler vs --smp=2 (target: --smp=2 within 2× of single).
  */
 const ROOT = new URL("../", import.meta.url).pathname;
 
@@ -33,6 +37,49 @@ async function median(program: string, args: string[], runs = 3): Promise<Line> 
   const results: Line[] = [];
   for (let i = 0; i < runs; i++) results.push(await run(program, args));
   return results.sort((a, b) => a.ms - b.ms)[Math.floor(runs / 2)];
+}
+
+async function wallMs(args: string[]): Promise<number> {
+  const t0 = performance.now();
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "main.ts", ...args],
+    cwd: ROOT,
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  if (out.code !== 0) throw new Error(`${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
+  return performance.now() - t0;
+}
+
+async function medianWall(args: string[], runs = 3): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) times.push(await wallMs(args));
+  return times.sort((a, b) => a - b)[Math.floor(runs / 2)];
+}
+
+const TRIVIAL = "examples/hello.ttvm";
+for (
+  const [program, events, unit] of [["pingpong", 2_000_000, "messages"], [
+    "ring",
+    1_000_000,
+    "hops",
+  ]] as const
+) {
+  const rates: string[] = [];
+  let single = 0;
+  for (const flags of [[], ["--smp=2"]]) {
+    const base = await medianWall([...flags, TRIVIAL]);
+    const ms = (await medianWall([...flags, `bench/programs/${program}.ttvm`])) - base;
+    const rate = events / (ms / 1000);
+    if (flags.length === 0) single = rate;
+    rates.push(
+      `${flags.length ? "--smp=2" : "single"} ${
+        Math.round(rate).toLocaleString("en-US")
+      } ${unit}/s`,
+    );
+    if (flags.length) rates.push(`ratio ${(single / rate).toFixed(2)}× slower`);
+  }
+  console.log(`${program}: ${rates.join(", ")}`);
 }
 
 for (const program of ["parfib", "skynet"]) {
