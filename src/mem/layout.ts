@@ -73,6 +73,8 @@ export const H_TIMERS = 28;
 export const H_WORKERS = 29;
 export const H_SLEEPERS = 30;
 export const H_WAKE_SEQ = 31;
+/** Set to 1 by the pool once every worker is ready, so the program starts on a full pool. */
+export const H_START = 33;
 /** f64 index of the run's epoch (performance.timeOrigin + performance.now() at creation, ms):
  *  every thread's clock counts from it, so deadlines stored in PCBs mean the same everywhere. */
 export const H_EPOCH_F64 = 32;

@@ -111,6 +111,10 @@ export class Processes {
   /** Called for every exit (for --verbose, crash reports, the main process's status). */
   onExit: ((pcb: number, report: ExitReport) => void) | null = null;
   private readonly normalAtom: number;
+  private readonly notifyAtoms: Record<
+    "type" | "ref" | "pid" | "from" | "reason" | "EXIT" | "DOWN" | "noproc",
+    number
+  >;
   private readonly killAtom: number;
   private readonly shutdownAtom: number;
 
@@ -125,6 +129,16 @@ export class Processes {
     this.registry = new Registry(mem);
     this.rel = new Relations(mem);
     this.normalAtom = atoms.intern("normal");
+    this.notifyAtoms = {
+      type: atoms.intern("type"),
+      ref: atoms.intern("ref"),
+      pid: atoms.intern("pid"),
+      from: atoms.intern("from"),
+      reason: atoms.intern("reason"),
+      EXIT: atoms.intern("EXIT"),
+      DOWN: atoms.intern("DOWN"),
+      noproc: atoms.intern("noproc"),
+    };
     this.killAtom = atoms.intern("kill");
     this.shutdownAtom = atoms.intern("shutdown");
   }
@@ -260,17 +274,6 @@ export class Processes {
     setPtr(w, node + N_VALUE_CELL, T_OBJECT, o);
     return node;
   }
-
-  private readonly notifyAtoms = {
-    type: this.atoms.intern("type"),
-    ref: this.atoms.intern("ref"),
-    pid: this.atoms.intern("pid"),
-    from: this.atoms.intern("from"),
-    reason: this.atoms.intern("reason"),
-    EXIT: this.atoms.intern("EXIT"),
-    DOWN: this.atoms.intern("DOWN"),
-    noproc: this.atoms.intern("noproc"),
-  };
 
   /** Handle every pending signal of a running process. Returns true when one of them ends
    *  the process (its reason is then in R_REASON). */

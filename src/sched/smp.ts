@@ -9,7 +9,15 @@
 import type { Program } from "../isa/program.ts";
 import { AtomTable } from "../mem/atoms.ts";
 import { writeImage } from "../mem/image.ts";
-import { CELL_BYTES, H_ACTIVE, H_EXIT_CODE, H_HALT, H_MESSAGES, H_WORKERS } from "../mem/layout.ts";
+import {
+  CELL_BYTES,
+  H_ACTIVE,
+  H_EXIT_CODE,
+  H_HALT,
+  H_MESSAGES,
+  H_START,
+  H_WORKERS,
+} from "../mem/layout.ts";
 import { Memory } from "../mem/memory.ts";
 import { DEFAULT_LIMITS } from "../proc/pcb.ts";
 import { ProcTable, ST_RUNNABLE } from "../proc/table.ts";
@@ -55,13 +63,19 @@ export async function runSmp(
   let main: MainExit | null = null;
   const failures: string[] = [];
   const stats: WorkerDoneStats[] = [];
+  let ready = 0;
   const url = new URL("./smp_worker.ts", import.meta.url).href;
   const finished = Array.from({ length: workers }, (_, index) =>
     new Promise<void>((resolve) => {
       const worker = new Worker(url, { type: "module" });
       worker.onmessage = (e: MessageEvent<WorkerMessage>) => {
         const m = e.data;
-        if (m.type === "main-exit") main = m.main;
+        if (m.type === "ready") {
+          if (++ready === workers) {
+            Atomics.store(mem.i32, H_START, 1);
+            Atomics.notify(mem.i32, H_START);
+          }
+        } else if (m.type === "main-exit") main = m.main;
         else if (m.type === "done") {
           stats.push(m.stats);
           resolve();

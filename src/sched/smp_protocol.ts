@@ -26,6 +26,7 @@ export interface WorkerDoneStats extends WorkerStats {
 }
 
 export type WorkerMessage =
+  | { type: "ready" }
   | { type: "main-exit"; main: MainExit }
   | { type: "done"; stats: WorkerDoneStats }
   | { type: "failed"; worker: number; message: string };

@@ -6,7 +6,7 @@
  * and turned into a pool-wide halt, so a failing worker can never hang the run.
  */
 import { Memory } from "../mem/memory.ts";
-import { H_HALT, H_WAKE_SEQ } from "../mem/layout.ts";
+import { H_HALT, H_START, H_WAKE_SEQ } from "../mem/layout.ts";
 import { fileSink, Output } from "../io/output.ts";
 import { StdinReader } from "../io/stdin.ts";
 import { Processes } from "../proc/procs.ts";
@@ -60,6 +60,11 @@ function run(boot: WorkerBoot): void {
     // Debug switch: make one worker fail, to prove the pool reports it instead of hanging.
     if (boot.crashWorker === boot.index) {
       throw new Error("injected fault (TTVM_DEBUG_CRASH_WORKER)");
+    }
+    // Start only when the whole pool is up (worker start-up takes 70–190 ms each).
+    self.postMessage({ type: "ready" });
+    while (Atomics.load(mem.i32, H_START) === 0 && Atomics.load(mem.i32, H_HALT) === 0) {
+      Atomics.wait(mem.i32, H_START, 0, 100);
     }
     sched.loop();
     io.stdout.flush();
