@@ -173,8 +173,19 @@ function sourceFromText(
   const split = splitBundle(lines, diagFile);
   const bundle: Bundle = { sections: new Map(), order: [] };
   split.sections.forEach((section, i) => {
+    // A bundle names its own modules: the first section's path (the original main file)
+    // wins over the bundle's file name, so disassembling and re-assembling a .ttb gives back
+    // the identical file and run-time locations still name the original sources.
     const source: ModuleSource = i === 0
-      ? { key: abs, displayPath, diagFile, dir, lines: section.lines, bundle, diagnostics: [] }
+      ? {
+        key: abs,
+        displayPath: section.path,
+        diagFile,
+        dir,
+        lines: section.lines,
+        bundle,
+        diagnostics: [],
+      }
       : {
         key: `${abs}\0${i}:${section.path}`,
         displayPath: section.path,

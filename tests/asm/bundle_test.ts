@@ -23,8 +23,9 @@ Deno.test("a bundle's IMPORT resolves to its own section without touching the di
   const fs = memFs({});
   const p = assembleSource(BUNDLE, "given.ttvm", fs);
   assert.deepEqual(fs.reads, []);
+  // The bundle names its modules: module 0 keeps the first section's path, not the file's.
   assert.deepEqual(p.modules, [
-    { path: "given.ttvm", startPc: 0, endPc: 3 },
+    { path: "app/main.ttvm", startPc: 0, endPc: 3 },
     { path: "lib/util.ttvm", startPc: 4, endPc: 5 },
   ]);
   assert.deepEqual(words(p, 0), [opcode("IMPORT"), 1, 0, 0]);
@@ -57,7 +58,7 @@ Deno.test("bundle errors point at the bundle's physical lines", () => {
     "b.ttvm:1:1: instruction before the first .module directive",
     "b.ttvm:3:1: unknown instruction 'BOGUS'",
     "b.ttvm:7:9: module 'x' is already defined at line 5",
-    "b.ttvm:6:8: Circular dependency detected: b.ttvm",
+    "b.ttvm:6:8: Circular dependency detected: m",
   ]);
 });
 

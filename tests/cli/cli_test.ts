@@ -1,0 +1,141 @@
+/**
+ * The `ttvm` command line, as a user runs it: output on stdout, diagnostics on stderr, exit
+ * statuses that mean something, compile/disasm round trips, --trace/--stats/--verbose.
+ */
+import assert from "node:assert/strict";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+async function ttvm(args: string[], stdin?: string) {
+  const cmd = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "main.ts", ...args],
+    cwd: ROOT,
+    stdin: stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+  });
+  const child = cmd.spawn();
+  if (stdin !== undefined) {
+    const w = child.stdin.getWriter();
+    await w.write(new TextEncoder().encode(stdin));
+    await w.close();
+  }
+  const out = await child.output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+function tmpFile(name: string, text: string): string {
+  const dir = Deno.makeTempDirSync({ prefix: "ttvm_cli_" });
+  const path = `${dir}/${name}`;
+  Deno.writeTextFileSync(path, text);
+  return path;
+}
+
+Deno.test("--help and --version print on stdout and exit 0", async () => {
+  const help = await ttvm(["--help"]);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /Usage:\n  ttvm \[options\] <program.ttvm\|program.ttb>/);
+  const version = await ttvm(["--version"]);
+  assert.match(version.stdout, /^ttvm \d+\.\d+\.\d+\n$/);
+});
+
+Deno.test("usage errors exit 2 with a message on stderr", async () => {
+  const r = await ttvm(["--bogus", "x.ttvm"]);
+  assert.equal(r.code, 2);
+  assert.equal(r.stdout, "");
+  assert.match(r.stderr, /^Error: unknown option '--bogus'/);
+  assert.equal((await ttvm(["--smp=0", "x.ttvm"])).code, 2);
+});
+
+Deno.test("a missing program file is one clear error, exit 1", async () => {
+  const r = await ttvm(["no/such/file.ttvm"]);
+  assert.equal(r.code, 1);
+  assert.equal(
+    r.stderr,
+    "File operation failed on no/such/file.ttvm: No such file or directory (os error 2)\n",
+  );
+});
+
+Deno.test("assembly errors: every diagnostic with caret and hint, exit 1, nothing run", async () => {
+  const path = tmpFile("bad.ttvm", 'PUSH_STR "runs?"\nPRINT\nPUSH_IN 5\nJMP nowhere\n');
+  const r = await ttvm([path]);
+  assert.equal(r.code, 1);
+  assert.equal(r.stdout, "");
+  assert.match(r.stderr, /bad\.ttvm:3:1: unknown instruction 'PUSH_IN'\n  PUSH_IN 5\n  \^~~~~~~\n/);
+  assert.match(r.stderr, /did you mean 'PUSH_INT'\?/);
+  assert.match(r.stderr, /bad\.ttvm:4:5: unknown label 'nowhere'/);
+});
+
+Deno.test("compile → run .ttb → disasm → compile again gives the identical file", async () => {
+  const src = tmpFile(
+    "prog.ttvm",
+    'PUSH_STR "sum"\nPRINT\nPUSH_INT 40\nPUSH_INT 2\nCALL add a b\nPRINT\nHALT\nLABEL add\nLOAD a\nLOAD b\nADD\nRET\n',
+  );
+  const compiled = await ttvm(["compile", src]);
+  assert.equal(compiled.code, 0, compiled.stderr);
+  const ttb = src.replace(/\.ttvm$/, ".ttb");
+  assert.equal(compiled.stdout, `Compiled to ${ttb}\n`);
+  const run = await ttvm([ttb]);
+  assert.equal(run.stdout, "sum\n42\n");
+  const dis = await ttvm(["disasm", ttb]);
+  assert.equal(dis.code, 0);
+  const again = tmpFile("other_name.ttvm", dis.stdout);
+  assert.equal((await ttvm(["compile", again, `${again}.ttb`])).code, 0);
+  assert.deepEqual(Deno.readFileSync(`${again}.ttb`), Deno.readFileSync(ttb));
+});
+
+Deno.test("a corrupt .ttb is rejected with one line and exit 1", async () => {
+  const src = tmpFile("p.ttvm", "PUSH_INT 1\nPRINT\n");
+  await ttvm(["compile", src]);
+  const ttb = src.replace(/\.ttvm$/, ".ttb");
+  const bytes = Deno.readFileSync(ttb);
+  bytes[bytes.length - 6] ^= 0x40;
+  Deno.writeFileSync(ttb, bytes);
+  const r = await ttvm([ttb]);
+  assert.equal(r.code, 1);
+  assert.equal(r.stdout, "");
+  assert.equal(r.stderr.split("\n").length, 2, r.stderr);
+  assert.match(r.stderr, /^Error: .*p\.ttb: bad \.ttb file: /);
+});
+
+Deno.test("runtime errors: Error line + location on stderr, exit 1, earlier output kept", async () => {
+  const path = tmpFile("div.ttvm", 'PUSH_STR "before"\nPRINT\nPUSH_INT 1\nPUSH_INT 0\nDIV\n');
+  const r = await ttvm([path]);
+  assert.equal(r.code, 1);
+  assert.equal(r.stdout, "before\n");
+  assert.equal(r.stderr, `Error: Division by zero\n    at ${path}:5\n`);
+});
+
+Deno.test("EXIT sets the status; program args reach GET_ARGS; stdin reaches READ_LINE", async () => {
+  const path = tmpFile(
+    "args.ttvm",
+    "GET_ARGS\nPRINT\nREAD_LINE\nPRINT\nREAD_LINE\nPRINT\nPUSH_INT 3\nEXIT\n",
+  );
+  const r = await ttvm([path, "one", "two words"], "first line\r\nsecond");
+  assert.equal(r.code, 3);
+  assert.equal(r.stdout, "[one, two words]\nfirst line\nsecond\n");
+});
+
+Deno.test("--trace prints pc, source line and stack depth per instruction on stderr", async () => {
+  const path = tmpFile("t.ttvm", "PUSH_INT 2\nPUSH_INT 3\nADD\nPRINT\n");
+  const r = await ttvm(["--trace", path]);
+  assert.equal(r.stdout, "5\n");
+  const lines = r.stderr.trim().split("\n");
+  assert.equal(lines[0], `[trace] pid 1 pc 0 ${path}:1 depth 0: PUSH_INT 2`);
+  assert.equal(lines[2], `[trace] pid 1 pc 2 ${path}:3 depth 2: ADD`);
+  assert.equal(lines.length, 5);
+});
+
+Deno.test("--stats and --verbose report on stderr only", async () => {
+  const path = tmpFile("s.ttvm", 'PUSH_STR "w"\nSPAWN\nPOP\nHALT\nLABEL w\nHALT\n');
+  const r = await ttvm(["--stats", "--verbose", path]);
+  assert.equal(r.stdout, "");
+  assert.match(r.stderr, /ttvm: single scheduler/);
+  assert.match(r.stderr, /ttvm: process 2 exited: normal/);
+  assert.match(r.stderr, /processes spawned:\s+2/);
+  assert.match(r.stderr, /reductions:\s+\d+/);
+  const smp = await ttvm(["--stats", "--verbose", "--smp=2", path]);
+  assert.match(smp.stderr, /ttvm: SMP pool of 2 worker\(s\)/);
+  assert.match(smp.stderr, /worker 1: slices \d+, steals \d+\/\d+, parks \d+/);
+});
