@@ -12,6 +12,9 @@
  * top and bottom only grow (wrap-around handled with `| 0` differences). The owner's pop and a
  * thief's steal race for the last element through the CAS on top, as in Chase & Lev (2005) /
  * Lê et al. (2013); JS Atomics are sequentially consistent, which gives the fences for free.
+ * The SMP scheduler takes its own work from the top too (`steal`), which turns the deque into
+ * a FIFO run queue (fairness) while keeping the lock-free single-producer protocol; `pop` stays
+ * for LIFO use and for the tests of the protocol.
  *
  * Injection queue (shared by all, guarded by a spin lock): [lock, head, tail, capacity] then a
  * ring of PIDs; it takes what a full deque cannot hold and what other threads hand over.

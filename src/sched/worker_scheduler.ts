@@ -108,8 +108,12 @@ export class WorkerScheduler implements Scheduler {
   }
 
   private findWork(): number {
-    const pid = this.own.pop();
-    if (pid !== 0) return pid;
+    // FIFO even for the owner (it takes from the top like a thief): a preempted process goes
+    // to the back of the queue, so no process can starve the others (LANGUAGE.md §5).
+    while (this.own.size > 0) {
+      const pid = this.own.steal();
+      if (pid !== 0) return pid;
+    }
     const injected = this.injection.shift();
     if (injected !== 0) return injected;
     return this.steal();

@@ -1,0 +1,195 @@
+/**
+ * The golden-program runner. Discovers `tests/golden/**\/*.ttvm` and `examples/*.ttvm`, reads
+ * the expectations each carries (syntax: tests/golden_lib.ts) and runs every program through
+ * the real CLI as a subprocess (cwd = repository root, relative paths) in three modes:
+ * from source, compiled to a temporary .ttb and run (must match source mode exactly), and from
+ * source with --stress-gc. One test step per program per mode, named by both.
+ *
+ * Invariants: the runs start together in a bounded pool (the machine has 2 cores) and every
+ * step awaits only its own run; stdout, stderr and exit status are compared exactly. Temporary
+ * .ttb files live in one temp directory removed at the end.
+ */
+import assert from "node:assert/strict";
+import { F, OPCODES } from "../src/isa/opcodes.ts";
+import {
+  cliArgsFor,
+  describeMismatch,
+  type GoldenSpec,
+  lineDiff,
+  mnemonicsIn,
+  parseGoldenSpec,
+  RUN_MODES,
+  type RunMode,
+  type RunOutcome,
+  runPooled,
+} from "./golden_lib.ts";
+
+const REPO_ROOT = new URL("../", import.meta.url).pathname;
+const PARALLEL_RUNS = 4;
+
+/** `.ttvm` files under `dir` (relative to the repo root), sorted; `recursive` descends. */
+function ttvmFilesUnder(dir: string, recursive: boolean): string[] {
+  const found: string[] = [];
+  let entries: Deno.DirEntry[];
+  try {
+    entries = [...Deno.readDirSync(REPO_ROOT + dir)];
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return found;
+    throw error;
+  }
+  for (const entry of entries) {
+    const path = `${dir}/${entry.name}`;
+    if (entry.isDirectory && recursive) found.push(...ttvmFilesUnder(path, true));
+    else if (entry.isFile && entry.name.endsWith(".ttvm")) found.push(path);
+  }
+  return found.sort();
+}
+
+const sourcePaths = [...ttvmFilesUnder("tests/golden", true), ...ttvmFilesUnder("examples", false)];
+const sourceTexts = new Map(sourcePaths.map((p) => [p, Deno.readTextFileSync(REPO_ROOT + p)]));
+const goldens: GoldenSpec[] = sourcePaths
+  .map((p) => parseGoldenSpec(p, sourceTexts.get(p)!))
+  .filter((spec): spec is GoldenSpec => spec !== null);
+
+const decoder = new TextDecoder();
+const encoder = new TextEncoder();
+
+async function runCli(args: string[], stdin: string): Promise<RunOutcome> {
+  const env: Record<string, string> = { TTVM_STRESS_GC: "0", NO_COLOR: "1" };
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "main.ts", ...args],
+    cwd: REPO_ROOT,
+    env,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  try {
+    await writer.write(encoder.encode(stdin));
+    await writer.close();
+  } catch {
+    // The program may exit without reading its stdin; that is not a failure of the run.
+  }
+  const done = await child.output();
+  return {
+    stdout: decoder.decode(done.stdout),
+    stderr: decoder.decode(done.stderr),
+    exitCode: done.code,
+  };
+}
+
+let ttbDir: string | null = null;
+
+async function runGolden(spec: GoldenSpec, mode: RunMode): Promise<RunOutcome> {
+  let program = spec.path;
+  if (mode === "ttb") {
+    ttbDir ??= Deno.makeTempDirSync({ prefix: "ttvm_golden_ttb_" });
+    program = `${ttbDir}/${spec.path.replaceAll("/", "__")}.ttb`;
+    const compiled = await runCli(["compile", spec.path, program], "");
+    // An assembler diagnostic is the program's result in this mode too.
+    if (compiled.exitCode !== 0) return compiled;
+  }
+  return await runCli(cliArgsFor(mode, program, spec.args), spec.stdin);
+}
+
+Deno.test("golden programs: expectations are found in tests/golden and examples", () => {
+  assert.ok(goldens.length >= 40, `only ${goldens.length} golden programs found`);
+  assert.ok(goldens.some((g) => g.path === "examples/hello.ttvm"));
+});
+
+Deno.test({
+  name: "golden programs: every program gives its expected stdout, stderr and exit status",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn(t) {
+    const jobs = goldens.flatMap((spec) =>
+      RUN_MODES.filter((m) => spec.modes.includes(m)).map((mode) => ({ spec, mode }))
+    );
+    const outcomes = runPooled(jobs, PARALLEL_RUNS, ({ spec, mode }) => runGolden(spec, mode));
+    const sourceOutcome = new Map<string, Promise<RunOutcome>>();
+    jobs.forEach(({ spec, mode }, k) => {
+      if (mode === "source") sourceOutcome.set(spec.path, outcomes[k]);
+    });
+    try {
+      for (const [k, { spec, mode }] of jobs.entries()) {
+        await t.step(`${spec.path} [${mode}]`, async () => {
+          const actual = await outcomes[k];
+          const mismatch = describeMismatch(spec, actual);
+          if (mismatch !== null) assert.fail(`${spec.path} [${mode}]\n${mismatch}`);
+          const fromSource = sourceOutcome.get(spec.path);
+          if (mode === "ttb" && fromSource) {
+            const expected = await fromSource;
+            assert.equal(actual.stdout, expected.stdout, lineDiff("stdout", expected.stdout, actual.stdout));
+            assert.equal(actual.stderr, expected.stderr, lineDiff("stderr", expected.stderr, actual.stderr));
+            assert.equal(actual.exitCode, expected.exitCode);
+          }
+        });
+      }
+    } finally {
+      await Promise.allSettled(outcomes);
+      if (ttbDir !== null) Deno.removeSync(ttbDir, { recursive: true });
+    }
+  },
+});
+
+Deno.test("golden programs: together they use every core opcode (not concurrency, not internal)", () => {
+  const used = new Set<string>();
+  for (const text of sourceTexts.values()) for (const m of mnemonicsIn(text)) used.add(m);
+  const missing = OPCODES
+    .filter((op) => (op.flags & (F.CONCURRENCY | F.INTERNAL)) === 0)
+    .filter((op) => !used.has(op.name) && !(op.aliases ?? []).some((a) => used.has(a)))
+    .map((op) => op.name);
+  assert.deepEqual(missing, [], `opcodes no golden program uses: ${missing.join(" ")}`);
+});
+
+Deno.test("golden expectations: blocks, keys, escapes and module marks are read as documented", () => {
+  const spec = parseGoldenSpec(
+    "x.ttvm",
+    [
+      "PUSH_STR \"a\" ; comment",
+      ";! stdout:",
+      ";! | one",
+      ";! | two  ",
+      ";! |",
+      ";! stderr:",
+      ";! | Error: boom",
+      ";! exit: 3",
+      ";! args: p  q",
+      ";! stdin: l1\\nl2\\t",
+      ";! modes: source ttb",
+    ].join("\n"),
+  );
+  assert.deepEqual(spec, {
+    path: "x.ttvm",
+    stdout: "one\ntwo  \n\n",
+    stderr: "Error: boom\n",
+    exitCode: 3,
+    args: ["p", "q"],
+    stdin: "l1\nl2\t",
+    modes: ["source", "ttb"],
+    smp: "exact",
+  });
+  assert.equal(parseGoldenSpec("m.ttvm", ";! module\n;! stdout:\n;! | x"), null);
+  assert.equal(parseGoldenSpec("p.ttvm", "PUSH_INT 1\nPRINT"), null);
+  assert.throws(() => parseGoldenSpec("bad.ttvm", ";! stdot:"), /unknown expectation key/);
+  assert.throws(() => parseGoldenSpec("bad.ttvm", ";! | x"), /outside/);
+  assert.throws(() => parseGoldenSpec("bad.ttvm", ";! exit: 1\n;! modes: smp"), /unknown mode/);
+});
+
+Deno.test("golden expectations: an outcome that differs is described line by line", () => {
+  const spec = parseGoldenSpec("x.ttvm", ";! stdout:\n;! | a\n;! | b\n;! | c")!;
+  assert.equal(describeMismatch(spec, { stdout: "a\nb\nc\n", stderr: "", exitCode: 0 }), null);
+  const text = describeMismatch(spec, { stdout: "a\nB\nc\n", stderr: "oops\n", exitCode: 2 })!;
+  assert.match(text, /stdout differs/);
+  assert.match(text, /^- b$/m);
+  assert.match(text, /^\+ B$/m);
+  assert.match(text, /^ {2}c$/m);
+  assert.match(text, /stderr differs[\s\S]*\+ oops/);
+  assert.match(text, /exit status: expected 0, got 2/);
+});
+
+Deno.test("golden coverage scan: mnemonics are read from code, not comments or strings", () => {
+  const used = mnemonicsIn('LABEL top\n  push_int 1 ; ADD\nPUSH_STR "a;MUL"\n; SUB\n.line 4\nPRINT');
+  assert.deepEqual([...used].sort(), ["PRINT", "PUSH_INT", "PUSH_STR"]);
+});
