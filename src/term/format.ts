@@ -47,36 +47,32 @@ export function formatFloatDebug(x: number): string {
   return sign + (text.includes(".") ? text : text + ".0");
 }
 
-/** Rust `{:?}` of a str: quoted, with `\"` `\\` `\n` `\t` `\r` `\0` and `\u{…}` for other
- *  control characters; other characters kept. */
+/**
+ * Characters Rust's `{:?}` writes as `\u{…}`: those its `is_printable` rejects (general
+ * categories Cc Cf Cs Co Cn Zl Zp, and Zs other than the space) and grapheme extenders
+ * (combining marks, which would otherwise fuse with the opening quote or a previous escape).
+ * Together with `"` and `\`, which get a backslash.
+ */
+const DEBUG_ESCAPED =
+  /["\\]|[^\P{Zs} ]|[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Grapheme_Extend}]/gu;
+
+const SHORT_ESCAPES: Record<string, string> = {
+  '"': '\\"',
+  "\\": "\\\\",
+  "\n": "\\n",
+  "\t": "\\t",
+  "\r": "\\r",
+  "\0": "\\0",
+};
+
+function escapeDebugChar(ch: string): string {
+  return SHORT_ESCAPES[ch] ?? `\\u{${ch.codePointAt(0)!.toString(16)}}`;
+}
+
+/** Rust `{:?}` of a str: double-quoted; `\"` `\\` `\n` `\t` `\r` `\0`; `\u{…}` (lower-case hex)
+ *  for other non-printable characters; printable non-ASCII kept as is. */
 export function debugString(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const c = ch.codePointAt(0)!;
-    switch (ch) {
-      case '"':
-        out += '\\"';
-        break;
-      case "\\":
-        out += "\\\\";
-        break;
-      case "\n":
-        out += "\\n";
-        break;
-      case "\t":
-        out += "\\t";
-        break;
-      case "\r":
-        out += "\\r";
-        break;
-      case "\0":
-        out += "\\0";
-        break;
-      default:
-        out += c < 0x20 || c === 0x7f || (c >= 0x80 && c < 0xa0) ? `\\u{${c.toString(16)}}` : ch;
-    }
-  }
-  return out + '"';
+  return `"${s.replace(DEBUG_ESCAPED, escapeDebugChar)}"`;
 }
 
 /** Display form of a HostValue (reference §3.2). */

@@ -21,7 +21,15 @@ export type HostValue =
   | { kind: "exception"; message: string; trace: string[] };
 
 export const hNull: HostValue = { kind: "null" };
-export const hInt = (n: bigint | number): HostValue => ({ kind: "int", value: BigInt(n) });
+const I64_MIN = -(1n << 63n), I64_MAX = (1n << 63n) - 1n;
+
+/** An Int; throws RangeError for a non-integral number or a value outside i64 (never wraps
+ *  silently: a host value out of range is a bug in the caller). */
+export function hInt(n: bigint | number): HostValue {
+  const value = BigInt(n);
+  if (value < I64_MIN || value > I64_MAX) throw new RangeError(`${value} does not fit in i64`);
+  return { kind: "int", value };
+}
 export const hFloat = (x: number): HostValue => ({ kind: "float", value: x });
 export const hStr = (s: string): HostValue => ({ kind: "str", value: s });
 export const hBool = (b: boolean): HostValue => ({ kind: "bool", value: b });
@@ -30,11 +38,37 @@ export const hObject = (entries: Array<[string, HostValue]>): HostValue => ({
   kind: "object",
   entries,
 });
+export const hBytes = (bytes: Uint8Array | number[]): HostValue => ({
+  kind: "bytes",
+  value: bytes instanceof Uint8Array ? bytes : Uint8Array.from(bytes),
+});
+export const hFunction = (addr: number, params: string[]): HostValue => ({
+  kind: "function",
+  addr,
+  params,
+});
+export const hClosure = (
+  addr: number,
+  params: string[],
+  captured: Array<[string, HostValue]>,
+): HostValue => ({ kind: "closure", addr, params, captured });
+export const hException = (message: string, trace: string[] = []): HostValue => ({
+  kind: "exception",
+  message,
+  trace,
+});
 
 const F64_EPSILON = 2.220446049250313e-16;
 
-/** EQ semantics (LANGUAGE.md §1): different kinds are unequal; Floats equal within f64
- *  epsilon; lists element-wise; objects by the same keys with equal values, in any order. */
+/**
+ * EQ semantics (LANGUAGE.md §1, reference §6.3): values of different kinds are unequal (so
+ * Int 1 ≠ Float 1.0); Floats are equal when |a − b| < f64 epsilon, which makes NaN unequal to
+ * everything and inf unequal to inf, as in the reference; lists compare element-wise; objects
+ * are equal when they have the same keys with equal values, in any order (field order is only
+ * a printing matter); Bytes byte-wise; Functions by address and parameter names; Closures also
+ * by their captured variables (order-insensitive, like objects); Exceptions by message and
+ * trace.
+ */
 export function hostEquals(a: HostValue, b: HostValue): boolean {
   if (a.kind !== b.kind) return false;
   switch (a.kind) {
@@ -46,10 +80,8 @@ export function hostEquals(a: HostValue, b: HostValue): boolean {
       return a.value === (b as typeof a).value;
     case "float":
       return Math.abs(a.value - (b as typeof a).value) < F64_EPSILON;
-    case "bytes": {
-      const y = (b as typeof a).value;
-      return a.value.length === y.length && a.value.every((v, i) => v === y[i]);
-    }
+    case "bytes":
+      return bytesEqual(a.value, (b as typeof a).value);
     case "list": {
       const y = (b as typeof a).items;
       return a.items.length === y.length && a.items.every((v, i) => hostEquals(v, y[i]));
@@ -58,16 +90,16 @@ export function hostEquals(a: HostValue, b: HostValue): boolean {
       return entriesEqual(a.entries, (b as typeof a).entries);
     case "function": {
       const y = b as typeof a;
-      return a.addr === y.addr && a.params.join("\0") === y.params.join("\0");
+      return a.addr === y.addr && stringsEqual(a.params, y.params);
     }
     case "closure": {
       const y = b as typeof a;
-      return a.addr === y.addr && a.params.join("\0") === y.params.join("\0") &&
+      return a.addr === y.addr && stringsEqual(a.params, y.params) &&
         entriesEqual(a.captured, y.captured);
     }
     case "exception": {
       const y = b as typeof a;
-      return a.message === y.message && a.trace.join("\0") === y.trace.join("\0");
+      return a.message === y.message && stringsEqual(a.trace, y.trace);
     }
   }
 }
@@ -76,4 +108,14 @@ function entriesEqual(x: Array<[string, HostValue]>, y: Array<[string, HostValue
   if (x.length !== y.length) return false;
   const other = new Map(y);
   return x.every(([k, v]) => other.has(k) && hostEquals(v, other.get(k)!));
+}
+
+function stringsEqual(x: string[], y: string[]): boolean {
+  return x.length === y.length && x.every((s, i) => s === y[i]);
+}
+
+function bytesEqual(x: Uint8Array, y: Uint8Array): boolean {
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
 }
