@@ -9,7 +9,6 @@
  * after the CAS that made the process RUNNABLE.
  */
 import type { Memory } from "../mem/memory.ts";
-import type { HostValue } from "../term/host.ts";
 import { copyValue, valueCells } from "../term/copy.ts";
 import {
   objectCells,
@@ -54,6 +53,7 @@ import {
   N_NEXT,
   N_VALUE_CELL,
   newNode,
+  newValueNode,
   NODE_HEADER_CELLS,
   pushSignal,
   SIG_DEMONITOR,
@@ -213,21 +213,8 @@ export class Processes {
   /** Send a deep copy of the value in `cell`. Dropped silently if the target is dead. */
   send(fromPid: number, toPid: number, cell: number): void {
     if (this.table.entry(toPid) === 0) return;
-    const node = this.newValueNode(SIG_MSG, fromPid, cell, 0);
+    const node = newValueNode(this.mem, SIG_MSG, fromPid, cell);
     this.deliver(toPid, node);
-  }
-
-  private newValueNode(kind: number, fromPid: number, cell: number, extra: number): number {
-    const mem = this.mem;
-    const size = valueCells(mem.i32, cell);
-    const node = newNode(mem, kind, fromPid, extra, size);
-    let next = node + NODE_HEADER_CELLS;
-    copyValue(mem.i32, cell, node + N_VALUE_CELL, (cells) => {
-      const at = next;
-      next += cells;
-      return at;
-    });
-    return node;
   }
 
   /** A message node holding `{type: "EXIT", from, reason}` or `{type: "DOWN", ref, pid, reason}`
@@ -287,7 +274,7 @@ export class Processes {
         // The rest are dropped by the exit (closeSignals gets none of them: free them here).
         for (let n = next; n !== 0;) {
           const nn = this.mem.i32[(n << 2) + N_NEXT];
-          this.respondToDead(pid, n, "noproc");
+          this.respondToDead(pid, n);
           n = nn;
         }
         return true;
@@ -404,42 +391,35 @@ export class Processes {
     return true;
   }
 
-  /** A signal reached a process that is gone: answer links and monitors as Erlang does. */
-  private respondToDead(deadPid: number, node: number, reason: string): void {
+  /** A signal reached a process that is gone: answer links and monitors with `noproc`, as
+   *  Erlang does. */
+  private respondToDead(deadPid: number, node: number): void {
     const w = this.mem.i32;
     const kind = w[(node << 2) + N_KIND], from = w[(node << 2) + N_FROM];
-    if (kind === SIG_LINK) this.sendExit(deadPid, from, { kind: "str", value: reason });
+    if (kind === SIG_LINK) this.sendExit(deadPid, from, this.notifyAtoms.noproc);
     else if (kind === SIG_MONITOR) {
-      this.sendDown(deadPid, from, w[(node << 2) + 4], { kind: "str", value: reason });
+      this.deliver(
+        from,
+        this.atomSignal(SIG_DOWN, deadPid, w[(node << 2) + 4], this.notifyAtoms.noproc),
+      );
     }
     freeNode(this.mem, node);
   }
 
-  sendExit(fromPid: number, toPid: number, reason: HostValue, mode = EXIT_LINK): void {
-    const node = newNode(this.mem, SIG_EXIT, fromPid, mode, this.values.hostCells(reason));
-    let next = node + NODE_HEADER_CELLS;
-    this.values.writeHostWith(node + N_VALUE_CELL, reason, (c) => {
-      const at = next;
-      next += c;
-      return at;
-    });
-    this.deliver(toPid, node);
+  /** Send an exit signal whose reason is an atom (the runtime's own reasons: noproc, shutdown). */
+  sendExit(fromPid: number, toPid: number, reasonAtom: number, mode = EXIT_LINK): void {
+    this.deliver(toPid, this.atomSignal(SIG_EXIT, fromPid, mode, reasonAtom));
+  }
+
+  private atomSignal(kind: number, fromPid: number, extra: number, reasonAtom: number): number {
+    const node = newNode(this.mem, kind, fromPid, extra);
+    setAtomStr(this.mem.i32, node + N_VALUE_CELL, reasonAtom);
+    return node;
   }
 
   /** Send an exit signal carrying a copy of the value in `reasonCell`. */
   sendExitCell(fromPid: number, toPid: number, reasonCell: number, mode: number): boolean {
-    return this.deliver(toPid, this.newValueNode(SIG_EXIT, fromPid, reasonCell, mode));
-  }
-
-  private sendDown(fromPid: number, toPid: number, ref: number, reason: HostValue): void {
-    const node = newNode(this.mem, SIG_DOWN, fromPid, ref, this.values.hostCells(reason));
-    let next = node + NODE_HEADER_CELLS;
-    this.values.writeHostWith(node + N_VALUE_CELL, reason, (c) => {
-      const at = next;
-      next += c;
-      return at;
-    });
-    this.deliver(toPid, node);
+    return this.deliver(toPid, newValueNode(this.mem, SIG_EXIT, fromPid, reasonCell, mode));
   }
 
   // ── mailbox ─────────────────────────────────────────────────────────────────────────────
@@ -557,7 +537,7 @@ export class Processes {
     // Signals that arrive from now on are refused; answer the ones already queued.
     for (let n = closeSignals(mem, this.table, pid); n !== 0;) {
       const next = mem.i32[(n << 2) + N_NEXT];
-      this.respondToDead(pid, n, "noproc");
+      this.respondToDead(pid, n);
       n = next;
     }
     const rel = this.rel;
@@ -566,7 +546,7 @@ export class Processes {
       const type = rel.type(pcb, i), a = rel.word(pcb, i, 1), b = rel.word(pcb, i, 2);
       if (type === REL_LINK) this.sendExitCell(pid, a, reasonCell, EXIT_LINK);
       else if (type === REL_WATCH) {
-        this.deliver(b, this.newValueNode(SIG_DOWN, pid, reasonCell, a));
+        this.deliver(b, newValueNode(this.mem, SIG_DOWN, pid, reasonCell, a));
       } else if (type === REL_MON) {
         this.deliver(b, newNode(mem, SIG_DEMONITOR, pid, a));
       } else if (type === REL_NAME) this.registry.unregister(a, pid);

@@ -218,7 +218,7 @@ export class Supervisors {
       return;
     }
     this.setState(pcb, i, this.state(pcb, i) | C_TERMINATING);
-    procs.sendExit(procs.pid(pcb), pid, { kind: "str", value: "shutdown" }, EXIT_UNTRAPPABLE);
+    procs.sendExit(procs.pid(pcb), pid, procs.atoms.intern("shutdown"), EXIT_UNTRAPPABLE);
   }
 
   private state(pcb: number, i: number): number {

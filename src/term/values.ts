@@ -15,6 +15,7 @@ import type { HostValue } from "./host.ts";
 import {
   bytesCells,
   closureCells,
+  copyCell,
   EXCEPTION_CELLS,
   HDR_FORWARD,
   HDR_LEN,
@@ -97,16 +98,9 @@ export class Values {
 
   // ── building (each may collect) ─────────────────────────────────────────────────────────
 
-  /** Allocate a heap object header; returns the object cell. */
+  /** Allocate a heap object (may collect) and write its header; returns the object cell. */
   private newObject(pcb: number, type: number, len: number, cells: number): number {
-    const o = this.heap.alloc(pcb, cells);
-    const w = this.mem.i32;
-    const h = o << 2;
-    w[h] = type;
-    w[h + HDR_LEN] = len;
-    w[h + HDR_SIZE_CELLS] = cells;
-    w[h + HDR_FORWARD] = 0;
-    return o;
+    return this.newObjectWith((n) => this.heap.alloc(pcb, n), type, len, cells);
   }
 
   putStr(pcb: number, dst: number, s: string): void {
@@ -543,17 +537,17 @@ export class Values {
     for (let i = 0; i < n0; i++) {
       if (i === idx) {
         if (val < 0) continue;
-        copyCellW(w, o + 1 + 2 * j, so + 1 + 2 * i);
-        copyCellW(w, o + 2 + 2 * j, val);
+        copyCell(w, o + 1 + 2 * j, so + 1 + 2 * i);
+        copyCell(w, o + 2 + 2 * j, val);
       } else {
-        copyCellW(w, o + 1 + 2 * j, so + 1 + 2 * i);
-        copyCellW(w, o + 2 + 2 * j, so + 2 + 2 * i);
+        copyCell(w, o + 1 + 2 * j, so + 1 + 2 * i);
+        copyCell(w, o + 2 + 2 * j, so + 2 + 2 * i);
       }
       j++;
     }
     if (val >= 0 && idx < 0) {
       setAtomStr(w, o + 1 + 2 * j, atom);
-      copyCellW(w, o + 2 + 2 * j, val);
+      copyCell(w, o + 2 + 2 * j, val);
     }
     setPtr(w, dst, T_OBJECT, o);
   }
@@ -583,12 +577,4 @@ export class Values {
 function findKey(w: Int32Array, firstKeyCell: number, n: number, atom: number): number {
   for (let i = 0; i < n; i++) if (w[((firstKeyCell + 2 * i) << 2) + 1] === atom) return i;
   return -1;
-}
-
-function copyCellW(w: Int32Array, dst: number, src: number): void {
-  const d = dst << 2, s = src << 2;
-  w[d] = w[s];
-  w[d + 1] = w[s + 1];
-  w[d + 2] = w[s + 2];
-  w[d + 3] = w[s + 3];
 }
