@@ -40,6 +40,11 @@ Options:
                       (also: environment variable TTVM_STRESS_GC=1)
       --reductions N  reductions per time slice (default 1000)
       --smp[=N]       run on a pool of N worker threads (default: one per core)
+
+Environment (debug switches):
+  TTVM_STRESS_GC=1           same as --stress-gc
+  TTVM_INITIAL_MEMORY_MB=N   start with an N MiB shared buffer (it grows as needed)
+  TTVM_DEBUG_CRASH_WORKER=N  make SMP worker N fail at start (fault handling test)
 `;
 
 export interface CliIo {
@@ -79,6 +84,10 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
   if (argv[0] === "compile") return compile(argv.slice(1), io);
   if (argv[0] === "disasm") return disasm(argv.slice(1), io);
   const options: VmOptions = { stressGc: Deno.env.get("TTVM_STRESS_GC") === "1" };
+  // Debug switch: start with a small shared buffer so that it must grow during the run
+  // (exercises view rebuilding on every worker).
+  const initialMb = Number(Deno.env.get("TTVM_INITIAL_MEMORY_MB") ?? 0);
+  if (initialMb > 0) options.initialBytes = initialMb * 1024 * 1024;
   let smpWorkers = 0;
   let i = 0;
   for (; i < argv.length && argv[i].startsWith("-"); i++) {

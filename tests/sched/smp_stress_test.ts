@@ -10,10 +10,14 @@ import assert from "node:assert/strict";
 const ROOT = new URL("../../", import.meta.url).pathname;
 const PROGRAMS = "tests/sched/programs/";
 
-async function ttvm(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function ttvm(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "main.ts", ...args],
     cwd: ROOT,
+    env,
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -74,6 +78,17 @@ for (const workers of [2, 4]) {
     });
   }
 }
+
+Deno.test("smp=4: the shared buffer grows mid-run and every worker keeps working", async () => {
+  const r = await ttvm(
+    ["--smp=4", "--stats", PROGRAMS + "churn.ttvm", "30000"],
+    { TTVM_INITIAL_MEMORY_MB: "1" },
+  );
+  assert.equal(r.stdout, "30000\n", r.stderr);
+  const buffer = Number(/shared buffer (\d+) bytes/.exec(r.stderr)?.[1]);
+  assert.ok(buffer > 1024 * 1024, `buffer did not grow: ${buffer}`);
+  assert.equal(alive(r.stderr), 0);
+});
 
 Deno.test("EXIT ends the whole run from any worker, with its code", async () => {
   const r = await ttvm(["--smp=2", PROGRAMS + "exit_code.ttvm"]);
