@@ -22,7 +22,7 @@ import { Memory } from "../mem/memory.ts";
 import { DEFAULT_LIMITS } from "../proc/pcb.ts";
 import { ProcTable, ST_RUNNABLE } from "../proc/table.ts";
 import type { HostIo } from "../vm/runtime.ts";
-import type { MainExit } from "../vm/report.ts";
+import { blockedReport, type MainExit } from "../vm/report.ts";
 import { DEFAULT_REDUCTIONS, type RunResult, type VmOptions } from "../vm/vm.ts";
 import { Deque, InjectionQueue } from "./deque.ts";
 import type { WorkerDoneStats, WorkerMessage } from "./smp_protocol.ts";
@@ -115,6 +115,7 @@ export async function runSmp(
     );
   }
   const mainExit = main as MainExit | null;
+  if (options.verbose) io.stderr.write(blockedReport(table));
   if (mainExit?.error) io.stderr.write(mainExit.error);
   for (const f of failures) io.stderr.write(`Error: ${f}\n`);
   if (options.stats) {

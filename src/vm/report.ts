@@ -6,6 +6,7 @@
  */
 import { FLAG_UNHANDLED_THROW, P_EXIT_PC, P_FLAGS } from "../proc/pcb.ts";
 import type { ExitReport } from "../proc/procs.ts";
+import { type ProcTable, ST_WAITING } from "../proc/table.ts";
 import type { Runtime } from "./runtime.ts";
 
 export interface MainExit {
@@ -45,4 +46,15 @@ export function reportExit(
     io.stderr.flush();
   }
   return main;
+}
+
+/** --verbose: the processes still blocked when the run ended ("" when none). */
+export function blockedReport(table: ProcTable): string {
+  const blocked: number[] = [];
+  for (let pid = 1; pid <= table.spawned; pid++) {
+    if (table.status(pid) === ST_WAITING) blocked.push(pid);
+  }
+  if (blocked.length === 0) return "";
+  const shown = blocked.slice(0, 20).join(", ") + (blocked.length > 20 ? ", …" : "");
+  return `ttvm: run ended with ${blocked.length} process(es) still blocked: ${shown}\n`;
 }

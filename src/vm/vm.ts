@@ -14,12 +14,11 @@ import { CELL_BYTES, H_MESSAGES } from "../mem/layout.ts";
 import { DEFAULT_LIMITS, type Limits, P_PC, P_SP } from "../proc/pcb.ts";
 import { type ExitReport, Processes } from "../proc/procs.ts";
 import { Supervisors } from "../proc/supervisor.ts";
-import { ST_WAITING } from "../proc/table.ts";
 import { SingleScheduler } from "../sched/single.ts";
 import { Interpreter } from "./interp.ts";
 import { type HostIo, Runtime } from "./runtime.ts";
 import { instructionText } from "./trace.ts";
-import { type MainExit, reportExit } from "./report.ts";
+import { blockedReport, type MainExit, reportExit } from "./report.ts";
 
 export interface VmOptions {
   /** Reductions per time slice (default 1000). */
@@ -84,7 +83,7 @@ export class Vm {
     this.procs.start(pid);
     this.scheduler.run();
     io.stdout.flush();
-    if (this.options.verbose) this.reportBlocked();
+    if (this.options.verbose) io.stderr.write(blockedReport(this.procs.table));
     if (this.main?.error) io.stderr.write(this.main.error);
     if (this.options.stats) this.printStats(performance.now() - started);
     io.stderr.flush();
@@ -100,21 +99,6 @@ export class Vm {
   private onExit(pcb: number, report: ExitReport): void {
     const main = reportExit(this.rt, pcb, report, this.options.verbose ?? false);
     if (main) this.main = main;
-  }
-
-  private reportBlocked(): void {
-    const table = this.procs.table;
-    const blocked: number[] = [];
-    for (let pid = 1; pid <= table.spawned; pid++) {
-      if (table.status(pid) === ST_WAITING) blocked.push(pid);
-    }
-    if (blocked.length) {
-      this.rt.io.stderr.write(
-        `ttvm: run ended with ${blocked.length} process(es) still blocked: ${
-          blocked.slice(0, 20).join(", ")
-        }${blocked.length > 20 ? ", …" : ""}\n`,
-      );
-    }
   }
 
   private traceLine(pcb: number): void {
