@@ -1,217 +1,323 @@
 /**
- * JSON (RFC 8259) ⇄ HostValue, written for the VM rather than with JSON.parse, which would lose
- * 64-bit integers. Numbers without fraction or exponent that fit in 64 bits are Ints, other
- * numbers Floats; objects keep their key order (a repeated key keeps its first position and
- * takes the last value). Errors name the line and column. Nesting deeper than MAX_DEPTH is an
- * error, never a JavaScript stack overflow.
+ * JSON (RFC 8259) ⇄ HostValue, for JSON_PARSE / JSON_STRINGIFY and the API.
+ *
+ * Written by hand rather than with JSON.parse, which would round 64-bit integers. Invariants:
+ * - numbers without fraction or exponent that fit in i64 become Ints, all others Floats; a
+ *   number too large for a double is an error (so every parsed value can be written back);
+ * - objects keep the order of first appearance; a repeated key takes the last value;
+ * - strings decode every escape; `\u` surrogate pairs combine, an unpaired one is an error;
+ * - errors are JsonError `invalid JSON at line L, column C: <what>` (1-based; the column counts
+ *   characters, i.e. code points);
+ * - nesting deeper than JSON_MAX_DEPTH is an error on both sides, never a JavaScript stack
+ *   overflow (the VM's own value conversion is recursive too, so the limit is kept modest);
+ * - output is compact, floats always read back as floats (`1.0`, `1e21`), and text that has no
+ *   JSON form (NaN, ±inf, Bytes, functions, exceptions) is refused with a JsonError.
  */
 import type { HostValue } from "../term/host.ts";
 
-export class JsonError extends Error {}
-
-const MAX_DEPTH = 1000;
-const I64_MIN = -(2n ** 63n), I64_MAX = 2n ** 63n - 1n;
-
-export function jsonParse(text: string): HostValue {
-  const p = new Parser(text);
-  p.ws();
-  const v = p.value(0);
-  p.ws();
-  if (p.i < text.length) p.fail("trailing characters");
-  return v;
+export class JsonError extends Error {
+  override name = "JsonError";
 }
 
-class Parser {
-  i = 0;
-  constructor(readonly s: string) {}
+/** Deepest nesting of arrays/objects accepted by jsonParse and written by jsonStringify. */
+export const JSON_MAX_DEPTH = 1000;
 
-  fail(what: string): never {
-    const before = this.s.slice(0, this.i);
-    const line = before.split("\n").length;
-    const col = this.i - before.lastIndexOf("\n");
-    throw new JsonError(`invalid JSON at line ${line}, column ${col}: ${what}`);
+const I64_MIN = -(1n << 63n), I64_MAX = (1n << 63n) - 1n;
+
+const TRUE: HostValue = { kind: "bool", value: true };
+const FALSE: HostValue = { kind: "bool", value: false };
+const NULL: HostValue = { kind: "null" };
+
+/** Parse one JSON text (surrounding whitespace allowed) into a HostValue. */
+export function jsonParse(text: string): HostValue {
+  const parser = new JsonParser(text);
+  parser.skipWhitespace();
+  const value = parser.parseValue(0);
+  parser.skipWhitespace();
+  if (parser.pos < text.length) parser.fail("trailing characters");
+  return value;
+}
+
+const CH_QUOTE = 0x22, CH_BACKSLASH = 0x5c, CH_MINUS = 0x2d, CH_PLUS = 0x2b, CH_DOT = 0x2e;
+const CH_0 = 0x30, CH_1 = 0x31, CH_9 = 0x39;
+
+function isDigit(c: number): boolean {
+  return c >= CH_0 && c <= CH_9;
+}
+
+/** A character as error messages show it: `'x'`, or `U+000A` for control characters. */
+function describeChar(ch: string): string {
+  const c = ch.codePointAt(0)!;
+  if (c < 0x20 || (c >= 0x7f && c < 0xa0)) {
+    return `U+${c.toString(16).toUpperCase().padStart(4, "0")}`;
+  }
+  return `'${ch}'`;
+}
+
+class JsonParser {
+  pos = 0;
+  constructor(private readonly text: string) {}
+
+  /** Throw a JsonError located at `at` (default: the current position). */
+  fail(what: string, at = this.pos): never {
+    const text = this.text;
+    const lineStart = text.lastIndexOf("\n", at - 1) + 1;
+    let line = 1;
+    for (let i = text.indexOf("\n"); i !== -1 && i < at; i = text.indexOf("\n", i + 1)) line++;
+    let column = 1;
+    for (const _ of text.slice(lineStart, at)) column++;
+    throw new JsonError(`invalid JSON at line ${line}, column ${column}: ${what}`);
   }
 
+  /** Fail on whatever is at the current position. */
   unexpected(): never {
-    if (this.i >= this.s.length) this.fail("unexpected end of input");
-    this.fail(`unexpected character '${this.s[this.i]}'`);
+    if (this.pos >= this.text.length) this.fail("unexpected end of input");
+    const ch = String.fromCodePoint(this.text.codePointAt(this.pos)!);
+    this.fail(`unexpected character ${describeChar(ch)}`);
   }
 
-  ws(): void {
-    const s = this.s;
-    while (this.i < s.length) {
-      const c = s.charCodeAt(this.i);
-      if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) this.i++;
-      else break;
+  skipWhitespace(): void {
+    const text = this.text;
+    let i = this.pos;
+    for (; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) break;
     }
+    this.pos = i;
   }
 
-  value(depth: number): HostValue {
-    if (depth > MAX_DEPTH) this.fail("nesting too deep");
-    const c = this.s[this.i];
-    if (c === "{") return this.object(depth);
-    if (c === "[") return this.array(depth);
-    if (c === '"') return { kind: "str", value: this.string() };
-    if (c === "-" || (c >= "0" && c <= "9")) return this.number();
-    for (const [word, v] of LITERALS) {
-      if (this.s.startsWith(word, this.i)) {
-        this.i += word.length;
-        return v;
-      }
+  parseValue(depth: number): HostValue {
+    const c = this.text.charCodeAt(this.pos);
+    switch (c) {
+      case 0x7b: // {
+        return this.parseObject(depth + 1);
+      case 0x5b: // [
+        return this.parseArray(depth + 1);
+      case CH_QUOTE:
+        return { kind: "str", value: this.parseString() };
+      case 0x74: // t
+        return this.parseLiteral("true", TRUE);
+      case 0x66: // f
+        return this.parseLiteral("false", FALSE);
+      case 0x6e: // n
+        return this.parseLiteral("null", NULL);
     }
+    if (c === CH_MINUS || isDigit(c)) return this.parseNumber();
     this.unexpected();
   }
 
-  object(depth: number): HostValue {
-    this.i++;
+  parseLiteral(word: string, value: HostValue): HostValue {
+    for (let k = 0; k < word.length; k++) {
+      if (this.text.charCodeAt(this.pos) !== word.charCodeAt(k)) this.unexpected();
+      this.pos++;
+    }
+    return value;
+  }
+
+  /** At `{`; `depth` counts this object. */
+  parseObject(depth: number): HostValue {
+    if (depth > JSON_MAX_DEPTH) this.fail(`nesting deeper than ${JSON_MAX_DEPTH} levels`);
+    const text = this.text;
+    this.pos++;
     const entries: Array<[string, HostValue]> = [];
-    const index = new Map<string, number>();
-    this.ws();
-    if (this.s[this.i] === "}") {
-      this.i++;
+    const indexOfKey = new Map<string, number>();
+    this.skipWhitespace();
+    if (text.charCodeAt(this.pos) === 0x7d) {
+      this.pos++;
       return { kind: "object", entries };
     }
     for (;;) {
-      this.ws();
-      if (this.s[this.i] !== '"') this.unexpected();
-      const key = this.string();
-      this.ws();
-      if (this.s[this.i] !== ":") this.unexpected();
-      this.i++;
-      this.ws();
-      const v = this.value(depth + 1);
-      const at = index.get(key);
+      if (text.charCodeAt(this.pos) !== CH_QUOTE) this.unexpected();
+      const key = this.parseString();
+      this.skipWhitespace();
+      if (text.charCodeAt(this.pos) !== 0x3a) this.unexpected(); // :
+      this.pos++;
+      this.skipWhitespace();
+      const value = this.parseValue(depth);
+      const at = indexOfKey.get(key);
       if (at === undefined) {
-        index.set(key, entries.length);
-        entries.push([key, v]);
-      } else entries[at] = [key, v];
-      this.ws();
-      if (this.s[this.i] === ",") {
-        this.i++;
+        indexOfKey.set(key, entries.length);
+        entries.push([key, value]);
+      } else {
+        entries[at] = [key, value];
+      }
+      this.skipWhitespace();
+      const c = text.charCodeAt(this.pos);
+      if (c === 0x2c) { // ,
+        this.pos++;
+        this.skipWhitespace();
         continue;
       }
-      if (this.s[this.i] === "}") {
-        this.i++;
+      if (c === 0x7d) { // }
+        this.pos++;
         return { kind: "object", entries };
       }
       this.unexpected();
     }
   }
 
-  array(depth: number): HostValue {
-    this.i++;
+  /** At `[`; `depth` counts this array. */
+  parseArray(depth: number): HostValue {
+    if (depth > JSON_MAX_DEPTH) this.fail(`nesting deeper than ${JSON_MAX_DEPTH} levels`);
+    const text = this.text;
+    this.pos++;
     const items: HostValue[] = [];
-    this.ws();
-    if (this.s[this.i] === "]") {
-      this.i++;
+    this.skipWhitespace();
+    if (text.charCodeAt(this.pos) === 0x5d) {
+      this.pos++;
       return { kind: "list", items };
     }
     for (;;) {
-      this.ws();
-      items.push(this.value(depth + 1));
-      this.ws();
-      if (this.s[this.i] === ",") {
-        this.i++;
+      items.push(this.parseValue(depth));
+      this.skipWhitespace();
+      const c = text.charCodeAt(this.pos);
+      if (c === 0x2c) { // ,
+        this.pos++;
+        this.skipWhitespace();
         continue;
       }
-      if (this.s[this.i] === "]") {
-        this.i++;
+      if (c === 0x5d) { // ]
+        this.pos++;
         return { kind: "list", items };
       }
       this.unexpected();
     }
   }
 
-  string(): string {
-    const s = this.s;
-    const start = this.i;
-    this.i++;
+  /** At `"`; returns the decoded string and leaves pos after the closing quote. Unescaped
+   *  runs are sliced whole, so long strings cost one pass. */
+  parseString(): string {
+    const text = this.text;
+    const open = this.pos;
+    let i = open + 1;
+    let runStart = i;
     const parts: string[] = [];
-    let run = this.i;
     for (;;) {
-      if (this.i >= s.length) {
-        this.i = start;
-        this.fail("unterminated string");
-      }
-      const c = s.charCodeAt(this.i);
-      if (c === 0x22) {
-        parts.push(s.slice(run, this.i));
-        this.i++;
+      if (i >= text.length) this.fail("unterminated string", open);
+      const c = text.charCodeAt(i);
+      if (c === CH_QUOTE) {
+        this.pos = i + 1;
+        if (parts.length === 0) return text.slice(runStart, i);
+        parts.push(text.slice(runStart, i));
         return parts.join("");
       }
-      if (c < 0x20) this.fail("control character in string");
-      if (c !== 0x5c) {
-        this.i++;
+      if (c < 0x20) this.fail(`unescaped control character ${describeChar(text[i])} in string`, i);
+      if (c !== CH_BACKSLASH) {
+        i++;
         continue;
       }
-      parts.push(s.slice(run, this.i));
-      const e = s[this.i + 1];
-      this.i += 2;
-      switch (e) {
-        case '"':
-        case "\\":
-        case "/":
-          parts.push(e);
-          break;
-        case "b":
-          parts.push("\b");
-          break;
-        case "f":
-          parts.push("\f");
-          break;
-        case "n":
-          parts.push("\n");
-          break;
-        case "r":
-          parts.push("\r");
-          break;
-        case "t":
-          parts.push("\t");
-          break;
-        case "u": {
-          const hex = s.slice(this.i, this.i + 4);
-          if (!/^[0-9a-fA-F]{4}$/.test(hex)) this.fail("bad \\u escape");
-          parts.push(String.fromCharCode(parseInt(hex, 16)));
-          this.i += 4;
-          break;
-        }
-        default:
-          this.i -= 2;
-          this.fail(`bad escape '\\${e ?? ""}'`);
-      }
-      run = this.i;
+      parts.push(text.slice(runStart, i));
+      i = this.parseEscape(i, parts);
+      runStart = i;
     }
   }
 
-  number(): HostValue {
-    const m = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/.exec(
-      this.s.slice(this.i, this.i + 400),
-    );
-    if (!m) this.unexpected();
-    this.i += m[0].length;
-    if (m[2] === undefined && m[3] === undefined) {
-      const n = BigInt(m[0]);
+  /** Decode the escape starting at the backslash at `at` into `parts`; returns the index after
+   *  it. */
+  parseEscape(at: number, parts: string[]): number {
+    const text = this.text;
+    const e = text[at + 1];
+    switch (e) {
+      case '"':
+      case "\\":
+      case "/":
+        parts.push(e);
+        return at + 2;
+      case "b":
+        parts.push("\b");
+        return at + 2;
+      case "f":
+        parts.push("\f");
+        return at + 2;
+      case "n":
+        parts.push("\n");
+        return at + 2;
+      case "r":
+        parts.push("\r");
+        return at + 2;
+      case "t":
+        parts.push("\t");
+        return at + 2;
+      case "u": {
+        const unit = this.hex4(at);
+        if (unit >= 0xdc00 && unit <= 0xdfff) this.fail("unpaired surrogate in \\u escape", at);
+        if (unit < 0xd800 || unit > 0xdbff) {
+          parts.push(String.fromCharCode(unit));
+          return at + 6;
+        }
+        // A high surrogate must be followed by an escaped low surrogate.
+        if (text[at + 6] !== "\\" || text[at + 7] !== "u") {
+          this.fail("unpaired surrogate in \\u escape", at);
+        }
+        const low = this.hex4(at + 6);
+        if (low < 0xdc00 || low > 0xdfff) this.fail("unpaired surrogate in \\u escape", at);
+        parts.push(String.fromCharCode(unit, low));
+        return at + 12;
+      }
+      default:
+        if (e === undefined) this.fail("unterminated string", at);
+        this.fail(`invalid escape ${describeChar("\\" + e)}`, at);
+    }
+  }
+
+  /** The 4 hex digits after the `\u` at `at`. */
+  hex4(at: number): number {
+    const hex = this.text.slice(at + 2, at + 6);
+    if (!/^[0-9a-fA-F]{4}$/.test(hex)) this.fail("invalid \\u escape (needs 4 hex digits)", at);
+    return parseInt(hex, 16);
+  }
+
+  /** At `-` or a digit: the RFC 8259 number grammar, scanned by hand so no length limit. */
+  parseNumber(): HostValue {
+    const text = this.text;
+    const start = this.pos;
+    let i = start;
+    if (text.charCodeAt(i) === CH_MINUS) i++;
+    const first = text.charCodeAt(i);
+    if (first === CH_0) {
+      i++;
+      if (isDigit(text.charCodeAt(i))) this.fail("invalid number (leading zero)", start);
+    } else if (first >= CH_1 && first <= CH_9) {
+      while (isDigit(text.charCodeAt(i))) i++;
+    } else {
+      this.fail("invalid number", start);
+    }
+    let integral = true;
+    if (text.charCodeAt(i) === CH_DOT) {
+      i++;
+      if (!isDigit(text.charCodeAt(i))) this.fail("invalid number (no digits after '.')", start);
+      while (isDigit(text.charCodeAt(i))) i++;
+      integral = false;
+    }
+    const e = text.charCodeAt(i);
+    if (e === 0x65 || e === 0x45) { // e E
+      i++;
+      const sign = text.charCodeAt(i);
+      if (sign === CH_PLUS || sign === CH_MINUS) i++;
+      if (!isDigit(text.charCodeAt(i))) this.fail("invalid number (no exponent digits)", start);
+      while (isDigit(text.charCodeAt(i))) i++;
+      integral = false;
+    }
+    const literal = text.slice(start, i);
+    this.pos = i;
+    if (integral) {
+      const n = BigInt(literal);
       if (n >= I64_MIN && n <= I64_MAX) return { kind: "int", value: n };
     }
-    return { kind: "float", value: Number(m[0]) };
+    const x = Number(literal);
+    if (!Number.isFinite(x)) this.fail("number out of range", start);
+    return { kind: "float", value: x };
   }
 }
 
-const LITERALS: Array<[string, HostValue]> = [
-  ["true", { kind: "bool", value: true }],
-  ["false", { kind: "bool", value: false }],
-  ["null", { kind: "null" }],
-];
-
-/** Compact JSON text of a value. */
+/** Compact JSON text of a value; throws JsonError for values JSON cannot represent. */
 export function jsonStringify(v: HostValue): string {
   const out: string[] = [];
-  write(v, out, 0);
+  writeJson(v, out, 0);
   return out.join("");
 }
 
-function write(v: HostValue, out: string[], depth: number): void {
-  if (depth > MAX_DEPTH) throw new JsonError("value nested too deeply to encode");
+function writeJson(v: HostValue, out: string[], depth: number): void {
   switch (v.kind) {
     case "null":
       out.push("null");
@@ -220,34 +326,31 @@ function write(v: HostValue, out: string[], depth: number): void {
       out.push(v.value ? "true" : "false");
       return;
     case "int":
-      out.push(String(v.value));
+      out.push(v.value.toString());
       return;
-    case "float": {
-      if (!Number.isFinite(v.value)) {
-        throw new JsonError(`cannot encode ${Number.isNaN(v.value) ? "NaN" : "inf"} as JSON`);
-      }
-      const t = String(v.value);
-      out.push(/[.eE]/.test(t) ? t : t + ".0");
+    case "float":
+      out.push(jsonFloat(v.value));
       return;
-    }
     case "str":
-      out.push(quote(v.value));
+      out.push(jsonQuote(v.value));
       return;
     case "list":
+      if (depth >= JSON_MAX_DEPTH) throw tooDeep();
       out.push("[");
-      v.items.forEach((x, i) => {
-        if (i) out.push(",");
-        write(x, out, depth + 1);
-      });
+      for (let i = 0; i < v.items.length; i++) {
+        if (i > 0) out.push(",");
+        writeJson(v.items[i], out, depth + 1);
+      }
       out.push("]");
       return;
     case "object":
+      if (depth >= JSON_MAX_DEPTH) throw tooDeep();
       out.push("{");
-      v.entries.forEach(([k, x], i) => {
-        if (i) out.push(",");
-        out.push(quote(k), ":");
-        write(x, out, depth + 1);
-      });
+      for (let i = 0; i < v.entries.length; i++) {
+        const [key, value] = v.entries[i];
+        out.push(i > 0 ? "," : "", jsonQuote(key), ":");
+        writeJson(value, out, depth + 1);
+      }
       out.push("}");
       return;
     case "bytes":
@@ -260,17 +363,46 @@ function write(v: HostValue, out: string[], depth: number): void {
   }
 }
 
-function quote(s: string): string {
-  let out = '"';
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 0x22) out += '\\"';
-    else if (c === 0x5c) out += "\\\\";
-    else if (c === 0x0a) out += "\\n";
-    else if (c === 0x0d) out += "\\r";
-    else if (c === 0x09) out += "\\t";
-    else if (c < 0x20) out += "\\u" + c.toString(16).padStart(4, "0");
-    else out += s[i];
-  }
-  return out + '"';
+function tooDeep(): JsonError {
+  return new JsonError(`cannot encode a value nested deeper than ${JSON_MAX_DEPTH} levels as JSON`);
+}
+
+/** A float as a JSON number that reads back as a Float: shortest round-trip digits, with `.0`
+ *  added to integral values and `-0.0` kept. */
+function jsonFloat(x: number): string {
+  if (Number.isNaN(x)) throw new JsonError("cannot encode NaN as JSON");
+  if (x === Infinity) throw new JsonError("cannot encode inf as JSON");
+  if (x === -Infinity) throw new JsonError("cannot encode -inf as JSON");
+  if (Object.is(x, -0)) return "-0.0";
+  const text = String(x).replace("e+", "e");
+  return /[.e]/.test(text) ? text : text + ".0";
+}
+
+/** Code units a JSON string cannot hold as they are: `"`, `\`, C0 controls (escaped), and
+ *  unpaired surrogates, which become U+FFFD — what the VM's UTF-8 strings would hold anyway —
+ *  so every text written here is well-formed Unicode that jsonParse reads back. */
+// `[^ -\uffff]` is "below U+0020", written so without control characters in the pattern.
+const JSON_ESCAPED =
+  /["\\]|[^ -\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+const JSON_SHORT_ESCAPES: Record<string, string> = {
+  '"': '\\"',
+  "\\": "\\\\",
+  "\b": "\\b",
+  "\f": "\\f",
+  "\n": "\\n",
+  "\r": "\\r",
+  "\t": "\\t",
+};
+
+function escapeJsonChar(ch: string): string {
+  const short = JSON_SHORT_ESCAPES[ch];
+  if (short !== undefined) return short;
+  const unit = ch.charCodeAt(0);
+  if (unit >= 0xd800) return "\ufffd";
+  return "\\u" + unit.toString(16).padStart(4, "0");
+}
+
+function jsonQuote(s: string): string {
+  return `"${s.replace(JSON_ESCAPED, escapeJsonChar)}"`;
 }

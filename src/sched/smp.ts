@@ -108,11 +108,7 @@ export async function runSmp(
 
   const halt = Atomics.load(mem.i32, H_HALT);
   if (options.verbose) {
-    io.stderr.write(
-      `ttvm: pool halted (${["", "quiescent", "exit", "failed"][halt]}), active ${
-        Atomics.load(mem.i32, H_ACTIVE)
-      }\n`,
-    );
+    io.stderr.write(`ttvm: pool halted (${["", "quiescent", "exit", "failed"][halt]})\n`);
   }
   const mainExit = main as MainExit | null;
   if (options.verbose) io.stderr.write(blockedReport(table));
