@@ -24,9 +24,8 @@ export const JSON_MAX_DEPTH = 1000;
 
 const I64_MIN = -(1n << 63n), I64_MAX = (1n << 63n) - 1n;
 
-const TRUE: HostValue = { kind: "bool", value: true };
-const FALSE: HostValue = { kind: "bool", value: false };
-const NULL: HostValue = { kind: "null" };
+/** Objects up to this many keys detect a repeated key by a linear scan instead of a Map. */
+const SMALL_OBJECT_ENTRIES = 8;
 
 /** Parse one JSON text (surrounding whitespace allowed) into a HostValue. */
 export function jsonParse(text: string): HostValue {
@@ -96,11 +95,11 @@ class JsonParser {
       case CH_QUOTE:
         return { kind: "str", value: this.parseString() };
       case 0x74: // t
-        return this.parseLiteral("true", TRUE);
+        return this.parseLiteral("true", { kind: "bool", value: true });
       case 0x66: // f
-        return this.parseLiteral("false", FALSE);
+        return this.parseLiteral("false", { kind: "bool", value: false });
       case 0x6e: // n
-        return this.parseLiteral("null", NULL);
+        return this.parseLiteral("null", { kind: "null" });
     }
     if (c === CH_MINUS || isDigit(c)) return this.parseNumber();
     this.unexpected();
@@ -120,7 +119,8 @@ class JsonParser {
     const text = this.text;
     this.pos++;
     const entries: Array<[string, HostValue]> = [];
-    const indexOfKey = new Map<string, number>();
+    // Small objects find a repeated key by scanning; the index is built once they grow.
+    let indexOfKey: Map<string, number> | undefined;
     this.skipWhitespace();
     if (text.charCodeAt(this.pos) === 0x7d) {
       this.pos++;
@@ -134,12 +134,20 @@ class JsonParser {
       this.pos++;
       this.skipWhitespace();
       const value = this.parseValue(depth);
-      const at = indexOfKey.get(key);
-      if (at === undefined) {
-        indexOfKey.set(key, entries.length);
-        entries.push([key, value]);
+      let at = -1;
+      if (indexOfKey !== undefined) {
+        at = indexOfKey.get(key) ?? -1;
       } else {
+        for (let k = 0; k < entries.length; k++) if (entries[k][0] === key) at = k;
+      }
+      if (at >= 0) {
         entries[at] = [key, value];
+      } else {
+        indexOfKey?.set(key, entries.length);
+        entries.push([key, value]);
+        if (indexOfKey === undefined && entries.length > SMALL_OBJECT_ENTRIES) {
+          indexOfKey = new Map(entries.map(([k], i) => [k, i]));
+        }
       }
       this.skipWhitespace();
       const c = text.charCodeAt(this.pos);
@@ -301,7 +309,8 @@ class JsonParser {
     const literal = text.slice(start, i);
     this.pos = i;
     if (integral) {
-      const n = BigInt(literal);
+      // Up to 15 digits a double is exact and converts faster than BigInt parsing.
+      const n = literal.length <= 15 ? BigInt(Number(literal)) : BigInt(literal);
       if (n >= I64_MIN && n <= I64_MAX) return { kind: "int", value: n };
     }
     const x = Number(literal);
@@ -312,54 +321,59 @@ class JsonParser {
 
 /** Compact JSON text of a value; throws JsonError for values JSON cannot represent. */
 export function jsonStringify(v: HostValue): string {
-  const out: string[] = [];
-  writeJson(v, out, 0);
-  return out.join("");
+  const writer = new JsonWriter();
+  writer.write(v, 0);
+  return writer.text;
 }
 
-function writeJson(v: HostValue, out: string[], depth: number): void {
-  switch (v.kind) {
-    case "null":
-      out.push("null");
-      return;
-    case "bool":
-      out.push(v.value ? "true" : "false");
-      return;
-    case "int":
-      out.push(v.value.toString());
-      return;
-    case "float":
-      out.push(jsonFloat(v.value));
-      return;
-    case "str":
-      out.push(jsonQuote(v.value));
-      return;
-    case "list":
-      if (depth >= JSON_MAX_DEPTH) throw tooDeep();
-      out.push("[");
-      for (let i = 0; i < v.items.length; i++) {
-        if (i > 0) out.push(",");
-        writeJson(v.items[i], out, depth + 1);
-      }
-      out.push("]");
-      return;
-    case "object":
-      if (depth >= JSON_MAX_DEPTH) throw tooDeep();
-      out.push("{");
-      for (let i = 0; i < v.entries.length; i++) {
-        const [key, value] = v.entries[i];
-        out.push(i > 0 ? "," : "", jsonQuote(key), ":");
-        writeJson(value, out, depth + 1);
-      }
-      out.push("}");
-      return;
-    case "bytes":
-      throw new JsonError("cannot encode Bytes as JSON");
-    case "function":
-    case "closure":
-      throw new JsonError("cannot encode a function as JSON");
-    case "exception":
-      throw new JsonError("cannot encode an Exception as JSON");
+/** Appends to one string: V8 concatenates into ropes, so this stays linear. */
+class JsonWriter {
+  text = "";
+
+  write(v: HostValue, depth: number): void {
+    switch (v.kind) {
+      case "null":
+        this.text += "null";
+        return;
+      case "bool":
+        this.text += v.value ? "true" : "false";
+        return;
+      case "int":
+        this.text += v.value.toString();
+        return;
+      case "float":
+        this.text += jsonFloat(v.value);
+        return;
+      case "str":
+        this.text += jsonQuote(v.value);
+        return;
+      case "list":
+        if (depth >= JSON_MAX_DEPTH) throw tooDeep();
+        this.text += "[";
+        for (let i = 0; i < v.items.length; i++) {
+          if (i > 0) this.text += ",";
+          this.write(v.items[i], depth + 1);
+        }
+        this.text += "]";
+        return;
+      case "object":
+        if (depth >= JSON_MAX_DEPTH) throw tooDeep();
+        this.text += "{";
+        for (let i = 0; i < v.entries.length; i++) {
+          const [key, value] = v.entries[i];
+          this.text += (i > 0 ? "," : "") + jsonQuote(key) + ":";
+          this.write(value, depth + 1);
+        }
+        this.text += "}";
+        return;
+      case "bytes":
+        throw new JsonError("cannot encode Bytes as JSON");
+      case "function":
+      case "closure":
+        throw new JsonError("cannot encode a function as JSON");
+      case "exception":
+        throw new JsonError("cannot encode an Exception as JSON");
+    }
   }
 }
 
@@ -403,6 +417,11 @@ function escapeJsonChar(ch: string): string {
   return "\\u" + unit.toString(16).padStart(4, "0");
 }
 
+/** Cheap test for "might need escaping" (any surrogate counts), so most strings skip the
+ *  replace. */
+const JSON_MAYBE_ESCAPED = /["\\\ud800-\udfff]|[^ -\uffff]/;
+
 function jsonQuote(s: string): string {
+  if (!JSON_MAYBE_ESCAPED.test(s)) return `"${s}"`;
   return `"${s.replace(JSON_ESCAPED, escapeJsonChar)}"`;
 }

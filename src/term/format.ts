@@ -3,6 +3,9 @@
  * the display form (PRINT) and the debug form (error messages, DUMP_SCOPE), including Rust's
  * float formatting, which never uses an exponent in display and always shows a fraction or an
  * exponent in debug.
+ *
+ * Invariants: pure functions of their input; object pairs print in insertion order; float
+ * digits are always the shortest that read back as the same double.
  */
 import type { HostValue } from "./host.ts";
 
