@@ -120,8 +120,16 @@ Deno.test({
           const fromSource = sourceOutcome.get(spec.path);
           if (mode === "ttb" && fromSource) {
             const expected = await fromSource;
-            assert.equal(actual.stdout, expected.stdout, lineDiff("stdout", expected.stdout, actual.stdout));
-            assert.equal(actual.stderr, expected.stderr, lineDiff("stderr", expected.stderr, actual.stderr));
+            assert.equal(
+              actual.stdout,
+              expected.stdout,
+              lineDiff("stdout", expected.stdout, actual.stdout),
+            );
+            assert.equal(
+              actual.stderr,
+              expected.stderr,
+              lineDiff("stderr", expected.stderr, actual.stderr),
+            );
             assert.equal(actual.exitCode, expected.exitCode);
           }
         });
@@ -147,7 +155,7 @@ Deno.test("golden expectations: blocks, keys, escapes and module marks are read 
   const spec = parseGoldenSpec(
     "x.ttvm",
     [
-      "PUSH_STR \"a\" ; comment",
+      'PUSH_STR "a" ; comment',
       ";! stdout:",
       ";! | one",
       ";! | two  ",
@@ -190,6 +198,8 @@ Deno.test("golden expectations: an outcome that differs is described line by lin
 });
 
 Deno.test("golden coverage scan: mnemonics are read from code, not comments or strings", () => {
-  const used = mnemonicsIn('LABEL top\n  push_int 1 ; ADD\nPUSH_STR "a;MUL"\n; SUB\n.line 4\nPRINT');
+  const used = mnemonicsIn(
+    'LABEL top\n  push_int 1 ; ADD\nPUSH_STR "a;MUL"\n; SUB\n.line 4\nPRINT',
+  );
   assert.deepEqual([...used].sort(), ["PRINT", "PUSH_INT", "PUSH_STR"]);
 });
