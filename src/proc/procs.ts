@@ -533,7 +533,12 @@ export class Processes {
     const pid = this.pid(pcb);
     if (v.tag(pcb + R_REASON) === 0) setAtomStr(w, pcb + R_REASON, this.normalAtom);
     const reasonCell = pcb + R_REASON;
-    if ((this.flags(pcb) & FLAG_SUPERVISOR) && this.supervisor) this.supervisor.onExit(pcb);
+    // A supervisor's children are shut down first — unless it was killed: then, as in Erlang,
+    // its links carry `killed` to them.
+    if (
+      (this.flags(pcb) & FLAG_SUPERVISOR) && this.supervisor && !(v.isStr(reasonCell) &&
+        v.str(reasonCell) === "killed")
+    ) this.supervisor.onExit(pcb);
     // Signals that arrive from now on are refused; answer the ones already queued.
     for (let n = closeSignals(mem, this.table, pid); n !== 0;) {
       const next = mem.i32[(n << 2) + N_NEXT];
