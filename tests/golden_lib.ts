@@ -14,7 +14,8 @@
  *   ;! stdin: x\ny      standard input; escapes \n \t \r \\ are decoded
  *   ;! modes: source    only these run modes (default: source ttb stress)
  *   ;! module           an imported module, not a program (never run on its own)
- *   ;! smp: sorted      accepted for actor programs (how an SMP run compares; see GoldenSpec)
+ *   ;! smp: sorted      under --smp compare output lines as a multiset (concurrent processes
+ *                       whose lines are not causally ordered); `smp: skip` skips SMP modes
  *
  * Invariants: no `stdout:` block means stdout must be empty, likewise stderr; a file without
  * any `;!` line (or marked `module`) is not a golden program. Unknown keys are errors, so a
@@ -22,7 +23,9 @@
  */
 
 /** The run modes: from source, compiled to .ttb and run, from source with --stress-gc. */
-export const RUN_MODES = ["source", "ttb", "stress"] as const;
+export const RUN_MODES = ["source", "ttb", "stress", "smp1", "smp2", "smp4"] as const;
+/** The SMP pool's modes: `--smp=N`. */
+const SMP_WORKERS: Partial<Record<string, number>> = { smp1: 1, smp2: 2, smp4: 4 };
 export type RunMode = typeof RUN_MODES[number];
 
 export interface GoldenSpec {
@@ -133,20 +136,35 @@ export function parseGoldenSpec(path: string, text: string): GoldenSpec | null {
   const joinLines = (lines: string[] | null) => (lines ?? []).map((l) => l + "\n").join("");
   spec.stdout = joinLines(blocks.stdout);
   spec.stderr = joinLines(blocks.stderr);
+  if (spec.smp === "skip") spec.modes = spec.modes.filter((m) => SMP_WORKERS[m] === undefined);
   return spec;
 }
 
 /** CLI arguments (after `run -A main.ts`) that run `programPath` in a mode. */
 export function cliArgsFor(mode: RunMode, programPath: string, programArgs: string[]): string[] {
-  const flags = mode === "stress" ? ["--stress-gc"] : [];
+  const workers = SMP_WORKERS[mode];
+  const flags = mode === "stress" ? ["--stress-gc"] : workers ? [`--smp=${workers}`] : [];
   return [...flags, programPath, ...programArgs];
 }
 
 /** A readable account of how `actual` differs from `spec`, or null when it matches exactly. */
-export function describeMismatch(spec: GoldenSpec, actual: RunOutcome): string | null {
+export function describeMismatch(
+  spec: GoldenSpec,
+  actual: RunOutcome,
+  mode: RunMode = "source",
+): string | null {
   const parts: string[] = [];
-  if (actual.stdout !== spec.stdout) parts.push(lineDiff("stdout", spec.stdout, actual.stdout));
-  if (actual.stderr !== spec.stderr) parts.push(lineDiff("stderr", spec.stderr, actual.stderr));
+  // Under --smp, `smp: sorted` programs (concurrent processes whose lines are not causally
+  // ordered) compare their lines as a multiset.
+  const sorted = spec.smp === "sorted" && SMP_WORKERS[mode] !== undefined;
+  const same = (a: string, b: string) =>
+    sorted ? a.split("\n").sort().join("\n") === b.split("\n").sort().join("\n") : a === b;
+  if (!same(actual.stdout, spec.stdout)) {
+    parts.push(lineDiff("stdout", spec.stdout, actual.stdout));
+  }
+  if (!same(actual.stderr, spec.stderr)) {
+    parts.push(lineDiff("stderr", spec.stderr, actual.stderr));
+  }
   if (actual.exitCode !== spec.exitCode) {
     parts.push(`exit status: expected ${spec.exitCode}, got ${actual.exitCode}`);
   }
@@ -154,6 +172,7 @@ export function describeMismatch(spec: GoldenSpec, actual: RunOutcome): string |
 }
 
 const MAX_DIFF_LINES = 60;
+const MAX_LCS_CELLS = 4_000_000;
 
 /**
  * A line diff (longest common subsequence) marked `-` expected / `+` actual. Lines are shown
@@ -161,16 +180,24 @@ const MAX_DIFF_LINES = 60;
  */
 export function lineDiff(stream: string, expected: string, actual: string): string {
   const exp = splitKeepingEnd(expected), act = splitKeepingEnd(actual);
-  const lcs: number[][] = Array.from({ length: exp.length + 1 }, () =>
-    new Array(act.length + 1).fill(0));
+  // The LCS table is quadratic; for huge outputs compare line by line instead.
+  if (exp.length * act.length > MAX_LCS_CELLS) return positionalDiff(stream, exp, act);
+  const lcs: number[][] = Array.from(
+    { length: exp.length + 1 },
+    () => new Array(act.length + 1).fill(0),
+  );
   for (let i = exp.length - 1; i >= 0; i--) {
     for (let j = act.length - 1; j >= 0; j--) {
-      lcs[i][j] = exp[i] === act[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
+      lcs[i][j] = exp[i] === act[j]
+        ? lcs[i + 1][j + 1] + 1
+        : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
     }
   }
   const out = [`${stream} differs (- expected, + actual):`];
   const show = (mark: string, line: string) => {
-    const visible = /\s$|^\s*$|[\x00-\x08\x0b-\x1f]/.test(line) ? JSON.stringify(line) : line;
+    const visible = /\s$|^\s*$/.test(line) || hasControlCharacter(line)
+      ? JSON.stringify(line)
+      : line;
     out.push(`${mark} ${visible}`);
   };
   let i = 0, j = 0;
@@ -188,6 +215,22 @@ export function lineDiff(stream: string, expected: string, actual: string): stri
   if (!expected.endsWith("\n") && expected !== "") out.push("(expected text has no final newline)");
   if (!actual.endsWith("\n") && actual !== "") out.push("(actual text has no final newline)");
   return out.join("\n");
+}
+
+function positionalDiff(stream: string, exp: string[], act: string[]): string {
+  const out = [`${stream} differs (- expected, + actual; compared line by line):`];
+  for (let i = 0; i < Math.max(exp.length, act.length) && out.length <= MAX_DIFF_LINES; i++) {
+    if (exp[i] === act[i]) continue;
+    if (i < exp.length) out.push(`- ${i + 1}: ${exp[i]}`);
+    if (i < act.length) out.push(`+ ${i + 1}: ${act[i]}`);
+  }
+  out.push(`(${exp.length} lines expected, ${act.length} lines actual)`);
+  return out.join("\n");
+}
+
+function hasControlCharacter(line: string): boolean {
+  for (const c of line) if (c.charCodeAt(0) < 0x20 && c !== "\t") return true;
+  return false;
 }
 
 function splitKeepingEnd(text: string): string[] {

@@ -1,13 +1,15 @@
 /**
- * The golden-program runner. Discovers `tests/golden/**\/*.ttvm` and `examples/*.ttvm`, reads
+ * The golden-program runner. Discovers the `.ttvm` files under tests/golden/ and examples/, reads
  * the expectations each carries (syntax: tests/golden_lib.ts) and runs every program through
- * the real CLI as a subprocess (cwd = repository root, relative paths) in three modes:
- * from source, compiled to a temporary .ttb and run (must match source mode exactly), and from
- * source with --stress-gc. One test step per program per mode, named by both.
+ * the real CLI as a subprocess (cwd = repository root, relative paths) in six modes:
+ * from source, compiled to a temporary .ttb and run (must match source mode exactly), from
+ * source with --stress-gc, and on the SMP pool with 1, 2 and 4 workers. One test step per
+ * program per mode, named by both.
  *
- * Invariants: the runs start together in a bounded pool (the machine has 2 cores) and every
- * step awaits only its own run; stdout, stderr and exit status are compared exactly. Temporary
- * .ttb files live in one temp directory removed at the end.
+ * Invariants: programs run in a bounded pool (the machine has 2 cores), each program's modes one
+ * after another (programs that use fixed temporary paths never race with themselves); every
+ * step awaits only its own program; stdout, stderr and exit status are compared exactly.
+ * Temporary .ttb files live in one temp directory removed at the end.
  */
 import assert from "node:assert/strict";
 import { F, OPCODES } from "../src/isa/opcodes.ts";
@@ -45,7 +47,7 @@ function ttvmFilesUnder(dir: string, recursive: boolean): string[] {
   return found.sort();
 }
 
-const sourcePaths = [...ttvmFilesUnder("tests/golden", true), ...ttvmFilesUnder("examples", false)];
+const sourcePaths = [...ttvmFilesUnder("tests/golden", true), ...ttvmFilesUnder("examples", true)];
 const sourceTexts = new Map(sourcePaths.map((p) => [p, Deno.readTextFileSync(REPO_ROOT + p)]));
 const goldens: GoldenSpec[] = sourcePaths
   .map((p) => parseGoldenSpec(p, sourceTexts.get(p)!))
@@ -103,43 +105,49 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn(t) {
-    const jobs = goldens.flatMap((spec) =>
-      RUN_MODES.filter((m) => spec.modes.includes(m)).map((mode) => ({ spec, mode }))
-    );
-    const outcomes = runPooled(jobs, PARALLEL_RUNS, ({ spec, mode }) => runGolden(spec, mode));
-    const sourceOutcome = new Map<string, Promise<RunOutcome>>();
-    jobs.forEach(({ spec, mode }, k) => {
-      if (mode === "source") sourceOutcome.set(spec.path, outcomes[k]);
+    // One pool job per program, its modes run one after the other: programs that use fixed
+    // temporary paths must not race with themselves; different programs run in parallel.
+    const perProgram = runPooled(goldens, PARALLEL_RUNS, async (spec) => {
+      const results = new Map<RunMode, RunOutcome>();
+      for (const mode of RUN_MODES.filter((m) => spec.modes.includes(m))) {
+        results.set(mode, await runGolden(spec, mode));
+      }
+      return results;
     });
     try {
-      for (const [k, { spec, mode }] of jobs.entries()) {
-        await t.step(`${spec.path} [${mode}]`, async () => {
-          const actual = await outcomes[k];
-          const mismatch = describeMismatch(spec, actual);
-          if (mismatch !== null) assert.fail(`${spec.path} [${mode}]\n${mismatch}`);
-          const fromSource = sourceOutcome.get(spec.path);
-          if (mode === "ttb" && fromSource) {
-            const expected = await fromSource;
-            assert.equal(
-              actual.stdout,
-              expected.stdout,
-              lineDiff("stdout", expected.stdout, actual.stdout),
-            );
-            assert.equal(
-              actual.stderr,
-              expected.stderr,
-              lineDiff("stderr", expected.stderr, actual.stderr),
-            );
-            assert.equal(actual.exitCode, expected.exitCode);
-          }
-        });
+      for (const [k, spec] of goldens.entries()) {
+        for (const mode of RUN_MODES.filter((m) => spec.modes.includes(m))) {
+          await t.step(`${spec.path} [${mode}]`, async () => {
+            const results = await perProgram[k];
+            const actual = results.get(mode)!;
+            const mismatch = describeMismatch(spec, actual, mode);
+            if (mismatch !== null) assert.fail(`${spec.path} [${mode}]\n${mismatch}`);
+            const fromSource = results.get("source");
+            if (mode === "ttb" && fromSource) assertSameOutcome(fromSource, actual);
+          });
+        }
       }
     } finally {
-      await Promise.allSettled(outcomes);
+      await Promise.allSettled(perProgram);
       if (ttbDir !== null) Deno.removeSync(ttbDir, { recursive: true });
     }
   },
 });
+
+/** A compiled program must behave exactly like its source. */
+function assertSameOutcome(fromSource: RunOutcome, fromTtb: RunOutcome): void {
+  assert.equal(
+    fromTtb.stdout,
+    fromSource.stdout,
+    lineDiff("stdout", fromSource.stdout, fromTtb.stdout),
+  );
+  assert.equal(
+    fromTtb.stderr,
+    fromSource.stderr,
+    lineDiff("stderr", fromSource.stderr, fromTtb.stderr),
+  );
+  assert.equal(fromTtb.exitCode, fromSource.exitCode, "exit status differs from source mode");
+}
 
 Deno.test("golden programs: together they use every core opcode (not concurrency, not internal)", () => {
   const used = new Set<string>();
@@ -202,4 +210,13 @@ Deno.test("golden coverage scan: mnemonics are read from code, not comments or s
     'LABEL top\n  push_int 1 ; ADD\nPUSH_STR "a;MUL"\n; SUB\n.line 4\nPRINT',
   );
   assert.deepEqual([...used].sort(), ["PRINT", "PUSH_INT", "PUSH_STR"]);
+});
+
+Deno.test("golden diff: huge outputs fall back to a line-by-line comparison", () => {
+  const expected = Array.from({ length: 3000 }, (_, i) => `line ${i}`).join("\n") + "\n";
+  const actual = expected.replace("line 1500\n", "LINE 1500\n");
+  const text = lineDiff("stdout", expected, actual);
+  assert.match(text, /compared line by line/);
+  assert.match(text, /^- 1501: line 1500$/m);
+  assert.match(text, /^\+ 1501: LINE 1500$/m);
 });

@@ -86,10 +86,10 @@ export class Memory {
   private rebuildViews(): void {
     const sab = this.sab;
     const bytes = sab.byteLength;
-    this.i32 = new Int32Array(sab, 0, bytes >> 2);
-    this.f64 = new Float64Array(sab, 0, bytes >> 3);
-    this.i64 = new BigInt64Array(sab, 0, bytes >> 3);
-    this.u16 = new Uint16Array(sab, 0, bytes >> 1);
+    this.i32 = new Int32Array(sab, 0, Math.floor(bytes / 4));
+    this.f64 = new Float64Array(sab, 0, Math.floor(bytes / 8));
+    this.i64 = new BigInt64Array(sab, 0, Math.floor(bytes / 8));
+    this.u16 = new Uint16Array(sab, 0, Math.floor(bytes / 2));
     this.u8 = new Uint8Array(sab, 0, bytes);
     this.generation = Atomics.load(this.i32, H_GENERATION);
   }

@@ -1,8 +1,9 @@
 /**
- * Keeps the actor benchmark programs (bench/programs/{pingpong,ring,spawn,counting,procmem}.ttvm)
- * correct: each runs at a small size through runProgram and must print its verified result,
- * and a deliberately broken copy of each must fail loudly (exit 1 with its own error), which
- * proves that the programs really check what they claim to check.
+ * Keeps the actor benchmark programs (bench/programs/{pingpong,ring,spawn,counting,procmem,
+ * fanin,big}.ttvm) correct: each runs at a small size through runProgram and must print its one
+ * `bench=<name> n=<N> ms=<wall> rate=<ops/s>` line after verifying its result, and a deliberately
+ * broken copy of each must fail loudly (exit 1 with its own error), which proves that the
+ * programs really check what they claim to check.
  */
 import assert from "node:assert/strict";
 import { assembleSource, type CapturedRun, type RunOptions, runProgram } from "../../mod.ts";
@@ -27,10 +28,15 @@ function runSabotaged(name: string, from: string, to: string, args: string[]): C
   return runProgram(assembleSource(source.replace(from, to), path), { args });
 }
 
-function assertSuccess(r: CapturedRun, stdout: string): void {
+/** The exact line a successful run prints, with any wall time and rate. */
+function benchLine(name: string, n: number): RegExp {
+  return new RegExp(`^bench=${name} n=${n} ms=\\d+ rate=\\d+\n$`);
+}
+
+function assertSuccess(r: CapturedRun, name: string, n: number): void {
   assert.equal(r.stderr, "");
   assert.equal(r.exitCode, 0);
-  assert.equal(r.stdout, stdout);
+  assert.match(r.stdout, benchLine(name, n));
 }
 
 function assertLoudFailure(r: CapturedRun, message: string): void {
@@ -40,10 +46,10 @@ function assertLoudFailure(r: CapturedRun, message: string): void {
 }
 
 Deno.test("pingpong completes the requested round trips and kills its ponger", () => {
-  assertSuccess(runBench("pingpong", ["100"]), "100\n");
-  assertSuccess(runBench("pingpong", ["1"]), "1\n");
+  assertSuccess(runBench("pingpong", ["100"]), "pingpong", 100);
+  assertSuccess(runBench("pingpong", ["1"]), "pingpong", 1);
   const verbose = runBench("pingpong", ["25"], { verbose: true });
-  assert.equal(verbose.stdout, "25\n");
+  assert.match(verbose.stdout, benchLine("pingpong", 25));
   assert.match(verbose.stderr, /process 2 exited: killed/);
   assert.doesNotMatch(verbose.stderr, /still blocked/);
 });
@@ -70,18 +76,18 @@ Deno.test("pingpong rejects a round-trip count below 1", () => {
 
 Deno.test("ring passes the token exactly the requested hops and then stops every node", () => {
   const r = runBench("ring", ["1000", "7"], { verbose: true });
-  assert.equal(r.stdout, "1000\n");
+  assert.match(r.stdout, benchLine("ring", 1000));
   assert.equal(r.exitCode, 0);
   assert.doesNotMatch(r.stderr, /still blocked|crashed/);
   assert.equal(r.stderr.match(/exited: normal/g)?.length, 8); // 7 nodes + main
-  assertSuccess(runBench("ring", ["3", "10"]), "3\n");
-  assertSuccess(runBench("ring", ["0", "1"]), "0\n");
-  assertSuccess(runBench("ring", ["5", "1"]), "5\n");
+  assertSuccess(runBench("ring", ["3", "10"]), "ring", 3);
+  assertSuccess(runBench("ring", ["0", "1"]), "ring", 0);
+  assertSuccess(runBench("ring", ["5", "1"]), "ring", 5);
 });
 
 Deno.test("ring uses 1000 processes when only the hop count is given", () => {
   const r = runBench("ring", ["50"], { verbose: true });
-  assert.equal(r.stdout, "50\n");
+  assert.match(r.stdout, benchLine("ring", 50));
   assert.equal(r.stderr.match(/exited: normal/g)?.length, 1001);
 });
 
@@ -98,11 +104,11 @@ Deno.test("ring rejects an empty ring", () => {
 });
 
 Deno.test("spawn waits for the DOWN of every child, across batches", () => {
-  assertSuccess(runBench("spawn", ["2500"]), "2500\n");
-  assertSuccess(runBench("spawn", ["1000"]), "1000\n");
-  assertSuccess(runBench("spawn", ["0"]), "0\n");
+  assertSuccess(runBench("spawn", ["2500"]), "spawn", 2500);
+  assertSuccess(runBench("spawn", ["1000"]), "spawn", 1000);
+  assertSuccess(runBench("spawn", ["0"]), "spawn", 0);
   const verbose = runBench("spawn", ["30"], { verbose: true });
-  assert.equal(verbose.stdout, "30\n");
+  assert.match(verbose.stdout, benchLine("spawn", 30));
   assert.equal(verbose.stderr.match(/exited: normal/g)?.length, 31);
   assert.doesNotMatch(verbose.stderr, /still blocked/);
 });
@@ -116,10 +122,10 @@ Deno.test("spawn fails loudly when a child does not exit normally", () => {
 });
 
 Deno.test("counting sums the integers 1..N sent to one process", () => {
-  assertSuccess(runBench("counting", ["1000"]), "500500\n");
-  assertSuccess(runBench("counting", ["1"]), "1\n");
+  assertSuccess(runBench("counting", ["1000"]), "counting", 1000);
+  assertSuccess(runBench("counting", ["1"]), "counting", 1);
   const verbose = runBench("counting", ["10"], { verbose: true });
-  assert.equal(verbose.stdout, "55\n");
+  assert.match(verbose.stdout, benchLine("counting", 10));
   assert.doesNotMatch(verbose.stderr, /still blocked/);
 });
 
@@ -132,23 +138,23 @@ Deno.test("counting fails loudly when the total is wrong", () => {
 
 Deno.test("procmem ends with every sleeper still blocked in RECEIVE", () => {
   const r = runBench("procmem", ["50"], { verbose: true });
-  assert.equal(r.stdout, "50\n");
+  assert.match(r.stdout, benchLine("procmem", 50));
   assert.equal(r.exitCode, 0);
   assert.match(r.stderr, /run ended with 50 process\(es\) still blocked/);
   assert.doesNotMatch(r.stderr, /crashed/);
-  assertSuccess(runBench("procmem", ["0"]), "0\n");
+  assertSuccess(runBench("procmem", ["0"]), "procmem", 0);
 });
 
 Deno.test("procmem fails loudly if a sleeper is ever woken", () => {
   const r = runSabotaged("procmem", "SENDNAMED procmem_main\nRECEIVE", "SENDNAMED procmem_main", [
     "2",
   ]);
-  assert.equal(r.stdout, "2\n");
+  assert.match(r.stdout, benchLine("procmem", 2));
   assert.match(r.stderr, /Process \d+ crashed: procmem: a sleeper was woken up/);
 });
 
 Deno.test("every benchmark program rejects an argument that is not a number", () => {
-  for (const name of ["pingpong", "ring", "spawn", "counting", "procmem"]) {
+  for (const name of ["pingpong", "ring", "spawn", "counting", "procmem", "fanin", "big"]) {
     const r = runBench(name, ["lots"]);
     assert.equal(r.exitCode, 1, name);
     assert.match(r.stderr, /^Error: .*JSON_PARSE/m, name);
@@ -170,4 +176,67 @@ Deno.test("counting fails loudly when the counter crashes", () => {
   ]);
   assertLoudFailure(r, "counting: wrong sum {type: EXIT");
   assert.match(r.stderr, /Process 2 crashed: CONCAT expects/);
+});
+
+Deno.test("fanin sums every message of every producer and releases the producers", () => {
+  assertSuccess(runBench("fanin", ["100", "3"]), "fanin", 300);
+  assertSuccess(runBench("fanin", ["1", "1"]), "fanin", 1);
+  const verbose = runBench("fanin", ["50", "8"], { verbose: true });
+  assert.match(verbose.stdout, benchLine("fanin", 400));
+  assert.equal(verbose.stderr.match(/exited: normal/g)?.length, 9); // 8 producers + main
+  assert.doesNotMatch(verbose.stderr, /still blocked|crashed/);
+});
+
+Deno.test("fanin uses 8 producers of 250,000 messages by default", () => {
+  const source = sourceOf("fanin");
+  assert.match(source, /^PUSH_INT 250000\nSTORE m\nPUSH_INT 8\nSTORE producers$/m);
+});
+
+Deno.test("fanin fails loudly when a producer sends a wrong value", () => {
+  const r = runSabotaged(
+    "fanin",
+    "DUP\nSTORE i\nSEND",
+    "DUP\nSTORE i\nPUSH_INT 1\nADD\nSEND",
+    ["10", "2"],
+  );
+  assertLoudFailure(r, "fanin: wrong sum 130, expected 110");
+});
+
+Deno.test("fanin fails loudly with the reason when a producer crashes", () => {
+  const r = runSabotaged(
+    "fanin",
+    "LOAD consumer\nLOAD i\nPUSH_INT 1\nADD",
+    'LOAD consumer\nLOAD i\nPUSH_STR "x"\nADD',
+    ["10", "2"],
+  );
+  assertLoudFailure(r, '"EXIT"');
+  assert.match(r.stderr, /Process \d+ crashed: ADD expects/);
+});
+
+Deno.test("fanin rejects zero producers", () => {
+  assertLoudFailure(runBench("fanin", ["10", "0"]), "producers must be >= 1");
+});
+
+Deno.test("big answers every ping with a pong and stops every worker normally", () => {
+  const verbose = runBench("big", ["30", "6"], { verbose: true });
+  assert.equal(verbose.exitCode, 0);
+  assert.match(verbose.stdout, benchLine("big", 2 * 30 * 6));
+  assert.equal(verbose.stderr.match(/exited: normal/g)?.length, 7); // 6 workers + main
+  assert.doesNotMatch(verbose.stderr, /still blocked|crashed/);
+  assertSuccess(runBench("big", ["0", "2"]), "big", 0);
+  assertSuccess(runBench("big", ["5", "2"]), "big", 20);
+});
+
+Deno.test("big fails loudly when a worker crashes", () => {
+  const r = runSabotaged("big", "LABEL serve_ping\nPUSH_INT 0\nSEND", "LABEL serve_ping\nTHROW", [
+    "20",
+    "4",
+  ]);
+  assertLoudFailure(r, '"DOWN"');
+  assert.match(r.stderr, /^Error: GE expects two integers but got .*"DOWN"/m);
+  assert.match(r.stderr, /Process \d+ crashed/);
+});
+
+Deno.test("big rejects fewer than two workers", () => {
+  assertLoudFailure(runBench("big", ["10", "1"]), "workers >= 2");
 });
