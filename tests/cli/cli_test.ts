@@ -35,7 +35,7 @@ function tmpFile(name: string, text: string): string {
 Deno.test("--help and --version print on stdout and exit 0", async () => {
   const help = await ttvm(["--help"]);
   assert.equal(help.code, 0);
-  assert.match(help.stdout, /Usage:\n  ttvm \[options\] <program.ttvm\|program.ttb>/);
+  assert.match(help.stdout, /Usage:\n {2}ttvm \[options\] <program.ttvm\|program.ttb>/);
   const version = await ttvm(["--version"]);
   assert.match(version.stdout, /^ttvm \d+\.\d+\.\d+\n$/);
 });
@@ -62,7 +62,10 @@ Deno.test("assembly errors: every diagnostic with caret and hint, exit 1, nothin
   const r = await ttvm([path]);
   assert.equal(r.code, 1);
   assert.equal(r.stdout, "");
-  assert.match(r.stderr, /bad\.ttvm:3:1: unknown instruction 'PUSH_IN'\n  PUSH_IN 5\n  \^~~~~~~\n/);
+  assert.match(
+    r.stderr,
+    /bad\.ttvm:3:1: unknown instruction 'PUSH_IN'\n {2}PUSH_IN 5\n {2}\^~~~~~~\n/,
+  );
   assert.match(r.stderr, /did you mean 'PUSH_INT'\?/);
   assert.match(r.stderr, /bad\.ttvm:4:5: unknown label 'nowhere'/);
 });
