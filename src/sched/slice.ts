@@ -42,8 +42,10 @@ export const STEP_EXIT = 3;
 export interface SliceHooks {
   /** Called before each slice when tracing (budget 1). */
   beforeSlice?(pcb: number): void;
-  /** Called after each slice (SMP: flush output, check invariants). */
-  afterSlice?(pid: number): void;
+  /** Called when the process's code has stopped for this slice, before the process is
+   *  visible to other threads again (SMP: flush what it printed, so that its next slice on
+   *  another worker cannot overtake it). */
+  afterRun?(pid: number): void;
 }
 
 export class SliceRunner {
@@ -81,6 +83,7 @@ export class SliceRunner {
       this.park(pid);
     } else {
       const r = this.hooks.beforeSlice ? this.traced(pcb) : interp.run(pcb, this.budget);
+      this.hooks.afterRun?.(pid);
       this.release(pid);
       switch (r) {
         case R_PREEMPT:
@@ -104,7 +107,6 @@ export class SliceRunner {
           break;
       }
     }
-    this.hooks.afterSlice?.(pid);
     return result;
   }
 

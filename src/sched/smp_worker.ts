@@ -47,7 +47,12 @@ function run(boot: WorkerBoot): void {
       procs,
       boot.reductions,
       (pid) => sched.push(pid),
-      { afterSlice: () => io.stdout.flush() },
+      {
+        afterRun: () => {
+          io.stdout.flush();
+          io.stderr.flush();
+        },
+      },
       boot.index + 1,
     );
     // Causal output order: what this process printed is out before any signal leaves.

@@ -79,6 +79,39 @@ for (const workers of [2, 4]) {
   }
 }
 
+/** Lines "<printer>:<n>" must, per printer, read 1..n in order, none missing. */
+function assertEachPrinterInOrder(stdout: string, printers: number, n: number): void {
+  const next = new Map<string, number>();
+  for (const line of stdout.trimEnd().split("\n")) {
+    const [printer, k] = line.split(":");
+    const expected = next.get(printer) ?? 1;
+    assert.equal(Number(k), expected, `printer ${printer}: line ${line} out of order`);
+    next.set(printer, expected + 1);
+  }
+  assert.equal(next.size, printers);
+  for (const [printer, after] of next) assert.equal(after, n + 1, `printer ${printer} lines lost`);
+}
+
+for (const workers of [2, 4]) {
+  for (const reductions of [1000, 7]) {
+    Deno.test(
+      `smp=${workers} reductions=${reductions}: a process's lines stay in order when it resumes on another worker`,
+      async () => {
+        const r = await ttvm([
+          `--smp=${workers}`,
+          "--reductions",
+          String(reductions),
+          PROGRAMS + "printer.ttvm",
+          "4",
+          "5000",
+        ]);
+        assert.equal(r.code, 0, r.stderr);
+        assertEachPrinterInOrder(r.stdout, 4, 5000);
+      },
+    );
+  }
+}
+
 Deno.test("smp=4: the shared buffer grows mid-run and every worker keeps working", async () => {
   const r = await ttvm(
     ["--smp=4", "--stats", PROGRAMS + "churn.ttvm", "30000"],
