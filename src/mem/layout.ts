@@ -27,61 +27,97 @@ export const INITIAL_BYTES = 8 * 1024 ** 2;
 /** The buffer grows by at least this factor of its current size, to amortise page faults. */
 export const GROW_FACTOR = 2;
 
-/** Header word indices (i32). */
+/**
+ * Header word indices (i32). The header is 1 KiB = 16 cache lines of 16 words. Words that
+ * threads write often sit on their own line, away from the words every worker reads on every
+ * slice (H_GENERATION, H_HALT): under --smp a write invalidates the whole 64-byte line in the
+ * other core's cache, so a busy counter next to a read-mostly word slows every reader
+ * (skynet on 2 workers spent most of its time on such transfers).
+ *
+ * ```
+ *  line  words     contents
+ *   0    0–15      read-mostly: magic, generation, limit, atom directory, image, table, registry
+ *   1    16–31     halt, exit code, worker count, start flag
+ *   4    64–65     epoch (f64 index 32)
+ *   6–7  96–127    allocator free-list heads (written under the allocator lock)
+ *   8    128–143   allocator lock, bump pointer, live/peak statistics
+ *   9    144–159   process table lock, next PID, live/spawned counts
+ *  10    160–175   messages sent
+ *  11    176–191   active processes, armed timers
+ *  12    192–207   parked workers, wake-up sequence (the futex word)
+ *  13    208–223   next monitor reference
+ *  14    224–239   registry lock and fill count
+ *  15    240–255   atom lock and count
+ * ```
+ */
+const LINE_WORDS = 16;
+
 export const H_MAGIC = 0;
 export const H_GENERATION = 1;
-export const H_ALLOC_LOCK = 2;
-/** Next never-used arena cell. */
-export const H_BUMP_CELL = 3;
 /** Current buffer size in cells. */
 export const H_LIMIT_CELLS = 4;
-export const H_ATOM_LOCK = 5;
-export const H_ATOM_COUNT = 6;
 /** Cell index of the atom directory block (i32 per atom: cell index of its string). */
 export const H_ATOM_DIR_CELL = 7;
 export const H_ATOM_DIR_CAP = 8;
 /** Cell index of the program image descriptor (src/mem/image.ts). */
 export const H_IMAGE_CELL = 9;
-/** Allocator statistics. */
-export const H_BLOCKS_LIVE = 10;
-export const H_CELLS_LIVE = 11;
-export const H_PEAK_CELLS = 12;
 /** Process table (src/proc/table.ts). */
 export const H_PROC_TABLE_CELL = 13;
 export const H_PROC_TABLE_CAP = 14;
-export const H_NEXT_PID = 15;
-export const H_PROCS_LIVE = 16;
-export const H_PROCS_SPAWNED = 17;
-export const H_TABLE_LOCK = 18;
 /** Name registry (src/proc/registry.ts). */
-export const H_REGISTRY_CELL = 19;
-export const H_REGISTRY_CAP = 20;
-export const H_REGISTRY_USED = 21;
-export const H_REGISTRY_LOCK = 22;
-/** Last monitor reference handed out. */
-export const H_NEXT_REF = 23;
-/** Messages sent (stats). */
-export const H_MESSAGES = 24;
+export const H_REGISTRY_CELL = 2;
+export const H_REGISTRY_CAP = 3;
+
 /** Set to 1 to stop every scheduler (EXIT, fatal error). */
-export const H_HALT = 25;
-export const H_EXIT_CODE = 26;
-/** Processes RUNNABLE or RUNNING (quiescence test). */
-export const H_ACTIVE = 27;
-/** Timers armed and not yet fired or discarded, over all schedulers. */
-export const H_TIMERS = 28;
-/** SMP pool: number of workers, parked workers, and the futex word they park on. */
-export const H_WORKERS = 29;
-export const H_SLEEPERS = 30;
-export const H_WAKE_SEQ = 31;
+export const H_HALT = 1 * LINE_WORDS;
+export const H_EXIT_CODE = H_HALT + 1;
+/** SMP pool: number of workers. */
+export const H_WORKERS = H_HALT + 2;
 /** Set to 1 by the pool once every worker is ready, so the program starts on a full pool. */
-export const H_START = 33;
+export const H_START = H_HALT + 3;
 /** f64 index of the run's epoch (performance.timeOrigin + performance.now() at creation, ms):
  *  every thread's clock counts from it, so deadlines stored in PCBs mean the same everywhere. */
-export const H_EPOCH_F64 = 32;
+export const H_EPOCH_F64 = (4 * LINE_WORDS) / 2;
+
 /** Free-list heads: H_FREE_LISTS + k = first free block of 2^k cells (0 = empty). */
-export const H_FREE_LISTS = 96;
+export const H_FREE_LISTS = 6 * LINE_WORDS;
 export const SIZE_CLASSES = 32;
-export const HEADER_WORDS = 256;
+
+export const H_ALLOC_LOCK = 8 * LINE_WORDS;
+/** Next never-used arena cell. */
+export const H_BUMP_CELL = H_ALLOC_LOCK + 1;
+/** Allocator statistics. */
+export const H_BLOCKS_LIVE = H_ALLOC_LOCK + 2;
+export const H_CELLS_LIVE = H_ALLOC_LOCK + 3;
+export const H_PEAK_CELLS = H_ALLOC_LOCK + 4;
+
+export const H_TABLE_LOCK = 9 * LINE_WORDS;
+export const H_NEXT_PID = H_TABLE_LOCK + 1;
+export const H_PROCS_LIVE = H_TABLE_LOCK + 2;
+export const H_PROCS_SPAWNED = H_TABLE_LOCK + 3;
+
+/** Messages sent (stats). */
+export const H_MESSAGES = 10 * LINE_WORDS;
+
+/** Processes RUNNABLE or RUNNING (quiescence test). */
+export const H_ACTIVE = 11 * LINE_WORDS;
+/** Timers armed and not yet fired or discarded, over all schedulers. */
+export const H_TIMERS = H_ACTIVE + 1;
+
+/** SMP pool: parked workers, and the futex word they park on. */
+export const H_SLEEPERS = 12 * LINE_WORDS;
+export const H_WAKE_SEQ = H_SLEEPERS + 1;
+
+/** Last monitor reference handed out. */
+export const H_NEXT_REF = 13 * LINE_WORDS;
+
+export const H_REGISTRY_LOCK = 14 * LINE_WORDS;
+export const H_REGISTRY_USED = H_REGISTRY_LOCK + 1;
+
+export const H_ATOM_LOCK = 15 * LINE_WORDS;
+export const H_ATOM_COUNT = H_ATOM_LOCK + 1;
+
+export const HEADER_WORDS = 16 * LINE_WORDS;
 export const HEADER_CELLS = HEADER_WORDS / CELL_WORDS;
 /** Smallest block: 2^MIN_CLASS cells. */
 export const MIN_CLASS = 2;

@@ -10,6 +10,12 @@
  *   old view objects stay valid but may be too short.
  * - The allocator is guarded by a spin lock (H_ALLOC_LOCK) so several workers can share it.
  *   A free block's first word holds the next free block of its class (0 = end of list).
+ * - An SMP worker also keeps a private cache of free blocks per small size class (links in the
+ *   blocks' first words, like the shared lists; heads and counts in this thread's JS memory).
+ *   It is refilled from / drained to the shared lists a batch at a time, so the lock and the
+ *   shared statistics are touched once per batch instead of on every spawn and GC. Cached
+ *   blocks count as live in the shared statistics until `flushCaches()` returns them, which
+ *   a worker does before it reports its end (so end-of-run figures are exact).
  */
 import {
   CELL_BYTES,
@@ -45,6 +51,9 @@ export class Memory {
   /** False while one thread owns the memory (the single scheduler): the allocator then skips
    *  its lock. Every thread of an SMP pool sets it. */
   concurrent = false;
+  /** This thread's block caches (`enableThreadCache`), indexed by size class; null = none. */
+  private cacheHead: Int32Array | null = null;
+  private cacheCount: Int32Array | null = null;
 
   private constructor(sab: SharedArrayBuffer) {
     this.sab = sab;
@@ -112,6 +121,15 @@ export class Memory {
   allocBlock(cells: number): number {
     const k = Memory.classOf(cells);
     if (k >= SIZE_CLASSES) throw new OutOfMemoryError(`block of ${cells} cells is too large`);
+    const heads = this.cacheHead;
+    if (heads !== null && k < CACHE_CLASSES) {
+      const block = heads[k];
+      if (block === 0) return this.refillCache(k);
+      // The block came from this thread's own allocation, so the current views cover it.
+      heads[k] = this.i32[block << 2];
+      this.cacheCount![k]--;
+      return block;
+    }
     const size = 1 << k;
     this.lock();
     try {
@@ -140,6 +158,13 @@ export class Memory {
   /** Return a block obtained from allocBlock(cells) (same `cells` or any value of the same class). */
   freeBlock(block: number, cells: number): void {
     const k = Memory.classOf(cells);
+    const heads = this.cacheHead;
+    if (heads !== null && k < CACHE_CLASSES) {
+      this.i32[block << 2] = heads[k];
+      heads[k] = block;
+      if (++this.cacheCount![k] > 2 * batchOf(k)) this.drainCache(k, batchOf(k));
+      return;
+    }
     this.lock();
     try {
       const w = this.i32;
@@ -150,6 +175,84 @@ export class Memory {
     } finally {
       this.unlock();
     }
+  }
+
+  /** Give this thread private block caches (SMP workers; see the file header). */
+  enableThreadCache(): void {
+    this.cacheHead = new Int32Array(CACHE_CLASSES);
+    this.cacheCount = new Int32Array(CACHE_CLASSES);
+  }
+
+  /** Return every cached block to the shared free lists. */
+  flushCaches(): void {
+    if (this.cacheCount === null) return;
+    for (let k = MIN_CLASS; k < CACHE_CLASSES; k++) this.drainCache(k, this.cacheCount[k]);
+  }
+
+  /** Take a batch of class-k blocks from the shared lists (or the bump pointer) under one lock
+   *  acquisition; keep all but one in the cache and return that one. */
+  private refillCache(k: number): number {
+    const size = 1 << k, want = batchOf(k);
+    const heads = this.cacheHead!, counts = this.cacheCount!;
+    this.lock();
+    try {
+      let w = this.i32;
+      let got = 0;
+      let block = w[H_FREE_LISTS + k];
+      while (block !== 0 && got < want) {
+        const next = w[block << 2];
+        w[block << 2] = heads[k];
+        heads[k] = block;
+        got++;
+        block = next;
+      }
+      w[H_FREE_LISTS + k] = block;
+      if (got < want) {
+        // One contiguous run from the bump pointer for the rest of the batch.
+        const n = want - got;
+        const run = w[H_BUMP_CELL];
+        if (run + n * size > w[H_LIMIT_CELLS]) {
+          this.growLocked(run + n * size);
+          w = this.i32;
+        }
+        w[H_BUMP_CELL] = run + n * size;
+        if (run + n * size > w[H_PEAK_CELLS]) w[H_PEAK_CELLS] = run + n * size;
+        for (let b = run + (n - 1) * size; b >= run; b -= size) {
+          w[b << 2] = heads[k];
+          heads[k] = b;
+        }
+        got = want;
+      }
+      w[H_BLOCKS_LIVE] += got;
+      w[H_CELLS_LIVE] += got * size;
+    } finally {
+      this.unlock();
+    }
+    const first = heads[k];
+    heads[k] = this.i32[first << 2];
+    counts[k] = want - 1;
+    return first;
+  }
+
+  /** Move `n` cached class-k blocks to the shared list under one lock acquisition. */
+  private drainCache(k: number, n: number): void {
+    if (n <= 0) return;
+    const heads = this.cacheHead!, counts = this.cacheCount!;
+    this.lock();
+    try {
+      const w = this.i32;
+      for (let i = 0; i < n; i++) {
+        const block = heads[k];
+        heads[k] = w[block << 2];
+        w[block << 2] = w[H_FREE_LISTS + k];
+        w[H_FREE_LISTS + k] = block;
+      }
+      w[H_BLOCKS_LIVE] -= n;
+      w[H_CELLS_LIVE] -= n << k;
+    } finally {
+      this.unlock();
+    }
+    counts[k] -= n;
   }
 
   /** Capacity in cells of a block allocated for `cells`. */
@@ -204,6 +307,14 @@ export class Memory {
       bufferBytes: this.sab.byteLength,
     };
   }
+}
+
+/** Size classes below this one (blocks up to 4 KiB) are cached per thread. */
+const CACHE_CLASSES = 9;
+
+/** Blocks moved per refill or drain: up to 32, at most 32 KiB of cells. */
+function batchOf(k: number): number {
+  return Math.max(2, Math.min(32, 2048 >> k));
 }
 
 function roundCells(bytes: number): number {

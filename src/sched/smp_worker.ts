@@ -26,6 +26,7 @@ declare const self: {
 
 function run(boot: WorkerBoot): void {
   const mem = Memory.attach(boot.sab);
+  mem.enableThreadCache();
   const io = {
     stdout: new Output(fileSink(Deno.stdout)),
     stderr: new Output(fileSink(Deno.stderr)),
@@ -72,6 +73,7 @@ function run(boot: WorkerBoot): void {
       Atomics.wait(mem.i32, H_START, 0, 100);
     }
     sched.loop();
+    mem.flushCaches();
     io.stdout.flush();
     io.stderr.flush();
     self.postMessage({
