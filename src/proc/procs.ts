@@ -342,7 +342,10 @@ export class Processes {
     const flags = this.flags(pcb);
     const isAtom = (atom: number) => this.isStrAtom(reason, atom);
     if (mode === EXIT_DIRECT && isAtom(this.killAtom)) {
-      return this.setReasonText(pcb, "killed");
+      this.setReasonText(pcb, "killed");
+      // A killed supervisor runs no more code, but its children go before its own EXIT
+      // leaves: whoever restarts it must not meet the old children's names.
+      return flags & FLAG_SUPERVISOR ? this.supervisor!.beginShutdown(pcb) : true;
     }
     if (mode === EXIT_LINK) {
       const i = rel.find(pcb, REL_LINK, from);
@@ -533,31 +536,38 @@ export class Processes {
     const pid = this.pid(pcb);
     if (v.tag(pcb + R_REASON) === 0) setAtomStr(w, pcb + R_REASON, this.normalAtom);
     const reasonCell = pcb + R_REASON;
-    // A supervisor's children are shut down first — unless it was killed: then, as in Erlang,
-    // its links carry `killed` to them.
-    if (
-      (this.flags(pcb) & FLAG_SUPERVISOR) && this.supervisor && !(v.isStr(reasonCell) &&
-        v.str(reasonCell) === "killed")
-    ) this.supervisor.onExit(pcb);
-    // Signals that arrive from now on are refused; answer the ones already queued.
-    for (let n = closeSignals(mem, this.table, pid); n !== 0;) {
-      const next = mem.i32[(n << 2) + N_NEXT];
-      this.respondToDead(pid, n);
-      n = next;
-    }
+    // A supervisor whose own code crashed cannot wait for its children: they get `shutdown`
+    // now. (After an exit signal, `kill` or the intensity limit they are gone already.)
+    if ((this.flags(pcb) & FLAG_SUPERVISOR) && this.supervisor) this.supervisor.onExit(pcb);
+    // Names are freed before the queue closes: whoever finds this process dead (noproc) or
+    // hears of its death (DOWN, EXIT) finds its names free.
     const rel = this.rel;
     const n = rel.count(pcb);
     for (let i = 0; i < n; i++) {
-      const type = rel.type(pcb, i), a = rel.word(pcb, i, 1), b = rel.word(pcb, i, 2);
-      if (type === REL_LINK) this.sendExitCell(pid, a, reasonCell, EXIT_LINK);
-      else if (type === REL_WATCH) {
-        this.deliver(b, newValueNode(this.mem, SIG_DOWN, pid, reasonCell, a));
-      } else if (type === REL_MON) {
-        this.deliver(b, newNode(mem, SIG_DEMONITOR, pid, a));
-      } else if (type === REL_NAME) this.registry.unregister(a, pid);
+      if (rel.type(pcb, i) === REL_NAME) this.registry.unregister(rel.word(pcb, i, 1), pid);
     }
+    // Signals that arrive from now on are refused; answer the ones already queued.
+    for (let node = closeSignals(mem, this.table, pid); node !== 0;) {
+      const next = mem.i32[(node << 2) + N_NEXT];
+      this.respondToDead(pid, node);
+      node = next;
+    }
+    // The crash report is out before any EXIT or DOWN leaves.
     const report: ExitReport = { pid, reason: v.display(reasonCell), crashed };
     this.onExit?.(pcb, report);
+    // Links before monitors: a supervisor (linked) has its child's EXIT queued before any
+    // watcher gets the DOWN, so a request a watcher sends after the DOWN reaches the
+    // supervisor after the EXIT (it answers with the child already restarted).
+    for (let i = 0; i < n; i++) {
+      if (rel.type(pcb, i) === REL_LINK) {
+        this.sendExitCell(pid, rel.word(pcb, i, 1), reasonCell, EXIT_LINK);
+      }
+    }
+    for (let i = 0; i < n; i++) {
+      const type = rel.type(pcb, i), a = rel.word(pcb, i, 1), b = rel.word(pcb, i, 2);
+      if (type === REL_WATCH) this.deliver(b, newValueNode(this.mem, SIG_DOWN, pid, reasonCell, a));
+      else if (type === REL_MON) this.deliver(b, newNode(mem, SIG_DEMONITOR, pid, a));
+    }
     // Free the mailbox, relations and memory.
     for (let m = mem.i32[(pcb << 2) + P_MBOX_HEAD]; m !== 0;) {
       const next = mem.i32[(m << 2) + N_NEXT];

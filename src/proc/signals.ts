@@ -19,11 +19,11 @@
  */
 import type { Memory } from "../mem/memory.ts";
 import { copyValue, valueCells } from "../term/copy.ts";
-import { E_SIGQ, type ProcTable } from "./table.ts";
+import { E_SIGQ, type ProcTable, SIGQ_CLOSED } from "./table.ts";
 import { H_MESSAGES } from "../mem/layout.ts";
 import { setNull } from "../term/tags.ts";
 
-export const CLOSED = -1;
+export const CLOSED = SIGQ_CLOSED;
 
 export const SIG_MSG = 1;
 /** a = EXIT_LINK (from a link) | EXIT_DIRECT (EXIT_SIGNAL) | EXIT_UNTRAPPABLE (supervisor). */

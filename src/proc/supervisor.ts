@@ -10,10 +10,16 @@
  * Terminating a child = send it an untrappable exit signal with reason `shutdown` and wait for
  * its EXIT (the link stays) before starting anything again — as OTP does — so a restarted
  * child never meets its predecessor's registered names (nor, for a nested supervisor, the
- * predecessor's children). A supervisor that must exit (exit signal, intensity exceeded)
- * first terminates its children in reverse start order and exits when the last one is gone.
+ * predecessor's children). Several children (one_for_all, rest_for_one, the supervisor's own
+ * shutdown) are terminated one at a time in reverse start order: the next `shutdown` is sent
+ * only when the previous child's EXIT has arrived, so their deaths are ordered on any number
+ * of workers. A supervisor that must exit (exit signal, `kill`, intensity exceeded) runs no
+ * more code and exits when the last child is gone; killed, it stops them with `killed` (what
+ * its links would carry in Erlang), so a parent restarting it never meets the old children's
+ * names. Only a supervisor whose own code crashed signals all children at once.
  *
- * Child entry word 0: REL_CHILD | restart << 8 | state << 16 (C_TERMINATING, C_START_AFTER).
+ * Child entry word 0: REL_CHILD | restart << 8 | state << 16 (C_TERMINATING, C_START_AFTER,
+ * C_STOP_QUEUED).
  */
 import {
   FLAG_SHUTTING_DOWN,
@@ -46,6 +52,8 @@ export const DEFAULT_PERIOD_S = 60;
 const C_TERMINATING = 1;
 /** Start (again) once no child is terminating any more. */
 const C_START_AFTER = 2;
+/** To be terminated after the children started later than it (reverse start order). */
+const C_STOP_QUEUED = 4;
 
 /** Result of RESTART_CHILD for the interpreter. */
 export const RESTART_DONE = 0;
@@ -57,7 +65,7 @@ export class Supervisors {
     procs.supervisor = {
       onLinkExit: (pcb, from, reason) => this.childExited(pcb, from, reason),
       beginShutdown: (pcb) => this.beginShutdown(pcb),
-      onExit: (pcb) => this.terminateRunning(pcb),
+      onExit: (pcb) => this.terminateAllAtOnce(pcb),
     };
   }
 
@@ -110,8 +118,8 @@ export class Supervisors {
       procs.values.putStr(pcb, pcb + R_REASON, "shutdown");
       return this.beginShutdown(pcb) ? RESTART_EXIT_NOW : RESTART_WAIT;
     }
-    this.setState(pcb, i, this.state(pcb, i) | C_START_AFTER);
-    this.terminateChild(pcb, i);
+    this.setState(pcb, i, this.state(pcb, i) | C_START_AFTER | C_STOP_QUEUED);
+    this.stopNext(pcb);
     this.startPending(pcb);
     return RESTART_DONE;
   }
@@ -132,8 +140,9 @@ export class Supervisors {
     const i = this.childByPid(pcb, from);
     if (i < 0) return SUP_NOT_CHILD;
     rel.setWord(pcb, i, 2, 0);
-    if (this.state(pcb, i) & C_TERMINATING) {
-      this.setState(pcb, i, this.state(pcb, i) & ~C_TERMINATING);
+    // A child we were stopping, or were about to stop (it died first on its own).
+    if (this.state(pcb, i) & (C_TERMINATING | C_STOP_QUEUED)) {
+      this.setState(pcb, i, this.state(pcb, i) & ~(C_TERMINATING | C_STOP_QUEUED));
       return this.afterTermination(pcb);
     }
     if (procs.flags(pcb) & FLAG_SHUTTING_DOWN) return this.afterTermination(pcb);
@@ -154,22 +163,45 @@ export class Supervisors {
       : children.slice(children.indexOf(i));
     for (const c of affected) {
       const r = (rel.word(pcb, c, 0) >> 8) & 0xff;
-      if (c === i || r !== TEMPORARY) this.setState(pcb, c, this.state(pcb, c) | C_START_AFTER);
+      let state = this.state(pcb, c);
+      if (c === i || r !== TEMPORARY) state |= C_START_AFTER;
+      if (c !== i) state |= C_STOP_QUEUED;
+      this.setState(pcb, c, state);
     }
-    for (const c of [...affected].reverse()) if (c !== i) this.terminateChild(pcb, c);
     return this.afterTermination(pcb);
   }
 
-  /** Once no child is terminating: exit (when shutting down) or start the pending ones. */
+  /** A child is gone: stop the next queued one, or — when none is left — exit (when shutting
+   *  down) or start the pending ones. */
   private afterTermination(pcb: number): number {
-    if (this.childIndices(pcb).some((c) => this.state(pcb, c) & C_TERMINATING)) return SUP_HANDLED;
+    this.stopNext(pcb);
+    if (this.busy(pcb)) return SUP_HANDLED;
     if (this.procs.flags(pcb) & FLAG_SHUTTING_DOWN) return SUP_EXIT_NOW;
     this.startPending(pcb);
     return SUP_HANDLED;
   }
 
+  /** Is a child being terminated or queued for it? */
+  private busy(pcb: number): boolean {
+    return this.childIndices(pcb).some((c) =>
+      (this.state(pcb, c) & (C_TERMINATING | C_STOP_QUEUED)) !== 0
+    );
+  }
+
+  /** Unless a child is being terminated, terminate the latest-started queued one (skipping
+   *  queued children that are no longer alive). */
+  private stopNext(pcb: number): void {
+    const children = this.childIndices(pcb);
+    if (children.some((c) => this.state(pcb, c) & C_TERMINATING)) return;
+    for (const c of children.reverse()) {
+      if (!(this.state(pcb, c) & C_STOP_QUEUED)) continue;
+      this.setState(pcb, c, this.state(pcb, c) & ~C_STOP_QUEUED);
+      if (this.terminateChild(pcb, c)) return;
+    }
+  }
+
   private startPending(pcb: number): void {
-    if (this.childIndices(pcb).some((c) => this.state(pcb, c) & C_TERMINATING)) return;
+    if (this.busy(pcb)) return;
     for (const c of this.childIndices(pcb)) {
       if (this.state(pcb, c) & C_START_AFTER) {
         this.setState(pcb, c, 0);
@@ -184,13 +216,15 @@ export class Supervisors {
     const w = this.procs.mem.i32;
     w[(pcb << 2) + P_FLAGS] |= FLAG_SHUTTING_DOWN | FLAG_SUPERVISING;
     for (const c of this.childIndices(pcb)) {
-      this.setState(pcb, c, this.state(pcb, c) & ~C_START_AFTER);
+      this.setState(pcb, c, (this.state(pcb, c) & ~C_START_AFTER) | C_STOP_QUEUED);
     }
-    this.terminateRunning(pcb);
-    return !this.childIndices(pcb).some((c) => this.state(pcb, c) & C_TERMINATING);
+    this.stopNext(pcb);
+    return !this.busy(pcb);
   }
 
-  private terminateRunning(pcb: number): void {
+  /** The supervisor itself is exiting (its code crashed): it cannot wait, so every running
+   *  child gets `shutdown` now (still sent in reverse start order). */
+  private terminateAllAtOnce(pcb: number): void {
     for (const i of this.childIndices(pcb).reverse()) this.terminateChild(pcb, i);
   }
 
@@ -208,17 +242,27 @@ export class Supervisors {
     procs.start(pid);
   }
 
-  /** Send a running child an untrappable `shutdown`; its EXIT is then awaited. */
-  private terminateChild(pcb: number, i: number): void {
+  /** Send a running child an untrappable `shutdown`; its EXIT is then awaited. False when
+   *  there is nothing to wait for (no child running, or already being terminated). */
+  private terminateChild(pcb: number, i: number): boolean {
     const procs = this.procs, rel = procs.rel;
     const pid = rel.word(pcb, i, 2);
-    if (pid === 0 || this.state(pcb, i) & C_TERMINATING) return;
-    if (!procs.table.isAlive(pid)) {
+    if (pid === 0 || this.state(pcb, i) & C_TERMINATING) return false;
+    if (rel.find(pcb, REL_LINK, pid) < 0) {
+      // It unlinked itself: no EXIT will come to wait for.
       rel.setWord(pcb, i, 2, 0);
-      return;
+      return false;
     }
     this.setState(pcb, i, this.state(pcb, i) | C_TERMINATING);
-    procs.sendExit(procs.pid(pcb), pid, procs.atoms.intern("shutdown"), EXIT_UNTRAPPABLE);
+    // Already exiting on its own: its EXIT is on the way (and must not later be taken for
+    // the EXIT of a stranger, which would shut this supervisor down).
+    if (!procs.table.isAlive(pid)) return true;
+    // A killed supervisor's children die `killed`, as its links would kill them in Erlang.
+    const v = procs.values, reason = pcb + R_REASON;
+    const killed = v.isStr(reason) && v.str(reason) === "killed";
+    const atom = procs.atoms.intern(killed ? "killed" : "shutdown");
+    procs.sendExit(procs.pid(pcb), pid, atom, EXIT_UNTRAPPABLE);
+    return true;
   }
 
   private state(pcb: number, i: number): number {

@@ -30,6 +30,8 @@ const DIRECTORY_PAGES = 1 << 16; // 2^28 PIDs
 
 export const E_PCB = 0;
 export const E_SIGQ = 1;
+/** E_SIGQ of a process that has begun to exit: pushes fail (src/proc/signals.ts). */
+export const SIGQ_CLOSED = -1;
 export const E_STATUS = 2;
 /** Debug: worker index + 1 while a worker runs the process (SMP ownership assertion). */
 export const E_OWNER = 3;
@@ -108,9 +110,13 @@ export class ProcTable {
     Atomics.sub(this.mem.i32, H_PROCS_LIVE, 1);
   }
 
+  /** False from the moment an exiting process closes its signal queue (before it notifies
+   *  anyone), so IS_ALIVE after its DOWN or EXIT is false on every worker. */
   isAlive(pid: number): boolean {
-    const s = this.status(pid);
-    return s !== ST_NONE && s !== ST_EXITED;
+    const e = this.entry(pid);
+    if (e === 0) return false;
+    const w = this.mem.i32, s = Atomics.load(w, (e << 2) + E_STATUS);
+    return s !== ST_NONE && s !== ST_EXITED && Atomics.load(w, (e << 2) + E_SIGQ) !== SIGQ_CLOSED;
   }
 
   get live(): number {

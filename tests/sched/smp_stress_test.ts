@@ -112,6 +112,40 @@ for (const workers of [2, 4]) {
   }
 }
 
+for (const workers of [2, 4]) {
+  Deno.test(
+    `smp=${workers}: a dead process's name is free when its DOWN arrives; every crash is reported once`,
+    async () => {
+      const rounds = 300;
+      const r = await ttvm([
+        `--smp=${workers}`,
+        "--stats",
+        PROGRAMS + "departures.ttvm",
+        String(rounds),
+        "300",
+      ]);
+      assert.equal(r.stdout, `${rounds}\n`, r.stderr);
+      assert.equal(r.code, 0, r.stderr);
+      const reports = r.stderr.split("\n").filter((l) => / crashed: crash \(/.test(l));
+      assert.equal(reports.length, rounds / 2);
+      assert.equal(alive(r.stderr), 0);
+    },
+  );
+}
+
+for (const workers of [2, 4]) {
+  Deno.test(
+    `smp=${workers}: a killed supervisor is restarted 300 times and never meets its old children's names`,
+    async () => {
+      const r = await ttvm([`--smp=${workers}`, "--stats", PROGRAMS + "restarts.ttvm", "300"]);
+      assert.equal(r.stdout, "300\n", r.stderr);
+      assert.equal(r.code, 0, r.stderr);
+      assert.doesNotMatch(r.stderr, /crashed/);
+      assert.equal(alive(r.stderr), 0);
+    },
+  );
+}
+
 Deno.test("smp=4: the shared buffer grows mid-run and every worker keeps working", async () => {
   const r = await ttvm(
     ["--smp=4", "--stats", PROGRAMS + "churn.ttvm", "30000"],
