@@ -15,7 +15,7 @@ import {
 } from "../bytecode/mod.ts";
 import type { Program } from "../isa/program.ts";
 import { fileSink, Output } from "../io/output.ts";
-import { StdinReader } from "../io/stdin.ts";
+import { type Stdin, StdinReader } from "../io/stdin.ts";
 import { osErrorText } from "../vm/errors.ts";
 import { Vm, type VmOptions } from "../vm/vm.ts";
 import { runSmp } from "../sched/smp.ts";
@@ -50,7 +50,7 @@ Environment (debug switches):
 export interface CliIo {
   stdout: Output;
   stderr: Output;
-  stdin: StdinReader;
+  stdin: Stdin;
 }
 
 export function defaultIo(): CliIo {

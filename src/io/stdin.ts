@@ -9,9 +9,19 @@ export interface ByteSource {
   readSync(p: Uint8Array): number | null;
 }
 
+/** What the stdin opcodes need: this reader, or SharedStdin on the SMP pool. */
+export interface Stdin {
+  /** One line without its `\n` / `\r\n`; "" at end of input. */
+  readLine(): string;
+  /** One byte, or null at end of input. */
+  readByte(): number | null;
+  /** Everything that is left. */
+  readAll(): string;
+}
+
 const decoder = new TextDecoder();
 
-export class StdinReader {
+export class StdinReader implements Stdin {
   private buf = new Uint8Array(0);
   private eof = false;
 

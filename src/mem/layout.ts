@@ -39,6 +39,7 @@ export const GROW_FACTOR = 2;
  *   0    0–15      read-mostly: magic, generation, limit, atom directory, image, table, registry
  *   1    16–31     halt, exit code, worker count, start flag
  *   4    64–65     epoch (f64 index 32)
+ *   5    80–84     shared stdin: lock, buffer block, unread range, end-of-input flag
  *   6–7  96–127    allocator free-list heads (written under the allocator lock)
  *   8    128–143   allocator lock, bump pointer, live/peak statistics
  *   9    144–159   process table lock, next PID, live/spawned counts
@@ -78,6 +79,15 @@ export const H_START = H_HALT + 3;
 /** f64 index of the run's epoch (performance.timeOrigin + performance.now() at creation, ms):
  *  every thread's clock counts from it, so deadlines stored in PCBs mean the same everywhere. */
 export const H_EPOCH_F64 = (4 * LINE_WORDS) / 2;
+
+/** Standard input shared by SMP workers (src/io/shared_stdin.ts): lock word (0 free, 1 held,
+ *  2 held with waiters), cell index of the buffer block (0 until first read), unread bytes
+ *  [START, END) as byte offsets inside the block, and 1 once the input has ended. */
+export const H_STDIN_LOCK = 5 * LINE_WORDS;
+export const H_STDIN_BUF_CELL = H_STDIN_LOCK + 1;
+export const H_STDIN_START_BYTES = H_STDIN_LOCK + 2;
+export const H_STDIN_END_BYTES = H_STDIN_LOCK + 3;
+export const H_STDIN_EOF = H_STDIN_LOCK + 4;
 
 /** Free-list heads: H_FREE_LISTS + k = first free block of 2^k cells (0 = empty). */
 export const H_FREE_LISTS = 6 * LINE_WORDS;

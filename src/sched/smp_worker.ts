@@ -8,7 +8,7 @@
 import { Memory } from "../mem/memory.ts";
 import { H_HALT, H_START, H_WAKE_SEQ } from "../mem/layout.ts";
 import { fileSink, Output } from "../io/output.ts";
-import { StdinReader } from "../io/stdin.ts";
+import { SharedStdin } from "../io/shared_stdin.ts";
 import { Processes } from "../proc/procs.ts";
 import { Supervisors } from "../proc/supervisor.ts";
 import { Interpreter } from "../vm/interp.ts";
@@ -30,7 +30,7 @@ function run(boot: WorkerBoot): void {
   const io = {
     stdout: new Output(fileSink(Deno.stdout)),
     stderr: new Output(fileSink(Deno.stderr)),
-    stdin: new StdinReader(Deno.stdin),
+    stdin: new SharedStdin(mem, Deno.stdin),
     args: boot.args,
   };
   try {

@@ -9,7 +9,7 @@ import type { Memory } from "../mem/memory.ts";
 import { Heap } from "../term/gc.ts";
 import { Values } from "../term/values.ts";
 import type { Output } from "../io/output.ts";
-import type { StdinReader } from "../io/stdin.ts";
+import type { Stdin } from "../io/stdin.ts";
 import { DEFAULT_LIMITS, type Limits } from "../proc/pcb.ts";
 import type { Processes, Scheduler } from "../proc/procs.ts";
 import type { Supervisors } from "../proc/supervisor.ts";
@@ -17,7 +17,7 @@ import type { Supervisors } from "../proc/supervisor.ts";
 export interface HostIo {
   stdout: Output;
   stderr: Output;
-  stdin: StdinReader;
+  stdin: Stdin;
   /** The program's own arguments (GET_ARGS). */
   args: string[];
 }

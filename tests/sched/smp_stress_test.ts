@@ -13,14 +13,20 @@ const PROGRAMS = "tests/sched/programs/";
 async function ttvm(
   args: string[],
   env: Record<string, string> = {},
+  stdin = "",
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
+  const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "main.ts", ...args],
     cwd: ROOT,
     env,
+    stdin: "piped",
     stdout: "piped",
     stderr: "piped",
-  }).output();
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(stdin));
+  await writer.close();
+  const out = await child.output();
   const dec = new TextDecoder();
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
@@ -142,6 +148,19 @@ for (const workers of [2, 4]) {
       assert.equal(r.code, 0, r.stderr);
       assert.doesNotMatch(r.stderr, /crashed/);
       assert.equal(alive(r.stderr), 0);
+    },
+  );
+}
+
+for (const workers of [2, 4]) {
+  Deno.test(
+    `smp=${workers}: 4 processes reading stdin at once get every line exactly once`,
+    async () => {
+      const lines = 200_000;
+      const input = Array.from({ length: lines }, (_, i) => `${i + 1}\n`).join("");
+      const r = await ttvm([`--smp=${workers}`, PROGRAMS + "readers.ttvm", "4"], {}, input);
+      assert.equal(r.stdout, `${lines}\n${(lines * (lines + 1)) / 2}\n`, r.stderr);
+      assert.equal(r.code, 0, r.stderr);
     },
   );
 }
