@@ -140,6 +140,58 @@ export function parseGoldenSpec(path: string, text: string): GoldenSpec | null {
   return spec;
 }
 
+const REPO_ROOT = new URL("../", import.meta.url).pathname;
+
+/** `.ttvm` files under `dir` (relative to the repo root), sorted; `recursive` descends. */
+function ttvmFilesUnder(dir: string, recursive: boolean): string[] {
+  const found: string[] = [];
+  let entries: Deno.DirEntry[];
+  try {
+    entries = [...Deno.readDirSync(REPO_ROOT + dir)];
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return found;
+    throw error;
+  }
+  for (const entry of entries) {
+    const path = `${dir}/${entry.name}`;
+    if (entry.isDirectory && recursive) found.push(...ttvmFilesUnder(path, true));
+    else if (entry.isFile && entry.name.endsWith(".ttvm")) found.push(path);
+  }
+  return found.sort();
+}
+
+/** Every `.ttvm` file that may carry expectations: tests/golden/ and examples/, recursively. */
+export function goldenSourcePaths(): string[] {
+  return [...ttvmFilesUnder("tests/golden", true), ...ttvmFilesUnder("examples", true)];
+}
+
+/** Runs the CLI (`deno run -A main.ts …args`) from the repository root with `stdin` piped in;
+ *  the environment pins what would change the outcome (no stress GC, no colour). */
+export async function runTtvm(args: string[], stdin: string): Promise<RunOutcome> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "main.ts", ...args],
+    cwd: REPO_ROOT,
+    env: { TTVM_STRESS_GC: "0", NO_COLOR: "1" },
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  try {
+    await writer.write(new TextEncoder().encode(stdin));
+    await writer.close();
+  } catch {
+    // The program may exit without reading its stdin; that is not a failure of the run.
+  }
+  const done = await child.output();
+  const decoder = new TextDecoder();
+  return {
+    stdout: decoder.decode(done.stdout),
+    stderr: decoder.decode(done.stderr),
+    exitCode: done.code,
+  };
+}
+
 /** CLI arguments (after `run -A main.ts`) that run `programPath` in a mode. */
 export function cliArgsFor(mode: RunMode, programPath: string, programArgs: string[]): string[] {
   const workers = SMP_WORKERS[mode];

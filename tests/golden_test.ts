@@ -16,6 +16,7 @@ import { F, OPCODES } from "../src/isa/opcodes.ts";
 import {
   cliArgsFor,
   describeMismatch,
+  goldenSourcePaths,
   type GoldenSpec,
   lineDiff,
   mnemonicsIn,
@@ -24,62 +25,17 @@ import {
   type RunMode,
   type RunOutcome,
   runPooled,
+  runTtvm,
 } from "./golden_lib.ts";
 
 const REPO_ROOT = new URL("../", import.meta.url).pathname;
 const PARALLEL_RUNS = 4;
 
-/** `.ttvm` files under `dir` (relative to the repo root), sorted; `recursive` descends. */
-function ttvmFilesUnder(dir: string, recursive: boolean): string[] {
-  const found: string[] = [];
-  let entries: Deno.DirEntry[];
-  try {
-    entries = [...Deno.readDirSync(REPO_ROOT + dir)];
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return found;
-    throw error;
-  }
-  for (const entry of entries) {
-    const path = `${dir}/${entry.name}`;
-    if (entry.isDirectory && recursive) found.push(...ttvmFilesUnder(path, true));
-    else if (entry.isFile && entry.name.endsWith(".ttvm")) found.push(path);
-  }
-  return found.sort();
-}
-
-const sourcePaths = [...ttvmFilesUnder("tests/golden", true), ...ttvmFilesUnder("examples", true)];
+const sourcePaths = goldenSourcePaths();
 const sourceTexts = new Map(sourcePaths.map((p) => [p, Deno.readTextFileSync(REPO_ROOT + p)]));
 const goldens: GoldenSpec[] = sourcePaths
   .map((p) => parseGoldenSpec(p, sourceTexts.get(p)!))
   .filter((spec): spec is GoldenSpec => spec !== null);
-
-const decoder = new TextDecoder();
-const encoder = new TextEncoder();
-
-async function runCli(args: string[], stdin: string): Promise<RunOutcome> {
-  const env: Record<string, string> = { TTVM_STRESS_GC: "0", NO_COLOR: "1" };
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "main.ts", ...args],
-    cwd: REPO_ROOT,
-    env,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  try {
-    await writer.write(encoder.encode(stdin));
-    await writer.close();
-  } catch {
-    // The program may exit without reading its stdin; that is not a failure of the run.
-  }
-  const done = await child.output();
-  return {
-    stdout: decoder.decode(done.stdout),
-    stderr: decoder.decode(done.stderr),
-    exitCode: done.code,
-  };
-}
 
 let ttbDir: string | null = null;
 
@@ -88,11 +44,11 @@ async function runGolden(spec: GoldenSpec, mode: RunMode): Promise<RunOutcome> {
   if (mode === "ttb") {
     ttbDir ??= Deno.makeTempDirSync({ prefix: "ttvm_golden_ttb_" });
     program = `${ttbDir}/${spec.path.replaceAll("/", "__")}.ttb`;
-    const compiled = await runCli(["compile", spec.path, program], "");
+    const compiled = await runTtvm(["compile", spec.path, program], "");
     // An assembler diagnostic is the program's result in this mode too.
     if (compiled.exitCode !== 0) return compiled;
   }
-  return await runCli(cliArgsFor(mode, program, spec.args), spec.stdin);
+  return await runTtvm(cliArgsFor(mode, program, spec.args), spec.stdin);
 }
 
 Deno.test("golden programs: expectations are found in tests/golden and examples", () => {

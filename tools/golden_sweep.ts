@@ -18,26 +18,18 @@ import { parseArgs } from "node:util";
 import {
   cliArgsFor,
   describeMismatch,
+  goldenSourcePaths,
   type GoldenSpec,
   parseGoldenSpec,
   RUN_MODES,
   type RunMode,
   runPooled,
+  runTtvm,
 } from "../tests/golden_lib.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const USAGE =
   "usage: deno task sweep [--runs N] [--modes m1,m2] [--filter TEXT] [--reductions N] [--parallel N] [--include-skipped]";
-
-function ttvmFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const entry of Deno.readDirSync(ROOT + dir)) {
-    const path = `${dir}/${entry.name}`;
-    if (entry.isDirectory) out.push(...ttvmFiles(path));
-    else if (entry.name.endsWith(".ttvm")) out.push(path);
-  }
-  return out.sort();
-}
 
 function positiveInt(text: string, flag: string): number {
   const n = Number(text);
@@ -45,27 +37,6 @@ function positiveInt(text: string, flag: string): number {
     throw new Error(`${flag} needs a positive integer, got '${text}'`);
   }
   return n;
-}
-
-async function runOnce(spec: GoldenSpec, mode: RunMode, extra: string[]) {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "main.ts", ...extra, ...cliArgsFor(mode, spec.path, spec.args)],
-    cwd: ROOT,
-    env: { TTVM_STRESS_GC: "0", NO_COLOR: "1" },
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  try {
-    await writer.write(new TextEncoder().encode(spec.stdin));
-    await writer.close();
-  } catch {
-    // The program may exit without reading its stdin.
-  }
-  const out = await child.output();
-  const dec = new TextDecoder();
-  return { stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr), exitCode: out.code };
 }
 
 async function main(): Promise<number> {
@@ -100,7 +71,7 @@ async function main(): Promise<number> {
     console.error(`Error: ${(error as Error).message}\n${USAGE}`);
     return 2;
   }
-  const specs = [...ttvmFiles("tests/golden"), ...ttvmFiles("examples")]
+  const specs = goldenSourcePaths()
     .filter((path) => path.includes(options.filter))
     .map((path) => parseGoldenSpec(path, Deno.readTextFileSync(ROOT + path)))
     .filter((spec): spec is GoldenSpec => spec !== null);
@@ -122,7 +93,10 @@ async function main(): Promise<number> {
   let done = 0, mismatches = 0;
   const step = Math.max(1, Math.floor(jobs.length / 20));
   await Promise.all(runPooled(jobs, options.parallel, async ({ spec, mode }) => {
-    const outcome = await runOnce(spec, mode, options.extra);
+    const outcome = await runTtvm(
+      [...options.extra, ...cliArgsFor(mode, spec.path, spec.args)],
+      spec.stdin,
+    );
     const mismatch = describeMismatch(spec, outcome, mode);
     if (mismatch !== null) {
       mismatches++;
