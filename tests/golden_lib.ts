@@ -140,7 +140,8 @@ export function parseGoldenSpec(path: string, text: string): GoldenSpec | null {
   return spec;
 }
 
-const REPO_ROOT = new URL("../", import.meta.url).pathname;
+/** The repository root: golden paths are relative to it and the CLI runs from it. */
+export const REPO_ROOT = new URL("../", import.meta.url).pathname;
 
 /** `.ttvm` files under `dir` (relative to the repo root), sorted; `recursive` descends. */
 function ttvmFilesUnder(dir: string, recursive: boolean): string[] {

@@ -21,6 +21,7 @@ import {
   lineDiff,
   mnemonicsIn,
   parseGoldenSpec,
+  REPO_ROOT,
   RUN_MODES,
   type RunMode,
   type RunOutcome,
@@ -28,7 +29,6 @@ import {
   runTtvm,
 } from "./golden_lib.ts";
 
-const REPO_ROOT = new URL("../", import.meta.url).pathname;
 const PARALLEL_RUNS = 4;
 
 const sourcePaths = goldenSourcePaths();

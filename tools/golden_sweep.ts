@@ -21,13 +21,13 @@ import {
   goldenSourcePaths,
   type GoldenSpec,
   parseGoldenSpec,
+  REPO_ROOT,
   RUN_MODES,
   type RunMode,
   runPooled,
   runTtvm,
 } from "../tests/golden_lib.ts";
 
-const ROOT = new URL("../", import.meta.url).pathname;
 const USAGE =
   "usage: deno task sweep [--runs N] [--modes m1,m2] [--filter TEXT] [--reductions N] [--parallel N] [--include-skipped]";
 
@@ -73,7 +73,7 @@ async function main(): Promise<number> {
   }
   const specs = goldenSourcePaths()
     .filter((path) => path.includes(options.filter))
-    .map((path) => parseGoldenSpec(path, Deno.readTextFileSync(ROOT + path)))
+    .map((path) => parseGoldenSpec(path, Deno.readTextFileSync(REPO_ROOT + path)))
     .filter((spec): spec is GoldenSpec => spec !== null);
   const jobs: Array<{ spec: GoldenSpec; mode: RunMode }> = [];
   for (let r = 0; r < options.runs; r++) {

@@ -242,8 +242,9 @@ export class Supervisors {
     procs.start(pid);
   }
 
-  /** Send a running child an untrappable `shutdown`; its EXIT is then awaited. False when
-   *  there is nothing to wait for (no child running, or already being terminated). */
+  /** Send a running child an untrappable `shutdown` (`killed` when the supervisor was killed);
+   *  its EXIT is then awaited. False when there is nothing to wait for (no child running, or
+   *  already being terminated). */
   private terminateChild(pcb: number, i: number): boolean {
     const procs = this.procs, rel = procs.rel;
     const pid = rel.word(pcb, i, 2);
@@ -258,8 +259,7 @@ export class Supervisors {
     // the EXIT of a stranger, which would shut this supervisor down).
     if (!procs.table.isAlive(pid)) return true;
     // A killed supervisor's children die `killed`, as its links would kill them in Erlang.
-    const v = procs.values, reason = pcb + R_REASON;
-    const killed = v.isStr(reason) && v.str(reason) === "killed";
+    const killed = this.reasonText(pcb + R_REASON) === "killed";
     const atom = procs.atoms.intern(killed ? "killed" : "shutdown");
     procs.sendExit(procs.pid(pcb), pid, atom, EXIT_UNTRAPPABLE);
     return true;
