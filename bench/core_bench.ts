@@ -6,7 +6,7 @@
  */
 import { assembleFile } from "../src/asm/mod.ts";
 import { Output } from "../src/io/output.ts";
-import { StdinReader } from "../src/io/stdin.ts";
+import { fixedInput } from "../src/io/stdin.ts";
 import { Vm } from "../src/vm/vm.ts";
 import type { Program } from "../src/isa/program.ts";
 
@@ -15,23 +15,23 @@ const loop = assembleFile(`${dir}count_loop.ttvm`);
 const fib = assembleFile(`${dir}fib.ttvm`);
 
 /** Run once; returns [elapsed ms, instructions executed, stdout]. */
-function runOnce(program: Program): [number, number, string] {
+async function runOnce(program: Program): Promise<[number, number, string]> {
   let out = "";
   const dec = new TextDecoder();
   const vm = new Vm(program, {
     stdout: new Output({ write: (b) => (out += dec.decode(b)) }),
     stderr: new Output({ write: () => {} }),
-    stdin: new StdinReader({ readSync: () => null }),
+    stdin: fixedInput(),
     args: [],
   });
   const t0 = performance.now();
-  vm.run();
+  await vm.run();
   return [performance.now() - t0, vm.interp.reductions, out];
 }
 
-function report(name: string, program: Program, expected: string) {
-  runOnce(program); // warm up the JIT
-  const runs = [runOnce(program), runOnce(program), runOnce(program)];
+async function report(name: string, program: Program, expected: string) {
+  await runOnce(program); // warm up the JIT
+  const runs = [await runOnce(program), await runOnce(program), await runOnce(program)];
   for (const [, , out] of runs) {
     if (out !== expected) throw new Error(`${name}: wrong output ${JSON.stringify(out)}`);
   }
@@ -43,12 +43,12 @@ function report(name: string, program: Program, expected: string) {
   );
 }
 
-report("count_loop 10M", loop, "10000000\n");
-report("fib(27)", fib, "196418\n");
+await report("count_loop 10M", loop, "10000000\n");
+await report("fib(27)", fib, "196418\n");
 
-Deno.bench("count_loop 10M iterations (90M instructions)", { group: "core" }, () => {
-  runOnce(loop);
+Deno.bench("count_loop 10M iterations (90M instructions)", { group: "core" }, async () => {
+  await runOnce(loop);
 });
-Deno.bench("fib(27) via CALL/RET", { group: "core" }, () => {
-  runOnce(fib);
+Deno.bench("fib(27) via CALL/RET", { group: "core" }, async () => {
+  await runOnce(fib);
 });

@@ -11,10 +11,9 @@
 import { assembleSource } from "../asm/mod.ts";
 import type { Program } from "../isa/program.ts";
 import { Output, type Sink } from "../io/output.ts";
-import { StdinReader } from "../io/stdin.ts";
+import { fixedInput } from "../io/stdin.ts";
 import { freeNode, N_KIND, N_NEXT, N_VALUE_CELL, SIG_MSG, takeSignals } from "../proc/signals.ts";
 import { ST_RUNNING } from "../proc/table.ts";
-import { STEP_EXIT, STEP_IDLE, STEP_TIMERS } from "../sched/single.ts";
 import { Vm, type VmOptions } from "../vm/vm.ts";
 import { VmError } from "../vm/errors.ts";
 import { fromHostValue, type JsValue, toHostValue } from "./convert.ts";
@@ -26,8 +25,6 @@ export interface ActorVmOptions extends VmOptions {
   stderr?: (text: string) => void;
   /** Program arguments (GET_ARGS). */
   args?: string[];
-  /** Scheduler slices between two turns of the event loop in `run()` (default 2000). */
-  slicesPerTurn?: number;
 }
 
 export interface RunSummary {
@@ -96,7 +93,6 @@ export class HostMailbox implements AsyncIterable<JsValue> {
 export class ActorVm {
   readonly vm: Vm;
   readonly host: HostMailbox;
-  private readonly slicesPerTurn: number;
 
   constructor(program: Program, options: ActorVmOptions = {}) {
     const dec = new TextDecoder();
@@ -110,10 +106,9 @@ export class ActorVm {
     this.vm = new Vm(program, {
       stdout: new Output(sink(options.stdout)),
       stderr: new Output(sink(options.stderr, Deno.stderr)),
-      stdin: new StdinReader({ readSync: () => null }),
+      stdin: fixedInput(""),
       args: options.args ?? [],
     }, options);
-    this.slicesPerTurn = options.slicesPerTurn ?? 2000;
     const table = this.vm.procs.table;
     const pid = table.newPid();
     table.setStatus(pid, ST_RUNNING);
@@ -181,28 +176,14 @@ export class ActorVm {
   }
 
   /** Run until no process can make progress (or EXIT), yielding to the event loop between
-   *  turns so that host code consuming `host` runs concurrently. */
+   *  batches of slices so that host code consuming `host` runs concurrently. */
   async run(): Promise<RunSummary> {
-    const sched = this.vm.scheduler;
-    for (;;) {
-      const r = sched.step(this.slicesPerTurn, false);
+    await this.vm.loop(() => {
       this.drainHost();
       this.vm.rt.io.stdout.flush();
       this.vm.rt.io.stderr.flush();
-      if (r === STEP_EXIT || r === STEP_IDLE) break;
-      const delay = r === STEP_TIMERS ? sched.nextTimerInMs() : 0;
-      await new Promise((resolve) => setTimeout(resolve, delay));
-    }
-    this.host.close();
-    return this.summary();
-  }
-
-  /** Run to quiescence synchronously (host messages are collected, not awaited). */
-  runSync(): RunSummary {
-    this.vm.scheduler.run();
+    });
     this.drainHost();
-    this.vm.rt.io.stdout.flush();
-    this.vm.rt.io.stderr.flush();
     this.host.close();
     return this.summary();
   }

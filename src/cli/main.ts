@@ -15,7 +15,8 @@ import {
 } from "../bytecode/mod.ts";
 import type { Program } from "../isa/program.ts";
 import { fileSink, Output } from "../io/output.ts";
-import { type Stdin, StdinReader } from "../io/stdin.ts";
+import { denoStdin } from "../io/stdin.ts";
+import type { AsyncByteSource } from "../ports/stdin.ts";
 import { osErrorText } from "../vm/errors.ts";
 import { Vm, type VmOptions } from "../vm/vm.ts";
 import { runSmp } from "../sched/smp.ts";
@@ -50,14 +51,14 @@ Environment (debug switches):
 export interface CliIo {
   stdout: Output;
   stderr: Output;
-  stdin: Stdin;
+  stdin: AsyncByteSource;
 }
 
 export function defaultIo(): CliIo {
   return {
     stdout: new Output(fileSink(Deno.stdout)),
     stderr: new Output(fileSink(Deno.stderr)),
-    stdin: new StdinReader(Deno.stdin),
+    stdin: denoStdin(),
   };
 }
 
@@ -143,7 +144,7 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
     if (options.trace) throw new UsageError("--trace works on the single scheduler only");
     return (await runSmp(program, hostIo, options, smpWorkers)).exitCode;
   }
-  return new Vm(program, hostIo, options).run().exitCode;
+  return (await new Vm(program, hostIo, options).run()).exitCode;
 }
 
 /** Read a .ttvm or .ttb file; on failure print the diagnostics and return null. */

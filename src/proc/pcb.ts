@@ -98,6 +98,10 @@ export const FLAG_SUPERVISING = 8;
 export const FLAG_CRASHED = 16;
 /** A supervisor waiting for its children to terminate before it exits. */
 export const FLAG_SHUTTING_DOWN = 32;
+/** Waiting for the port driver's reply to a request (src/ports/client.ts). */
+export const FLAG_IO_WAIT = 64;
+/** The process has used ports (owns or owned handles): its exit is reported to the driver. */
+export const FLAG_USES_PORTS = 128;
 
 export const INITIAL_STACK_CELLS = 8;
 export const INITIAL_FRAME_CELLS = 8;

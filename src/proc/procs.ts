@@ -23,10 +23,13 @@ import {
 import type { Values } from "../term/values.ts";
 import {
   createPcb,
+  FLAG_IO_WAIT,
   FLAG_SUPERVISOR,
   FLAG_TRAP_EXIT,
+  FLAG_USES_PORTS,
   FRAME_CALL,
   freePcb,
+  P_DEADLINE,
   P_FLAGS,
   P_GC_CELLS_COPIED,
   P_GC_COUNT,
@@ -36,6 +39,7 @@ import {
   P_PARENT,
   P_PID,
   P_SAVE_NODE,
+  P_TIMER_SEQ,
   R_REASON,
   R_TMP1,
 } from "./pcb.ts";
@@ -59,9 +63,11 @@ import {
   SIG_DEMONITOR,
   SIG_DOWN,
   SIG_EXIT,
+  SIG_IO_REPLY,
   SIG_LINK,
   SIG_MONITOR,
   SIG_MSG,
+  SIG_TIMEOUT,
   SIG_UNLINK,
   takeSignals,
 } from "./signals.ts";
@@ -110,6 +116,8 @@ export class Processes {
   supervisor: SupervisorHooks | null = null;
   /** Called for every exit (for --verbose, crash reports, the main process's status). */
   onExit: ((pcb: number, report: ExitReport) => void) | null = null;
+  /** Called when a process that used ports exits (the driver closes what it owns). */
+  portsExit: ((pid: number) => void) | null = null;
   private readonly normalAtom: number;
   private readonly notifyAtoms: Record<
     "type" | "ref" | "pid" | "from" | "reason" | "EXIT" | "DOWN" | "noproc",
@@ -325,6 +333,23 @@ export class Processes {
           return true;
         }
         break;
+      case SIG_IO_REPLY: {
+        // Kept for the waiting instruction, which takes it when it runs again.
+        const p = pcb << 2;
+        if (
+          (w[p + P_FLAGS] & FLAG_IO_WAIT) && w[p + P_TIMER_SEQ] === a && w[p + P_SAVE_NODE] === 0
+        ) {
+          w[p + P_SAVE_NODE] = node;
+          return false;
+        }
+        break;
+      }
+      case SIG_TIMEOUT: {
+        // The receive or SLEEP armed with this serial is due (a stale serial is ignored).
+        const p = pcb << 2;
+        if (w[p + P_TIMER_SEQ] === a && w[p + P_DEADLINE] >= 0) w[p + P_DEADLINE] = 0;
+        break;
+      }
     }
     freeNode(this.mem, node);
     return false;
@@ -568,6 +593,12 @@ export class Processes {
       if (type === REL_WATCH) this.deliver(b, newValueNode(this.mem, SIG_DOWN, pid, reasonCell, a));
       else if (type === REL_MON) this.deliver(b, newNode(mem, SIG_DEMONITOR, pid, a));
     }
+    // A reply that arrived for a request it no longer waits for; handles it still owns.
+    const flags = this.flags(pcb);
+    if ((flags & FLAG_IO_WAIT) && w[(pcb << 2) + P_SAVE_NODE] !== 0) {
+      freeNode(mem, w[(pcb << 2) + P_SAVE_NODE]);
+    }
+    if (flags & FLAG_USES_PORTS) this.portsExit?.(pid);
     // Free the mailbox, relations and memory.
     for (let m = mem.i32[(pcb << 2) + P_MBOX_HEAD]; m !== 0;) {
       const next = mem.i32[(m << 2) + N_NEXT];

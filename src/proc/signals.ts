@@ -36,6 +36,11 @@ export const SIG_MONITOR = 5;
 export const SIG_DEMONITOR = 6;
 /** a = ref; value = reason */
 export const SIG_DOWN = 7;
+/** From the port driver: the reply to the request with seq a; b = REPLY_OK | REPLY_ERROR;
+ *  value = the result, or the error message (src/ports/protocol.ts). */
+export const SIG_IO_REPLY = 8;
+/** From the port driver: the timer with seq a is due. */
+export const SIG_TIMEOUT = 9;
 
 export const EXIT_LINK = 0;
 export const EXIT_DIRECT = 1;

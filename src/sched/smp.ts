@@ -1,10 +1,13 @@
 /**
  * The SMP pool (main thread): builds the shared memory and the program image, spawns PID 1,
- * creates N workers once (default: one per core), and waits — without blocking its event loop —
- * until they report that the pool halted (quiescence, EXIT, or a failed worker). It then prints
- * PID 1's error report and the statistics and returns the exit status.
+ * creates N workers once (default: one per core), and serves as the I/O owner: the port driver
+ * (src/ports/driver.ts) runs here, next to Deno's event loop, taking the processes' requests
+ * from the shared queue, completing them as signals, firing timers, and deciding quiescence —
+ * until the pool halts (quiescence, EXIT, or a failed worker). It then prints PID 1's error
+ * report and the statistics and returns the exit status.
  *
- * The main thread runs no process; after boot it only waits for the workers' final messages.
+ * The main thread runs no process. It waits with Atomics.waitAsync on the driver's futex word,
+ * so sockets, child processes and timers keep being served while it waits.
  */
 import type { Program } from "../isa/program.ts";
 import { AtomTable } from "../mem/atoms.ts";
@@ -20,14 +23,18 @@ import {
 } from "../mem/layout.ts";
 import { Memory } from "../mem/memory.ts";
 import { DEFAULT_LIMITS } from "../proc/pcb.ts";
-import { ProcTable, ST_RUNNABLE } from "../proc/table.ts";
-import type { HostIo } from "../vm/runtime.ts";
-import { blockedReport, type MainExit } from "../vm/report.ts";
-import { DEFAULT_REDUCTIONS, type RunResult, type VmOptions } from "../vm/vm.ts";
+import { ProcTable, ST_RUNNABLE, ST_WAITING } from "../proc/table.ts";
+import { Runtime } from "../vm/runtime.ts";
+import { blockedReport, deadlockReport, type MainExit } from "../vm/report.ts";
+import { DEFAULT_REDUCTIONS, type HostIo, type RunResult, type VmOptions } from "../vm/vm.ts";
 import { Deque, InjectionQueue } from "./deque.ts";
 import type { WorkerDoneStats, WorkerMessage } from "./smp_protocol.ts";
-import { HALT_EXIT, HALT_FAILED } from "./worker_scheduler.ts";
+import { HALT_EXIT, HALT_FAILED, HALT_QUIESCENT, haltPool } from "./worker_scheduler.ts";
 import { createPcb } from "../proc/pcb.ts";
+import { H_IO_QUEUE, H_IO_SEQ, H_SLEEPERS, H_WAKE_SEQ } from "../mem/layout.ts";
+import { takeRequests } from "../ports/channel.ts";
+import type { PortDriver } from "../ports/driver.ts";
+import { createDriver } from "../ports/mod.ts";
 
 const DEQUE_CAPACITY = 1 << 14;
 const INJECTION_CAPACITY = 1 << 12;
@@ -47,6 +54,7 @@ export async function runSmp(
   writeImage(mem, atoms, program);
   const dequeBlocks = Array.from({ length: workers }, () => Deque.create(mem, DEQUE_CAPACITY));
   const injectionBlock = InjectionQueue.create(mem, INJECTION_CAPACITY);
+  const injection = new InjectionQueue(mem, injectionBlock);
   mem.i32[H_WORKERS] = workers;
   // PID 1 starts at the first instruction, waiting in the injection queue.
   const table = new ProcTable(mem);
@@ -54,7 +62,41 @@ export async function runSmp(
   table.attach(pid, createPcb(mem, pid, 0));
   table.setStatus(pid, ST_RUNNABLE);
   Atomics.store(mem.i32, H_ACTIVE, 1);
-  new InjectionQueue(mem, injectionBlock).push(pid);
+  injection.push(pid);
+
+  // The I/O owner: completions make processes runnable through the injection queue.
+  const rt = new Runtime(mem, io, { submit: () => {} }, {
+    stressGc: false,
+    limits: { ...DEFAULT_LIMITS, ...options.limits },
+  }, atoms);
+  const driver = createDriver(
+    {
+      mem,
+      values: rt.values,
+      table,
+      clock: rt.clock,
+      flushOutput: () => {
+        io.stdout.flush();
+        io.stderr.flush();
+      },
+    },
+    {
+      wake(pid: number) {
+        if (!table.casStatus(pid, ST_WAITING, ST_RUNNABLE)) return;
+        Atomics.add(mem.i32, H_ACTIVE, 1);
+        injection.push(pid);
+        if (Atomics.load(mem.i32, H_SLEEPERS) > 0) {
+          Atomics.add(mem.i32, H_WAKE_SEQ, 1);
+          Atomics.notify(mem.i32, H_WAKE_SEQ, 1);
+        }
+      },
+    },
+    io.stdin,
+  );
+  driver.onActivity = () => {
+    Atomics.add(mem.i32, H_IO_SEQ, 1);
+    Atomics.notify(mem.i32, H_IO_SEQ);
+  };
 
   if (options.verbose) io.stderr.write(`ttvm: SMP pool of ${workers} worker(s)\n`);
   io.stdout.flush();
@@ -85,10 +127,10 @@ export async function runSmp(
         }
       };
       worker.onerror = (e: ErrorEvent) => {
+        // A worker that died outside its own try: the others must not stay parked.
         e.preventDefault();
         failures.push(`worker ${index} died: ${e.message}`);
-        Atomics.compareExchange(mem.i32, H_HALT, 0, HALT_FAILED);
-        Atomics.notify(mem.i32, H_HALT);
+        haltPool(mem, HALT_FAILED);
         resolve();
       };
       worker.postMessage({
@@ -104,6 +146,8 @@ export async function runSmp(
         crashWorker: Number(Deno.env.get("TTVM_DEBUG_CRASH_WORKER") ?? -1),
       });
     }));
+  await serve(mem, rt, driver);
+  driver.shutdown();
   await Promise.all(finished);
 
   const halt = Atomics.load(mem.i32, H_HALT);
@@ -111,8 +155,10 @@ export async function runSmp(
     io.stderr.write(`ttvm: pool halted (${["", "quiescent", "exit", "failed"][halt]})\n`);
   }
   const mainExit = main as MainExit | null;
+  const deadlock = halt === HALT_QUIESCENT ? deadlockReport(rt, table) : "";
   if (options.verbose) io.stderr.write(blockedReport(table));
   if (mainExit?.error) io.stderr.write(mainExit.error);
+  io.stderr.write(deadlock);
   for (const f of failures) io.stderr.write(`Error: ${f}\n`);
   if (options.stats) {
     const s = mem.stats();
@@ -139,5 +185,42 @@ export async function runSmp(
   const reason = mainExit?.reason ?? "normal";
   if (failures.length > 0 || halt === HALT_FAILED) return { exitCode: 70, reason };
   if (halt === HALT_EXIT) return { exitCode: Atomics.load(mem.i32, H_EXIT_CODE), reason };
-  return { exitCode: mainExit?.crashed ? 1 : 0, reason };
+  if (mainExit && mainExit.reason !== "normal") return { exitCode: 1, reason };
+  return { exitCode: deadlock ? 3 : 0, reason };
+}
+
+/** The driver's loop on the main thread: take requests, fire timers, decide quiescence, and
+ *  wait (Atomics.waitAsync, so the event loop serves I/O meanwhile) until the next request,
+ *  idle report, completion or timer — until the pool halts.
+ *
+ *  Quiescence: only the driver wakes processes from outside, and a process can only send a
+ *  request while it is active. So once H_ACTIVE reads 0, if the request queue is then empty
+ *  and the driver has woken nobody in between (it does nothing else in between) and holds
+ *  nothing that can wake a process, no process can ever run again. Accepting a request can
+ *  wake its process (a reply from a buffer), so after accepting any the test starts over. */
+async function serve(mem: Memory, rt: Runtime, driver: PortDriver): Promise<void> {
+  const w = mem.i32;
+  // Deno does not count a pending waitAsync as work: without this the event loop could end.
+  const keepAlive = setInterval(() => {}, 1 << 30);
+  try {
+    for (;;) {
+      const seen = Atomics.load(w, H_IO_SEQ);
+      if (Atomics.load(w, H_HALT) !== 0) return;
+      for (const req of takeRequests(mem, rt.values)) driver.accept(req);
+      driver.fireDue(rt.clock());
+      if (Atomics.load(w, H_ACTIVE) === 0) {
+        if (Atomics.load(w, H_IO_QUEUE) !== 0) continue; // sent before the count reached 0
+        if (!driver.canWake()) driver.pruneTimers();
+        if (!driver.canWake()) {
+          haltPool(mem, HALT_QUIESCENT);
+          return;
+        }
+      }
+      const ms = driver.nextTimerInMs(rt.clock());
+      const r = Atomics.waitAsync(w, H_IO_SEQ, seen, ms === Infinity ? undefined : ms);
+      if (r.async) await r.value;
+    }
+  } finally {
+    clearInterval(keepAlive);
+  }
 }

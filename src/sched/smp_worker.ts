@@ -6,16 +6,16 @@
  * and turned into a pool-wide halt, so a failing worker can never hang the run.
  */
 import { Memory } from "../mem/memory.ts";
-import { H_HALT, H_START, H_WAKE_SEQ } from "../mem/layout.ts";
-import { fileSink, Output } from "../io/output.ts";
-import { SharedStdin } from "../io/shared_stdin.ts";
+import { H_HALT, H_START } from "../mem/layout.ts";
+import { fileSink, Output, OutputClock } from "../io/output.ts";
+import { SharedChannel } from "../ports/channel.ts";
 import { Processes } from "../proc/procs.ts";
 import { Supervisors } from "../proc/supervisor.ts";
 import { Interpreter } from "../vm/interp.ts";
 import { reportExit } from "../vm/report.ts";
 import { Runtime } from "../vm/runtime.ts";
 import { SliceRunner } from "./slice.ts";
-import { HALT_FAILED, WorkerScheduler } from "./worker_scheduler.ts";
+import { HALT_FAILED, haltPool, WorkerScheduler } from "./worker_scheduler.ts";
 import type { WorkerBoot, WorkerMessage } from "./smp_protocol.ts";
 
 declare const self: {
@@ -28,13 +28,15 @@ function run(boot: WorkerBoot): void {
   const mem = Memory.attach(boot.sab);
   mem.enableThreadCache();
   const io = {
-    stdout: new Output(fileSink(Deno.stdout)),
-    stderr: new Output(fileSink(Deno.stderr)),
-    stdin: new SharedStdin(mem, Deno.stdin),
+    stdout: new Output(fileSink(Deno.stdout)).shareWith(mem),
+    stderr: new Output(fileSink(Deno.stderr)).shareWith(mem),
     args: boot.args,
   };
   try {
-    const rt = new Runtime(mem, io, { stressGc: boot.stressGc, limits: boot.limits });
+    const rt = new Runtime(mem, io, (values) => new SharedChannel(mem, values), {
+      stressGc: boot.stressGc,
+      limits: boot.limits,
+    });
     const interp = new Interpreter(rt);
     const procs = new Processes(mem, rt.values, rt.atoms, rt.image, interp.m);
     rt.procs = procs;
@@ -56,6 +58,8 @@ function run(boot: WorkerBoot): void {
       },
       boot.index + 1,
     );
+    sched.output = new OutputClock([io.stdout, io.stderr]);
+    procs.portsExit = (pid) => rt.ports.exited(pid);
     // Causal output order: what this process printed is out before any signal leaves.
     procs.beforeDeliver = () => io.stdout.flush();
     procs.onExit = (pcb, report) => {
@@ -83,9 +87,7 @@ function run(boot: WorkerBoot): void {
   } catch (e) {
     io.stdout.flush();
     io.stderr.flush();
-    Atomics.compareExchange(mem.i32, H_HALT, 0, HALT_FAILED);
-    Atomics.add(mem.i32, H_WAKE_SEQ, 1);
-    Atomics.notify(mem.i32, H_WAKE_SEQ);
+    haltPool(mem, HALT_FAILED);
     self.postMessage({
       type: "failed",
       worker: boot.index,

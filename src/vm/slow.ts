@@ -19,7 +19,7 @@ import {
   throwValue,
 } from "./ops_call.ts";
 import * as data from "./ops_data.ts";
-import { exitCode, ioOp } from "./ops_io.ts";
+import { exitCode, ioOp, waitingIoOp } from "./ops_io.ts";
 import * as proc from "./ops_proc.ts";
 import { popHandler, pushHandler } from "./raise.ts";
 
@@ -163,6 +163,13 @@ export function execSlow(it: Interpreter, op: number, pcb: number, ip: number): 
       exportVar(it, pcb, a);
       break;
     // ── host I/O ──
+    case 0x7d: // GET_ENV
+    case 0x7e: // SET_ENV
+    case 0x7f: // GET_ARGS
+    case 0xa2: // GET_TIME
+    case 0xa5: // GET_TIME_MS
+      ioOp(it, pcb, op);
+      break;
     case 0x72: // READ_FILE
     case 0x73: // WRITE_FILE
     case 0x71: // APPEND_FILE
@@ -175,15 +182,9 @@ export function execSlow(it: Interpreter, op: number, pcb: number, ip: number): 
     case 0x7a: // READ_LINE
     case 0x7b: // READ_CHAR
     case 0x7c: // READ_INPUT
-    case 0x7d: // GET_ENV
-    case 0x7e: // SET_ENV
-    case 0x7f: // GET_ARGS
     case 0xa0: // EXEC
     case 0xa1: // EXEC_CAPTURE
-    case 0xa2: // GET_TIME
-    case 0xa5: // GET_TIME_MS
-      ioOp(it, pcb, op);
-      break;
+      return waitingIoOp(it, pcb, op, ip);
     case 0x41: // EXIT
       it.exitCode = exitCode(it, pcb);
       return R_EXIT;

@@ -54,24 +54,24 @@ Deno.test("values survive the round trip JS → VM → JS", async () => {
   assert.deepEqual(got, values.map((v) => ({ echo: v })));
 });
 
-Deno.test("spawn passes arguments; PRINT output goes to the stdout callback", () => {
+Deno.test("spawn passes arguments; PRINT output goes to the stdout callback", async () => {
   let out = "";
   const vm = ActorVm.fromSource(ECHO, "echo.ttvm", { stdout: (t) => (out += t) });
   vm.spawn("adder", 40, 2);
-  const summary = vm.runSync();
+  const summary = await vm.run();
   assert.equal(out, "42\n");
   assert.equal(summary.processesSpawned, 1);
   assert.equal(summary.processesAlive, 0);
 });
 
-Deno.test("registry: register, whereis, sendNamed, unregister; names die with the process", () => {
+Deno.test("registry: register, whereis, sendNamed, unregister; names die with the process", async () => {
   const vm = ActorVm.fromSource(ECHO, "echo.ttvm", { stdout: () => {} });
   const echo = vm.spawn("echo", vm.host.pid);
   vm.register("echo", echo);
   assert.equal(vm.whereis("echo"), echo);
   assert.throws(() => vm.register("echo", echo), /Name already registered: echo/);
   vm.sendNamed("echo", "hi");
-  vm.runSync();
+  await vm.run();
   assert.deepEqual(vm.host.tryReceive(), { echo: "hi" });
   vm.unregister("echo");
   assert.equal(vm.whereis("echo"), 0);

@@ -6,9 +6,9 @@
 import assert from "node:assert/strict";
 import { out, run } from "./helpers.ts";
 
-Deno.test("canonical TRY/CATCH shapes nest correctly", () => {
+Deno.test("canonical TRY/CATCH shapes nest correctly", async () => {
   assert.deepEqual(
-    out([
+    await out([
       "TRY outer",
       "  TRY inner",
       '    PUSH_STR "e1"',
@@ -44,9 +44,9 @@ Deno.test("canonical TRY/CATCH shapes nest correctly", () => {
   );
 });
 
-Deno.test("errors inside called functions unwind frames and operand stack", () => {
+Deno.test("errors inside called functions unwind frames and operand stack", async () => {
   assert.deepEqual(
-    out([
+    await out([
       "PUSH_INT 7",
       "STORE keep",
       "TRY h",
@@ -73,9 +73,9 @@ Deno.test("errors inside called functions unwind frames and operand stack", () =
   );
 });
 
-Deno.test("THROW of a non-string wraps it; rethrowing keeps the original trace", () => {
+Deno.test("THROW of a non-string wraps it; rethrowing keeps the original trace", async () => {
   assert.deepEqual(
-    out([
+    await out([
       "TRY a",
       "PUSH_INT 42",
       "THROW",
@@ -95,15 +95,15 @@ Deno.test("THROW of a non-string wraps it; rethrowing keeps the original trace",
   );
 });
 
-Deno.test("uncaught THROW reports Unhandled exception with file:line", () => {
-  const r = run(["PUSH_INT 1", "POP", 'PUSH_STR "boom"', "THROW"]);
+Deno.test("uncaught THROW reports Unhandled exception with file:line", async () => {
+  const r = await run(["PUSH_INT 1", "POP", 'PUSH_STR "boom"', "THROW"]);
   assert.equal(r.exitCode, 1);
   assert.equal(r.stdout, "");
   assert.equal(r.stderr, "Error: Unhandled exception: boom\n    at test.ttvm:4\n");
 });
 
-Deno.test("a handler installed in a returned frame no longer catches", () => {
-  const r = run([
+Deno.test("a handler installed in a returned frame no longer catches", async () => {
+  const r = await run([
     "CALL f",
     'PUSH_STR "late"',
     "THROW",

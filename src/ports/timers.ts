@@ -1,8 +1,8 @@
 /**
- * Timer heap: a binary min-heap of (deadline ms, pid, seq) for receive timeouts and SLEEP.
- * A timer fires by making its process runnable if the process is still waiting on that timer
- * (the PCB's P_TIMER_SEQ equals `seq`); stale timers are simply discarded, so cancelling is
- * free. O(log n) insert and pop; no polling.
+ * Timer heap of the port driver: a binary min-heap of (deadline ms, pid, seq) for receive
+ * timeouts and SLEEP. A due timer becomes a SIG_TIMEOUT signal to its process, which acts on
+ * it only if it still waits on that timer (the PCB's P_TIMER_SEQ equals `seq`); stale timers
+ * are simply discarded, so cancelling is free. O(log n) insert and pop; no polling.
  */
 
 export class TimerHeap {
@@ -42,31 +42,40 @@ export class TimerHeap {
     d.pop();
     p.pop();
     s.pop();
-    let i = 0;
+    this.siftDown(0);
+    return top;
+  }
+
+  /** Keep only the timers for which `keep(pid, seq)` holds; returns how many were dropped.
+   *  Compacts in place and re-heapifies bottom-up: O(n), no re-insertion. */
+  retain(keep: (pid: number, seq: number) => boolean): number {
+    const d = this.deadlines, p = this.pids, s = this.seqs;
+    let n = 0;
+    for (let i = 0; i < d.length; i++) {
+      if (!keep(p[i], s[i])) continue;
+      d[n] = d[i];
+      p[n] = p[i];
+      s[n] = s[i];
+      n++;
+    }
+    const dropped = d.length - n;
+    if (dropped === 0) return 0;
+    d.length = p.length = s.length = n;
+    for (let i = (n >> 1) - 1; i >= 0; i--) this.siftDown(i);
+    return dropped;
+  }
+
+  private siftDown(i: number): void {
+    const d = this.deadlines;
     for (;;) {
       const l = 2 * i + 1, r = l + 1;
       let m = i;
       if (l < d.length && d[l] < d[m]) m = l;
       if (r < d.length && d[r] < d[m]) m = r;
-      if (m === i) break;
+      if (m === i) return;
       this.swap(i, m);
       i = m;
     }
-    return top;
-  }
-
-  /** Keep only the timers for which `keep(pid, seq)` holds; returns how many were dropped. */
-  retain(keep: (pid: number, seq: number) => boolean): number {
-    const entries = this.deadlines.map((d, i) => [d, this.pids[i], this.seqs[i]]);
-    this.deadlines = [];
-    this.pids = [];
-    this.seqs = [];
-    let dropped = 0;
-    for (const [d, pid, seq] of entries) {
-      if (keep(pid, seq)) this.push(d, pid, seq);
-      else dropped++;
-    }
-    return dropped;
   }
 
   private swap(i: number, j: number): void {
