@@ -43,6 +43,24 @@ const SEEDS = [
 ];
 
 for (const workers of [2, 4]) {
+  for (const reductions of [1000, 7]) {
+    // Timers are the port driver's and fire as signals: none is lost while its process runs on
+    // another worker, none keeps a finished run alive, and the pool never halts while one is due.
+    Deno.test(`smp=${workers} reductions=${reductions}: 300×30 receive timeouts and sleeps`, async () => {
+      const r = await ttvm([
+        `--smp=${workers}`,
+        "--stats",
+        "--reductions",
+        String(reductions),
+        PROGRAMS + "timers.ttvm",
+        "300",
+        "30",
+      ]);
+      assert.equal(r.stdout, "9000\n", r.stderr);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(alive(r.stderr), 0);
+    });
+  }
   for (const seed of SEEDS) {
     Deno.test(
       `smp=${workers} reductions=${seed.reductions}: ${seed.pairs}×${seed.messages} messages arrive exactly once and in order`,
