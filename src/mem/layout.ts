@@ -36,7 +36,8 @@ export const GROW_FACTOR = 2;
  *
  * ```
  *  line  words     contents
- *   0    0–15      read-mostly: magic, generation, limit, atom directory, image, table, registry
+ *   0    0–15      read-mostly: magic, generation, buffer size, limits, atom directory, image,
+ *                  process table, registry
  *   1    16–31     halt, exit code, worker count, start flag
  *   2    32–47     I/O requests: queue head, the driver's futex word
  *   3    48–63     port (handle) table: directory, next handle id, lock, open count
@@ -59,6 +60,10 @@ export const H_MAGIC = 0;
 export const H_GENERATION = 1;
 /** Current buffer size in cells. */
 export const H_LIMIT_CELLS = 4;
+/** The VM's memory limit for processes, in cells (--max-memory-mb; src/mem/memory.ts). */
+export const H_MEMORY_LIMIT_CELLS = 5;
+/** Live processes allowed (--max-processes; src/proc/table.ts). */
+export const H_MAX_PROCESSES = 6;
 /** Cell index of the atom directory block (i32 per atom: cell index of its string). */
 export const H_ATOM_DIR_CELL = 7;
 export const H_ATOM_DIR_CAP = 8;
@@ -66,7 +71,6 @@ export const H_ATOM_DIR_CAP = 8;
 export const H_IMAGE_CELL = 9;
 /** Process table (src/proc/table.ts). */
 export const H_PROC_TABLE_CELL = 13;
-export const H_PROC_TABLE_CAP = 14;
 /** Name registry (src/proc/registry.ts). */
 export const H_REGISTRY_CELL = 2;
 export const H_REGISTRY_CAP = 3;

@@ -61,6 +61,11 @@ export class PortClient {
     this.channel.submit({ kind: REQ_TIMER, from: pid, seq, handle: 0, a, b: 0, args: [] });
   }
 
+  /** A notice from the runtime (no process context), e.g. REQ_RESUME for a drained port. */
+  notify(kind: number, handle: number): void {
+    this.channel.submit({ kind, from: 0, seq: 0, handle, a: 0, b: 0, args: [] });
+  }
+
   /** A process that used ports has exited: the driver closes what it still owns. */
   exited(pid: number): void {
     this.channel.submit({ kind: REQ_EXITED, from: pid, seq: 0, handle: 0, a: 0, b: 0, args: [] });

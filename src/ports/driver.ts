@@ -21,10 +21,14 @@ import {
   freeNode,
   N_VALUE_CELL,
   newNode,
+  OVER_LIMIT,
+  PUSHED,
+  pushMessage,
   pushSignal,
   SIG_IO_REPLY,
   SIG_MSG,
   SIG_TIMEOUT,
+  TARGET_GONE,
 } from "../proc/signals.ts";
 import { type ProcTable, ST_RUNNABLE, ST_WAITING } from "../proc/table.ts";
 import type { HostValue } from "../term/host.ts";
@@ -75,6 +79,8 @@ export interface DriverHost {
   mem: Memory;
   values: Values;
   table: ProcTable;
+  /** A process's limit of unreceived message cells (its memory limit). */
+  queueLimitCells: number;
   clock(): number;
   /** Flush program output (before a child process inherits the terminal, at exit). */
   flushOutput(): void;
@@ -197,7 +203,8 @@ export class PortDriver {
   ): boolean {
     if (this.closed) return false;
     const { mem, values, table } = this.host;
-    const node = newNode(mem, kind, 0, a, values.hostCells(value));
+    // The runtime's own allocation: a reply must not fail because processes used the memory.
+    const node = mem.system(() => newNode(mem, kind, 0, a, values.hostCells(value)));
     const w = mem.i32;
     w[(node << 2) + 5] = kind === SIG_MSG ? port : b;
     let next = node + 3;
@@ -206,8 +213,12 @@ export class PortDriver {
       next += cells;
       return at;
     });
-    if (!pushSignal(mem, table, pid, node)) {
+    const r = kind === SIG_MSG
+      ? pushMessage(mem, table, pid, node, this.host.queueLimitCells)
+      : (pushSignal(mem, table, pid, node) ? PUSHED : TARGET_GONE);
+    if (r !== PUSHED) {
       freeNode(mem, node);
+      if (r === OVER_LIMIT) this.waker.wake(pid);
       return false;
     }
     this.waker.wake(pid);
@@ -224,7 +235,7 @@ export class PortDriver {
       const [pid, seq] = timers.pop();
       if (!this.stillWaits(pid, seq)) continue;
       const { mem, table } = this.host;
-      const node = newNode(mem, SIG_TIMEOUT, 0, seq);
+      const node = mem.system(() => newNode(mem, SIG_TIMEOUT, 0, seq));
       if (pushSignal(mem, table, pid, node)) this.waker.wake(pid);
       else freeNode(mem, node);
       fired++;

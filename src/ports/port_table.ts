@@ -134,6 +134,16 @@ export class PortTable {
     return Atomics.add(this.mem.i32, (e << 2) + W_UNRECEIVED, delta) + delta;
   }
 
+  /** The owner received one active message of `id`: true when delivery is paused and the
+   *  backlog is now below `resumeBelow` (the caller asks the driver to resume, once: the
+   *  PAUSED bit is cleared here). */
+  received(id: number, resumeBelow: number): boolean {
+    const left = this.addUnreceived(id, -1);
+    if (left >= resumeBelow || (this.state(id) & PS_PAUSED) === 0) return false;
+    const e = this.entry(id);
+    return (Atomics.and(this.mem.i32, (e << 2) + W_STATE, ~PS_PAUSED) & PS_PAUSED) !== 0;
+  }
+
   /** Handles created and not yet released. */
   get open(): number {
     return Atomics.load(this.mem.i32, H_PORTS_OPEN);

@@ -18,6 +18,7 @@
  * ```
  * Invariant: only the process itself (the thread running it) touches its blocks.
  */
+import { LimitError } from "../mem/limit_error.ts";
 import { Memory } from "../mem/memory.ts";
 import { setNull } from "../term/tags.ts";
 
@@ -111,13 +112,20 @@ export const INITIAL_HANDLER_CELLS = 4;
 export interface Limits {
   /** Operand stack and frame block limit, each, in cells. */
   maxStackCells: number;
-  /** Heap limit in cells. */
+  /** Memory per process — heap, stack and unreceived messages — in cells (--max-heap-mb). */
   maxHeapCells: number;
+  /** Live processes (--max-processes). */
+  maxProcesses: number;
+  /** Arena bytes all processes together may use (--max-memory-mb); 0 = the default, three
+   *  quarters of physical memory. */
+  maxMemoryBytes: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
   maxStackCells: 1 << 20, // 16 MiB
   maxHeapCells: 1 << 24, // 256 MiB
+  maxProcesses: 2_097_152,
+  maxMemoryBytes: 0,
 };
 
 /** Allocate and initialise a PCB with its blocks; pc = entryPc, one base frame. */
@@ -167,9 +175,9 @@ export function freePcb(mem: Memory, pcb: number): void {
   mem.freeBlock(pcb, PCB_CELLS);
 }
 
-export class StackOverflowError extends Error {
+export class StackOverflowError extends LimitError {
   constructor() {
-    super("Stack overflow");
+    super("Stack overflow", true);
   }
 }
 

@@ -73,7 +73,7 @@ export class SliceRunner {
     this.claim(pid);
     this.slices++;
     let result = STEP_MORE;
-    if (procs.handleSignals(pcb)) {
+    if (procs.overLimit(pcb) || procs.handleSignals(pcb)) {
       this.release(pid);
       this.exit(pcb, false);
     } else if (rt.mem.i32[(pcb << 2) + P_FLAGS] & FLAG_SUPERVISING) {

@@ -21,12 +21,18 @@ import {
   H_START,
   H_WORKERS,
 } from "../mem/layout.ts";
-import { Memory } from "../mem/memory.ts";
+import type { Memory } from "../mem/memory.ts";
 import { DEFAULT_LIMITS } from "../proc/pcb.ts";
 import { ProcTable, ST_RUNNABLE, ST_WAITING } from "../proc/table.ts";
 import { Runtime } from "../vm/runtime.ts";
 import { blockedReport, deadlockReport, type MainExit } from "../vm/report.ts";
-import { DEFAULT_REDUCTIONS, type HostIo, type RunResult, type VmOptions } from "../vm/vm.ts";
+import {
+  createMemory,
+  DEFAULT_REDUCTIONS,
+  type HostIo,
+  type RunResult,
+  type VmOptions,
+} from "../vm/vm.ts";
 import { Deque, InjectionQueue } from "./deque.ts";
 import type { WorkerDoneStats, WorkerMessage } from "./smp_protocol.ts";
 import { HALT_EXIT, HALT_FAILED, HALT_QUIESCENT, haltPool } from "./worker_scheduler.ts";
@@ -48,7 +54,8 @@ export async function runSmp(
   workers: number,
 ): Promise<RunResult> {
   const started = performance.now();
-  const mem = Memory.create(options.initialBytes ?? SMP_INITIAL_BYTES);
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const mem = createMemory(options.initialBytes ?? SMP_INITIAL_BYTES, limits);
   mem.concurrent = true;
   const atoms = new AtomTable(mem);
   writeImage(mem, atoms, program);
@@ -65,15 +72,13 @@ export async function runSmp(
   injection.push(pid);
 
   // The I/O owner: completions make processes runnable through the injection queue.
-  const rt = new Runtime(mem, io, { submit: () => {} }, {
-    stressGc: false,
-    limits: { ...DEFAULT_LIMITS, ...options.limits },
-  }, atoms);
+  const rt = new Runtime(mem, io, { submit: () => {} }, { stressGc: false, limits }, atoms);
   const driver = createDriver(
     {
       mem,
       values: rt.values,
       table,
+      queueLimitCells: limits.maxHeapCells,
       clock: rt.clock,
       flushOutput: () => {
         io.stdout.flush();
@@ -141,7 +146,7 @@ export async function runSmp(
         reductions: options.reductions ?? DEFAULT_REDUCTIONS,
         stressGc: options.stressGc ?? false,
         verbose: options.verbose ?? false,
-        limits: { ...DEFAULT_LIMITS, ...options.limits },
+        limits,
         args: io.args,
         crashWorker: Number(Deno.env.get("TTVM_DEBUG_CRASH_WORKER") ?? -1),
       });

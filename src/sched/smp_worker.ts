@@ -9,11 +9,8 @@ import { Memory } from "../mem/memory.ts";
 import { H_HALT, H_START } from "../mem/layout.ts";
 import { fileSink, Output, OutputClock } from "../io/output.ts";
 import { SharedChannel } from "../ports/channel.ts";
-import { Processes } from "../proc/procs.ts";
-import { Supervisors } from "../proc/supervisor.ts";
-import { Interpreter } from "../vm/interp.ts";
 import { reportExit } from "../vm/report.ts";
-import { Runtime } from "../vm/runtime.ts";
+import { setupThread } from "./thread.ts";
 import { SliceRunner } from "./slice.ts";
 import { HALT_FAILED, haltPool, WorkerScheduler } from "./worker_scheduler.ts";
 import type { WorkerBoot, WorkerMessage } from "./smp_protocol.ts";
@@ -33,14 +30,12 @@ function run(boot: WorkerBoot): void {
     args: boot.args,
   };
   try {
-    const rt = new Runtime(mem, io, (values) => new SharedChannel(mem, values), {
-      stressGc: boot.stressGc,
-      limits: boot.limits,
-    });
-    const interp = new Interpreter(rt);
-    const procs = new Processes(mem, rt.values, rt.atoms, rt.image, interp.m);
-    rt.procs = procs;
-    rt.supervisors = new Supervisors(procs, rt.clock);
+    const { rt, interp, procs } = setupThread(
+      mem,
+      io,
+      (values) => new SharedChannel(mem, values),
+      { stressGc: boot.stressGc, limits: boot.limits },
+    );
     const sched = new WorkerScheduler(rt, boot.index, boot.dequeBlocks, boot.injectionBlock);
     rt.sched = sched;
     procs.sched = sched;
@@ -59,7 +54,6 @@ function run(boot: WorkerBoot): void {
       boot.index + 1,
     );
     sched.output = new OutputClock([io.stdout, io.stderr]);
-    procs.portsExit = (pid) => rt.ports.exited(pid);
     // Causal output order: what this process printed is out before any signal leaves.
     procs.beforeDeliver = () => io.stdout.flush();
     procs.onExit = (pcb, report) => {

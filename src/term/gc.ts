@@ -14,6 +14,7 @@
 import type { Memory } from "../mem/memory.ts";
 import { Memory as MemoryClass } from "../mem/memory.ts";
 import type { AtomTable } from "../mem/atoms.ts";
+import { LimitError } from "../mem/limit_error.ts";
 import {
   INITIAL_HEAP_CELLS,
   type Limits,
@@ -57,9 +58,10 @@ import {
  *  INITIAL_HEAP_CELLS heap). */
 const MIN_GROWN_HEAP_CELLS = 128;
 
-export class HeapLimitError extends Error {
+/** The process's memory (heap, stack, unreceived messages) would exceed its limit: it ends. */
+export class HeapLimitError extends LimitError {
   constructor() {
-    super("Heap limit exceeded");
+    super("Heap limit exceeded", false);
   }
 }
 
@@ -119,12 +121,12 @@ export class Heap {
     const p = pcb << 2;
     let w = this.mem.i32;
     let toCap = Math.max(w[p + P_NEXT_HEAP_CAP], MemoryClass.blockCells(needCells * 2));
-    this.checkLimit(toCap, needCells);
+    this.checkLimit(pcb, toCap, needCells);
     let live = this.copyInto(pcb, toCap);
     w = this.mem.i32;
     if (live + needCells > toCap) {
       toCap = MemoryClass.blockCells((live + needCells) * 2);
-      this.checkLimit(toCap, live + needCells);
+      this.checkLimit(pcb, toCap, live + needCells);
       live = this.copyInto(pcb, toCap);
       w = this.mem.i32;
     }
@@ -139,8 +141,13 @@ export class Heap {
     if (this.options.stress) this.verify(pcb);
   }
 
-  private checkLimit(toCap: number, neededCells: number): void {
-    if (neededCells > this.limits.maxHeapCells || toCap > this.limits.maxHeapCells * 2) {
+  /** The process's memory beyond its heap: stack and frames, unreceived messages (set by the
+   *  process layer; all of it counts toward the limit, LANGUAGE.md §2). */
+  otherCells: ((pcb: number) => number) | null = null;
+
+  private checkLimit(pcb: number, toCap: number, neededCells: number): void {
+    const other = this.otherCells?.(pcb) ?? 0;
+    if (neededCells + other > this.limits.maxHeapCells || toCap > this.limits.maxHeapCells * 2) {
       throw new HeapLimitError();
     }
   }

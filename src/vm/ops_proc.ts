@@ -13,17 +13,15 @@ import {
   FLAG_TRAP_EXIT,
   P_DEADLINE,
   P_FLAGS,
-  P_MBOX_HEAD,
   P_PC,
   P_PID,
-  P_SAVE_NODE,
   P_SAVE_PC,
   P_TIMER_SEQ,
   R_REASON,
   R_TMP0,
 } from "../proc/pcb.ts";
 import { REL_LINK, REL_MON, REL_NAME, REL_WATCH } from "../proc/relations.ts";
-import { EXIT_DIRECT, freeNode, N_NEXT, N_VALUE_CELL } from "../proc/signals.ts";
+import { EXIT_DIRECT, freeNode, N_VALUE_CELL } from "../proc/signals.ts";
 import { RESTART_EXIT_NOW, RESTART_WAIT } from "../proc/supervisor.ts";
 import {
   copyCell,
@@ -126,7 +124,7 @@ const RECEIVE_NAMES = ["RECEIVE", "", "RECEIVE_MATCH", "RECEIVE_AFTER", "RECEIVE
 
 /** RECEIVE, RECEIVE_AFTER, RECEIVE_MATCH, RECEIVE_MATCH_AFTER. */
 export function receive(it: Interpreter, pcb: number, op: number, ip: number): number {
-  const rt = it.rt, m = it.m, v = rt.values, procs = rt.procs!, w0 = rt.mem.i32;
+  const rt = it.rt, m = it.m, v = rt.values, procs = rt.procs!;
   const p = pcb << 2;
   const pc = ip >> 2;
   const hasPattern = op === 0x8e || op === 0x90;
@@ -145,21 +143,18 @@ export function receive(it: Interpreter, pcb: number, op: number, ip: number): n
   if (procs.handleSignals(pcb)) return R_DONE;
   const w = rt.mem.i32;
   const pattern = hasPattern ? m.arg(pcb, hasTimeout ? 1 : 0) : -1;
-  // Resume the scan after the last rejected message when this receive is being re-run.
   const resuming = w[p + P_SAVE_PC] === pc;
-  let prev = resuming ? w[p + P_SAVE_NODE] : 0;
-  let node = prev === 0 ? w[p + P_MBOX_HEAD] : w[(prev << 2) + N_NEXT];
-  while (node !== 0 && pattern >= 0 && !matches(it, pattern, node + N_VALUE_CELL)) {
-    prev = node;
-    node = w[(node << 2) + N_NEXT];
-  }
+  const mailbox = procs.mailbox;
+  const node = mailbox.select(
+    pcb,
+    pc,
+    pattern >= 0 ? (cell) => matches(it, pattern, cell) : null,
+  );
   if (node !== 0) {
-    procs.unlinkMailbox(pcb, prev, node);
+    mailbox.take(pcb, procs.pid(pcb), node);
     takeMessage(it, pcb, node, nArgs);
     return R_CONTINUE;
   }
-  w0[p + P_SAVE_PC] = pc;
-  w[p + P_SAVE_NODE] = prev;
   if (hasTimeout) {
     const now = rt.clock();
     if (w[p + P_DEADLINE] < 0 || !resuming) {
@@ -178,8 +173,7 @@ export function receive(it: Interpreter, pcb: number, op: number, ip: number): n
 function timeout(it: Interpreter, pcb: number, nArgs: number, label: number): number {
   const w = it.rt.mem.i32, p = pcb << 2;
   it.m.drop(pcb, nArgs);
-  w[p + P_SAVE_PC] = -1;
-  w[p + P_SAVE_NODE] = 0;
+  it.rt.procs!.mailbox.endReceive(pcb);
   w[p + P_DEADLINE] = -1;
   w[p + P_TIMER_SEQ]++; // disarm
   w[p + P_PC] = label;
@@ -198,8 +192,7 @@ function takeMessage(it: Interpreter, pcb: number, node: number, nArgs: number):
   const w = rt.mem.i32;
   copyCell(w, dst, pcb + R_TMP0);
   setNull(w, pcb + R_TMP0);
-  w[p + P_SAVE_PC] = -1;
-  w[p + P_SAVE_NODE] = 0;
+  rt.procs!.mailbox.endReceive(pcb);
   if (w[p + P_DEADLINE] >= 0) {
     w[p + P_DEADLINE] = -1;
     w[p + P_TIMER_SEQ]++; // disarm

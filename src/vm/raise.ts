@@ -8,7 +8,7 @@
  * at the end of the catch block closes *that* handler (LANGUAGE.md §1 fixes the original,
  * which popped the enclosing one) while a throw inside the catch block goes to an outer one.
  */
-import { HeapLimitError } from "../term/gc.ts";
+import { LimitError } from "../mem/limit_error.ts";
 import { setAtomStr, setNull } from "../term/tags.ts";
 import {
   FLAG_CRASHED,
@@ -28,7 +28,6 @@ import {
   P_STACK,
   R_REASON,
   R_TMP0,
-  StackOverflowError,
 } from "../proc/pcb.ts";
 import { VmError } from "./errors.ts";
 import type { Interpreter } from "./interp.ts";
@@ -72,11 +71,15 @@ export function popHandler(it: Interpreter, pcb: number): void {
 export function raise(it: Interpreter, pcb: number, faultPc: number, e: unknown): boolean {
   let message: string;
   let thrown = false;
+  let catchable = true;
   if (e instanceof VmError) {
     message = e.message;
     thrown = e.thrown;
-  } else if (e instanceof StackOverflowError || e instanceof HeapLimitError) {
+  } else if (e instanceof LimitError) {
+    // A limit on what one operation asks for is catchable; one on what the process holds
+    // (its memory, the VM's memory) ends it.
     message = e.message;
+    catchable = e.catchable;
   } else {
     throw e;
   }
@@ -85,7 +88,7 @@ export function raise(it: Interpreter, pcb: number, faultPc: number, e: unknown)
   // Find the innermost live handler, discarding dead records above it.
   const hb = w[p + P_HANDLERS];
   const fpRel = w[p + P_FP];
-  let top = w[p + P_HTOP];
+  let top = catchable ? w[p + P_HTOP] : 0;
   while (top > 0) {
     const r = (hb + top - 1) << 2;
     if (w[r + 3] === H_ACTIVE && w[r + 2] <= fpRel) break;
@@ -98,7 +101,7 @@ export function raise(it: Interpreter, pcb: number, faultPc: number, e: unknown)
         `at instruction ${rt.image.localPc(faultPc)}`,
       ]);
     } catch (err) {
-      if (!(err instanceof HeapLimitError)) throw err;
+      if (!(err instanceof LimitError)) throw err;
       message = err.message;
       top = 0; // no memory left even for the exception value: the process ends
       w[p + P_HTOP] = 0;

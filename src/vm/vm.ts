@@ -19,14 +19,15 @@ import { Memory } from "../mem/memory.ts";
 import { CELL_BYTES, H_MESSAGES } from "../mem/layout.ts";
 import { type Output, OutputClock } from "../io/output.ts";
 import { DEFAULT_LIMITS, type Limits, P_PC, P_SP } from "../proc/pcb.ts";
-import { type ExitReport, Processes } from "../proc/procs.ts";
-import { Supervisors } from "../proc/supervisor.ts";
+import type { ExitReport, Processes } from "../proc/procs.ts";
+import { ProcTable } from "../proc/table.ts";
 import { DirectChannel } from "../ports/client.ts";
 import { casWaker, type PortDriver } from "../ports/driver.ts";
 import { type AsyncByteSource, createDriver } from "../ports/mod.ts";
 import { SingleScheduler, STEP_EXIT, STEP_IDLE } from "../sched/single.ts";
-import { Interpreter } from "./interp.ts";
-import { Runtime } from "./runtime.ts";
+import { setupThread } from "../sched/thread.ts";
+import type { Interpreter } from "./interp.ts";
+import type { Runtime } from "./runtime.ts";
 import { instructionText } from "./trace.ts";
 import { blockedReport, deadlockReport, type MainExit, reportExit } from "./report.ts";
 
@@ -61,6 +62,16 @@ export interface RunResult {
 }
 
 export const DEFAULT_REDUCTIONS = 1000;
+
+/** The run's shared memory with its limits set: the arena limit of --max-memory-mb and the
+ *  live-process limit of --max-processes. */
+export function createMemory(initialBytes: number | undefined, limits: Limits): Memory {
+  const mem = limits.maxMemoryBytes > 0
+    ? Memory.create(initialBytes, limits.maxMemoryBytes)
+    : Memory.create(initialBytes);
+  ProcTable.setLimit(mem, limits.maxProcesses);
+  return mem;
+}
 /** Slices between checks of the loop (timers and requests are handled after every slice). */
 const SLICES_PER_BATCH = 256;
 /** While processes compute, the event loop still gets a turn this often when I/O is out. */
@@ -82,23 +93,24 @@ export class Vm {
 
   constructor(program: Program, io: HostIo, options: VmOptions = {}) {
     this.options = options;
-    this.mem = Memory.create(options.initialBytes);
+    const limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.mem = createMemory(options.initialBytes, limits);
     const atoms = new AtomTable(this.mem);
     writeImage(this.mem, atoms, program);
-    this.rt = new Runtime(this.mem, io, this.channel, {
+    const parts = setupThread(this.mem, io, this.channel, {
       stressGc: options.stressGc ?? false,
-      limits: { ...DEFAULT_LIMITS, ...options.limits },
+      limits,
     }, atoms);
-    this.interp = new Interpreter(this.rt);
-    this.procs = new Processes(this.mem, this.rt.values, atoms, this.rt.image, this.interp.m);
-    this.rt.procs = this.procs;
-    this.rt.supervisors = new Supervisors(this.procs, this.rt.clock);
+    this.rt = parts.rt;
+    this.interp = parts.interp;
+    this.procs = parts.procs;
     this.output = new OutputClock([io.stdout, io.stderr]);
     this.driver = createDriver(
       {
         mem: this.mem,
         values: this.rt.values,
         table: this.procs.table,
+        queueLimitCells: limits.maxHeapCells,
         clock: this.rt.clock,
         flushOutput: () => this.output.flushAll(),
       },
@@ -121,7 +133,6 @@ export class Vm {
     this.rt.sched = this.scheduler;
     this.procs.sched = this.scheduler;
     this.procs.onExit = (pcb, report) => this.onExit(pcb, report);
-    this.procs.portsExit = (pid) => this.rt.ports.exited(pid);
   }
 
   /** Run the program from its first instruction as PID 1 until no process can progress. */
