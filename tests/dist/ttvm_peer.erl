@@ -13,7 +13,7 @@
 %%   {eval, From, Ref, CodeBinary, [{VarName, Value}]}  →  From ! {Ref, {ok, V} | {error, E}}
 %% in a fresh process each, so tests can make the Erlang side link, monitor, trap exits, send...
 -module(ttvm_peer).
--export([etf_echo/2, etf_gen/3, etf_verify/2, serve/0, serve/1, eval/2]).
+-export([etf_echo/2, etf_gen/3, etf_verify/2, serve/0, serve/1, eval/2, wait_for_file/1]).
 
 read_records(File) ->
     {ok, Bin} = file:read_file(File),
@@ -98,6 +98,15 @@ leaf() ->
     end.
 
 crypto_bytes(N) -> list_to_binary([rand:uniform(256) - 1 || _ <- lists:seq(1, N)]).
+
+%% Polls (bounded: 20 s) until File exists: lets a test start two connects at the same moment.
+wait_for_file(File) -> wait_for_file(File, 2000).
+wait_for_file(_, 0) -> erlang:halt(3);
+wait_for_file(File, N) ->
+    case filelib:is_file(File) of
+        true -> ok;
+        false -> timer:sleep(10), wait_for_file(File, N - 1)
+    end.
 
 serve() -> serve([]).
 serve(_) ->
