@@ -15,10 +15,10 @@
  * by the handshake timeout) for the other's connection instead of failing. Names compare as
  * Erlang compares atoms (by code points). Either way exactly one connection results.
  *
- * The node answers on its own for a few system processes Erlang nodes talk to (`systemNames`):
- * `net_kernel` answers `{is_auth, Node}` calls with `yes` (so `net_adm:ping` gets `pong`),
- * `rex` answers calls with `{badrpc, notsup}`, `global_name_server` traffic is absorbed, and
- * monitors on these names are accepted and never fire (they live as long as the node).
+ * The node answers on its own for a few system processes Erlang nodes talk to (`systemNames`,
+ * default net_kernel, rex, global_name_server; see signals.ts): `net_adm:ping` gets `pong`, and
+ * monitors on these names are accepted and never fire (they live as long as the node). The
+ * typed senders (send, link, monitor, …) come from SignalSender in signals.ts.
  */
 import { ControlError, type ControlMessage, type ReceivedControl } from "./control.ts";
 import { type ConnectionStats, DistConnection } from "./connection.ts";
@@ -42,19 +42,9 @@ import {
   type LocalIdentity,
   type PeerInfo,
 } from "./handshake.ts";
+import { answerAsEmptyNode, answerSystemCall, SignalSender } from "./signals.ts";
 import { BufferedSocket, connectTcp } from "./socket.ts";
-import {
-  atom,
-  type ErlPid,
-  type ErlRef,
-  type ErlTerm,
-  isAtom,
-  isPid,
-  isTuple,
-  pid,
-  ref,
-  tuple,
-} from "./term.ts";
+import { type ErlPid, type ErlRef, isAtom, pid, ref } from "./term.ts";
 import { utf8Encoder } from "./bytes.ts";
 
 export interface DistNodeEvents {
@@ -123,7 +113,7 @@ export function splitNodeName(node: string): { alive: string; host: string } {
   return { alive: node.slice(0, at), host: node.slice(at + 1) };
 }
 
-export class DistNode implements DistNodeEvents {
+export class DistNode extends SignalSender implements DistNodeEvents {
   onControl?: (fromNode: string, msg: ReceivedControl) => void;
   onNodeUp?: (node: string) => void;
   onNodeDown?: (node: string, reason: string) => void;
@@ -160,6 +150,7 @@ export class DistNode implements DistNodeEvents {
     private registration: EpmdRegistration,
     epmd: EpmdHandle | undefined,
   ) {
+    super();
     if (epmd) this.epmdHandles.push(epmd);
     this.name = name;
     this.cookie = opts.cookie;
@@ -507,54 +498,19 @@ export class DistNode implements DistNodeEvents {
     return existing.outgoing === "abandoned" ? "ok_simultaneous" : "ok";
   }
 
-  // ── receiving ────────────────────────────────────────────────────────────────────────────
+  // ── receiving and sending ────────────────────────────────────────────────────────────────
 
   private dispatch(fromNode: string, msg: ReceivedControl): void {
     if (msg.op === "REG_SEND" && this.systemNames.has(msg.toName)) {
-      return this.systemCall(msg.toName, msg.message);
+      return answerSystemCall(this, msg.toName, msg.message);
     }
     if (
       (msg.op === "MONITOR_P" || msg.op === "DEMONITOR_P") && isAtom(msg.to) &&
       this.systemNames.has(msg.to.name)
     ) return; // a system process outlives every monitor on it
     if (this.onControl) this.onControl(fromNode, msg);
-    else this.answerAsEmptyNode(msg);
+    else answerAsEmptyNode(this, msg);
   }
-
-  /**
-   * With no VM attached the node has no processes: answer what a peer would otherwise wait for
-   * (links and monitors fire `noproc`, spawn requests fail `notsup`), drop the rest.
-   */
-  private answerAsEmptyNode(msg: ReceivedControl): void {
-    const noproc = atom("noproc");
-    switch (msg.op) {
-      case "LINK":
-        return this.exit(msg.to, msg.from, noproc);
-      case "MONITOR_P":
-        return this.monitorExit(isPid(msg.to) ? msg.to : msg.to.name, msg.from, msg.ref, noproc);
-      case "SPAWN_REQUEST":
-        return this.spawnReply(msg.reqId, msg.from, 0, "notsup");
-      case "UNLINK_ID":
-        return this.unlinkIdAck(msg.id, msg.to, msg.from);
-    }
-  }
-
-  /** Answers `{'$gen_call', {From, Tag}, Request}` sent to a system name; absorbs the rest. */
-  private systemCall(name: string, message: ErlTerm): void {
-    if (!isTuple(message, 3) || !isAtom(message.items[0], "$gen_call")) return;
-    const from = message.items[1];
-    if (!isTuple(from, 2) || !isPid(from.items[0])) return;
-    const request = message.items[2];
-    let reply: ErlTerm | undefined;
-    if (name === "net_kernel" && isTuple(request, 2) && isAtom(request.items[0], "is_auth")) {
-      reply = atom("yes");
-    } else if (name === "rex") {
-      reply = tuple(atom("badrpc"), atom("notsup"));
-    }
-    if (reply !== undefined) this.send(undefined, from.items[0], tuple(from.items[1], reply));
-  }
-
-  // ── sending ──────────────────────────────────────────────────────────────────────────────
 
   /**
    * Sends one control message to `node`, connecting first if needed. Signals to one node leave
@@ -572,81 +528,6 @@ export class DistNode implements DistNodeEvents {
     const peer = existing ?? this.beginConnect(node);
     peer.wanted = true;
     peer.queue.push(msg);
-  }
-
-  /** `To ! Message` (SEND_SENDER when `from` is given and the peer supports it). */
-  send(from: ErlPid | undefined, to: ErlPid, message: ErlTerm): void {
-    this.sendControl(to.node, { op: "SEND", from, to, message });
-  }
-  /** `{Name, Node} ! Message`. */
-  regSend(from: ErlPid, node: string, name: string, message: ErlTerm): void {
-    this.sendControl(node, { op: "REG_SEND", from, toName: name, message });
-  }
-  /** A message to a process alias (a reference). */
-  aliasSend(from: ErlPid, alias: ErlRef, message: ErlTerm): void {
-    this.sendControl(alias.node, { op: "ALIAS_SEND", from, alias, message });
-  }
-  link(from: ErlPid, to: ErlPid): void {
-    this.sendControl(to.node, { op: "LINK", from, to });
-  }
-  unlinkId(id: bigint, from: ErlPid, to: ErlPid): void {
-    this.sendControl(to.node, { op: "UNLINK_ID", id, from, to });
-  }
-  unlinkIdAck(id: bigint, from: ErlPid, to: ErlPid): void {
-    this.sendControl(to.node, { op: "UNLINK_ID_ACK", id, from, to });
-  }
-  /** A linked process `from` ended with `reason` (the link's exit signal). */
-  exit(from: ErlPid, to: ErlPid, reason: ErlTerm): void {
-    this.sendControl(to.node, { op: "EXIT", from, to, reason });
-  }
-  /** `exit(To, Reason)` called by `from`. */
-  exit2(from: ErlPid, to: ErlPid, reason: ErlTerm): void {
-    this.sendControl(to.node, { op: "EXIT2", from, to, reason });
-  }
-  /** `erlang:monitor(process, Target)` with the reference `ref`; Target a pid or a remote name. */
-  monitor(from: ErlPid, target: ErlPid | { name: string; node: string }, ref: ErlRef): void {
-    const to = isPid(target as ErlTerm)
-      ? target as ErlPid
-      : atom((target as { name: string }).name);
-    this.sendControl(target.node, { op: "MONITOR_P", from, to, ref });
-  }
-  demonitor(from: ErlPid, target: ErlPid | { name: string; node: string }, ref: ErlRef): void {
-    const to = isPid(target as ErlTerm)
-      ? target as ErlPid
-      : atom((target as { name: string }).name);
-    this.sendControl(target.node, { op: "DEMONITOR_P", from, to, ref });
-  }
-  /** The monitored process `from` (a pid, or the name it was monitored by) ended: DOWN. */
-  monitorExit(from: ErlPid | string, to: ErlPid, ref: ErlRef, reason: ErlTerm): void {
-    const who = typeof from === "string" ? atom(from) : from;
-    this.sendControl(to.node, { op: "MONITOR_P_EXIT", from: who, to, ref, reason });
-  }
-  /** erlang:spawn_request(Node, M, F, Args, Options); the answer is a SPAWN_REPLY. */
-  spawnRequest(node: string, req: {
-    reqId: ErlRef;
-    from: ErlPid;
-    groupLeader: ErlPid;
-    module: string;
-    function: string;
-    args: readonly ErlTerm[];
-    options?: readonly ErlTerm[];
-  }): void {
-    this.sendControl(node, {
-      op: "SPAWN_REQUEST",
-      reqId: req.reqId,
-      from: req.from,
-      groupLeader: req.groupLeader,
-      module: req.module,
-      function: req.function,
-      arity: req.args.length,
-      args: listOf(req.args),
-      options: listOf(req.options ?? []),
-    });
-  }
-  /** Answers a SPAWN_REQUEST: `result` is the new pid or an error atom. */
-  spawnReply(reqId: ErlRef, to: ErlPid, flags: number, result: ErlPid | string): void {
-    const res = typeof result === "string" ? atom(result) : result;
-    this.sendControl(to.node, { op: "SPAWN_REPLY", reqId, to, flags, result: res });
   }
 
   // ── EPMD registration and shutdown ───────────────────────────────────────────────────────
@@ -697,8 +578,4 @@ export class DistNode implements DistNodeEvents {
     while (this.tasks.size > 0) await Promise.all([...this.tasks]);
     for (const handle of this.epmdHandles.splice(0)) await handle.release();
   }
-}
-
-function listOf(items: readonly ErlTerm[]): ErlTerm {
-  return items.length === 0 ? { t: "nil" } : { t: "list", items, tail: { t: "nil" } };
 }
