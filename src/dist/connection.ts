@@ -94,6 +94,7 @@ export class DistConnection {
   private writing = false;
   private sentSinceTick = false;
   private lastReceivedMs = Date.now();
+  private bytesSeenAtTick = 0;
   private ticker: ReturnType<typeof setInterval> | undefined;
   private closeReason: string | undefined;
   private readerDone: Promise<void> = Promise.resolve();
@@ -163,6 +164,10 @@ export class DistConnection {
 
   private tick(): void {
     if (!this.isOpen) return;
+    if (this.sock.bytesRead !== this.bytesSeenAtTick) {
+      this.bytesSeenAtTick = this.sock.bytesRead;
+      this.lastReceivedMs = Date.now();
+    }
     if (Date.now() - this.lastReceivedMs >= this.opts.netTickTimeMs) {
       this.close("net_tick_timeout");
       return;

@@ -20,8 +20,8 @@
  * monitors on these names are accepted and never fire (they live as long as the node). The
  * typed senders (send, link, monitor, …) come from SignalSender in signals.ts.
  */
-import { ControlError, type ControlMessage, type ReceivedControl } from "./control.ts";
-import { type ConnectionStats, DistConnection } from "./connection.ts";
+import { type ControlMessage, encodeControl, type ReceivedControl } from "./control.ts";
+import { type ConnectionStats, DistConnection, encodeFrame } from "./connection.ts";
 import {
   ensureEpmd,
   type EnsureEpmdOptions,
@@ -403,8 +403,9 @@ export class DistNode extends SignalSender implements DistNodeEvents {
     for (const msg of peer.queue.splice(0)) {
       try {
         conn.send(msg);
-      } catch (e) {
-        if (!(e instanceof ControlError)) throw e; // a kind of signal this peer cannot take
+      } catch {
+        // A kind of signal this peer does not take (e.g. ALIAS_SEND without DFLAG_ALIAS):
+        // dropped, as Erlang drops what a peer cannot receive.
       }
     }
     this.onNodeUp?.(peer.name);
@@ -525,6 +526,10 @@ export class DistNode extends SignalSender implements DistNodeEvents {
       existing.conn!.send(msg);
       return;
     }
+    // Encoded now only to refuse a bad term to the caller (it is encoded for real, for the
+    // peer's flags, once the connection is up).
+    const { control, payload } = encodeControl(msg, DFLAGS_OFFERED);
+    encodeFrame(control, payload);
     const peer = existing ?? this.beginConnect(node);
     peer.wanted = true;
     peer.queue.push(msg);
@@ -545,7 +550,10 @@ export class DistNode extends SignalSender implements DistNodeEvents {
       if (this.stopping) return;
       try {
         // An embedded server started here must outlive this registration: kept until stop().
-        if (this.opts.startEpmd !== false) this.epmdHandles.push(await ensureEpmd(port, {}));
+        if (this.opts.startEpmd !== false) {
+          const handle = await ensureEpmd(port, {});
+          if (handle.kind === "embedded") this.epmdHandles.push(handle);
+        }
         this.registration = await epmdRegister({
           name: alive,
           listenPort: this.port,

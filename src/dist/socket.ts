@@ -22,6 +22,8 @@ export class BufferedSocket {
   private start = 0;
   private end = 0;
   private closedFlag = false;
+  /** Bytes received so far (a slow large frame still shows the peer is alive). */
+  bytesRead = 0;
 
   constructor(readonly conn: Deno.Conn) {}
 
@@ -59,6 +61,7 @@ export class BufferedSocket {
     }
     if (n === null) return false;
     this.end += n;
+    this.bytesRead += n;
     return true;
   }
 

@@ -6,7 +6,8 @@
  * with no VM attached still answers links, monitors and spawn requests.
  */
 import assert from "node:assert/strict";
-import { epmdAnswers, epmdNames } from "../../src/dist/epmd.ts";
+import { epmdAnswers, epmdNames, epmdPortPlease } from "../../src/dist/epmd.ts";
+import { EpmdServer } from "../../src/dist/epmd_server.ts";
 import { formatErlTerm } from "../../src/dist/format.ts";
 import { DistNode, type DistNodeOptions } from "../../src/dist/node.ts";
 import { atom, type ErlTerm, isAtom, isTuple, pid, tuple } from "../../src/dist/term.ts";
@@ -231,4 +232,41 @@ Deno.test("pids and references of a node carry its name and creation", async () 
     assert.ok(node.isLocal(r) && r.ids.length === 3 && r.creation === node.creation);
     return Promise.resolve();
   });
+});
+
+Deno.test("a term that has no encoding is refused to the sender, connected or not", async () => {
+  await withVms([uniqueName("p"), uniqueName("q")], async ([a, b]) => {
+    const from = a.spawn().pid;
+    const tooLong = atom("x".repeat(256));
+    assert.throws(() => a.node.regSend(from, b.node.name, "any", tooLong), /longer than 255/);
+    assert.equal(await a.node.connect(b.node.name), true);
+    assert.throws(() => a.node.regSend(from, b.node.name, "any", tooLong), /longer than 255/);
+    assert.throws(() => a.node.send(from, b.node.pidOf(1), { t: "float", value: NaN }), /NaN/);
+  });
+});
+
+Deno.test("a node registers again when its EPMD comes back", async () => {
+  const port = freePort();
+  let server = EpmdServer.start({ port, hostname: "127.0.0.1" });
+  const node = await DistNode.start({
+    name: uniqueName("phoenix"),
+    cookie: COOKIE,
+    epmdPort: port,
+    startEpmd: false,
+  });
+  try {
+    const alive = node.name.split("@")[0];
+    assert.ok(server.names().some((n) => n.name === alive));
+    await server.close();
+    server = EpmdServer.start({ port, hostname: "127.0.0.1" });
+    const deadline = Date.now() + 8000;
+    while (!server.names().some((n) => n.name === alive)) {
+      assert.ok(Date.now() < deadline, "registered again within 8 s");
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal((await epmdPortPlease(alive, { port }))?.port, node.port);
+  } finally {
+    await node.stop();
+    await server.close();
+  }
 });
