@@ -9,6 +9,7 @@
  * evaluate (MiniVm.eval), so every assertion about the Erlang side is made by Erlang itself.
  */
 import assert from "node:assert/strict";
+import { crc32 } from "node:zlib";
 import { formatAtom, formatErlTerm } from "../../src/dist/format.ts";
 import {
   atom,
@@ -172,6 +173,20 @@ Deno.test("the node connects to erl, and values of every kind travel both ways i
       { Echoer: echoer.pid },
     );
     assert.equal(formatErlTerm(result), "{true,43}");
+    // A 4 MiB binary each way arrives whole (no fragments are negotiated).
+    const big = new Uint8Array(4 << 20).map((_, i) => i % 251);
+    const sizes = await vm.eval(
+      erlNode,
+      `Me ! {big, binary:copy(<<7>>, 3 bsl 20)}, {byte_size(B), erlang:crc32(B)}.`,
+      { B: binary(big), Me: me.pid },
+    );
+    assert.equal(formatErlTerm(sizes), `{${4 << 20},${crc32(big)}}`);
+    const fromErl = await me.message((m) =>
+      isTuple(m, 2) && isAtom(m.items[0], "big") ? m.items[1] : undefined
+    );
+    assert.ok(
+      typeof fromErl === "object" && fromErl.t === "binary" && fromErl.bytes.length === 3 << 20,
+    );
     const seen = formatErlTerm(await echo);
     assert.match(seen, /^\{#Fun<erl_eval\.\d+\.\d+>,fun lists:map\/2,#Port<.+>,<<1,2:3>>,<erl_/);
   });
