@@ -152,6 +152,7 @@ export class DistConnection {
         const batch = this.queue.splice(0, take);
         const data = batch.length === 1 ? batch[0] : concatBytes(batch);
         await this.sock.writeAll(data);
+        if (!this.isOpen) return; // close() already dropped the queue and its count
         this.queuedBytes -= bytes;
         this.stats.bytesOut += bytes;
       }
