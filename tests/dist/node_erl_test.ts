@@ -49,6 +49,7 @@ async function withErl(
     netTickTimeS?: number;
     longNames?: boolean;
     beforeSendName?: (peer: string) => Promise<void>;
+    hidden?: boolean;
   },
   body: (c: Cluster) => Promise<void>,
 ): Promise<void> {
@@ -64,6 +65,7 @@ async function withErl(
       startEpmd: false,
       netTickTimeS: opts.netTickTimeS ?? 60,
       beforeSendName: opts.beforeSendName,
+      hidden: opts.hidden,
     });
     erl = await ErlNode.start({
       alive: opts.erlAlive ?? uniqueName("erl"),
@@ -459,4 +461,15 @@ Deno.test("long node names (-name alive@127.0.0.1) work too", async () => {
     assert.equal(formatErlTerm(await vm.eval(erlNode, "node().")), formatAtom(erlNode));
   });
   assert.ok(SHORT_HOST.length > 0);
+});
+
+Deno.test("a hidden node is connected but not listed by nodes()", async () => {
+  await withErl({ hidden: true }, async ({ vm, erlNode }) => {
+    assert.equal(await vm.node.connect(erlNode), true);
+    const self = formatAtom(vm.node.name);
+    assert.equal(
+      formatErlTerm(await vm.eval(erlNode, "{nodes(), nodes(hidden)}.")),
+      `{[],[${self}]}`,
+    );
+  });
 });
