@@ -28,6 +28,14 @@ import {
   tuple,
 } from "../../src/dist/term.ts";
 import { SPAWN_REPLY_LINKED, SPAWN_REPLY_MONITORED } from "../../src/dist/control.ts";
+import { epmdPortPlease } from "../../src/dist/epmd.ts";
+import {
+  DFLAG,
+  DFLAGS_OFFERED,
+  HandshakeError,
+  initiateHandshake,
+} from "../../src/dist/handshake.ts";
+import { connectTcp } from "../../src/dist/socket.ts";
 import { ErlNode, RealEpmd, requireErlang, SHORT_HOST, uniqueName } from "./erl_harness.ts";
 import { MiniVm } from "./mini_vm.ts";
 
@@ -471,5 +479,31 @@ Deno.test("a hidden node is connected but not listed by nodes()", async () => {
       formatErlTerm(await vm.eval(erlNode, "{nodes(), nodes(hidden)}.")),
       `{[],[${self}]}`,
     );
+  });
+});
+
+Deno.test("OTP refuses a peer that lacks a flag it makes mandatory (why all are offered)", async () => {
+  await withErl({}, async ({ erlNode, epmd }) => {
+    const info = await epmdPortPlease(erlNode.split("@")[0], { port: epmd.port });
+    assert.ok(info);
+    for (const [missing, expectRefusal] of [[DFLAG.MAP_TAG, true], [DFLAG.ALIAS, false]] as const) {
+      const sock = await connectTcp(SHORT_HOST, info.port, 2000);
+      try {
+        const attempt = initiateHandshake(sock, {
+          name: `${uniqueName("raw")}@${SHORT_HOST}`,
+          cookie: COOKIE,
+          creation: 1,
+          flags: (DFLAGS_OFFERED | DFLAG.PUBLISHED) & ~missing,
+        }, { peer: erlNode });
+        if (expectRefusal) {
+          await assert.rejects(
+            attempt,
+            (e) => e instanceof HandshakeError && e.reason === "not_allowed",
+          );
+        } else assert.equal((await attempt).name, erlNode);
+      } finally {
+        sock.close();
+      }
+    }
   });
 });
