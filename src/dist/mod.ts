@@ -6,6 +6,7 @@
 export { DistNode, type DistNodeEvents, type DistNodeOptions, splitNodeName } from "./node.ts";
 export { type RemoteName, SignalSender } from "./signals.ts";
 export {
+  ControlError,
   type ControlMessage,
   type ControlOp,
   DOP,
@@ -26,6 +27,7 @@ export { formatAtom, formatErlTerm, formatFloat } from "./format.ts";
 export * from "./term.ts";
 export {
   ensureEpmd,
+  EpmdError,
   type EpmdHandle,
   epmdNames,
   epmdPortPlease,
