@@ -147,9 +147,9 @@ export class Values {
     return this.newObjectWith((n) => this.heap.alloc(pcb, n), type, len, cells);
   }
 
-  /** A Str holding `s`, with room for `spareUnits` more units (growable, tags.ts). */
-  putStr(pcb: number, dst: number, s: string, spareUnits = 0): void {
-    const o = this.newObject(pcb, T_STR, s.length, strCells(s.length + spareUnits));
+  /** A Str holding `s` (exactly full; its cell carries its code-point count). */
+  putStr(pcb: number, dst: number, s: string): void {
+    const o = this.newObject(pcb, T_STR, s.length, strCells(s.length));
     const u16 = this.mem.u16;
     const base = (o + 1) << 3;
     for (let i = 0; i < s.length; i++) u16[base + i] = s.charCodeAt(i);
