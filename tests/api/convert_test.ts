@@ -119,7 +119,7 @@ for (const stressGc of [false, true]) {
   });
 }
 
-Deno.test("inside the VM, host atoms, tuples, connections and terms type, print, compare and match", () => {
+Deno.test("inside the VM, host atoms, tuples, connections and terms type, print, compare and match", async () => {
   let out = "";
   const vm = ActorVm.fromSource(
     `
@@ -201,7 +201,7 @@ END_TRY
   );
   vm.send(pid, new Connection("udp", 3)); // same id, other kind: EQ
   vm.send(pid, new Connection("tcp", 4));
-  vm.runSync();
+  await vm.run();
   assert.equal(
     out,
     [

@@ -212,7 +212,7 @@ Deno.test("a list nested 1,000,000 deep converts to JavaScript and back through 
   let nested: JsValue = 7;
   for (let i = 0; i < DEPTH; i++) nested = [nested];
   vm.send(pid, nested);
-  const summary = vm.runSync();
+  const summary = await vm.run();
   assert.equal(summary.processesAlive, 0);
   const first = vm.host.tryReceive();
   assert.equal(jsDepth(first!), DEPTH);
