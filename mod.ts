@@ -29,7 +29,7 @@ export type { Program } from "./src/isa/program.ts";
 export type { HostValue } from "./src/term/host.ts";
 export { type RunResult, Vm, type VmOptions } from "./src/vm/vm.ts";
 export { ActorVm, type ActorVmOptions, HostMailbox, type RunSummary } from "./src/api/actor_vm.ts";
-export type { JsValue } from "./src/api/convert.ts";
+export { Atom, Connection, type JsValue, Term, Tuple } from "./src/api/convert.ts";
 
 export interface CapturedRun {
   stdout: string;

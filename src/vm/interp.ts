@@ -9,6 +9,12 @@
  * table. Fast cases handle the common types inline; everything else is a function in
  * slow.ts.
  *
+ * Reductions (LANGUAGE.md §5): one per instruction, plus the work an instruction reports on the
+ * work meter (src/term/work.ts; `charge`): after each slow path (and after an EQ/NE of
+ * non-integers) the loop subtracts about one reduction per 64 elements or characters
+ * processed, so a process whose instructions work on big strings, lists or JSON is preempted
+ * as soon as a thousand cheap instructions would have been.
+ *
  * Invariants at each instruction boundary: sp + STACK_HEADROOM ≤ stack capacity; the PCB is
  * stale (locals are the truth) until saveRegs.
  */
@@ -26,6 +32,7 @@ import {
   P_STACK_CAP,
 } from "../proc/pcb.ts";
 import { MAX_SAFE, T_BOOL, T_FLOAT, T_FUNC, T_INT, T_NULL } from "../term/tags.ts";
+import { addWork, drainWorkReductions } from "../term/work.ts";
 import { insufficient, NO_SCOPE, undefinedVariable, underflow, VmError } from "./errors.ts";
 import { Machine, STACK_HEADROOM } from "./machine.ts";
 import { raise } from "./raise.ts";
@@ -57,6 +64,12 @@ export class Interpreter {
     this.ic = new Int32Array(rt.image.nInstr);
   }
 
+  /** Charge the running instruction for `units` elements or characters of work (on top of
+   *  its one reduction; about one more reduction per 64 units). */
+  charge(units: number): void {
+    addWork(units);
+  }
+
   run(pcb: number, budget: number): number {
     const rt = this.rt;
     const mem = rt.mem;
@@ -72,6 +85,7 @@ export class Interpreter {
     let frameBase!: number, frameEnd!: number, fp!: number, ftop!: number;
     let pc!: number;
     let result = R_CONTINUE;
+    drainWorkReductions(); // work done outside this slice (signals, reports) is not charged
 
     reload: for (;;) {
       w = mem.i32;
@@ -88,7 +102,7 @@ export class Interpreter {
         for (;;) {
           if (--budget < 0) {
             saveRegs(w, p, pc, sp - stackBase, fp - frameBase, ftop - frameBase);
-            this.reductions += startBudget;
+            this.reductions += startBudget - budget - 1;
             return R_PREEMPT;
           }
           if (sp > stackEnd) {
@@ -219,6 +233,7 @@ export class Interpreter {
                 f[(a << 1) + 1] = r ? 1 : 0;
               } else {
                 compareSlow(rt, op, a, b);
+                budget -= drainWorkReductions();
               }
               sp = b;
               break;
@@ -335,6 +350,7 @@ export class Interpreter {
             default: {
               saveRegs(w, p, pc, sp - stackBase, fp - frameBase, ftop - frameBase);
               result = execSlow(this, op, pcb, ip);
+              budget -= drainWorkReductions();
               if (result !== R_CONTINUE) {
                 this.reductions += startBudget - budget;
                 return result;

@@ -9,6 +9,7 @@
  * queued messages it does not want pays for each of them once, not once per wake-up.
  */
 import { copyValue, valueCells } from "../term/copy.ts";
+import { matches } from "../term/match.ts";
 import {
   FLAG_TRAP_EXIT,
   P_DEADLINE,
@@ -33,8 +34,6 @@ import {
   T_CLOSURE,
   T_FLOAT,
   T_FUNC,
-  T_LIST,
-  T_OBJECT,
 } from "../term/tags.ts";
 import { insufficient, typeMismatch, VmError } from "./errors.ts";
 import { type Interpreter, R_CONTINUE, R_DONE, R_WAIT, R_YIELD } from "./interp.ts";
@@ -148,7 +147,7 @@ export function receive(it: Interpreter, pcb: number, op: number, ip: number): n
   const node = mailbox.select(
     pcb,
     pc,
-    pattern >= 0 ? (cell) => matches(it, pattern, cell) : null,
+    pattern >= 0 ? (cell) => matches(v, pattern, cell) : null,
   );
   if (node !== 0) {
     mailbox.take(pcb, procs.pid(pcb), node);
@@ -197,30 +196,6 @@ function takeMessage(it: Interpreter, pcb: number, node: number, nArgs: number):
     w[p + P_DEADLINE] = -1;
     w[p + P_TIMER_SEQ]++; // disarm
   }
-}
-
-/** Pattern rules of LANGUAGE.md §3: "_" matches anything; Object patterns match objects having
- *  every pattern field; List patterns match element-wise; anything else by EQ. */
-export function matches(it: Interpreter, pat: number, msg: number): boolean {
-  const v = it.rt.values, w = it.rt.mem.i32;
-  if (v.isStr(pat) && v.str(pat) === "_") return true;
-  const pt = v.tag(pat);
-  if (pt === T_OBJECT) {
-    if (v.tag(msg) !== T_OBJECT) return false;
-    const po = v.obj(pat), n = w[(po << 2) + HDR_LEN];
-    for (let i = 0; i < n; i++) {
-      const j = v.fieldIndex(msg, w[((po + 1 + 2 * i) << 2) + 1]);
-      if (j < 0 || !matches(it, po + 2 + 2 * i, v.fieldCell(msg, j))) return false;
-    }
-    return true;
-  }
-  if (pt === T_LIST) {
-    if (v.tag(msg) !== T_LIST || v.len(msg) !== v.len(pat)) return false;
-    const po = v.obj(pat), mo = v.obj(msg), n = v.len(pat);
-    for (let i = 1; i <= n; i++) if (!matches(it, po + i, mo + i)) return false;
-    return true;
-  }
-  return v.equal(pat, msg);
 }
 
 /** SLEEP: suspend only this process; messages do not end the sleep. */

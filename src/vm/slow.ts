@@ -18,7 +18,11 @@ import {
   makeLambda,
   throwValue,
 } from "./ops_call.ts";
+import * as codec from "./ops_codec.ts";
 import * as data from "./ops_data.ts";
+import * as text from "./ops_text.ts";
+import { formatTimeOp } from "./ops_time.ts";
+import * as values from "./ops_values.ts";
 import { exitCode, ioOp, waitingIoOp } from "./ops_io.ts";
 import * as proc from "./ops_proc.ts";
 import { popHandler, pushHandler } from "./raise.ts";
@@ -136,6 +140,70 @@ export function execSlow(it: Interpreter, op: number, pcb: number, ip: number): 
       break;
     case 0xcf: // HASH
       data.hashOp(it, pcb);
+      break;
+    case 0xcb: // COMPRESS
+      codec.compress(it, pcb);
+      break;
+    case 0xcc: // DECOMPRESS
+      codec.decompress(it, pcb);
+      break;
+    case 0xcd: // ENCRYPT
+      codec.encrypt(it, pcb);
+      break;
+    case 0xce: // DECRYPT
+      codec.decrypt(it, pcb);
+      break;
+    case 0xa4: // FORMAT_TIME
+      formatTimeOp(it, pcb);
+      break;
+    // ── atoms, tuples, types, text (LANGUAGE.md §6) ──
+    case 0x6a: // PUSH_ATOM
+      values.pushAtom(it, pcb, a);
+      break;
+    case 0x6b: // MAKE_TUPLE
+      values.makeTuple(it, pcb, a);
+      break;
+    case 0x6c: // TUPLE_TO_LIST
+      values.tupleToList(it, pcb);
+      break;
+    case 0x6d: // LIST_TO_TUPLE
+      values.listToTuple(it, pcb);
+      break;
+    case 0x4d: // TYPE_OF
+      values.typeOf(it, pcb);
+      break;
+    case 0x42: // SUBSTR
+      text.substr(it, pcb);
+      break;
+    case 0x43: // STR_FIND
+      text.strFind(it, pcb);
+      break;
+    case 0x44: // SPLIT
+      text.split(it, pcb);
+      break;
+    case 0x45: // JOIN
+      text.join(it, pcb);
+      break;
+    case 0x46: // TRIM
+      text.trim(it, pcb);
+      break;
+    case 0x47: // UPPER
+      text.upper(it, pcb);
+      break;
+    case 0x48: // LOWER
+      text.lower(it, pcb);
+      break;
+    case 0x49: // TO_INT
+      text.toInt(it, pcb);
+      break;
+    case 0x4a: // TO_FLOAT
+      text.toFloat(it, pcb);
+      break;
+    case 0x4b: // STR_TO_BYTES
+      text.strToBytes(it, pcb);
+      break;
+    case 0x4c: // BYTES_TO_STR
+      text.bytesToStr(it, pcb);
       break;
     // ── functions, closures, exceptions, modules ──
     case 0x35: // CALL_FUNCTION

@@ -8,7 +8,7 @@ import { assembleSource } from "../../mod.ts";
 import { Output } from "../../src/io/output.ts";
 import { fixedInput } from "../../src/io/stdin.ts";
 import { Vm } from "../../src/vm/vm.ts";
-import { out, run } from "./helpers.ts";
+import { run } from "./helpers.ts";
 import { ENTRY_CELLS, PAGE_ENTRIES } from "../../src/proc/table.ts";
 import { CELL_BYTES } from "../../src/mem/layout.ts";
 
