@@ -20,8 +20,39 @@ import { osErrorText } from "../vm/errors.ts";
 import { Vm, type VmOptions } from "../vm/vm.ts";
 import { runSmp } from "../sched/smp.ts";
 import denoJson from "../../deno.json" with { type: "json" };
+import {
+  flag,
+  integer,
+  optionalInteger,
+  optionsHelp,
+  parseOptions,
+  UsageError,
+} from "./options.ts";
 
 export const VERSION = denoJson.version;
+
+/**
+ * The options of a run, one row each (syntax in src/cli/options.ts). Their handling is in
+ * `runWith` below.
+ */
+export const RUN_OPTIONS = {
+  help: flag("show this help", "-h"),
+  version: flag("show the version", "-V"),
+  trace: flag("print every executed instruction (pc, source line, stack depth) on stderr"),
+  stats: flag("print run counters on stderr at the end"),
+  verbose: flag("print scheduler information on stderr"),
+  "stress-gc": flag(
+    "collect garbage on every allocation and verify the heap\n(also: environment variable TTVM_STRESS_GC=1)",
+  ),
+  reductions: integer("N", 1, 2 ** 31 - 1, "reductions per time slice (default 1000)"),
+  smp: optionalInteger(
+    "N",
+    1,
+    256,
+    () => navigator.hardwareConcurrency,
+    "run on a pool of N worker threads (default: one per core)",
+  ),
+};
 
 const USAGE = `ttvm ${VERSION} — a BEAM-style actor VM for TinyTotVM programs
 
@@ -30,17 +61,8 @@ Usage:
   ttvm compile <in.ttvm> [out.ttb]     assemble to bytecode (default: same name, .ttb)
   ttvm disasm <file.ttb>               print bytecode as re-assemblable text
 
-Options:
-  -h, --help          show this help
-  -V, --version       show the version
-      --trace         print every executed instruction (pc, source line, stack depth) on stderr
-      --stats         print run counters on stderr at the end
-      --verbose       print scheduler information on stderr
-      --stress-gc     collect garbage on every allocation and verify the heap
-                      (also: environment variable TTVM_STRESS_GC=1)
-      --reductions N  reductions per time slice (default 1000)
-      --smp[=N]       run on a pool of N worker threads (default: one per core)
-
+Options (a value may follow as --name=V or --name V):
+${optionsHelp(RUN_OPTIONS)}
 Environment (debug switches):
   TTVM_STRESS_GC=1           same as --stress-gc
   TTVM_INITIAL_MEMORY_MB=N   start with an N MiB shared buffer (it grows as needed)
@@ -61,8 +83,6 @@ export function defaultIo(): CliIo {
   };
 }
 
-class UsageError extends Error {}
-
 /** Run the CLI; returns the exit status. */
 export async function runCli(argv: string[], io: CliIo = defaultIo()): Promise<number> {
   try {
@@ -81,69 +101,42 @@ export async function runCli(argv: string[], io: CliIo = defaultIo()): Promise<n
 }
 
 async function dispatch(argv: string[], io: CliIo): Promise<number> {
+  if (argv.length === 0) {
+    io.stderr.write(USAGE);
+    return 2;
+  }
   if (argv[0] === "compile") return compile(argv.slice(1), io);
   if (argv[0] === "disasm") return disasm(argv.slice(1), io);
-  const options: VmOptions = { stressGc: Deno.env.get("TTVM_STRESS_GC") === "1" };
+  const { options: given, rest } = parseOptions(RUN_OPTIONS, argv);
+  if (given.help) {
+    io.stdout.write(USAGE);
+    return 0;
+  }
+  if (given.version) {
+    io.stdout.write(`ttvm ${VERSION}\n`);
+    return 0;
+  }
+  const [path, ...args] = rest;
+  if (path === undefined) throw new UsageError("no program given");
+  const options: VmOptions = {
+    stressGc: given["stress-gc"] ?? Deno.env.get("TTVM_STRESS_GC") === "1",
+    trace: given.trace,
+    stats: given.stats,
+    verbose: given.verbose,
+    reductions: given.reductions,
+  };
   // Debug switch: start with a small shared buffer so that it must grow during the run
   // (exercises view rebuilding on every worker).
   const initialMb = Number(Deno.env.get("TTVM_INITIAL_MEMORY_MB") ?? 0);
   if (initialMb > 0) options.initialBytes = initialMb * 1024 * 1024;
-  let smpWorkers = 0;
-  let i = 0;
-  for (; i < argv.length && argv[i].startsWith("-"); i++) {
-    const arg = argv[i];
-    switch (arg) {
-      case "-h":
-      case "--help":
-        io.stdout.write(USAGE);
-        return 0;
-      case "-V":
-      case "--version":
-        io.stdout.write(`ttvm ${VERSION}\n`);
-        return 0;
-      case "--trace":
-        options.trace = true;
-        break;
-      case "--stats":
-        options.stats = true;
-        break;
-      case "--verbose":
-        options.verbose = true;
-        break;
-      case "--stress-gc":
-        options.stressGc = true;
-        break;
-      case "--reductions": {
-        const n = Number(argv[++i]);
-        if (!Number.isInteger(n) || n < 1) {
-          throw new UsageError("--reductions needs a positive integer");
-        }
-        options.reductions = n;
-        break;
-      }
-      default: {
-        const smp = /^--smp(?:=(\d+))?$/.exec(arg);
-        if (!smp) throw new UsageError(`unknown option '${arg}'`);
-        smpWorkers = smp[1] === undefined ? navigator.hardwareConcurrency : Number(smp[1]);
-        if (smpWorkers < 1 || smpWorkers > 256) {
-          throw new UsageError("--smp=N needs 1 ≤ N ≤ 256");
-        }
-      }
-    }
-  }
-  const path = argv[i];
-  if (path === undefined) {
-    io.stderr.write(USAGE);
-    return 2;
+  if (given.smp !== undefined && given.trace) {
+    throw new UsageError("--trace works on the single scheduler only");
   }
   const program = load(path, io);
   if (!program) return 1;
-  const hostIo = { ...io, args: argv.slice(i + 1) };
-  if (smpWorkers > 0) {
-    if (options.trace) throw new UsageError("--trace works on the single scheduler only");
-    return (await runSmp(program, hostIo, options, smpWorkers)).exitCode;
-  }
-  return new Vm(program, hostIo, options).run().exitCode;
+  const hostIo = { ...io, args };
+  if (given.smp !== undefined) return (await runSmp(program, hostIo, options, given.smp)).exitCode;
+  return (await new Vm(program, hostIo, options).run()).exitCode;
 }
 
 /** Read a .ttvm or .ttb file; on failure print the diagnostics and return null. */

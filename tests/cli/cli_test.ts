@@ -48,6 +48,24 @@ Deno.test("usage errors exit 2 with a message on stderr", async () => {
   assert.equal((await ttvm(["--smp=0", "x.ttvm"])).code, 2);
 });
 
+Deno.test("option values: --smp 2 is --smp=2, --reductions=N works, bad values say why", async () => {
+  const path = tmpFile("v.ttvm", 'PUSH_STR "ran"\nPRINT\n');
+  const spaced = await ttvm(["--verbose", "--smp", "2", path]);
+  assert.equal(spaced.code, 0, spaced.stderr);
+  assert.equal(spaced.stdout, "ran\n");
+  assert.match(spaced.stderr, /ttvm: SMP pool of 2 worker\(s\)/);
+  const reductions = await ttvm(["--reductions=5", path]);
+  assert.equal(reductions.code, 0, reductions.stderr);
+  assert.equal(reductions.stdout, "ran\n");
+  const bad = await ttvm(["--smp=abc", path]);
+  assert.equal(bad.code, 2);
+  assert.equal(
+    bad.stderr,
+    "Error: invalid value 'abc' for --smp: expected an integer from 1 to 256\n" +
+      "Run 'ttvm --help' for usage.\n",
+  );
+});
+
 Deno.test("a missing program file is one clear error, exit 1", async () => {
   const r = await ttvm(["no/such/file.ttvm"]);
   assert.equal(r.code, 1);
