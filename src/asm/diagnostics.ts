@@ -23,7 +23,7 @@ export class AsmError extends Error {
   readonly diagnostics: Diagnostic[];
 
   constructor(diagnostics: Diagnostic[]) {
-    super(diagnostics.map(formatDiagnostic).join("\n"));
+    super(formatDiagnostics(diagnostics));
     this.name = "AsmError";
     this.diagnostics = diagnostics;
   }
@@ -42,6 +42,19 @@ export function formatDiagnostic(d: Diagnostic): string {
   ];
   if (d.hint !== undefined) out.push(`  ${d.hint}`);
   return out.join("\n");
+}
+
+export interface FormatOptions {
+  /** Put before a diagnostic without a location (the CLI's `Error: `). */
+  errorPrefix?: string;
+}
+
+/** Several diagnostics, in order, joined by "\n". */
+export function formatDiagnostics(diagnostics: readonly Diagnostic[], opts: FormatOptions = {}) {
+  const prefix = opts.errorPrefix ?? "";
+  return diagnostics.map((d) => d.line === 0 ? prefix + d.message : formatDiagnostic(d)).join(
+    "\n",
+  );
 }
 
 function codePointCount(s: string): number {

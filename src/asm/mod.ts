@@ -12,7 +12,7 @@ import { AsmError, fileDiagnostic, osErrorText } from "./diagnostics.ts";
 import { link } from "./linker.ts";
 import { loadModules } from "./loader.ts";
 
-export { AsmError, type Diagnostic, formatDiagnostic } from "./diagnostics.ts";
+export { AsmError, type Diagnostic, formatDiagnostic, formatDiagnostics } from "./diagnostics.ts";
 
 export interface AsmOptions {
   /** Directory of the bundled standard library (`std/`); default: `<repo>/std` resolved from

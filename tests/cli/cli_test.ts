@@ -66,13 +66,43 @@ Deno.test("option values: --smp 2 is --smp=2, --reductions=N works, bad values s
   );
 });
 
-Deno.test("a missing program file is one clear error, exit 1", async () => {
-  const r = await ttvm(["no/such/file.ttvm"]);
-  assert.equal(r.code, 1);
+Deno.test("a missing program file is one Error line, exit 1, for .ttvm and .ttb alike", async () => {
+  for (const path of ["no/such/file.ttvm", "no/such/file.ttb", "missing.ttvm"]) {
+    const r = await ttvm([path]);
+    assert.equal(r.code, 1);
+    assert.equal(
+      r.stderr,
+      `Error: File operation failed on ${path}: No such file or directory (os error 2)\n`,
+    );
+  }
+  const compiled = await ttvm(["compile", "no/such/file.ttvm"]);
+  assert.equal(compiled.code, 1);
+  assert.match(compiled.stderr, /^Error: File operation failed on no\/such\/file\.ttvm: /);
+});
+
+Deno.test("an unknown command is a usage error with a suggestion, not a missing file", async () => {
+  const typo = await ttvm(["compil", "x.ttvm"]);
+  assert.equal(typo.code, 2);
+  assert.equal(typo.stdout, "");
   assert.equal(
-    r.stderr,
-    "File operation failed on no/such/file.ttvm: No such file or directory (os error 2)\n",
+    typo.stderr,
+    "Error: unknown command 'compil' — did you mean 'compile'?\nRun 'ttvm --help' for usage.\n",
   );
+  const far = await ttvm(["frobnicate"]);
+  assert.equal(far.code, 2);
+  assert.equal(far.stderr, "Error: unknown command 'frobnicate'\nRun 'ttvm --help' for usage.\n");
+  // An existing file without an extension is still a program.
+  const dir = Deno.makeTempDirSync({ prefix: "ttvm_cli_" });
+  Deno.writeTextFileSync(`${dir}/prog`, 'PUSH_STR "extensionless"\nPRINT\n');
+  const cmd = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${ROOT}main.ts`, "prog"],
+    cwd: dir,
+    stdout: "piped",
+    stderr: "piped",
+  });
+  const out = await cmd.output();
+  assert.equal(new TextDecoder().decode(out.stdout), "extensionless\n");
+  assert.equal(out.code, 0);
 });
 
 Deno.test("assembly errors: every diagnostic with caret and hint, exit 1, nothing run", async () => {
