@@ -41,5 +41,7 @@ export function loadProgram(path: string, stderr: Output): Program | null {
 
 /** Prints an assembler failure: location-less problems as `Error: …` lines. */
 export function reportAsmError(e: AsmError, stderr: Output): void {
-  stderr.write(formatDiagnostics(e.diagnostics, { errorPrefix: "Error: " }) + "\n");
+  stderr.write(
+    formatDiagnostics(e.diagnostics, { errorPrefix: "Error: ", omitted: e.omitted }) + "\n",
+  );
 }

@@ -118,6 +118,38 @@ Deno.test("assembly errors: every diagnostic with caret and hint, exit 1, nothin
   assert.match(r.stderr, /bad\.ttvm:4:5: unknown label 'nowhere'/);
 });
 
+Deno.test("binary garbage is refused in one line; many errors stop at 20 and a count", async () => {
+  // 100 KB of deterministic pseudo-random bytes (xorshift32).
+  const garbage = new Uint8Array(100_000);
+  let x = 2463534242;
+  for (let i = 0; i < garbage.length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    garbage[i] = x & 0xff;
+  }
+  const path = tmpFile("garbage.ttvm", "");
+  Deno.writeFileSync(path, garbage);
+  const r = await ttvm([path]);
+  assert.equal(r.code, 1);
+  assert.equal(r.stdout, "");
+  assert.match(
+    r.stderr,
+    /^Error: .*garbage\.ttvm: not a text file \(invalid UTF-8 at byte \d+\)\n$/,
+  );
+  // Text that is all wrong: 20 located diagnostics (4 lines each with the hint) and a count.
+  const bad = tmpFile("bad_lines.ttvm", "PUSH_IN 1\n".repeat(30));
+  const many = await ttvm([bad]);
+  assert.equal(many.code, 1);
+  const lines = many.stderr.trimEnd().split("\n");
+  assert.equal(lines.length, 20 * 4 + 1);
+  assert.equal(lines.at(-1), "… and 10 more");
+  // The same through compile.
+  const compiled = await ttvm(["compile", path]);
+  assert.equal(compiled.code, 1);
+  assert.equal(compiled.stderr.split("\n").length, 2);
+});
+
 Deno.test("compile → run .ttb → disasm → compile again gives the identical file", async () => {
   const src = tmpFile(
     "prog.ttvm",
