@@ -120,6 +120,6 @@ Deno.test("Heap limit exceeded is catchable by TRY", () => {
       "CATCH",
       "PRINT",
     ], { limits: { maxHeapCells: 1 << 14 } }),
-    ["Exception: Heap limit exceeded", "Stack trace:", "  at instruction 5"],
+    ["Exception: Heap limit exceeded", "Stack trace:", "  at test.ttvm:7"],
   );
 });
