@@ -8,11 +8,18 @@
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Program } from "../isa/program.ts";
-import { AsmError, fileDiagnostic, osErrorText } from "./diagnostics.ts";
+import { AsmError, fileDiagnostic, osErrorText, wholeFileDiagnostic } from "./diagnostics.ts";
+import { NotTextError, readSourceFile } from "./text_check.ts";
 import { link } from "./linker.ts";
 import { loadModules } from "./loader.ts";
 
-export { AsmError, type Diagnostic, formatDiagnostic } from "./diagnostics.ts";
+export {
+  AsmError,
+  type Diagnostic,
+  formatDiagnostic,
+  formatDiagnostics,
+  MAX_SHOWN_DIAGNOSTICS,
+} from "./diagnostics.ts";
 
 export interface AsmOptions {
   /** Directory of the bundled standard library (`std/`); default: `<repo>/std` resolved from
@@ -20,7 +27,8 @@ export interface AsmOptions {
   stdDir?: string;
   /** Working directory for the second step of import resolution; default Deno.cwd(). */
   cwd?: string;
-  /** Read a text file (default Deno.readTextFileSync); lets tests use an in-memory FS. */
+  /** Read a text file (default: read it as UTF-8, refusing binary data with a NotTextError);
+   *  lets tests use an in-memory FS. */
   readTextFile?: (path: string) => string;
 }
 
@@ -31,22 +39,25 @@ function defaultStdDir(): string {
 /** Assembles `source` as the main module, whose display path is `path` exactly. */
 export function assembleSource(source: string, path: string, opts: AsmOptions = {}): Program {
   const cwd = resolve(opts.cwd ?? Deno.cwd());
-  const { modules, diagnostics } = loadModules(source, path, {
+  const { modules, diagnostics, omitted } = loadModules(source, path, {
     cwd,
     stdDir: resolve(cwd, opts.stdDir ?? defaultStdDir()),
-    readTextFile: opts.readTextFile ?? ((p) => Deno.readTextFileSync(p)),
+    readTextFile: opts.readTextFile ?? readSourceFile,
   });
-  if (diagnostics.length > 0) throw new AsmError(diagnostics);
+  if (diagnostics.length > 0) throw new AsmError(diagnostics, omitted);
   return link(modules);
 }
 
 /** Reads and assembles the file at `path` (relative paths are relative to `opts.cwd`). */
 export function assembleFile(path: string, opts: AsmOptions = {}): Program {
-  const read = opts.readTextFile ?? ((p: string) => Deno.readTextFileSync(p));
+  const read = opts.readTextFile ?? readSourceFile;
   let source: string;
   try {
     source = read(resolve(opts.cwd ?? Deno.cwd(), path));
   } catch (error) {
+    if (error instanceof NotTextError) {
+      throw new AsmError([wholeFileDiagnostic(path, `${path}: ${error.message}`)]);
+    }
     throw new AsmError([fileDiagnostic(path, osErrorText(error))]);
   }
   return assembleSource(source, path, opts);

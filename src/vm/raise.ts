@@ -97,9 +97,8 @@ export function raise(it: Interpreter, pcb: number, faultPc: number, e: unknown)
   w[p + P_HTOP] = top;
   if (top > 0 && !thrown) {
     try {
-      rt.values.putException(pcb, pcb + R_TMP0, message, [
-        `at instruction ${rt.image.localPc(faultPc)}`,
-      ]);
+      // The same `file:line` an uncaught error reports (not the original's instruction index).
+      rt.values.putException(pcb, pcb + R_TMP0, message, [`at ${rt.image.location(faultPc)}`]);
     } catch (err) {
       if (!(err instanceof LimitError)) throw err;
       message = err.message;

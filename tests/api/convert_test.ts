@@ -213,10 +213,10 @@ END_TRY
       "1",
       "Exception: JSON_STRINGIFY: cannot encode a Connection as JSON",
       "Stack trace:",
-      "  at instruction 42",
+      "  at show.ttvm:47",
       "Exception: ADD expects two numbers (int or float) but got #Term<6 bytes>, Connection(tcp#3)",
       "Stack trace:",
-      "  at instruction 52",
+      "  at show.ttvm:59",
       "",
     ].join("\n"),
   );

@@ -35,10 +35,10 @@ Deno.test("canonical TRY/CATCH shapes nest correctly", async () => {
     [
       "Exception: e1",
       "Stack trace:",
-      "  at instruction 3",
+      "  at test.ttvm:4",
       "Exception: e2",
       "Stack trace:",
-      "  at instruction 10",
+      "  at test.ttvm:13",
       "done",
     ],
   );
@@ -69,7 +69,7 @@ Deno.test("errors inside called functions unwind frames and operand stack", asyn
       "DIV",
       "RET",
     ]),
-    ["Exception: Division by zero", "Stack trace:", "  at instruction 17", "7"],
+    ["Exception: Division by zero", "Stack trace:", "  at test.ttvm:20", "7"],
   );
 });
 
@@ -91,8 +91,27 @@ Deno.test("THROW of a non-string wraps it; rethrowing keeps the original trace",
       "PRINT",
       "END_TRY",
     ]),
-    ["Exception: Thrown value: Int(42)", "Stack trace:", "  at instruction 2"],
+    ["Exception: Thrown value: Int(42)", "Stack trace:", "  at test.ttvm:3"],
   );
+});
+
+Deno.test("a caught error's trace names the same file:line as the uncaught error", async () => {
+  const uncaught = await run(["NULL", "POP", "PUSH_INT 1", "PUSH_INT 0", "DIV"]);
+  assert.equal(uncaught.stderr, "Error: Division by zero\n    at test.ttvm:5\n");
+  const caught = await out([
+    "TRY h",
+    "NULL",
+    "PUSH_INT 1",
+    "PUSH_INT 0",
+    "DIV",
+    "LABEL h",
+    "CATCH",
+    "PRINT",
+  ]);
+  assert.deepEqual(caught, ["Exception: Division by zero", "Stack trace:", "  at test.ttvm:5"]);
+  // A thrown Str likewise.
+  const thrown = await out(["TRY h", 'PUSH_STR "boom"', "THROW", "LABEL h", "CATCH", "PRINT"]);
+  assert.deepEqual(thrown, ["Exception: boom", "Stack trace:", "  at test.ttvm:3"]);
 });
 
 Deno.test("uncaught THROW reports Unhandled exception with file:line", async () => {
