@@ -192,6 +192,13 @@ export class PortDriver {
     return ok;
   }
 
+  /** Deliver any signal to a local process on behalf of `from` (a proxy PID of a remote
+   *  process, or 0 for the runtime): SIG_MSG, SIG_EXIT (a = exit mode), SIG_LINK, SIG_UNLINK,
+   *  SIG_MONITOR / SIG_DEMONITOR / SIG_DOWN (a = ref). False when `pid` is gone. */
+  deliverSignal(pid: number, kind: number, from: number, a: number, value: HostValue): boolean {
+    return this.signal(pid, kind, a, 0, value, 0, from);
+  }
+
   /** Build a signal node carrying `value` and deliver it; false when `pid` is gone. */
   private signal(
     pid: number,
@@ -200,11 +207,12 @@ export class PortDriver {
     b: number,
     value: HostValue,
     port = 0,
+    from = 0,
   ): boolean {
     if (this.closed) return false;
     const { mem, values, table } = this.host;
     // The runtime's own allocation: a reply must not fail because processes used the memory.
-    const node = mem.system(() => newNode(mem, kind, 0, a, values.hostCells(value)));
+    const node = mem.system(() => newNode(mem, kind, from, a, values.hostCells(value)));
     const w = mem.i32;
     w[(node << 2) + 5] = kind === SIG_MSG ? port : b;
     let next = node + 3;

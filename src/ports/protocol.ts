@@ -32,6 +32,7 @@ export const REQ_EXITED = 0x101; // `from` has exited: close what it owns
 export const REQ_HANDOVER = 0x102; // handle now belongs to `a`
 export const REQ_RESUME = 0x103; // the owner drained its backlog: resume active delivery
 export const REQ_CLOSE = 0x104; // close `handle` (CONN_CLOSE, no reply)
+// 0x110–0x11f: the distribution bridge's requests (src/dist/).
 
 /** SIG_IO_REPLY status (node extra word b). */
 export const REPLY_OK = 0;
