@@ -87,6 +87,10 @@ export interface OpInfo {
 
 const T = F.MAY_THROW;
 const G = F.MAY_GC;
+/** Port instructions: host I/O through the port driver, which may allocate the result. */
+const P = F.IO | F.MAY_GC;
+/** May wait for the port driver (suspends only its process). */
+const W = F.MAY_YIELD;
 
 // deno-fmt-ignore
 const ROWS: Array<[string, number, string, number, number, string, number, string]> = [
@@ -235,27 +239,42 @@ const ROWS: Array<[string, number, string, number, number, string, number, strin
   ["ENCRYPT", 0xcd, "", 2, 1, "data key → bytes", T | G, "AES-256-GCM of a Str or Bytes with a key derived from the key Str by scrypt; random salt and nonce stored with the ciphertext"],
   ["DECRYPT", 0xce, "", 2, 1, "bytes key → data", T | G, "the Str or Bytes ENCRYPT was given; wrong key or damaged data → `Decryption failed`"],
   // ── not real yet ──────────────────────────────────────────────────────────────────────
-  ["@Not implemented yet (raise `Unsupported operation: <OP>`)", 0, "", 0, 0, "", 0, ""],
-  ["HTTP_GET", 0xb0, "", 1, 1, "url → s", T | F.UNSUPPORTED, "not implemented yet"],
-  ["HTTP_POST", 0xb1, "", 2, 1, "url data → s", T | F.UNSUPPORTED, "not implemented yet"],
-  ["TCP_CONNECT", 0xb2, "", 2, 1, "host port → conn", T | F.UNSUPPORTED, "not implemented yet"],
-  ["TCP_LISTEN", 0xb3, "", 1, 1, "port → conn", T | F.UNSUPPORTED, "not implemented yet"],
-  ["TCP_SEND", 0xb4, "", 2, 1, "conn data → n", T | F.UNSUPPORTED, "not implemented yet"],
-  ["TCP_RECV", 0xb5, "", 2, 1, "conn size → data", T | F.UNSUPPORTED, "not implemented yet"],
-  ["UDP_BIND", 0xb6, "", 1, 1, "port → sock", T | F.UNSUPPORTED, "not implemented yet"],
-  ["UDP_SEND", 0xb7, "", 4, 1, "sock host port data → n", T | F.UNSUPPORTED, "not implemented yet"],
-  ["UDP_RECV", 0xb8, "", 2, 1, "sock size → obj", T | F.UNSUPPORTED, "not implemented yet"],
-  ["DNS_RESOLVE", 0xb9, "", 1, 1, "host → ip", T | F.UNSUPPORTED, "not implemented yet"],
-  ["ASYNC_READ", 0xc0, "", 1, 1, "path → future", T | F.UNSUPPORTED, "not implemented yet"],
-  ["ASYNC_WRITE", 0xc1, "", 2, 1, "content path → future", T | F.UNSUPPORTED, "not implemented yet"],
-  ["AWAIT", 0xc2, "", 1, 1, "future → v", T | F.UNSUPPORTED, "not implemented yet"],
-  ["STREAM_CREATE", 0xc3, "", 1, 1, "type → stream", T | F.UNSUPPORTED, "not implemented yet"],
-  ["STREAM_READ", 0xc4, "", 2, 1, "stream size → s", T | F.UNSUPPORTED, "not implemented yet"],
-  ["STREAM_WRITE", 0xc5, "", 2, 1, "stream data → n", T | F.UNSUPPORTED, "not implemented yet"],
-  ["STREAM_CLOSE", 0xc6, "", 1, 1, "stream → bool", T | F.UNSUPPORTED, "not implemented yet"],
-  ["DB_CONNECT", 0xd0, "", 1, 1, "connstr → db", T | F.UNSUPPORTED, "not implemented yet"],
-  ["DB_QUERY", 0xd1, "", 2, 1, "db sql → obj", T | F.UNSUPPORTED, "not implemented yet"],
-  ["DB_EXEC", 0xd2, "", 2, 1, "db sql → n", T | F.UNSUPPORTED, "not implemented yet"],
+  // ── ports (LANGUAGE.md §7): every waiting one suspends only its process ───────────────
+  ["@Sockets (LANGUAGE.md §7)", 0, "", 0, 0, "", 0, ""],
+  ["TCP_LISTEN", 0xb3, "", 1, 1, "port → conn", T | P, "listen on 127.0.0.1 (port 0 picks a free port)"],
+  ["TCP_LISTEN_ON", 0xba, "", 2, 1, "host port → conn", T | P, "listen on a given address (\"0.0.0.0\" for all)"],
+  ["TCP_ACCEPT", 0xbb, "", 1, 1, "listener → conn", T | P | W, "wait for the next client"],
+  ["TCP_CONNECT", 0xb2, "", 2, 1, "host port → conn", T | P | W, "connect; `Connection refused: <host>:<port>` etc."],
+  ["TCP_SEND", 0xb4, "", 2, 1, "conn data → n", T | P | W, "send a Str (UTF-8) or Bytes; waits while the peer is slow"],
+  ["TCP_RECV", 0xb5, "", 2, 1, "conn size → data", T | P | W, "size 0: the next chunk as Str; n: exactly n bytes (fewer at the end); Null at end of stream"],
+  ["TCP_RECV_LINE", 0xbc, "", 1, 1, "conn → s", T | P | W, "one line without its `\\n` (and `\\r`); Null at end of stream; over 1 MiB → `Line too long`"],
+  ["TCP_ACTIVE", 0xbd, "", 2, 0, "conn mode →", T | P | W, "true / false / \"once\": data arrives as `{type: \"tcp\", conn, data}` messages"],
+  ["CONN_PORT", 0xbf, "", 1, 1, "conn → n", T | P, "the local port number"],
+  ["CONN_CLOSE", 0xbe, "", 1, 0, "conn →", T | P, "close (closing twice is a no-op)"],
+  ["CONN_HANDOVER", 0xd3, "", 2, 0, "conn pid →", T | P, "give the connection to another process (Erlang's controlling_process)"],
+  ["UDP_BIND", 0xb6, "", 1, 1, "port → conn", T | P, "bind a UDP socket on 127.0.0.1"],
+  ["UDP_BIND_ON", 0xd4, "", 2, 1, "host port → conn", T | P, "bind a UDP socket on a given address"],
+  ["UDP_SEND", 0xb7, "", 4, 1, "conn host port data → n", T | P | W, "send one datagram"],
+  ["UDP_RECV", 0xb8, "", 1, 1, "conn → obj", T | P | W, "wait for a datagram: `{data, host, port}`"],
+  ["DNS_RESOLVE", 0xb9, "", 1, 1, "host → s", T | P | W, "the first address; `DNS lookup failed: <host>`"],
+  ["@HTTP (LANGUAGE.md §7)", 0, "", 0, 0, "", 0, ""],
+  ["HTTP_GET", 0xb0, "", 1, 1, "url → obj", T | P | W, "`{status, headers, body}`; only a network failure is an error"],
+  ["HTTP_POST", 0xb1, "", 2, 1, "url body → obj", T | P | W, "as HTTP_GET, with a body"],
+  ["HTTP_REQUEST", 0xd5, "", 4, 1, "method url headers body → obj", T | P | W, "any method, with headers"],
+  ["HTTP_LISTEN", 0xd6, "", 1, 1, "port → conn", T | P, "serve HTTP/1.1 on 127.0.0.1: requests arrive as `{type: \"http_request\", …}` messages"],
+  ["HTTP_LISTEN_ON", 0xd7, "", 2, 1, "host port → conn", T | P, "serve HTTP/1.1 on a given address"],
+  ["HTTP_RESPOND", 0xd8, "", 4, 0, "request status headers body →", T | P, "answer a request (any holder, once; unanswered after 30 s → 503)"],
+  ["@Futures, streams, databases (LANGUAGE.md §7)", 0, "", 0, 0, "", 0, ""],
+  ["ASYNC_READ", 0xc0, "", 1, 1, "path → future", T | P, "start reading a file; AWAIT gives its text"],
+  ["ASYNC_WRITE", 0xc1, "", 2, 1, "content path → future", T | P, "start writing a file; AWAIT gives true"],
+  ["AWAIT", 0xc2, "", 1, 1, "future → v", T | P | W, "wait for a future's value (or its error)"],
+  ["STREAM_CREATE", 0xc3, "", 2, 1, "path mode → stream", T | P | W, "open a byte stream over a file: mode \"r\", \"w\" or \"a\""],
+  ["STREAM_READ", 0xc4, "", 2, 1, "stream size → s", T | P | W, "up to size bytes as Str; Null at the end"],
+  ["STREAM_WRITE", 0xc5, "", 2, 1, "stream data → n", T | P | W, "write a Str or Bytes; bytes written"],
+  ["STREAM_CLOSE", 0xc6, "", 1, 1, "stream → bool", T | P | W, "close the stream (true)"],
+  ["DB_CONNECT", 0xd0, "", 1, 1, "path → db", T | P | W, "open an SQLite database (a file, or \":memory:\")"],
+  ["DB_QUERY", 0xd1, "", 3, 1, "db sql params → rows", T | P | W, "a List of Objects, one per row"],
+  ["DB_EXEC", 0xd2, "", 3, 1, "db sql params → n", T | P | W, "the number of rows changed"],
   // ── processes (LANGUAGE.md §3) ────────────────────────────────────────────────────────
   ["@Processes and messages", 0, "", 0, 0, "", 0, ""],
   ["SPAWN", 0x80, "", -1, 1, "[args…] callable → pid", T | G | F.CONCURRENCY, "start a process running a Function, Closure or label name"],

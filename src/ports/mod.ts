@@ -7,11 +7,13 @@ import { type DriverHost, PortDriver, type Waker } from "./driver.ts";
 import { registerExec } from "./exec.ts";
 import { registerFiles } from "./files.ts";
 import { type AsyncByteSource, StdinPort } from "./stdin.ts";
+import { registerTcp } from "./tcp.ts";
 
 export function createDriver(host: DriverHost, waker: Waker, stdin: AsyncByteSource): PortDriver {
   const driver = new PortDriver(host, waker);
   registerFiles(driver);
   registerExec(driver);
+  registerTcp(driver);
   new StdinPort(driver, stdin);
   return driver;
 }

@@ -9,7 +9,7 @@
  * ```
  *  entry (2 cells)
  *   cell 0  [owner pid, kind, state bits, local port]
- *   cell 1  [unreceived active messages, 0, 0, 0]
+ *   cell 1  [unreceived active messages, unwritten bytes, 0, 0]
  * ```
  * - owner: the process allowed to use the handle; changed only by the owner itself
  *   (CONN_HANDOVER, CAS) or by the driver when it creates the handle. 0 = closed for good.
@@ -18,6 +18,8 @@
  *   paused by flow control; the receiver that drains the backlog asks the driver to resume).
  * - unreceived: active-mode messages the driver delivered and the owner has not received yet
  *   (incremented by the driver, decremented by the receiving process).
+ * - unwritten: bytes sent to a socket and not yet written (added by the sending process,
+ *   subtracted by the driver when the write is done): TCP_SEND waits only beyond a window.
  */
 import { H_NEXT_PORT, H_PORT_LOCK, H_PORT_TABLE_CELL, H_PORTS_OPEN } from "../mem/layout.ts";
 import type { Memory } from "../mem/memory.ts";
@@ -38,6 +40,7 @@ const W_KIND = 1;
 const W_STATE = 2;
 const W_LOCAL_PORT = 3;
 const W_UNRECEIVED = 4;
+const W_UNWRITTEN = 5;
 
 export const PS_CLOSED = 1;
 export const PS_ANSWERED = 2;
@@ -59,6 +62,7 @@ export class PortTable {
     w[e + W_KIND] = kind;
     w[e + W_LOCAL_PORT] = localPort;
     w[e + W_UNRECEIVED] = 0;
+    w[e + W_UNWRITTEN] = 0;
     Atomics.store(w, e + W_STATE, 0);
     Atomics.store(w, e + W_OWNER, owner);
     Atomics.add(w, H_PORTS_OPEN, 1);
@@ -142,6 +146,13 @@ export class PortTable {
     if (left >= resumeBelow || (this.state(id) & PS_PAUSED) === 0) return false;
     const e = this.entry(id);
     return (Atomics.and(this.mem.i32, (e << 2) + W_STATE, ~PS_PAUSED) & PS_PAUSED) !== 0;
+  }
+
+  /** Bytes queued to be written on `id`: + by the sender, - by the driver. The new count. */
+  addPendingWrite(id: number, delta: number): number {
+    const e = this.entry(id);
+    if (e === 0) return 0;
+    return Atomics.add(this.mem.i32, (e << 2) + W_UNWRITTEN, delta) + delta;
   }
 
   /** Handles created and not yet released. */

@@ -19,7 +19,7 @@ const CHUNK_BYTES = 64 * 1024;
 const decoder = new TextDecoder();
 
 export class StdinPort {
-  private buf = new Uint8Array(0);
+  private buf: Uint8Array = new Uint8Array(0);
   private eof = false;
   private reading = false;
   private readonly waiting: PortRequest[] = [];

@@ -5,7 +5,6 @@
  */
 import { OP_BY_CODE } from "../isa/opcodes.ts";
 import { P_MODULE_FP } from "../proc/pcb.ts";
-import { unsupported } from "./errors.ts";
 import { type Interpreter, R_CONTINUE, R_DONE, R_EXIT, R_YIELD } from "./interp.ts";
 import { arithSlow, compareSlow } from "./ops_arith.ts";
 import {
@@ -24,6 +23,7 @@ import * as text from "./ops_text.ts";
 import { formatTimeOp } from "./ops_time.ts";
 import * as values from "./ops_values.ts";
 import { exitCode, ioOp, waitingIoOp } from "./ops_io.ts";
+import { portOp } from "./ops_port.ts";
 import * as proc from "./ops_proc.ts";
 import { popHandler, pushHandler } from "./raise.ts";
 
@@ -303,11 +303,42 @@ export function execSlow(it: Interpreter, op: number, pcb: number, ip: number): 
     case 0x8a: // RESTART_CHILD
     case 0x99: // WHICH_CHILDREN
       return proc.supervisorOp(it, pcb, op, ip);
-    default: {
-      const info = OP_BY_CODE[op];
-      if (!info) throw new Error(`internal error: unknown opcode ${op} at pc ${ip >> 2}`);
-      throw unsupported(info.name);
-    }
+    // ── ports ──
+    case 0xb3: // TCP_LISTEN
+    case 0xba: // TCP_LISTEN_ON
+    case 0xbb: // TCP_ACCEPT
+    case 0xb2: // TCP_CONNECT
+    case 0xb4: // TCP_SEND
+    case 0xb5: // TCP_RECV
+    case 0xbc: // TCP_RECV_LINE
+    case 0xbd: // TCP_ACTIVE
+    case 0xbf: // CONN_PORT
+    case 0xbe: // CONN_CLOSE
+    case 0xd3: // CONN_HANDOVER
+    case 0xb6: // UDP_BIND
+    case 0xd4: // UDP_BIND_ON
+    case 0xb7: // UDP_SEND
+    case 0xb8: // UDP_RECV
+    case 0xb9: // DNS_RESOLVE
+    case 0xb0: // HTTP_GET
+    case 0xb1: // HTTP_POST
+    case 0xd5: // HTTP_REQUEST
+    case 0xd6: // HTTP_LISTEN
+    case 0xd7: // HTTP_LISTEN_ON
+    case 0xd8: // HTTP_RESPOND
+    case 0xc0: // ASYNC_READ
+    case 0xc1: // ASYNC_WRITE
+    case 0xc2: // AWAIT
+    case 0xc3: // STREAM_CREATE
+    case 0xc4: // STREAM_READ
+    case 0xc5: // STREAM_WRITE
+    case 0xc6: // STREAM_CLOSE
+    case 0xd0: // DB_CONNECT
+    case 0xd1: // DB_QUERY
+    case 0xd2: // DB_EXEC
+      return portOp(it, pcb, op, ip);
+    default:
+      throw new Error(`internal error: no handler for opcode ${op} at pc ${ip >> 2}`);
   }
   return R_CONTINUE;
 }
