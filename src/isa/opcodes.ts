@@ -58,8 +58,6 @@ export const F = {
   MAY_YIELD: 1 << 2,
   /** May raise a runtime error. */
   MAY_THROW: 1 << 3,
-  /** Not real yet: raises the catchable error `Unsupported operation: <OP>`. */
-  UNSUPPORTED: 1 << 4,
   /** Concurrency opcode (LANGUAGE.md §3–§4). */
   CONCURRENCY: 1 << 5,
   /** Internal: emitted by the assembler, never written in source. */

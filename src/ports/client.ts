@@ -61,6 +61,13 @@ export class PortClient {
     this.channel.submit({ kind: REQ_TIMER, from: pid, seq, handle: 0, a, b: 0, args: [] });
   }
 
+  /** The process at `pcb` received the value in cell `c` (a message, its spawn arguments):
+   *  it now holds the HTTP requests in it. */
+  adopt(pcb: number, c: number): void {
+    const w = this.mem.i32, p = pcb << 2;
+    if (this.table.adoptRequests(w, c, w[p + P_PID])) w[p + P_FLAGS] |= FLAG_USES_PORTS;
+  }
+
   /** A notice from the runtime (no process context), e.g. REQ_RESUME for a drained port. */
   notify(kind: number, handle: number): void {
     this.channel.submit({ kind, from: 0, seq: 0, handle, a: 0, b: 0, args: [] });

@@ -8,12 +8,20 @@ import { registerExec } from "./exec.ts";
 import { registerFiles } from "./files.ts";
 import { type AsyncByteSource, StdinPort } from "./stdin.ts";
 import { registerTcp } from "./tcp.ts";
+import { registerUdp } from "./udp.ts";
+import { registerHttp } from "./http.ts";
+import { registerFutures } from "./futures.ts";
+import { registerDb } from "./db.ts";
 
 export function createDriver(host: DriverHost, waker: Waker, stdin: AsyncByteSource): PortDriver {
   const driver = new PortDriver(host, waker);
   registerFiles(driver);
   registerExec(driver);
   registerTcp(driver);
+  registerUdp(driver);
+  registerHttp(driver);
+  registerFutures(driver);
+  registerDb(driver);
   new StdinPort(driver, stdin);
   return driver;
 }

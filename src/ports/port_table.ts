@@ -24,6 +24,10 @@
 import { H_NEXT_PORT, H_PORT_LOCK, H_PORT_TABLE_CELL, H_PORTS_OPEN } from "../mem/layout.ts";
 import type { Memory } from "../mem/memory.ts";
 import { ensurePage, pageCell, type PagedLayout } from "../mem/paged.ts";
+import { forEachConn } from "../term/copy.ts";
+
+/** CONN_KINDS index of an HTTP request: held by whoever holds the value (LANGUAGE.md §7). */
+const HTTP_REQUEST_KIND = 4;
 
 const LAYOUT: PagedLayout = {
   dirWord: H_PORT_TABLE_CELL,
@@ -153,6 +157,23 @@ export class PortTable {
     const e = this.entry(id);
     if (e === 0) return 0;
     return Atomics.add(this.mem.i32, (e << 2) + W_UNWRITTEN, delta) + delta;
+  }
+
+  /** The process `pid` now holds the value in cell `c`: it becomes the holder of every
+   *  unanswered HTTP request in it (the one answered 503 if it dies without answering).
+   *  Returns true when it holds any. */
+  adoptRequests(w: Int32Array, c: number, pid: number): boolean {
+    let any = false;
+    forEachConn(w, c, (kind, id) => {
+      if (kind !== HTTP_REQUEST_KIND) return;
+      const e = this.entry(id);
+      if (e === 0 || (Atomics.load(this.mem.i32, (e << 2) + W_STATE) & (PS_ANSWERED | PS_CLOSED))) {
+        return;
+      }
+      Atomics.store(this.mem.i32, (e << 2) + W_OWNER, pid);
+      any = true;
+    });
+    return any;
   }
 
   /** Handles created and not yet released. */

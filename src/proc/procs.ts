@@ -9,7 +9,7 @@
  * after the CAS that made the process RUNNABLE.
  */
 import type { Memory } from "../mem/memory.ts";
-import { copyValue, valueCells } from "../term/copy.ts";
+import { copyValue, takeCopiedConn, valueCells } from "../term/copy.ts";
 import {
   objectCells,
   setAtomStr,
@@ -127,6 +127,8 @@ export class Processes {
   onExit: ((pcb: number, report: ExitReport) => void) | null = null;
   /** Called when a process that used ports exits (the driver closes what it owns). */
   portsExit: ((pid: number) => void) | null = null;
+  /** A new process got Connections in its arguments (it becomes the HTTP requests' holder). */
+  adopt: ((pcb: number, cell: number) => void) | null = null;
   private readonly normalAtom: number;
   private readonly notifyAtoms: Record<
     "type" | "ref" | "pid" | "from" | "reason" | "EXIT" | "DOWN" | "noproc",
@@ -191,6 +193,7 @@ export class Processes {
     heap.reserve(childPcb, total);
     for (const [atom, src] of bindings) {
       copyValue(this.mem.i32, src, childPcb + R_TMP1, (cells) => heap.bump(childPcb, cells));
+      if (takeCopiedConn()) this.adopt?.(childPcb, childPcb + R_TMP1);
       m.storeVar(childPcb, atom, childPcb + R_TMP1);
     }
     setNull(this.mem.i32, childPcb + R_TMP1);

@@ -41,6 +41,7 @@ export function setupThread(
     return w[p + P_STACK_CAP] + w[p + P_FRAMES_CAP] + queuedCells(mem, procs.table, w[p + P_PID]);
   };
   procs.portsExit = (pid) => rt.ports.exited(pid);
+  procs.adopt = (pcb, cell) => rt.ports.adopt(pcb, cell);
   procs.mailbox.onPortDrained = (port) => rt.ports.notify(REQ_RESUME, port);
   return { rt, interp, procs };
 }

@@ -26,6 +26,7 @@ import {
   strCells,
   T_BYTES,
   T_CLOSURE,
+  T_CONN,
   T_EXCEPTION,
   T_LIST,
   T_OBJECT,
@@ -90,6 +91,49 @@ export function valueCells(w: Int32Array, c: number): number {
   return total;
 }
 
+/** True when a Connection value was copied since the last `takeCopiedConn` (the ports layer
+ *  then looks for HTTP requests that changed hands: their holder answers them). */
+let copiedConn = false;
+
+export function takeCopiedConn(): boolean {
+  const was = copiedConn;
+  copiedConn = false;
+  return was;
+}
+
+/** Call `fn(kind, id)` for every Connection inside the value in cell `c`. */
+export function forEachConn(
+  w: Int32Array,
+  c: number,
+  fn: (kind: number, id: number) => void,
+): void {
+  const stack: number[] = [c];
+  while (stack.length > 0) {
+    const x = stack.pop()!;
+    const t = w[x << 2];
+    if (t === T_CONN) {
+      fn(w[(x << 2) + 2], w[(x << 2) + 1]);
+      continue;
+    }
+    if (!isPtrTag(t)) continue;
+    const o = w[(x << 2) + 1];
+    switch (t) {
+      case T_LIST:
+        for (let i = 1; i <= w[(x << 2) + 2]; i++) stack.push(o + i);
+        break;
+      case T_TUPLE:
+        for (let i = 1; i <= w[(o << 2) + HDR_LEN]; i++) stack.push(o + i);
+        break;
+      case T_OBJECT:
+        for (let i = 0; i < w[(o << 2) + HDR_LEN]; i++) stack.push(o + 2 + 2 * i);
+        break;
+      case T_CLOSURE:
+        for (let i = 0; i < w[(o << 2) + HDR_LEN]; i++) stack.push(o + 3 + 2 * i);
+        break;
+    }
+  }
+}
+
 /** Copy the value in cell `src` into cell `dst`, allocating objects with `alloc(cells)`. */
 export function copyValue(
   w: Int32Array,
@@ -98,7 +142,10 @@ export function copyValue(
   alloc: (cells: number) => number,
 ): void {
   copyCell(w, dst, src);
-  if (!isPtrTag(w[src << 2])) return;
+  if (!isPtrTag(w[src << 2])) {
+    if (w[src << 2] === T_CONN) copiedConn = true;
+    return;
+  }
   let copied = 0;
   // Pairs (source cell, destination cell); the destination cell already holds the source
   // cell's words and gets the new object pointer.
@@ -130,16 +177,24 @@ export function copyValue(
     switch (tag) {
       case T_LIST:
       case T_TUPLE:
-        for (let i = 1; i <= len; i++) if (isPtrTag(w[(o + i) << 2])) stack.push(o + i, n + i);
+        for (let i = 1; i <= len; i++) {
+          const t = w[(o + i) << 2];
+          if (isPtrTag(t)) stack.push(o + i, n + i);
+          else if (t === T_CONN) copiedConn = true;
+        }
         break;
       case T_OBJECT:
         for (let i = 2; i < 2 + 2 * len; i += 2) {
-          if (isPtrTag(w[(o + i) << 2])) stack.push(o + i, n + i);
+          const t = w[(o + i) << 2];
+          if (isPtrTag(t)) stack.push(o + i, n + i);
+          else if (t === T_CONN) copiedConn = true;
         }
         break;
       case T_CLOSURE:
         for (let i = 3; i < 3 + 2 * len; i += 2) {
-          if (isPtrTag(w[(o + i) << 2])) stack.push(o + i, n + i);
+          const t = w[(o + i) << 2];
+          if (isPtrTag(t)) stack.push(o + i, n + i);
+          else if (t === T_CONN) copiedConn = true;
         }
         break;
       case T_EXCEPTION:

@@ -8,7 +8,7 @@
  * instruction), so a wake-up only scans messages that arrived since — a server with 100,000
  * queued messages it does not want pays for each of them once, not once per wake-up.
  */
-import { copyValue, valueCells } from "../term/copy.ts";
+import { copyValue, takeCopiedConn, valueCells } from "../term/copy.ts";
 import { matches } from "../term/match.ts";
 import {
   FLAG_TRAP_EXIT,
@@ -185,6 +185,7 @@ function takeMessage(it: Interpreter, pcb: number, node: number, nArgs: number):
   const src = node + N_VALUE_CELL;
   heap.reserve(pcb, valueCells(rt.mem.i32, src));
   copyValue(rt.mem.i32, src, pcb + R_TMP0, (c) => heap.bump(pcb, c));
+  if (takeCopiedConn()) rt.ports.adopt(pcb, pcb + R_TMP0);
   freeNode(rt.mem, node);
   it.m.drop(pcb, nArgs);
   const dst = it.m.push(pcb);
