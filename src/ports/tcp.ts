@@ -29,6 +29,8 @@ export const MAX_LINE_BYTES = 1024 * 1024;
 const READ_CHUNK_BYTES = 64 * 1024;
 /** Unwritten bytes a process may leave queued on a socket before TCP_SEND waits. */
 export const WRITE_WINDOW_BYTES = 64 * 1024;
+/** How long a closed socket may still try to write what was sent before the close. */
+const LINGER_MS = 5000;
 
 const OP_LISTEN = 0xb3, OP_LISTEN_ON = 0xba, OP_ACCEPT = 0xbb, OP_CONNECT = 0xb2;
 const OP_SEND = 0xb4, OP_RECV = 0xb5, OP_RECV_LINE = 0xbc, OP_ACTIVE = 0xbd;
@@ -312,14 +314,24 @@ class TcpSocket implements PortHandle {
     this.buf = next;
   }
 
+  /** Close after the writes already sent (a TCP_SEND that did not wait is not lost). */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    try {
-      this.conn.close();
-    } catch {
-      // already closed by the peer
-    }
+    const shut = () => {
+      try {
+        this.conn.close();
+      } catch {
+        // already closed (by the peer, or by the linger timer)
+      }
+    };
+    // A peer that never reads must not keep the socket forever.
+    const linger = setTimeout(shut, LINGER_MS);
+    Deno.unrefTimer(linger);
+    this.writing.finally(() => {
+      clearTimeout(linger);
+      shut();
+    });
     if (this.waiter !== null) {
       this.driver.fail(this.waiter.req, `Connection closed: Connection(tcp#${this.id})`);
       this.waiter = null;
