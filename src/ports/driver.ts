@@ -64,8 +64,10 @@ export interface PortHandle {
   /** True while it can deliver messages on its own (active socket, HTTP listener): the run
    *  is not quiescent while such a handle's owner lives. */
   isSource(): boolean;
-  /** Release the OS resources (idempotent). */
-  close(): void;
+  /** Release the OS resources (idempotent). A handle that finishes in the background (a
+   *  server answering its last requests, a socket writing what was sent before the close)
+   *  returns the promise of that; the run waits for it before it ends. */
+  close(): void | Promise<void>;
   /** The owner changed (CONN_HANDOVER): active delivery goes to the new owner. */
   ownerChanged?(pid: number): void;
   /** The owner drained its backlog of active messages (flow control). */
@@ -293,12 +295,16 @@ export class PortDriver {
     this.owned.get(owner)?.delete(id);
     this.ports.release(id);
     try {
-      h.close();
+      const finishing = h.close();
+      if (finishing) this.finishing.add(finishing.finally(() => this.finishing.delete(finishing)));
     } catch {
       // Closing a socket the peer already reset: nothing left to release.
     }
     this.activity();
   }
+
+  /** Closes still finishing in the background (see PortHandle.close). */
+  private readonly finishing = new Set<Promise<void>>();
 
   private handedOver(id: number, from: number, to: number): void {
     this.owned.get(from)?.delete(id);
@@ -345,10 +351,19 @@ export class PortDriver {
     this.onActivity?.();
   }
 
-  /** The run is over: close every handle; later completions are dropped. */
-  shutdown(): void {
+  /** The run is over: close every handle; later completions are dropped. Resolves when the
+   *  closes have finished their background work (last HTTP responses, writes sent before a
+   *  close), at most `lingerMs` later — so the process does not exit under them. */
+  async shutdown(lingerMs = 5000): Promise<void> {
     for (const id of [...this.handles.keys()]) this.closeHandle(id);
     this.closed = true;
+    if (this.finishing.size === 0) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.finishing]),
+      new Promise<void>((resolve) => timer = setTimeout(resolve, lingerMs)),
+    ]);
+    clearTimeout(timer);
   }
 }
 

@@ -68,8 +68,9 @@ class HttpListener implements PortHandle {
     return true; // requests may arrive at any time while it listens
   }
 
-  close(): void {
-    this.server.shutdown().catch(() => {});
+  /** Stop accepting; requests in flight are still answered (the run waits for that). */
+  close(): Promise<void> {
+    return this.server.shutdown().catch(() => {});
   }
 }
 

@@ -315,7 +315,7 @@ class TcpSocket implements PortHandle {
   }
 
   /** Close after the writes already sent (a TCP_SEND that did not wait is not lost). */
-  close(): void {
+  close(): Promise<void> | void {
     if (this.closed) return;
     this.closed = true;
     const shut = () => {
@@ -328,7 +328,7 @@ class TcpSocket implements PortHandle {
     // A peer that never reads must not keep the socket forever.
     const linger = setTimeout(shut, LINGER_MS);
     Deno.unrefTimer(linger);
-    this.writing.finally(() => {
+    const done = this.writing.finally(() => {
       clearTimeout(linger);
       shut();
     });
@@ -337,6 +337,7 @@ class TcpSocket implements PortHandle {
       this.waiter = null;
       this.driver.end();
     }
+    return done;
   }
 }
 

@@ -152,7 +152,8 @@ export async function runSmp(
       });
     }));
   await serve(mem, rt, driver);
-  driver.shutdown();
+  const portsOpenAtEnd = driver.openHandles;
+  await driver.shutdown();
   await Promise.all(finished);
 
   const halt = Atomics.load(mem.i32, H_HALT);
@@ -181,6 +182,7 @@ export async function runSmp(
       `messages sent:         ${Atomics.load(mem.i32, H_MESSAGES)}`,
       `peak memory:           ${s.peakBytes} bytes (shared buffer ${s.bufferBytes} bytes)`,
       `memory still in use:   ${s.bytesLive} bytes (${CELL_BYTES}-byte cells)`,
+      `ports open at end:     ${portsOpenAtEnd}`,
       `wall time:             ${(performance.now() - started).toFixed(1)} ms`,
     );
     io.stderr.write(lines.join("\n") + "\n");

@@ -158,9 +158,11 @@ export function receive(it: Interpreter, pcb: number, op: number, ip: number): n
     const now = rt.clock();
     if (w[p + P_DEADLINE] < 0 || !resuming) {
       if (timeoutMs === 0) return timeout(it, pcb, nArgs, rt.image.code[ip + 1]);
-      w[p + P_DEADLINE] = now + timeoutMs;
+      // The clock counts whole milliseconds (rounded down): one more so that at least the
+      // full timeout passes.
+      w[p + P_DEADLINE] = now + timeoutMs + 1;
       const seq = ++w[p + P_TIMER_SEQ];
-      rt.sched!.armTimer(procs.pid(pcb), now + timeoutMs, seq);
+      rt.sched!.armTimer(procs.pid(pcb), w[p + P_DEADLINE], seq);
     } else if (now >= w[p + P_DEADLINE]) {
       return timeout(it, pcb, nArgs, rt.image.code[ip + 1]);
     }
@@ -216,8 +218,8 @@ export function sleep(it: Interpreter, pcb: number, ip: number): number {
       return R_YIELD;
     }
     w[p + P_SAVE_PC] = pc;
-    w[p + P_DEADLINE] = now + ms;
-    rt.sched!.armTimer(rt.procs!.pid(pcb), now + ms, ++w[p + P_TIMER_SEQ]);
+    w[p + P_DEADLINE] = now + ms + 1; // whole milliseconds, rounded down: see receive
+    rt.sched!.armTimer(rt.procs!.pid(pcb), w[p + P_DEADLINE], ++w[p + P_TIMER_SEQ]);
   } else if (now >= w[p + P_DEADLINE]) {
     m.drop(pcb, 1);
     w[p + P_SAVE_PC] = -1;

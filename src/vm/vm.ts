@@ -88,6 +88,8 @@ export class Vm {
   private readonly output: OutputClock;
   private readonly options: VmOptions;
   private main: MainExit | null = null;
+  /** Handles (sockets, servers, files…) still open when the run ended (--stats). */
+  portsOpenAtEnd = 0;
   /** Resolves the idle wait of the run loop. */
   private wakeLoop: (() => void) | null = null;
 
@@ -182,7 +184,8 @@ export class Vm {
         }
       }
     } finally {
-      driver.shutdown();
+      this.portsOpenAtEnd = driver.openHandles;
+      await driver.shutdown();
       this.output.flushAll();
     }
   }
@@ -239,6 +242,7 @@ export class Vm {
       } bytes copied)`,
       `peak memory:           ${s.peakBytes} bytes (shared buffer ${s.bufferBytes} bytes)`,
       `memory still in use:   ${s.bytesLive} bytes in ${s.blocksLive} blocks`,
+      `ports open at end:     ${this.portsOpenAtEnd}`,
       `wall time:             ${elapsedMs.toFixed(1)} ms`,
     ];
     this.rt.io.stderr.write(lines.join("\n") + "\n");
