@@ -107,7 +107,7 @@ export function append(it: Interpreter, pcb: number): void {
     return;
   }
   const cap = grownCapacity(n + 1, 4);
-  const no = v.newObject(pcb, T_LIST, n + 1, listCells(cap)); // may collect: re-read below
+  const no = v.newGrowable(pcb, T_LIST, n + 1, listCells(cap), listCells(n + 1)); // may collect
   w = it.rt.mem.i32;
   const src = v.obj(m.arg(pcb, 1));
   w.copyWithin((no + 1) << 2, (src + 1) << 2, (src + 1 + n) << 2);
@@ -219,7 +219,7 @@ export function concat(it: Interpreter, pcb: number): void {
   }
   const total = la + lb;
   const cap = total < GROW_STR_UNITS ? total : grownCapacity(total, total);
-  const o = v.newObject(pcb, T_STR, total, strCells(cap)); // may collect: re-read below
+  const o = v.newGrowable(pcb, T_STR, total, strCells(cap), strCells(total)); // may collect
   w = it.rt.mem.i32;
   const base = (o + 1) << 3;
   writeUnits(v, m.arg(pcb, 1), la, base);
