@@ -141,6 +141,7 @@ export function getField(it: Interpreter, pcb: number, atom: number): void {
   m.need(pcb, 1, "GET_FIELD");
   const obj = m.arg(pcb, 0);
   needObject(it, "GET_FIELD", obj);
+  it.charge(v.len(obj)); // the fields are scanned
   const i = v.fieldIndex(obj, atom);
   if (i < 0) setNull(it.rt.mem.i32, obj);
   else copyCell(it.rt.mem.i32, obj, v.fieldCell(obj, i));
@@ -151,6 +152,7 @@ export function hasField(it: Interpreter, pcb: number, atom: number): void {
   m.need(pcb, 1, "HAS_FIELD");
   const obj = m.arg(pcb, 0);
   needObject(it, "HAS_FIELD", obj);
+  it.charge(v.len(obj));
   setSmallInt(it.rt.mem.i32, it.rt.mem.f64, obj, v.fieldIndex(obj, atom) >= 0 ? 1 : 0);
 }
 
