@@ -224,11 +224,11 @@ const ROWS: Array<[string, number, string, number, number, string, number, strin
   ["GET_TIME", 0xa2, "", 0, 1, "→ s", F.IO, "Unix time in seconds"],
   ["GET_TIME_MS", 0xa5, "", 0, 1, "→ ms", F.IO, "Unix time in milliseconds"],
   ["SLEEP", 0xa3, "", 1, 0, "ms →", T | F.MAY_YIELD, "suspend this process for ms milliseconds"],
-  ["FORMAT_TIME", 0xa4, "", 2, 1, "ts fmt → s", T | G, "format Unix time ts (seconds: an Int, or a Float rounded down) in UTC with strftime directives `%Y %m %d %H %M %S %j %a %b %%`; another directive → `Invalid time format: <fmt>`"],
+  ["FORMAT_TIME", 0xa4, "", 2, 1, "ts fmt → s", T | G, "format Unix time ts (seconds: an Int, or a Float rounded down) in UTC with strftime directives `%Y %m %d %H %M %S %j %a %b %%`; another directive → `Invalid time format: <fmt>`; a time no date can hold → `Invalid timestamp: <ts>`"],
   // ── data formats ──────────────────────────────────────────────────────────────────────
   ["@Data formats", 0, "", 0, 0, "", 0, ""],
   ["JSON_PARSE", 0xc7, "", 1, 1, "s → v", T | G, "parse JSON text into values"],
-  ["JSON_STRINGIFY", 0xc8, "", 1, 1, "v → s", T | G, "serialise a value as JSON"],
+  ["JSON_STRINGIFY", 0xc8, "", 1, 1, "v → s", T | G, "serialise a value as JSON (an Atom as the string of its name, a Tuple as an array; Bytes, functions, exceptions, connections and terms are errors)"],
   ["CSV_PARSE", 0xc9, "", 1, 1, "s → rows", T | G, "parse CSV (RFC 4180 quoting) into a list of lists of Str"],
   ["CSV_WRITE", 0xca, "", 1, 1, "rows → s", T | G, "write a list of lists as CSV"],
   ["HASH", 0xcf, "", 1, 1, "s|bytes → hex", T | G, "SipHash-1-3 (keys 0,0), as the original's DefaultHasher"],

@@ -80,9 +80,9 @@ export function valueCells(w: Int32Array, c: number): number {
           if (isPtrTag(w[(o + 3 + 2 * i) << 2])) stack.push(o + 3 + 2 * i);
         }
         break;
-      case T_EXCEPTION:
+      case T_EXCEPTION: // message (a Str, possibly an atom string) and trace
         total += EXCEPTION_CELLS;
-        stack.push(o + 1, o + 2);
+        for (let i = 1; i <= 2; i++) if (isPtrTag(w[(o + i) << 2])) stack.push(o + i);
         break;
       default:
         throw new Error(`internal error: valueCells of tag ${w[d]}`);
@@ -197,8 +197,8 @@ export function copyValue(
           else if (t === T_CONN) copiedConn = true;
         }
         break;
-      case T_EXCEPTION:
-        stack.push(o + 1, n + 1, o + 2, n + 2);
+      case T_EXCEPTION: // message (a Str, possibly an atom string) and trace
+        for (let i = 1; i <= 2; i++) if (isPtrTag(w[(o + i) << 2])) stack.push(o + i, n + i);
         break;
     }
   }

@@ -12,7 +12,7 @@ import { decodeUnits } from "../mem/atoms.ts";
 import type { ProgramImage } from "../mem/image.ts";
 import type { Memory } from "../mem/memory.ts";
 import { equalCells } from "./equal.ts";
-import type { Heap } from "./gc.ts";
+import { type Heap, HeapLimitError } from "./gc.ts";
 import type { HostValue } from "./host.ts";
 import { hostCellsOf, toHostValue, writeHostValue } from "./host_conv.ts";
 import { debugCell, debugEntries, displayCell } from "./print.ts";
@@ -145,6 +145,19 @@ export class Values {
   /** Allocate a heap object (may collect) and write its header; returns the object cell. */
   newObject(pcb: number, type: number, len: number, cells: number): number {
     return this.newObjectWith((n) => this.heap.alloc(pcb, n), type, len, cells);
+  }
+
+  /** A growable object of `len` (its fill) with room for `cells` cells, or — when that much
+   *  room would pass the process's heap limit — exactly `exactCells`, so that growth headroom
+   *  never makes a value fail that fits. May collect. */
+  newGrowable(pcb: number, type: number, len: number, cells: number, exactCells: number): number {
+    if (cells === exactCells) return this.newObject(pcb, type, len, cells);
+    try {
+      return this.newObject(pcb, type, len, cells);
+    } catch (e) {
+      if (!(e instanceof HeapLimitError)) throw e;
+      return this.newObject(pcb, type, len, exactCells);
+    }
   }
 
   /** A Str holding `s` (exactly full; its cell carries its code-point count). */

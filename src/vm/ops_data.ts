@@ -107,7 +107,7 @@ export function append(it: Interpreter, pcb: number): void {
     return;
   }
   const cap = grownCapacity(n + 1, 4);
-  const no = v.newObject(pcb, T_LIST, n + 1, listCells(cap)); // may collect: re-read below
+  const no = v.newGrowable(pcb, T_LIST, n + 1, listCells(cap), listCells(n + 1)); // may collect
   w = it.rt.mem.i32;
   const src = v.obj(m.arg(pcb, 1));
   w.copyWithin((no + 1) << 2, (src + 1) << 2, (src + 1 + n) << 2);
@@ -141,6 +141,7 @@ export function getField(it: Interpreter, pcb: number, atom: number): void {
   m.need(pcb, 1, "GET_FIELD");
   const obj = m.arg(pcb, 0);
   needObject(it, "GET_FIELD", obj);
+  it.charge(v.len(obj)); // the fields are scanned
   const i = v.fieldIndex(obj, atom);
   if (i < 0) setNull(it.rt.mem.i32, obj);
   else copyCell(it.rt.mem.i32, obj, v.fieldCell(obj, i));
@@ -151,6 +152,7 @@ export function hasField(it: Interpreter, pcb: number, atom: number): void {
   m.need(pcb, 1, "HAS_FIELD");
   const obj = m.arg(pcb, 0);
   needObject(it, "HAS_FIELD", obj);
+  it.charge(v.len(obj));
   setSmallInt(it.rt.mem.i32, it.rt.mem.f64, obj, v.fieldIndex(obj, atom) >= 0 ? 1 : 0);
 }
 
@@ -219,7 +221,7 @@ export function concat(it: Interpreter, pcb: number): void {
   }
   const total = la + lb;
   const cap = total < GROW_STR_UNITS ? total : grownCapacity(total, total);
-  const o = v.newObject(pcb, T_STR, total, strCells(cap)); // may collect: re-read below
+  const o = v.newGrowable(pcb, T_STR, total, strCells(cap), strCells(total)); // may collect
   w = it.rt.mem.i32;
   const base = (o + 1) << 3;
   writeUnits(v, m.arg(pcb, 1), la, base);
