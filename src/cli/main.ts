@@ -18,7 +18,7 @@ import {
   UsageError,
 } from "./options.ts";
 import { type CliIo, defaultIo } from "./io.ts";
-import { compile, disasm } from "./commands.ts";
+import { check, compile, disasm } from "./commands.ts";
 import { loadProgram } from "./load.ts";
 
 export { type CliIo, defaultIo } from "./io.ts";
@@ -40,6 +40,11 @@ const COMMANDS: Record<string, Command> = {
     run: compile,
   },
   disasm: { args: "<file.ttb>", help: "print bytecode as re-assemblable text", run: disasm },
+  check: {
+    args: "<file>…",
+    help: "check stack depths (underflows, depths that differ where paths meet)",
+    run: check,
+  },
 };
 
 function commandsHelp(): string {
