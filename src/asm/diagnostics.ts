@@ -255,13 +255,13 @@ export interface SourceLine {
  * index, or null when the line has no surrogates (then an index is a column). One entry is
  * enough: a line's diagnostics are made one after another.
  */
-let tableLine: SourceLine | null = null;
+let tableLine: WeakRef<SourceLine> | null = null; // weak: a long line is not kept alive
 let table: Int32Array | null = null;
 
 /** Code points before UTF-16 index `index` of the line; O(1) after one pass over the line. */
 function codePointsBefore(line: SourceLine, index: number): number {
-  if (line !== tableLine) {
-    tableLine = line;
+  if (line !== tableLine?.deref()) {
+    tableLine = new WeakRef(line);
     table = /[\uD800-\uDFFF]/.test(line.text) ? buildColumnTable(line.text) : null;
   }
   return table === null ? index : table[Math.min(index, line.text.length)];
