@@ -143,10 +143,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo()): Promise<n
 }
 
 async function dispatch(argv: string[], io: CliIo): Promise<number> {
-  if (argv.length === 0) {
-    io.stderr.write(USAGE);
-    return 2;
-  }
+  if (argv.length === 0) throw new UsageError("no program given");
   const command = Object.hasOwn(COMMANDS, argv[0]) ? COMMANDS[argv[0]] : undefined;
   if (command) return await command.run(argv.slice(1), io);
   if (looksLikeCommand(argv[0])) {

@@ -46,6 +46,11 @@ Deno.test("usage errors exit 2 with a message on stderr", async () => {
   assert.equal(r.stdout, "");
   assert.match(r.stderr, /^Error: unknown option '--bogus'/);
   assert.equal((await ttvm(["--smp=0", "x.ttvm"])).code, 2);
+  for (const args of [[], ["--verbose"]]) {
+    const none = await ttvm(args);
+    assert.equal(none.code, 2);
+    assert.equal(none.stderr, "Error: no program given\nRun 'ttvm --help' for usage.\n");
+  }
 });
 
 Deno.test("option values: --smp 2 is --smp=2, --reductions=N works, bad values say why", async () => {
