@@ -3,7 +3,8 @@
  * source line, a caret line under the offending token and an optional hint.
  *
  * Invariants: `line` and `col` are 1-based (line 0 = "no location", e.g. an unreadable main
- * file; such a diagnostic formats as its message alone); `col` and `length` count Unicode code
+ * file; such a diagnostic formats as its message alone; col 0 = a line known without its
+ * source text, formatted as `file:line: message`); `col` and `length` count Unicode code
  * points; an AsmError always carries at least one diagnostic and its message is the first
  * MAX_SHOWN_DIAGNOSTICS of them formatted, in order, joined by "\n", then `… and N more`.
  *
@@ -28,6 +29,8 @@ export interface Diagnostic {
   hint?: string;
   /** UTF-16 index of the caret's start in sourceLine, when known (saves a scan). */
   startIndex?: number;
+  /** A warning does not stop assembly; formatted as `file:line:col: warning: message`. */
+  severity?: "warning";
 }
 
 /** How many diagnostics a formatted report shows before `… and N more`. */
@@ -127,13 +130,16 @@ export function formatDiagnostics(
 
 export function formatDiagnostic(d: Diagnostic): string {
   if (d.line === 0) return d.message;
+  const message = d.severity === "warning" ? `warning: ${d.message}` : d.message;
+  // A location without source text (a program loaded from .ttb): file and line only.
+  if (d.col === 0) return `${d.file}:${d.line}: ${message}`;
   const { text, caretStart, caretLength } = excerpt(d);
   const before = Array.from(text.slice(0, caretStart));
   // Keep tabs in the caret prefix so the caret lines up however the terminal expands them.
   const pad = before.map((c) => (c === "\t" ? "\t" : " ")).join("");
   const caret = "^" + "~".repeat(Math.max(0, caretLength - 1));
   const out = [
-    `${d.file}:${d.line}:${d.col}: ${d.message}`,
+    `${d.file}:${d.line}:${d.col}: ${message}`,
     `  ${text}`,
     `  ${pad}${caret}`,
   ];
@@ -249,13 +255,13 @@ export interface SourceLine {
  * index, or null when the line has no surrogates (then an index is a column). One entry is
  * enough: a line's diagnostics are made one after another.
  */
-let tableLine: SourceLine | null = null;
+let tableLine: WeakRef<SourceLine> | null = null; // weak: a long line is not kept alive
 let table: Int32Array | null = null;
 
 /** Code points before UTF-16 index `index` of the line; O(1) after one pass over the line. */
 function codePointsBefore(line: SourceLine, index: number): number {
-  if (line !== tableLine) {
-    tableLine = line;
+  if (line !== tableLine?.deref()) {
+    tableLine = new WeakRef(line);
     table = /[\uD800-\uDFFF]/.test(line.text) ? buildColumnTable(line.text) : null;
   }
   return table === null ? index : table[Math.min(index, line.text.length)];

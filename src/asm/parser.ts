@@ -24,6 +24,10 @@ export interface ParsedInstruction {
   op: OpInfo;
   /** The source line recorded in Program.lines. */
   line: number;
+  /** Where the mnemonic is written (for diagnostics about the instruction after parsing). */
+  source: SourceLine;
+  start: number;
+  end: number;
   operands: Operand[];
   /** Resolved file-local targets, by operand position (label / func operands only; an
    *  array, not a Map: one per instruction of a large file adds up). */
@@ -125,6 +129,9 @@ export function parseModule(lines: readonly SourceLine[], file: string): ParsedM
     const instruction: ParsedInstruction = {
       op: op ?? (OP_BY_NAME.get("HALT") as OpInfo),
       line: lineOverride ?? line.lineNo,
+      source: line,
+      start: first.start,
+      end: first.end,
       operands: [],
       localTargets: [],
     };

@@ -6,7 +6,15 @@
  * is one line starting with `Error: `, whatever the file's kind; located assembler diagnostics
  * keep their `file:line:col:` form (at most MAX_SHOWN_DIAGNOSTICS of them, then a count).
  */
-import { AsmError, assembleFile, formatDiagnostics } from "../asm/mod.ts";
+import {
+  AsmError,
+  assembleFile,
+  assembleFileChecked,
+  type CheckedProgram,
+  type Diagnostic,
+  formatDiagnostics,
+  stackWarnings,
+} from "../asm/mod.ts";
 import { decodeProgram, LoadError } from "../bytecode/mod.ts";
 import type { Program } from "../isa/program.ts";
 import type { Output } from "../io/output.ts";
@@ -14,6 +22,20 @@ import { osErrorText } from "../vm/errors.ts";
 
 /** Reads a .ttvm or .ttb file; on failure prints the problems on `stderr` and returns null. */
 export function loadProgram(path: string, stderr: Output): Program | null {
+  return load(path, stderr, false)?.program ?? null;
+}
+
+/** loadProgram, and the stack checker's warnings (not printed). */
+export function loadChecked(path: string, stderr: Output): CheckedProgram | null {
+  return load(path, stderr, true);
+}
+
+/** Prints warnings (at most 20, then a count). */
+export function reportWarnings(warnings: readonly Diagnostic[], stderr: Output): void {
+  if (warnings.length > 0) stderr.write(formatDiagnostics(warnings) + "\n");
+}
+
+function load(path: string, stderr: Output, check: boolean): CheckedProgram | null {
   let bytes: Uint8Array | null = null;
   if (path.endsWith(".ttb")) {
     try {
@@ -24,8 +46,12 @@ export function loadProgram(path: string, stderr: Output): Program | null {
     }
   }
   try {
-    if (bytes) return decodeProgram(bytes);
-    return assembleFile(path);
+    if (bytes) {
+      const program = decodeProgram(bytes);
+      return { program, warnings: check ? stackWarnings(program) : [] };
+    }
+    if (check) return assembleFileChecked(path);
+    return { program: assembleFile(path), warnings: [] };
   } catch (e) {
     if (e instanceof LoadError) {
       stderr.write(`Error: ${path}: ${e.message}\n`);

@@ -18,8 +18,9 @@ import {
   UsageError,
 } from "./options.ts";
 import { type CliIo, defaultIo } from "./io.ts";
-import { compile, disasm } from "./commands.ts";
+import { check, compile, disasm } from "./commands.ts";
 import { loadProgram } from "./load.ts";
+import { runSuite, SUITES } from "./selftest.ts";
 
 export { type CliIo, defaultIo } from "./io.ts";
 
@@ -30,6 +31,20 @@ interface Command {
   args: string;
   help: string;
   run: (args: string[], io: CliIo) => number | Promise<number>;
+  /** Not listed in the usage text (the seed's names for parts of `ttvm test`). */
+  hidden?: boolean;
+}
+
+function suiteCommand(name: string): Command {
+  return {
+    args: "",
+    help: SUITES[name].help,
+    hidden: name !== "test",
+    run: (args, io) => {
+      if (args.length > 0) throw new UsageError(`ttvm ${name} takes no arguments`);
+      return runSuite(name, io);
+    },
+  };
 }
 
 /** The subcommands: `ttvm <name> …`. */
@@ -40,10 +55,18 @@ const COMMANDS: Record<string, Command> = {
     run: compile,
   },
   disasm: { args: "<file.ttb>", help: "print bytecode as re-assemblable text", run: disasm },
+  check: {
+    args: "<file>…",
+    help: "check stack depths (underflows, depths that differ where paths meet)",
+    run: check,
+  },
+  ...Object.fromEntries(Object.keys(SUITES).map((name) => [name, suiteCommand(name)])),
 };
 
 function commandsHelp(): string {
-  const rows = Object.entries(COMMANDS).map(([name, c]) => [`ttvm ${name} ${c.args}`, c.help]);
+  const rows = Object.entries(COMMANDS).filter(([, c]) => !c.hidden).map((
+    [name, c],
+  ) => [`ttvm ${name} ${c.args}`.trimEnd(), c.help]);
   const width = Math.max(...rows.map(([left]) => left.length)) + 2;
   return rows.map(([left, help]) => `  ${left.padEnd(width)}${help}\n`).join("");
 }
@@ -90,6 +113,10 @@ const USAGE = `ttvm ${VERSION} — a BEAM-style actor VM for TinyTotVM programs
 Usage:
   ttvm [options] <program.ttvm|program.ttb> [program args…]
 ${commandsHelp()}
+  (ttvm test answers also to the seed's names for parts of it: ${
+  Object.keys(SUITES).filter((n) => n !== "test").join(", ")
+})
+
 Options (a value may follow as --name=V or --name V):
 ${optionsHelp(RUN_OPTIONS)}
 Environment (debug switches):
@@ -116,10 +143,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo()): Promise<n
 }
 
 async function dispatch(argv: string[], io: CliIo): Promise<number> {
-  if (argv.length === 0) {
-    io.stderr.write(USAGE);
-    return 2;
-  }
+  if (argv.length === 0) throw new UsageError("no program given");
   const command = Object.hasOwn(COMMANDS, argv[0]) ? COMMANDS[argv[0]] : undefined;
   if (command) return await command.run(argv.slice(1), io);
   if (looksLikeCommand(argv[0])) {

@@ -46,6 +46,11 @@ Deno.test("usage errors exit 2 with a message on stderr", async () => {
   assert.equal(r.stdout, "");
   assert.match(r.stderr, /^Error: unknown option '--bogus'/);
   assert.equal((await ttvm(["--smp=0", "x.ttvm"])).code, 2);
+  for (const args of [[], ["--verbose"]]) {
+    const none = await ttvm(args);
+    assert.equal(none.code, 2);
+    assert.equal(none.stderr, "Error: no program given\nRun 'ttvm --help' for usage.\n");
+  }
 });
 
 Deno.test("option values: --smp 2 is --smp=2, --reductions=N works, bad values say why", async () => {
@@ -166,6 +171,36 @@ Deno.test("compile → run .ttb → disasm → compile again gives the identical
   const again = tmpFile("other_name.ttvm", dis.stdout);
   assert.equal((await ttvm(["compile", again, `${again}.ttb`])).code, 0);
   assert.deepEqual(Deno.readFileSync(`${again}.ttb`), Deno.readFileSync(ttb));
+});
+
+Deno.test("check reports stack warnings and exits 1; compile warns but compiles; run never checks", async () => {
+  const clean = tmpFile("clean.ttvm", "PUSH_INT 1\nPRINT\n");
+  const ok = await ttvm(["check", clean]);
+  assert.deepEqual([ok.code, ok.stdout, ok.stderr], [0, "", ""]);
+  const path = tmpFile("under.ttvm", 'PUSH_STR "only one"\nPRINT\nPRINT\n');
+  const warning = `${path}:3:1: warning: stack underflow: PRINT needs 1 value but the stack ` +
+    "holds at most 0 here\n  PRINT\n  ^~~~~\n";
+  const checked = await ttvm(["check", path]);
+  assert.equal(checked.code, 1);
+  assert.equal(checked.stdout, "");
+  assert.equal(checked.stderr, warning);
+  const ttb = path.replace(/\.ttvm$/, ".ttb");
+  const compiled = await ttvm(["compile", path]);
+  assert.equal(compiled.code, 0);
+  assert.equal(compiled.stdout, `Compiled to ${ttb}\n`);
+  assert.equal(compiled.stderr, warning);
+  // Running the program: its own runtime error, no checker output.
+  const run = await ttvm([ttb]);
+  assert.equal(run.code, 1);
+  assert.equal(run.stdout, "only one\n");
+  assert.equal(run.stderr, `Error: Stack underflow during PRINT\n    at ${path}:3\n`);
+  // A .ttb has lines but no source text: file:line only.
+  const fromTtb = await ttvm(["check", ttb]);
+  assert.equal(fromTtb.code, 1);
+  assert.equal(
+    fromTtb.stderr,
+    `${path}:3: warning: stack underflow: PRINT needs 1 value but the stack holds at most 0 here\n`,
+  );
 });
 
 Deno.test("a corrupt .ttb is rejected with one line and exit 1", async () => {
