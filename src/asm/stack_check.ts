@@ -89,6 +89,7 @@ const C = {
   EXIT_SELF: op("EXIT_SELF"),
   IMPORT: op("IMPORT"),
   MAKE_LIST: op("MAKE_LIST"),
+  MAKE_TUPLE: op("MAKE_TUPLE"),
   SPAWN: op("SPAWN"),
   SPAWN_LINK: op("SPAWN_LINK"),
   SPAWN_MONITOR: op("SPAWN_MONITOR"),
@@ -108,6 +109,7 @@ const C = {
  */
 export const OPERAND_DEPENDENT: ReadonlyMap<number, string> = new Map([
   [C.MAKE_LIST, "pops its count operand, pushes the list"],
+  [C.MAKE_TUPLE, "pops its count operand, pushes the tuple"],
   [C.CALL, "pops its parameter count; pushes the callee's effect"],
   [C.CALL_FUNCTION, "pops the function and its parameters; pushes the callee's effect"],
   [C.SPAWN, "pops the callable and a Function's parameters; pushes the pid"],
@@ -439,6 +441,7 @@ class Checker {
     });
     switch (opcode) {
       case C.MAKE_LIST:
+      case C.MAKE_TUPLE:
         return fixed(this.word(pc, 0), 1);
       case C.CALL:
         return fixed(this.params(pc, 0), 0);

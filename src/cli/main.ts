@@ -7,6 +7,7 @@
  */
 import { nearest } from "../asm/suggest.ts";
 import { Vm, type VmOptions } from "../vm/vm.ts";
+import type { Limits } from "../proc/pcb.ts";
 import { runSmp } from "../sched/smp.ts";
 import denoJson from "../../deno.json" with { type: "json" };
 import {
@@ -106,6 +107,24 @@ export const RUN_OPTIONS = {
     () => navigator.hardwareConcurrency,
     "run on a pool of N worker threads (default: one per core)",
   ),
+  "max-processes": integer(
+    "N",
+    1,
+    2 ** 28,
+    "live processes allowed; SPAWN beyond it raises 'Process limit reached'\n(default 2097152)",
+  ),
+  "max-heap-mb": integer(
+    "N",
+    1,
+    4096,
+    "memory per process (heap, stack, unreceived messages); beyond it the process\nends with 'Heap limit exceeded' (default 256)",
+  ),
+  "max-memory-mb": integer(
+    "N",
+    16,
+    7936,
+    "memory of the whole VM; an allocation beyond it ends the allocating process\nwith 'Out of memory' (default: three quarters of physical memory)",
+  ),
 };
 
 const USAGE = `ttvm ${VERSION} — a BEAM-style actor VM for TinyTotVM programs
@@ -154,6 +173,19 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
   return await run(argv, io);
 }
 
+/** The resource limits of LANGUAGE.md §2 that the options set (the rest keep their defaults). */
+function limitsFrom(
+  given: { "max-processes"?: number; "max-heap-mb"?: number; "max-memory-mb"?: number },
+): Partial<Limits> {
+  const limits: Partial<Limits> = {};
+  if (given["max-processes"] !== undefined) limits.maxProcesses = given["max-processes"];
+  if (given["max-heap-mb"] !== undefined) limits.maxHeapCells = given["max-heap-mb"] * 65536;
+  if (given["max-memory-mb"] !== undefined) {
+    limits.maxMemoryBytes = given["max-memory-mb"] * 1024 * 1024;
+  }
+  return limits;
+}
+
 /** `ttvm [options] <program> [args…]`: the options' handling, then the run. */
 async function run(argv: string[], io: CliIo): Promise<number> {
   const { options: given, rest } = parseOptions(RUN_OPTIONS, argv);
@@ -173,6 +205,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     stats: given.stats,
     verbose: given.verbose,
     reductions: given.reductions,
+    limits: limitsFrom(given),
   };
   // Debug switch: start with a small shared buffer so that it must grow during the run
   // (exercises view rebuilding on every worker).

@@ -21,7 +21,7 @@ import { AsmError, assembleSource } from "../asm/mod.ts";
 import { decodeProgram, encodeProgram } from "../bytecode/mod.ts";
 import type { Program } from "../isa/program.ts";
 import { Output, type Sink } from "../io/output.ts";
-import { StdinReader } from "../io/stdin.ts";
+import { fixedInput } from "../io/stdin.ts";
 import { Vm } from "../vm/vm.ts";
 import { type Check, CHECKS, type Group } from "./selftest_checks.ts";
 
@@ -204,7 +204,7 @@ async function runInProcess(check: Check, mode: Mode): Promise<Outcome> {
   const vm = new Vm(program, {
     stdout: new Output(out),
     stderr: new Output(err),
-    stdin: new StdinReader({ readSync: () => null }),
+    stdin: fixedInput(),
     args: [],
   });
   const result = await vm.run();

@@ -265,11 +265,16 @@ export class PortDriver {
     return pcb !== 0 && Atomics.load(mem.i32, (pcb << 2) + P_TIMER_SEQ) === seq;
   }
 
-  /** Drop timers nobody waits for any more (the receive they guarded got its message, or the
-   *  process is gone), so they do not keep a finished run alive. Call only while no process
-   *  runs (the pool is idle), when P_TIMER_SEQ words are stable. */
-  pruneTimers(): void {
-    if (this.timers.size > 0) this.timers.retain((pid, seq) => this.stillWaits(pid, seq));
+  /** Whether some process still waits for one of the timers. Stale timers (the receive they
+   *  guarded got its message, the process is gone) must not keep a finished run alive; they
+   *  are dropped once none is live. Stops at the first live timer, so an idle check costs
+   *  O(1) while one is live — no rebuild of the heap. Call only while no process runs, when
+   *  P_TIMER_SEQ words are stable. */
+  private hasLiveTimer(): boolean {
+    if (this.timers.size === 0) return false;
+    if (this.timers.some((pid, seq) => this.stillWaits(pid, seq))) return true;
+    this.timers.clear();
+    return false;
   }
 
   // ── handles ─────────────────────────────────────────────────────────────────────────────
@@ -337,7 +342,13 @@ export class PortDriver {
   /** Whether anything the driver holds can still make a process runnable: work in flight,
    *  a timer someone waits for, or a handle that delivers messages by itself. */
   canWake(): boolean {
-    if (this.inflight > 0 || this.timers.size > 0) return true;
+    return this.waitsOnOutside() || this.hasLiveTimer();
+  }
+
+  /** Work in flight or handles that deliver by themselves: what only Deno's event loop can
+   *  complete (timers the scheduler fires itself). */
+  waitsOnOutside(): boolean {
+    if (this.inflight > 0) return true;
     for (const h of this.handles.values()) if (h.isSource()) return true;
     return false;
   }

@@ -46,23 +46,14 @@ export class TimerHeap {
     return top;
   }
 
-  /** Keep only the timers for which `keep(pid, seq)` holds; returns how many were dropped.
-   *  Compacts in place and re-heapifies bottom-up: O(n), no re-insertion. */
-  retain(keep: (pid: number, seq: number) => boolean): number {
-    const d = this.deadlines, p = this.pids, s = this.seqs;
-    let n = 0;
-    for (let i = 0; i < d.length; i++) {
-      if (!keep(p[i], s[i])) continue;
-      d[n] = d[i];
-      p[n] = p[i];
-      s[n] = s[i];
-      n++;
-    }
-    const dropped = d.length - n;
-    if (dropped === 0) return 0;
-    d.length = p.length = s.length = n;
-    for (let i = (n >> 1) - 1; i >= 0; i--) this.siftDown(i);
-    return dropped;
+  /** Whether `test(pid, seq)` holds for some timer (heap order, stops at the first). */
+  some(test: (pid: number, seq: number) => boolean): boolean {
+    for (let i = 0; i < this.pids.length; i++) if (test(this.pids[i], this.seqs[i])) return true;
+    return false;
+  }
+
+  clear(): void {
+    this.deadlines.length = this.pids.length = this.seqs.length = 0;
   }
 
   private siftDown(i: number): void {

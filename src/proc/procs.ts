@@ -32,10 +32,12 @@ import {
   FRAME_CALL,
   freePcb,
   P_DEADLINE,
+  P_EXIT_PC,
   P_FLAGS,
   P_GC_CELLS_COPIED,
   P_GC_COUNT,
   P_PARENT,
+  P_PC,
   P_PID,
   P_SAVE_NODE,
   P_TIMER_SEQ,
@@ -242,7 +244,9 @@ export class Processes {
     const e = this.table.entry(this.pid(pcb));
     if ((Atomics.load(this.mem.i32, (e << 2) + E_FLAGS) & EF_OVER_LIMIT) === 0) return false;
     this.setReasonText(pcb, HEAP_LIMIT_REASON);
-    this.mem.i32[(pcb << 2) + P_FLAGS] |= FLAG_CRASHED;
+    const w = this.mem.i32, p = pcb << 2;
+    w[p + P_FLAGS] |= FLAG_CRASHED;
+    w[p + P_EXIT_PC] = w[p + P_PC]; // where it waited or was preempted
     return true;
   }
 

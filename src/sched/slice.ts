@@ -73,7 +73,10 @@ export class SliceRunner {
     this.claim(pid);
     this.slices++;
     let result = STEP_MORE;
-    if (procs.overLimit(pcb) || procs.handleSignals(pcb)) {
+    if (procs.overLimit(pcb)) {
+      this.release(pid);
+      this.exit(pcb, true); // its memory limit: reported like a crash, with where it was
+    } else if (procs.handleSignals(pcb)) {
       this.release(pid);
       this.exit(pcb, false);
     } else if (rt.mem.i32[(pcb << 2) + P_FLAGS] & FLAG_SUPERVISING) {

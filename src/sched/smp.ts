@@ -217,7 +217,6 @@ async function serve(mem: Memory, rt: Runtime, driver: PortDriver): Promise<void
       driver.fireDue(rt.clock());
       if (Atomics.load(w, H_ACTIVE) === 0) {
         if (Atomics.load(w, H_IO_QUEUE) !== 0) continue; // sent before the count reached 0
-        if (!driver.canWake()) driver.pruneTimers();
         if (!driver.canWake()) {
           haltPool(mem, HALT_QUIESCENT);
           return;

@@ -171,14 +171,13 @@ export class Vm {
         afterBatch?.();
         if (r === STEP_EXIT) return;
         if (r === STEP_IDLE) {
-          if (!driver.canWake()) {
-            driver.pruneTimers();
-            if (!driver.canWake()) return; // quiescent: nothing can ever run again
-          }
+          if (!driver.canWake()) return; // quiescent: nothing can ever run again
           this.output.flushAll();
           await this.idle();
           lastTurn = performance.now();
-        } else if (driver.canWake() && performance.now() - lastTurn >= EVENT_LOOP_TURN_MS) {
+        } else if (
+          driver.waitsOnOutside() && performance.now() - lastTurn >= EVENT_LOOP_TURN_MS
+        ) {
           await eventLoopTurn();
           lastTurn = performance.now();
         }
