@@ -50,7 +50,7 @@ export const GROW_FACTOR = 2;
  *  11    176–191   active processes
  *  12    192–207   parked workers, wake-up sequence (the futex word)
  *  13    208–223   next monitor reference
- *  14    224–239   registry lock and fill count
+ *  14    224–239   registry lock, fill count, seqlock sequence
  *  15    240–255   atom lock and count
  * ```
  */
@@ -136,6 +136,8 @@ export const H_NEXT_REF = 13 * LINE_WORDS;
 
 export const H_REGISTRY_LOCK = 14 * LINE_WORDS;
 export const H_REGISTRY_USED = H_REGISTRY_LOCK + 1;
+/** Seqlock sequence of the registry: odd while a writer changes it (lock-free WHEREIS). */
+export const H_REGISTRY_SEQ = H_REGISTRY_LOCK + 2;
 
 export const H_ATOM_LOCK = 15 * LINE_WORDS;
 export const H_ATOM_COUNT = H_ATOM_LOCK + 1;

@@ -18,6 +18,7 @@
  *   a worker does before it reports its end (so end-of-run figures are exact).
  */
 import { LimitError } from "./limit_error.ts";
+import { spinLock, spinUnlock } from "./spin.ts";
 import {
   CELL_BYTES,
   GROW_FACTOR,
@@ -321,18 +322,17 @@ export class Memory {
     this.generation = Atomics.load(this.i32, H_GENERATION);
   }
 
+  /** The allocator's futex mutex (src/mem/spin.ts): a thread that waits for a batch refill
+   *  or a grow of the buffer (done under the lock) sleeps instead of spinning. */
   private lock(): void {
     if (!this.concurrent) return;
-    const w = this.i32;
-    while (Atomics.compareExchange(w, H_ALLOC_LOCK, 0, 1) !== 0) {
-      // Contention only happens between workers; the critical section is a few words long.
-    }
+    spinLock(this, H_ALLOC_LOCK);
     // Another thread may have grown the buffer while we waited.
-    if (Atomics.load(w, H_GENERATION) !== this.generation) this.rebuildViews();
+    if (Atomics.load(this.i32, H_GENERATION) !== this.generation) this.rebuildViews();
   }
 
   private unlock(): void {
-    if (this.concurrent) Atomics.store(this.i32, H_ALLOC_LOCK, 0);
+    if (this.concurrent) spinUnlock(this, H_ALLOC_LOCK);
   }
 
   /** Allocator figures for --stats. */

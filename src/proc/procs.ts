@@ -313,6 +313,7 @@ export class Processes {
    *  the process (its reason is then in R_REASON). */
   handleSignals(pcb: number): boolean {
     const pid = this.pid(pcb);
+    this.rel.compact(pcb); // no relation index is held here
     let node = takeSignals(this.mem, this.table, pid);
     while (node !== 0) {
       const next = this.mem.i32[(node << 2) + N_NEXT];

@@ -20,6 +20,7 @@
  * ring of PIDs; it takes what a full deque cannot hold and what other threads hand over.
  */
 import type { Memory } from "../mem/memory.ts";
+import { spinLock, spinUnlock } from "../mem/spin.ts";
 
 const TOP = 0, BOTTOM = 1, CAP = 2, SLOTS = 4;
 
@@ -171,9 +172,9 @@ export class InjectionQueue {
   }
 
   private lock(): void {
-    while (Atomics.compareExchange(this.mem.i32, this.base + LOCK, 0, 1) !== 0) { /* spin */ }
+    spinLock(this.mem, this.base + LOCK);
   }
   private unlock(): void {
-    Atomics.store(this.mem.i32, this.base + LOCK, 0);
+    spinUnlock(this.mem, this.base + LOCK);
   }
 }
