@@ -12,7 +12,16 @@ import { assembleSource } from "../asm/mod.ts";
 import type { Program } from "../isa/program.ts";
 import { Output, type Sink } from "../io/output.ts";
 import { fixedInput } from "../io/stdin.ts";
-import { freeNode, N_KIND, N_NEXT, N_VALUE_CELL, SIG_MSG, takeSignals } from "../proc/signals.ts";
+import {
+  freeNode,
+  N_KIND,
+  N_NEXT,
+  N_VALUE_CELL,
+  newNode,
+  SIG_MSG,
+  SIG_NAME,
+  takeSignals,
+} from "../proc/signals.ts";
 import { ST_RUNNING } from "../proc/table.ts";
 import { Vm, type VmOptions } from "../vm/vm.ts";
 import { VmError } from "../vm/errors.ts";
@@ -151,11 +160,18 @@ export class ActorVm {
     this.send(pid, value);
   }
 
+  /** Register `pid` under `name`; the name is freed when the process exits, as REGISTER's. */
   register(name: string, pid: number): void {
-    const atom = this.vm.rt.atoms.intern(name);
-    if (!this.vm.procs.table.isAlive(pid)) throw new VmError(`noproc`);
-    if (!this.vm.procs.registry.register(atom, pid)) {
+    const { procs, rt, mem } = this.vm;
+    const atom = rt.atoms.intern(name);
+    if (!procs.table.isAlive(pid)) throw new VmError(`noproc`);
+    if (!procs.registry.register(atom, pid)) {
       throw new VmError(`Name already registered: ${name}`);
+    }
+    // The process records the name itself (its relations are its own); if it is already
+    // gone, the undelivered notice frees the name at once.
+    if (!procs.deliver(pid, newNode(mem, SIG_NAME, this.host.pid, atom))) {
+      procs.registry.unregister(atom, pid);
     }
   }
 

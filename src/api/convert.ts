@@ -83,9 +83,22 @@ const NULL_HOST: HostValue = { kind: "null" };
 /** The HostValue of a JavaScript value (see the mapping above). */
 export function toHostValue(value: JsValue): HostValue {
   const root: unknown[] = [NULL_HOST];
-  const pending: Array<[JsValue, unknown[], number]> = [[value, root, 0]];
+  // Depth-first with an explicit stack; `open` holds the containers on the current path (an
+  // exit marker below each container's children closes it), so a cycle is found in O(n).
+  const pending: Array<[JsValue, unknown[], number] | [object]> = [[value, root, 0]];
+  const open = new Set<object>();
   while (pending.length > 0) {
-    const [v, into, at] = pending.pop()!;
+    const item = pending.pop()!;
+    if (item.length === 1) {
+      open.delete(item[0]);
+      continue;
+    }
+    const [v, into, at] = item;
+    if (typeof v === "object" && v !== null && !(v instanceof Uint8Array)) {
+      if (open.has(v)) throw new TypeError("cannot send a circular structure to a VM process");
+      open.add(v);
+      pending.push([v]);
+    }
     into[at] = hostNode(v, (child, slot, i) => pending.push([child, slot, i]));
   }
   return root[0] as HostValue;

@@ -142,6 +142,7 @@ Environment (debug switches):
   TTVM_STRESS_GC=1           same as --stress-gc
   TTVM_INITIAL_MEMORY_MB=N   start with an N MiB shared buffer (it grows as needed)
   TTVM_DEBUG_CRASH_WORKER=N  make SMP worker N fail at start (fault handling test)
+  TTVM_DEBUG_CRASH_WORKER_OUTSIDE=N  make it fail outside its own error handling
 `;
 
 /** Run the CLI; returns the exit status. */

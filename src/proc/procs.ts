@@ -72,6 +72,7 @@ import {
   SIG_LINK,
   SIG_MONITOR,
   SIG_MSG,
+  SIG_NAME,
   SIG_TIMEOUT,
   SIG_UNLINK,
   takeSignals,
@@ -384,6 +385,11 @@ export class Processes {
         }
         break;
       }
+      case SIG_NAME:
+        if (this.registry.whereis(a) === pid && rel.find(pcb, REL_NAME, a) < 0) {
+          rel.add(pcb, REL_NAME, a);
+        }
+        break;
       case SIG_TIMEOUT: {
         // The receive or SLEEP armed with this serial is due (a stale serial is ignored).
         const p = pcb << 2;
@@ -465,6 +471,7 @@ export class Processes {
     const w = this.mem.i32;
     const kind = w[(node << 2) + N_KIND], from = w[(node << 2) + N_FROM];
     if (kind === SIG_LINK) this.sendExit(deadPid, from, this.notifyAtoms.noproc);
+    else if (kind === SIG_NAME) this.registry.unregister(w[(node << 2) + 4], deadPid);
     else if (kind === SIG_MONITOR) {
       this.deliver(
         from,

@@ -41,6 +41,9 @@ export const SIG_DOWN = 7;
 export const SIG_IO_REPLY = 8;
 /** From the port driver: the timer with seq a is due. */
 export const SIG_TIMEOUT = 9;
+/** From the host (TypeScript API): the process was registered under atom a; it records the
+ *  name so that its exit frees it (a process's relations are only its own to change). */
+export const SIG_NAME = 10;
 
 export const EXIT_LINK = 0;
 export const EXIT_DIRECT = 1;

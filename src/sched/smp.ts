@@ -149,6 +149,7 @@ export async function runSmp(
         limits,
         args: io.args,
         crashWorker: Number(Deno.env.get("TTVM_DEBUG_CRASH_WORKER") ?? -1),
+        crashOutside: Number(Deno.env.get("TTVM_DEBUG_CRASH_WORKER_OUTSIDE") ?? -1),
       });
     }));
   await serve(mem, rt, driver);

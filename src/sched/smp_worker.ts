@@ -22,6 +22,11 @@ declare const self: {
 };
 
 function run(boot: WorkerBoot): void {
+  // Debug switch: fail before the try below, as a bug in this module's own setup would — the
+  // pool must still halt (the main thread's onerror), not leave the other workers parked.
+  if (boot.crashOutside === boot.index) {
+    throw new Error("injected fault outside the worker's try (TTVM_DEBUG_CRASH_WORKER_OUTSIDE)");
+  }
   const mem = Memory.attach(boot.sab);
   mem.enableThreadCache();
   const io = {

@@ -64,7 +64,7 @@ Deno.test("spawn passes arguments; PRINT output goes to the stdout callback", as
   assert.equal(summary.processesAlive, 0);
 });
 
-Deno.test("registry: register, whereis, sendNamed, unregister; names die with the process", async () => {
+Deno.test("registry: register, whereis, sendNamed, unregister", async () => {
   const vm = ActorVm.fromSource(ECHO, "echo.ttvm", { stdout: () => {} });
   const echo = vm.spawn("echo", vm.host.pid);
   vm.register("echo", echo);
@@ -77,6 +77,33 @@ Deno.test("registry: register, whereis, sendNamed, unregister; names die with th
   assert.equal(vm.whereis("echo"), 0);
   assert.throws(() => vm.sendNamed("echo", 1), /No process registered as echo/);
   assert.throws(() => vm.unregister("echo"), /Name not registered: echo/);
+});
+
+Deno.test("a name registered through the API is freed when its process exits", async () => {
+  const vm = ActorVm.fromSource(ECHO, "echo.ttvm", { stdout: () => {} });
+  const adder = vm.spawn("adder", 1, 2); // ends at once when it runs
+  vm.register("adder", adder);
+  assert.equal(vm.whereis("adder"), adder);
+  await vm.run();
+  assert.equal(vm.isAlive(adder), false);
+  assert.equal(vm.whereis("adder"), 0);
+  // A name registered for a process that already ended is not kept either.
+  const echo = vm.spawn("echo", vm.host.pid);
+  vm.register("late", echo);
+  vm.send(echo, "x");
+  await vm.run();
+  assert.equal(vm.whereis("late"), echo); // still alive: it waits for more
+});
+
+Deno.test("a circular JavaScript value is refused with a clear error", () => {
+  const vm = ActorVm.fromSource(ECHO, "echo.ttvm", { stdout: () => {} });
+  const echo = vm.spawn("echo", vm.host.pid);
+  const loop: Record<string, unknown> = { a: 1 };
+  loop.self = loop;
+  assert.throws(() => vm.send(echo, loop as never), /circular/i);
+  const list: unknown[] = [1];
+  list.push(list);
+  assert.throws(() => vm.send(echo, list as never), /circular/i);
 });
 
 Deno.test("the mailbox iterator ends when the VM is idle", async () => {
