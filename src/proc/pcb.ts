@@ -82,9 +82,9 @@ export const FRAME_MODULE = 2;
 /** Hidden key of a module frame's bookkeeping entry. */
 export const KEY_MODULE_INFO = -1;
 
-// handler states
-export const H_ACTIVE = 0;
-export const H_CAUGHT = 1;
+// handler record states (not to be confused with the header word H_ACTIVE of layout.ts)
+export const HANDLER_ACTIVE = 0;
+export const HANDLER_CAUGHT = 1;
 
 // P_FLAGS bits
 /** The process ended by an uncaught THROW. */

@@ -117,7 +117,11 @@ export class Relations {
       if (hash === 0) return -1;
       const slots = w[hash << 2], mask = slots - 1;
       const first = (hash + 1) << 2;
-      for (let k = slotOf(type, a, mask), probes = 0; probes < slots; k = (k + 1) & mask, probes++) {
+      for (
+        let k = slotOf(type, a, mask), probes = 0;
+        probes < slots;
+        k = (k + 1) & mask, probes++
+      ) {
         const v = w[first + k];
         if (v === 0) return -1;
         if (v < 0) continue;

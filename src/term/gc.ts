@@ -12,7 +12,8 @@
  * of a value.
  *
  * Sizing: the to-space is normally as large as the from-space (NEXT_HEAP_CAP); it doubles for
- * the next cycle when more than half survives and halves when less than an eighth does. If a
+ * the next cycle when more than a quarter survives and halves when less than a sixteenth does
+ * (and is at least MIN_GROWN_HEAP_CELLS once a process has collected). If a
  * request still does not fit after a collection, a second collection into a large enough space
  * follows (rare). Beyond the heap limit the request fails with HeapLimitError.
  */

@@ -14,8 +14,8 @@ import {
   FLAG_CRASHED,
   FLAG_UNHANDLED_THROW,
   growBlock,
-  H_ACTIVE,
-  H_CAUGHT,
+  HANDLER_ACTIVE,
+  HANDLER_CAUGHT,
   INITIAL_HANDLER_CELLS,
   P_EXIT_PC,
   P_FLAGS,
@@ -54,7 +54,7 @@ export function pushHandler(it: Interpreter, pcb: number, catchPc: number): void
   w[r] = catchPc;
   w[r + 1] = w[p + P_SP];
   w[r + 2] = w[p + P_FP];
-  w[r + 3] = H_ACTIVE;
+  w[r + 3] = HANDLER_ACTIVE;
   w[p + P_HTOP] = top + 1;
 }
 
@@ -91,7 +91,7 @@ export function raise(it: Interpreter, pcb: number, faultPc: number, e: unknown)
   let top = catchable ? w[p + P_HTOP] : 0;
   while (top > 0) {
     const r = (hb + top - 1) << 2;
-    if (w[r + 3] === H_ACTIVE && w[r + 2] <= fpRel) break;
+    if (w[r + 3] === HANDLER_ACTIVE && w[r + 2] <= fpRel) break;
     top--;
   }
   w[p + P_HTOP] = top;
@@ -118,7 +118,7 @@ export function raise(it: Interpreter, pcb: number, faultPc: number, e: unknown)
   const cell = w[p + P_STACK] + w[p + P_SP]++;
   copyCell(w, cell, pcb + R_TMP0);
   setNull(w, pcb + R_TMP0);
-  w[r + 3] = H_CAUGHT;
+  w[r + 3] = HANDLER_CAUGHT;
   w[p + P_PC] = w[r];
   return true;
 }
