@@ -38,7 +38,7 @@ export const GROW_FACTOR = 2;
  *  line  words     contents
  *   0    0–15      read-mostly: magic, generation, buffer size, limits, atom directory, image,
  *                  process table, registry
- *   1    16–31     halt, exit code, worker count, start flag
+ *   1    16–31     halt, exit code, worker count, workers ready
  *   2    32–47     I/O requests: queue head, the driver's futex word
  *   3    48–63     port (handle) table: directory, next handle id, lock, open count
  *   4    64–65     epoch (f64 index 32)
@@ -80,8 +80,9 @@ export const H_HALT = 1 * LINE_WORDS;
 export const H_EXIT_CODE = H_HALT + 1;
 /** SMP pool: number of workers. */
 export const H_WORKERS = H_HALT + 2;
-/** Set to 1 by the pool once every worker is ready, so the program starts on a full pool. */
-export const H_START = H_HALT + 3;
+/** Workers that have started their scheduler loop (the main thread runs processes itself
+ *  until all have: src/sched/smp.ts). */
+export const H_READY = H_HALT + 3;
 /** f64 index of the run's epoch (performance.timeOrigin + performance.now() at creation, ms):
  *  every thread's clock counts from it, so deadlines stored in PCBs mean the same everywhere. */
 export const H_EPOCH_F64 = (4 * LINE_WORDS) / 2;

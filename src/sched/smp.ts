@@ -18,7 +18,7 @@ import {
   H_EXIT_CODE,
   H_HALT,
   H_MESSAGES,
-  H_START,
+  H_READY,
   H_WORKERS,
 } from "../mem/layout.ts";
 import type { Memory } from "../mem/memory.ts";
@@ -38,7 +38,12 @@ import type { WorkerDoneStats, WorkerMessage } from "./smp_protocol.ts";
 import { HALT_EXIT, HALT_FAILED, HALT_QUIESCENT, haltPool } from "./worker_scheduler.ts";
 import { createPcb } from "../proc/pcb.ts";
 import { H_IO_QUEUE, H_IO_SEQ, H_SLEEPERS, H_WAKE_SEQ } from "../mem/layout.ts";
-import { takeRequests } from "../ports/channel.ts";
+import { SharedChannel, takeRequests } from "../ports/channel.ts";
+import { fileSink, Output } from "../io/output.ts";
+import type { Scheduler } from "../proc/procs.ts";
+import { reportExit } from "../vm/report.ts";
+import { SliceRunner, STEP_EXIT } from "./slice.ts";
+import { setupThread } from "./thread.ts";
 import type { PortDriver } from "../ports/driver.ts";
 import { createDriver } from "../ports/mod.ts";
 
@@ -87,13 +92,7 @@ export async function runSmp(
     },
     {
       wake(pid: number) {
-        if (!table.casStatus(pid, ST_WAITING, ST_RUNNABLE)) return;
-        Atomics.add(mem.i32, H_ACTIVE, 1);
-        injection.push(pid);
-        if (Atomics.load(mem.i32, H_SLEEPERS) > 0) {
-          Atomics.add(mem.i32, H_WAKE_SEQ, 1);
-          Atomics.notify(mem.i32, H_WAKE_SEQ, 1);
-        }
+        if (table.casStatus(pid, ST_WAITING, ST_RUNNABLE)) injectRunnable(mem, injection, pid);
       },
     },
     io.stdin,
@@ -110,19 +109,13 @@ export async function runSmp(
   let main: MainExit | null = null;
   const failures: string[] = [];
   const stats: WorkerDoneStats[] = [];
-  let ready = 0;
   const url = new URL("./smp_worker.ts", import.meta.url).href;
   const finished = Array.from({ length: workers }, (_, index) =>
     new Promise<void>((resolve) => {
       const worker = new Worker(url, { type: "module" });
       worker.onmessage = (e: MessageEvent<WorkerMessage>) => {
         const m = e.data;
-        if (m.type === "ready") {
-          if (++ready === workers) {
-            Atomics.store(mem.i32, H_START, 1);
-            Atomics.notify(mem.i32, H_START);
-          }
-        } else if (m.type === "main-exit") main = m.main;
+        if (m.type === "main-exit") main = m.main;
         else if (m.type === "done") {
           stats.push(m.stats);
           resolve();
@@ -152,6 +145,11 @@ export async function runSmp(
         crashOutside: Number(Deno.env.get("TTVM_DEBUG_CRASH_WORKER_OUTSIDE") ?? -1),
       });
     }));
+  // Until the workers are up, the main thread is a scheduler too (worker start-up takes
+  // 70–190 ms each: a short program would otherwise wait for all of it).
+  const bootSlices = runWhileWorkersStart(mem, atoms, injection, driver, rt, options, workers, {
+    onMainExit: (m) => (main = m),
+  });
   await serve(mem, rt, driver);
   const portsOpenAtEnd = driver.openHandles;
   await driver.shutdown();
@@ -178,6 +176,7 @@ export async function runSmp(
       );
     }
     lines.push(
+      `main thread: ${bootSlices} slices while the workers started`,
       `processes spawned:     ${table.spawned}`,
       `processes alive:       ${table.live}`,
       `messages sent:         ${Atomics.load(mem.i32, H_MESSAGES)}`,
@@ -195,6 +194,88 @@ export async function runSmp(
   if (halt === HALT_EXIT) return { exitCode: Atomics.load(mem.i32, H_EXIT_CODE), reason };
   if (mainExit && mainExit.reason !== "normal") return { exitCode: 1, reason };
   return { exitCode: deadlock ? 3 : 0, reason };
+}
+
+/** Run processes on the main thread until every worker has started its loop, or until no
+ *  process is runnable (the workers take over from the injection queue; the driver serves
+ *  what waits). The requests the processes make meanwhile are accepted between slices; their
+ *  completions come once the main thread serves I/O. Returns the slices run. */
+function runWhileWorkersStart(
+  mem: Memory,
+  atoms: AtomTable,
+  injection: InjectionQueue,
+  driver: PortDriver,
+  driverRt: Runtime,
+  options: VmOptions,
+  workers: number,
+  hooks: { onMainExit(main: MainExit): void },
+): number {
+  const w = mem.i32;
+  if (Atomics.load(w, H_READY) >= workers || injection.size === 0) return 0;
+  const io = {
+    stdout: new Output(fileSink(Deno.stdout)).shareWith(mem),
+    stderr: new Output(fileSink(Deno.stderr)).shareWith(mem),
+    args: driverRt.io.args,
+  };
+  const { rt, interp, procs } = setupThread(
+    mem,
+    io,
+    (values) => new SharedChannel(mem, values),
+    { stressGc: options.stressGc ?? false, limits: { ...DEFAULT_LIMITS, ...options.limits } },
+    atoms,
+  );
+  const sched: Scheduler = {
+    enqueue: (pid) => injectRunnable(mem, injection, pid),
+    armTimer: (pid, deadlineMs, seq) => rt.ports.armTimer(pid, deadlineMs, seq),
+  };
+  rt.sched = sched;
+  procs.sched = sched;
+  procs.beforeDeliver = () => io.stdout.flush();
+  procs.onExit = (pcb, report) => {
+    const main = reportExit(rt, pcb, report, options.verbose ?? false);
+    if (main) hooks.onMainExit(main);
+  };
+  const runner = new SliceRunner(
+    rt,
+    interp,
+    procs,
+    options.reductions ?? DEFAULT_REDUCTIONS,
+    (pid) => injection.push(pid),
+    {
+      afterRun: () => {
+        io.stdout.flush();
+        io.stderr.flush();
+      },
+    },
+    workers + 1,
+  );
+  let slices = 0;
+  while (Atomics.load(w, H_READY) < workers && Atomics.load(w, H_HALT) === 0) {
+    const pid = injection.shift();
+    if (pid === 0) break;
+    slices++;
+    if (runner.run(pid) === STEP_EXIT) {
+      Atomics.store(w, H_EXIT_CODE, runner.exitCode ?? 0);
+      haltPool(mem, HALT_EXIT);
+      break;
+    }
+    for (const req of takeRequests(mem, driverRt.values)) driver.accept(req);
+    driver.fireDue(driverRt.clock());
+  }
+  io.stdout.flush();
+  io.stderr.flush();
+  return slices;
+}
+
+/** Make a process that just became RUNNABLE (by CAS) runnable on the pool: count it, queue it
+ *  for any worker, wake a parked one. */
+function injectRunnable(mem: Memory, injection: InjectionQueue, pid: number): void {
+  Atomics.add(mem.i32, H_ACTIVE, 1);
+  injection.push(pid);
+  if (Atomics.load(mem.i32, H_SLEEPERS) > 0) {
+    Atomics.add(mem.i32, H_WAKE_SEQ, 1);
+    Atomics.notify(mem.i32, H_WAKE_SEQ, 1);
+  }
 }
 
 /** The driver's loop on the main thread: take requests, fire timers, decide quiescence, and

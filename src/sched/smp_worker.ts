@@ -6,7 +6,7 @@
  * and turned into a pool-wide halt, so a failing worker can never hang the run.
  */
 import { Memory } from "../mem/memory.ts";
-import { H_HALT, H_START } from "../mem/layout.ts";
+import { H_READY } from "../mem/layout.ts";
 import { fileSink, Output, OutputClock } from "../io/output.ts";
 import { SharedChannel } from "../ports/channel.ts";
 import { reportExit } from "../vm/report.ts";
@@ -70,11 +70,9 @@ function run(boot: WorkerBoot): void {
     if (boot.crashWorker === boot.index) {
       throw new Error("injected fault (TTVM_DEBUG_CRASH_WORKER)");
     }
-    // Start only when the whole pool is up (worker start-up takes 70–190 ms each).
-    self.postMessage({ type: "ready" });
-    while (Atomics.load(mem.i32, H_START) === 0 && Atomics.load(mem.i32, H_HALT) === 0) {
-      Atomics.wait(mem.i32, H_START, 0, 100);
-    }
+    // Start at once: the main thread runs processes until every worker is up (worker start-up
+    // takes 70–190 ms each), then leaves them to the pool.
+    Atomics.add(mem.i32, H_READY, 1);
     sched.loop();
     mem.flushCaches();
     io.stdout.flush();
