@@ -72,6 +72,15 @@ export interface PortHandle {
   resume?(): void;
 }
 
+/** Something long-lived in the driver's world besides handles (the distribution node,
+ *  src/cluster/): it keeps the run alive while `canWake()` is true and is stopped with the
+ *  driver. */
+export interface DriverService {
+  canWake(): boolean;
+  /** The run is over: release everything; resolves when done. */
+  stop(): Promise<void>;
+}
+
 /** A request handler: starts the work; replies (now or later) through the driver. */
 export type Handler = (driver: PortDriver, req: PortRequest) => void;
 
@@ -102,9 +111,15 @@ export class PortDriver {
   onActivity: (() => void) | null = null;
   /** Set once the run ended: late completions are dropped. */
   private closed = false;
+  private readonly services: DriverService[] = [];
+  private servicesStopped: Promise<unknown> = Promise.resolve();
 
   constructor(readonly host: DriverHost, private readonly waker: Waker) {
     this.ports = new PortTable(host.mem);
+  }
+
+  addService(service: DriverService): void {
+    this.services.push(service);
   }
 
   /** Register the handler of a request kind (each src/ports module registers its own). */
@@ -333,6 +348,7 @@ export class PortDriver {
   canWake(): boolean {
     if (this.inflight > 0 || this.timers.size > 0) return true;
     for (const h of this.handles.values()) if (h.isSource()) return true;
+    for (const s of this.services) if (s.canWake()) return true;
     return false;
   }
 
@@ -349,6 +365,12 @@ export class PortDriver {
   shutdown(): void {
     for (const id of [...this.handles.keys()]) this.closeHandle(id);
     this.closed = true;
+    this.servicesStopped = Promise.allSettled(this.services.splice(0).map((s) => s.stop()));
+  }
+
+  /** Resolves when the services stopped by `shutdown` have finished stopping. */
+  async stopped(): Promise<void> {
+    await this.servicesStopped;
   }
 }
 

@@ -41,6 +41,8 @@ import { H_IO_QUEUE, H_IO_SEQ, H_SLEEPERS, H_WAKE_SEQ } from "../mem/layout.ts";
 import { takeRequests } from "../ports/channel.ts";
 import type { PortDriver } from "../ports/driver.ts";
 import { createDriver } from "../ports/mod.ts";
+import { startDistribution } from "../cluster/start.ts";
+import { setupThread } from "./thread.ts";
 
 const DEQUE_CAPACITY = 1 << 14;
 const INJECTION_CAPACITY = 1 << 12;
@@ -73,6 +75,15 @@ export async function runSmp(
 
   // The I/O owner: completions make processes runnable through the injection queue.
   const rt = new Runtime(mem, io, { submit: () => {} }, { stressGc: false, limits }, atoms);
+  /** Queue a process just made RUNNABLE and wake a parked worker. */
+  const inject = (pid: number) => {
+    Atomics.add(mem.i32, H_ACTIVE, 1);
+    injection.push(pid);
+    if (Atomics.load(mem.i32, H_SLEEPERS) > 0) {
+      Atomics.add(mem.i32, H_WAKE_SEQ, 1);
+      Atomics.notify(mem.i32, H_WAKE_SEQ, 1);
+    }
+  };
   const driver = createDriver(
     {
       mem,
@@ -87,17 +98,29 @@ export async function runSmp(
     },
     {
       wake(pid: number) {
-        if (!table.casStatus(pid, ST_WAITING, ST_RUNNABLE)) return;
-        Atomics.add(mem.i32, H_ACTIVE, 1);
-        injection.push(pid);
-        if (Atomics.load(mem.i32, H_SLEEPERS) > 0) {
-          Atomics.add(mem.i32, H_WAKE_SEQ, 1);
-          Atomics.notify(mem.i32, H_WAKE_SEQ, 1);
-        }
+        if (table.casStatus(pid, ST_WAITING, ST_RUNNABLE)) inject(pid);
       },
     },
     io.stdin,
   );
+  if (options.dist) {
+    // A process layer of this thread, for the processes other nodes start here.
+    const { procs } = setupThread(
+      mem,
+      io,
+      { submit: () => {} },
+      { stressGc: false, limits },
+      atoms,
+    );
+    procs.sched = { enqueue: inject, armTimer: () => {} };
+    await startDistribution(options.dist, {
+      driver,
+      procs,
+      program,
+      stdout: io.stdout,
+      stderr: io.stderr,
+    });
+  }
   driver.onActivity = () => {
     Atomics.add(mem.i32, H_IO_SEQ, 1);
     Atomics.notify(mem.i32, H_IO_SEQ);
@@ -153,6 +176,7 @@ export async function runSmp(
     }));
   await serve(mem, rt, driver);
   driver.shutdown();
+  await driver.stopped();
   await Promise.all(finished);
 
   const halt = Atomics.load(mem.i32, H_HALT);

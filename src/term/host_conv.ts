@@ -18,6 +18,7 @@ import {
   HDR_LEN,
   listCells,
   objectCells,
+  PID_MARK,
   setAtom,
   setAtomStr,
   setBigInt,
@@ -26,6 +27,7 @@ import {
   setFloat,
   setList,
   setNull,
+  setPid,
   setPtr,
   setStr,
   strCells,
@@ -92,6 +94,9 @@ function hostNode(
     case T_BOOL:
       return { kind: "bool", value: w[d + 1] !== 0 };
     case T_INT:
+      return w[d + 1] === PID_MARK
+        ? { kind: "int", value: v.int(c), pid: true }
+        : { kind: "int", value: v.int(c) };
     case T_BIGINT:
       return { kind: "int", value: v.int(c) };
     case T_FLOAT:
@@ -218,7 +223,8 @@ export function writeHostValue(
         setBool(mem.i32, to, x.value);
         break;
       case "int":
-        setBigInt(mem.i32, mem.f64, mem.i64, to, BigInt.asIntN(64, x.value));
+        if (x.pid) setPid(mem.i32, mem.f64, to, Number(x.value));
+        else setBigInt(mem.i32, mem.f64, mem.i64, to, BigInt.asIntN(64, x.value));
         break;
       case "float":
         setFloat(mem.i32, mem.f64, to, x.value);
