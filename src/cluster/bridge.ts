@@ -171,6 +171,10 @@ export class DistBridge implements DriverService, ValueContext {
 
   // ── pids ─────────────────────────────────────────────────────────────────────────────────
 
+  localPc(pc: number): number {
+    return this.host.image.localPc(pc);
+  }
+
   toErlPid(n: number): ErlPid {
     return this.remoteOf.get(n) ?? this.node.pidOf(n);
   }
@@ -556,12 +560,13 @@ export class DistBridge implements DriverService, ValueContext {
       const f = args[0];
       if (f?.kind !== "function" && f?.kind !== "closure") return reply("badarg");
       const rest = args.slice(1);
-      if (rest.length !== f.params.length || f.addr < 0 || f.addr >= this.host.image.nInstr) {
+      const pc = f.code?.pc ?? -1;
+      if (rest.length !== f.params.length || pc < 0 || pc >= this.host.image.nInstr) {
         return reply("badarg");
       }
       if (f.kind === "closure") bindings.push(...f.captured);
       f.params.forEach((p, i) => bindings.push([p, rest[i]]));
-      entryPc = f.addr;
+      entryPc = pc;
     } else {
       const pc = this.labelPc(msg.function);
       if (pc === undefined || args.length !== 0) return reply("badarg");

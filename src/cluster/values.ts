@@ -18,8 +18,9 @@
  * ttvm values Erlang has no form for travel as tagged tuples whose first element is the atom
  * `'$ttvm'`, so that they come back exactly, through Erlang too: `{'$ttvm', float, <<Bits:64>>}`
  * (NaN, ±inf), `{'$ttvm', str, <<UTF-16LE>>}` (a Str with an unpaired surrogate), `{'$ttvm',
- * atom, Name}` (an atom name over 255 characters), `{'$ttvm', function, Program, Pc, Params}`,
- * `{'$ttvm', closure, Program, Pc, Params, [{Name, Value}]}`, `{'$ttvm', exception, Message,
+ * atom, Name}` (an atom name over 255 characters), `{'$ttvm', function, Program, Pc, ParamList,
+ * Params}`, `{'$ttvm', closure, Program, Pc, ParamList, Params, [{Name, Value}]}` (Pc and
+ * ParamList: the function's global pc and parameter-list index), `{'$ttvm', exception, Message,
  * Trace}`, `{'$ttvm', conn, Kind, Id}`, `{'$ttvm', term, Bytes}` (Term bytes that are not valid
  * ETF). A function or closure is rebuilt only by a node running the same program (`Program` is
  * the program's fingerprint); elsewhere it stays a Tuple.
@@ -54,6 +55,8 @@ export interface PidMapper {
 export interface ValueContext extends PidMapper {
   /** Fingerprint of the running program: functions are rebuilt only for the same one. */
   program: number;
+  /** The pc within its file of global pc `pc` (a Function's display address). */
+  localPc?(pc: number): number;
 }
 
 /** The first element of a tagged ttvm-only value. */
@@ -172,27 +175,24 @@ function shallowToErl(
         return tuple(TAG, atom("term"), binary(x.bytes));
       }
     case "function":
-      return tuple(
-        TAG,
-        atom("function"),
-        BigInt(ctx.program),
-        BigInt(x.addr),
-        properList(x.params.map(strTerm)),
-      );
     case "closure": {
-      const captured: ErlTerm[] = x.captured.map(([name, v]) => {
-        const items: ErlTerm[] = [strTerm(name), NIL];
-        later(v, items, 1);
-        return { t: "tuple", items };
-      });
-      return tuple(
+      if (!x.code) throw new RangeError("a function without its code cannot cross");
+      const items: ErlTerm[] = [
         TAG,
-        atom("closure"),
+        atom(x.kind),
         BigInt(ctx.program),
-        BigInt(x.addr),
+        BigInt(x.code.pc),
+        BigInt(x.code.paramList),
         properList(x.params.map(strTerm)),
-        properList(captured),
-      );
+      ];
+      if (x.kind === "closure") {
+        items.push(properList(x.captured.map(([name, v]) => {
+          const pair: ErlTerm[] = [strTerm(name), NIL];
+          later(v, pair, 1);
+          return { t: "tuple", items: pair };
+        })));
+      }
+      return { t: "tuple", items };
     }
     case "exception":
       return tuple(
@@ -370,11 +370,13 @@ function fromTagged(
     case "function":
     case "closure": {
       const closure = kind.name === "closure";
-      if (n !== (closure ? 6 : 5) || items[2] !== BigInt(ctx.program)) return undefined;
-      const addr = smallInt(items[3]), params = textList(items[4]);
-      if (addr === undefined || params === undefined) return undefined;
-      if (!closure) return { kind: "function", addr, params };
-      const vars = listItems(items[5]);
+      if (n !== (closure ? 7 : 6) || items[2] !== BigInt(ctx.program)) return undefined;
+      const pc = smallInt(items[3]), paramList = smallInt(items[4]), params = textList(items[5]);
+      if (pc === undefined || paramList === undefined || params === undefined) return undefined;
+      const code = { pc, paramList };
+      const addr = ctx.localPc ? ctx.localPc(pc) : pc;
+      if (!closure) return { kind: "function", addr, params, code };
+      const vars = listItems(items[6]);
       if (vars === undefined) return undefined;
       const captured: Array<[string, HostValue]> = [];
       const sources: ErlTerm[] = [];
@@ -388,7 +390,7 @@ function fromTagged(
         sources.push(item.items[1]);
       }
       sources.forEach((src, i) => later(src, captured[i], 1));
-      return { kind: "closure", addr, params, captured };
+      return { kind: "closure", addr, params, captured, code };
     }
     case "exception": {
       const message = binText(items[2]), trace = textList(items[3]);

@@ -19,13 +19,27 @@ export type HostValue =
   | { kind: "list"; items: HostValue[] }
   | { kind: "object"; entries: Array<[string, HostValue]> }
   | { kind: "bytes"; value: Uint8Array }
-  | { kind: "function"; addr: number; params: string[] }
-  | { kind: "closure"; addr: number; params: string[]; captured: Array<[string, HostValue]> }
+  | { kind: "function"; addr: number; params: string[]; code?: FuncCode }
+  | {
+    kind: "closure";
+    addr: number;
+    params: string[];
+    captured: Array<[string, HostValue]>;
+    code?: FuncCode;
+  }
   | { kind: "exception"; message: string; trace: string[] }
   | { kind: "atom"; name: string }
   | { kind: "tuple"; items: HostValue[] }
   | { kind: "conn"; connKind: string; id: number }
   | { kind: "term"; bytes: Uint8Array };
+
+/** Where a Function lives in the running program — its cell's payload: the global pc and the
+ *  parameter-list index. Present on functions read from memory; needed to write one back
+ *  (only meaningful within one program). `addr` is the pc within its file, for display. */
+export interface FuncCode {
+  pc: number;
+  paramList: number;
+}
 
 export const hNull: HostValue = { kind: "null" };
 /** A PID (an Int the runtime made as a PID). */
