@@ -346,9 +346,23 @@ export class PortDriver {
   /** Whether anything the driver holds can still make a process runnable: work in flight,
    *  a timer someone waits for, or a handle that delivers messages by itself. */
   canWake(): boolean {
-    if (this.inflight > 0 || this.timers.size > 0) return true;
+    if (this.inflight > 0 || this.timerPending()) return true;
     for (const h of this.handles.values()) if (h.isSource()) return true;
     for (const s of this.services) if (s.canWake()) return true;
+    return false;
+  }
+
+  /** Whether a timer someone still waits for is armed. Stale timers at the top of the heap
+   *  (their receive got its message, or the process is gone) are dropped first, so a wait
+   *  that has ended does not keep the run alive until its deadline. A stale timer never
+   *  becomes live again (P_TIMER_SEQ only grows), so this is safe while processes run. */
+  private timerPending(): boolean {
+    const timers = this.timers;
+    while (timers.size > 0) {
+      const [pid, seq] = timers.top();
+      if (this.stillWaits(pid, seq)) return true;
+      timers.pop();
+    }
     return false;
   }
 

@@ -14,6 +14,7 @@
 import assert from "node:assert/strict";
 import { ErlNode, RealEpmd, requireErlang, SHORT_HOST, uniqueName } from "../dist/erl_harness.ts";
 import { compileClusterPeer, PROGRAMS, TtvmNode } from "./harness.ts";
+import { randomProgram } from "./random_program.ts";
 
 const COOKIE = "ttvm_cluster_test_cookie";
 
@@ -45,7 +46,7 @@ async function withPair(
     await erl.waitForLine(/^ready/);
     const alive = uniqueName("tt");
     ttvm = TtvmNode.start({
-      program: `${PROGRAMS}${opts.program}`,
+      program: opts.program.startsWith("/") ? opts.program : `${PROGRAMS}${opts.program}`,
       args: [erl.nodeName],
       name: alive,
       cookie: opts.ttvmCookie ?? COOKIE,
@@ -157,5 +158,23 @@ for (const smp of [undefined, 2]) {
         verdicts.join("\n"),
       );
     });
+  });
+
+  Deno.test(`property: 300 random values round-trip through Erlang, encoded and decoded by the VM${mode}`, async () => {
+    const seed = 20240 + (smp ?? 0);
+    const file = await Deno.makeTempFile({ suffix: ".ttvm" });
+    try {
+      await Deno.writeTextFile(file, randomProgram(seed, 300));
+      await withPair({ scenario: "echo", program: file, smp }, async ({ erl, ttvm }) => {
+        assert.equal(await ttvm.finish(60_000), 0, ttvm.describe());
+        await erl.finish();
+        const bad = ttvm.out.lines.filter((l) => !l.startsWith("ok "));
+        assert.deepEqual(bad, [], `seed ${seed}:\n${bad.join("\n")}`);
+        assert.equal(ttvm.out.lines.length, 300, ttvm.describe());
+        assert.ok(erl.lines.includes("echoed 300"), erl.lines.join("\n"));
+      });
+    } finally {
+      await Deno.remove(file);
+    }
   });
 }
