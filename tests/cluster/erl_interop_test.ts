@@ -177,4 +177,101 @@ for (const smp of [undefined, 2]) {
       await Deno.remove(file);
     }
   });
+
+  Deno.test(`links and monitors work both ways between ttvm and Erlang processes${mode}`, async () => {
+    await withPair({ scenario: "links", program: "links.ttvm", smp }, async ({ erl, ttvm }) => {
+      assert.equal(await ttvm.finish(), 0, ttvm.describe());
+      await erl.finish();
+      assert.deepEqual(ttvm.out.lines, [
+        "node_of erl",
+        "exit boom",
+        "exit from victim",
+        "down boom",
+        "down ref matches",
+        "victim alive: false",
+        "done",
+      ], ttvm.describe());
+      assert.equal(ttvm.err.text, "", ttvm.describe());
+      const seen = erl.lines.filter((l) => l !== "ready");
+      assert.deepEqual(seen.slice(0, 4), [
+        "exit bye",
+        "down bye",
+        "killed killed",
+        `trapped stop_now pid of ${ttvm.label.split(" ")[1]}@${SHORT_HOST}`,
+      ], erl.lines.join("\n"));
+      assert.deepEqual(seen.slice(4), ["unlink held", "by name noproc"], erl.lines.join("\n"));
+    });
+  });
+
+  Deno.test(`an Erlang node killed with SIGKILL: noconnection EXIT and DOWN, nodedown${mode}`, async () => {
+    await withPair({ scenario: "hold", program: "nodedown.ttvm", smp }, async (p) => {
+      await p.ttvm.waitForLine(/^ready, nodes: 1$/);
+      await p.erl.stop("SIGKILL");
+      assert.equal(await p.ttvm.finish(), 0, p.ttvm.describe());
+      const notes = p.ttvm.out.lines.slice(1, 4).sort();
+      assert.deepEqual(notes, [
+        "DOWN noconnection",
+        "EXIT noconnection",
+        `nodedown ${p.erlNode}`,
+      ], p.ttvm.describe());
+      assert.deepEqual(p.ttvm.out.lines.slice(4), ["held alive: false", "nodes: []"]);
+    });
+  });
 }
+
+Deno.test("a wrong cookie is refused both ways; net_adm:ping answers with the right one", async () => {
+  requireErlang();
+  const dir = await compileClusterPeer();
+  const epmd = await RealEpmd.start();
+  const children: { stop(): Promise<unknown> }[] = [];
+  try {
+    // ttvm → Erlang with the wrong cookie
+    const erl = await ErlNode.start({
+      alive: uniqueName("erl"),
+      cookie: COOKIE,
+      epmdPort: epmd.port,
+      extraArgs: ["-pa", dir],
+      eval: "ttvm_cluster:echo().",
+    });
+    children.push(erl);
+    await erl.waitForLine(/^ready/);
+    const wrong = TtvmNode.start({
+      program: `${PROGRAMS}cookie.ttvm`,
+      args: [erl.nodeName],
+      name: uniqueName("tt"),
+      cookie: "not_the_cookie",
+      epmdPort: epmd.port,
+    });
+    children.push(wrong);
+    assert.equal(await wrong.finish(), 0, wrong.describe());
+    assert.deepEqual(wrong.out.lines, [
+      "connect: false",
+      `nodedown ${erl.nodeName}`,
+      "nodes: []",
+    ]);
+    // Erlang → ttvm: pang with another cookie, pong with the same one
+    const alive = uniqueName("tt");
+    const server = TtvmNode.start({
+      program: new URL("../../bench/programs/dist/pong.ttvm", import.meta.url).pathname,
+      name: alive,
+      cookie: COOKIE,
+      epmdPort: epmd.port,
+    });
+    children.push(server);
+    await server.waitForLine(/^ready$/);
+    for (const [cookie, answer] of [["other_cookie", "pang"], [COOKIE, "pong"]]) {
+      const pinger = await ErlNode.start({
+        alive: uniqueName("erl"),
+        cookie,
+        epmdPort: epmd.port,
+        eval: `io:format("~w~n", [net_adm:ping('${alive}@${SHORT_HOST}')]), halt().`,
+      });
+      children.push(pinger);
+      await pinger.finish();
+      assert.equal(pinger.lines.at(-1), answer, pinger.lines.join("\n") + pinger.stderr);
+    }
+  } finally {
+    for (const c of children.reverse()) await c.stop();
+    await epmd.stop();
+  }
+});

@@ -93,14 +93,14 @@ links() ->
     receive linked -> ok after ?WAIT -> io:format("no linked~n"), halt(2) end,
     Victim ! go,
     %% 2. Erlang links to and monitors a ttvm process that ends with reason "bye".
-    receive {child, C} -> ok after ?WAIT -> C = none, io:format("no child~n"), halt(2) end,
+    C = receive {child, C0} -> C0 after ?WAIT -> io:format("no child~n"), halt(2) end,
     link(C),
     Ref = erlang:monitor(process, C),
     P ! watching,
     receive {'EXIT', C, R1} -> io:format("exit ~w~n", [R1]) after ?WAIT -> io:format("no exit~n") end,
     receive {'DOWN', Ref, process, C, R2} -> io:format("down ~w~n", [R2]) after ?WAIT -> io:format("no down~n") end,
     %% 3. exit(Pid, kill) from Erlang to a ttvm process it monitors.
-    receive {child, K} -> ok after ?WAIT -> K = none, io:format("no child 2~n"), halt(2) end,
+    K = receive {child, K0} -> K0 after ?WAIT -> io:format("no child 2~n"), halt(2) end,
     KRef = erlang:monitor(process, K),
     exit(K, kill),
     receive {'DOWN', KRef, process, K, R3} -> io:format("killed ~w~n", [R3]) after ?WAIT -> io:format("no down 2~n") end,
@@ -111,7 +111,7 @@ links() ->
                     end),
     P ! {trapper, Trapper},
     %% 5. unlink: a ttvm process linked then unlinked ends abnormally; Erlang must not see it.
-    receive {child, U} -> ok after ?WAIT -> U = none, io:format("no child 3~n"), halt(2) end,
+    U = receive {child, U0} -> U0 after ?WAIT -> io:format("no child 3~n"), halt(2) end,
     link(U),
     unlink(U),
     P ! unlinked,
@@ -119,9 +119,7 @@ links() ->
     %% 6. a monitor on a registered ttvm name that does not exist: noproc at once.
     NRef = erlang:monitor(process, {nobody, node(P)}),
     receive {'DOWN', NRef, process, _, R5} -> io:format("by name ~w~n", [R5]) after ?WAIT -> io:format("no name down~n") end,
-    P ! stop,
-    receive done -> ok after ?WAIT -> ok end,
-    halt(0).
+    stop(P).
 
 %% For the SIGKILL test: a process the ttvm program links to and monitors, then wait forever.
 hold() ->
