@@ -318,7 +318,8 @@ export class DistBridge implements DriverService, ValueContext {
       }
       case "LINK": {
         const to = this.node.localNumberOf(msg.to), proxy = this.fromErlPid(msg.from);
-        if (to !== undefined && to !== 0 && this.deliver(to, SIG_LINK, proxy, 0, NULL)) {
+        if (to === 0) return; // the node itself (see monitorIn): a link to it never breaks
+        if (to !== undefined && this.deliver(to, SIG_LINK, proxy, 0, NULL)) {
           this.addLink(proxy, to);
         } else {
           this.node.exit(msg.to, msg.from, atom("noproc"));
@@ -398,6 +399,9 @@ export class DistBridge implements DriverService, ValueContext {
     const to = byName === undefined
       ? this.node.localNumberOf(target as ErlPid)
       : this.host.registry.whereis(this.host.atoms.intern(byName));
+    // The node itself (pid number 0, the group leader it gives processes it spawns elsewhere)
+    // lives as long as the node: a monitor on it never fires, as on Erlang's system processes.
+    if (to === 0 && byName === undefined) return;
     const proxy = this.fromErlPid(fromPid);
     const localRef = this.host.newRef();
     if (to !== undefined && to !== 0) {

@@ -217,6 +217,36 @@ for (const smp of [undefined, 2]) {
       assert.deepEqual(p.ttvm.out.lines.slice(4), ["held alive: false", "nodes: []"]);
     });
   });
+
+  Deno.test(`5000 messages each way keep their order${mode}`, async () => {
+    await withPair({ scenario: "order", program: "order.ttvm", smp }, async ({ erl, ttvm }) => {
+      assert.equal(await ttvm.finish(), 0, ttvm.describe());
+      await erl.finish();
+      assert.deepEqual(ttvm.out.lines, ["in order 5000"]);
+      assert.ok(erl.lines.includes("in order 5000"), erl.lines.join("\n"));
+    });
+  });
+
+  Deno.test(`SPAWN_AT starts Erlang code on the Erlang node; Erlang code cannot run on ttvm${mode}`, async () => {
+    await withPair({ scenario: "spawns", program: "spawn.ttvm", smp }, async (p) => {
+      assert.equal(await p.ttvm.finish(), 0, p.ttvm.describe());
+      await p.erl.finish();
+      assert.deepEqual(
+        p.ttvm.out.lines.slice().sort(),
+        [
+          "Exception: Cannot spawn on nosuch@nowhere: noconnection",
+          "answer from the spawned pid: 1",
+          `hello from ${p.erlNode}, 42`, // printed here: the ttvm node is its group leader
+          `spawned on ${p.erlNode}`,
+        ].sort(),
+        p.ttvm.describe(),
+      );
+      assert.deepEqual(p.erl.lines.slice(1), [
+        "rpc {badrpc,notsup}",
+        "spawn_request error notsup",
+      ], p.erl.lines.join("\n"));
+    });
+  });
 }
 
 Deno.test("a wrong cookie is refused both ways; net_adm:ping answers with the right one", async () => {

@@ -5,7 +5,8 @@
 %% A scenario registers `t`, prints "ready", and waits for {hello, TtvmPid} from the ttvm
 %% program before it starts.
 -module(ttvm_cluster).
--export([values/0, echo/0, links/0, hold/0, ping/1, ping_server/0, kv_node/0]).
+-export([values/0, echo/0, links/0, hold/0, spawns/0, spawned/1, order/0, ping/1,
+         ping_server/0]).
 
 -define(WAIT, 10000).
 
@@ -159,9 +160,36 @@ pong_loop() ->
         stop -> halt(0)
     end.
 
-%% The example cluster (examples/dist): a key-value store node. Serves `store` requests like
-%% the ttvm store does, so the ttvm supervisor can place a replica here.
-kv_node() ->
-    register(kv_ready, self()),
-    io:format("ready~n"),
-    receive stop -> halt(0) end.
+%% Spawning across: the ttvm program spawns spawned/1 here with SPAWN_AT; then Erlang tries to
+%% run Erlang code on the ttvm node, which answers that it cannot.
+spawns() ->
+    P = hello(),
+    receive your_turn -> ok after ?WAIT -> io:format("no turn~n"), halt(2) end,
+    io:format("rpc ~w~n", [rpc:call(node(P), erlang, node, [])]),
+    ReqId = erlang:spawn_request(node(P), erlang, node, [], []),
+    receive
+        {spawn_reply, ReqId, error, Why} -> io:format("spawn_request error ~w~n", [Why])
+    after ?WAIT -> io:format("no spawn reply~n")
+    end,
+    stop(P).
+
+%% Started on this node by a ttvm process (SPAWN_AT with {ttvm_cluster, spawned, [Pid]}): prints
+%% through its group leader (the ttvm node) and answers.
+spawned(P) ->
+    io:format("hello from ~s, ~w~n", [node(), 42]),
+    P ! {spawned, self(), node()}.
+
+%% Message order per pair of processes, both ways: 5000 numbered messages each way.
+order() ->
+    P = hello(),
+    lists:foreach(fun(I) -> P ! {n, I} end, lists:seq(1, 5000)),
+    io:format("~s~n", [check_order(1, 5000)]),
+    stop(P).
+
+check_order(I, N) when I > N -> io_lib:format("in order ~w", [N]);
+check_order(I, N) ->
+    receive
+        {n, I} -> check_order(I + 1, N);
+        {n, J} -> io_lib:format("out of order: ~w where ~w was due", [J, I])
+    after ?WAIT -> io_lib:format("lost at ~w", [I])
+    end.

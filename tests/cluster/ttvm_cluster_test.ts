@@ -12,7 +12,7 @@ import { freePort, PROGRAMS, TtvmNode } from "./harness.ts";
 
 const COOKIE = "ttvm_trio_cookie";
 
-for (const smp of [undefined, 2]) {
+for (const smp of [undefined, 2, 4]) {
   Deno.test(`three ttvm nodes on an embedded EPMD spawn, send, monitor and link${smp ? ` (--smp=${smp})` : ""}`, async () => {
     const epmdPort = freePort();
     const hub = uniqueName("hub"), idle = uniqueName("idle"), driver = uniqueName("drv");
