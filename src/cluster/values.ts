@@ -232,6 +232,12 @@ function asTerm(t: ErlTerm): HostValue {
 
 /** The text of a binary that is valid UTF-8, else undefined. */
 function utf8Text(bytes: Uint8Array): string | undefined {
+  if (bytes.length <= 64) {
+    // Short ASCII text without a decoder call (each one is an op).
+    let ascii = true;
+    for (let i = 0; i < bytes.length && ascii; i++) ascii = bytes[i] < 0x80;
+    if (ascii) return String.fromCharCode(...bytes);
+  }
   try {
     return strictUtf8.decode(bytes);
   } catch {

@@ -56,7 +56,7 @@ export interface ConnectionStats {
 
 /** Encodes one pass-through frame (length prefix included). */
 export function encodeFrame(control: ErlTerm, payload?: ErlTerm): Uint8Array {
-  const w = new ByteWriter(64);
+  const w = new ByteWriter(256); // most frames fit: no regrowth
   const at = w.reserveU32();
   w.u8(PASS_THROUGH).u8(VERSION_MAGIC);
   writeTerm(w, control);
