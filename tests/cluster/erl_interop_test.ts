@@ -305,3 +305,50 @@ Deno.test("a wrong cookie is refused both ways; net_adm:ping answers with the ri
     await epmd.stop();
   }
 });
+
+Deno.test("the README's example: a ttvm node and an Erlang shell say hello", async () => {
+  requireErlang();
+  const epmd = await RealEpmd.start();
+  let erl: ErlNode | undefined, ttvm: TtvmNode | undefined;
+  try {
+    // What the README has the reader type into `erl -sname a`.
+    erl = await ErlNode.start({
+      alive: uniqueName("a"),
+      cookie: COOKIE,
+      epmdPort: epmd.port,
+      eval: [
+        "register(shell, self()),",
+        'io:format("ready~n"),',
+        'receive {hello, Ttvm, Text} -> io:format("~s~n", [Text]) end,',
+        'Ttvm ! {greeting, <<"hello from Erlang">>, [1, 2.5, #{name => <<"erl">>}]},',
+        "Ttvm ! bye,",
+        "monitor_node(node(Ttvm), true),",
+        "receive {nodedown, _} -> halt() after 10000 -> halt(1) end.",
+      ].join(" "),
+    });
+    await erl.waitForLine(/^ready$/);
+    const alive = uniqueName("b");
+    ttvm = TtvmNode.start({
+      program: new URL("../../examples/dist/hello.ttvm", import.meta.url).pathname,
+      args: [erl.nodeName],
+      name: alive,
+      cookie: COOKIE,
+      epmdPort: epmd.port,
+    });
+    assert.equal(await ttvm.finish(), 0, ttvm.describe());
+    assert.deepEqual(ttvm.out.lines, [
+      `connected to ${erl.nodeName}`,
+      "{greeting, hello from Erlang, [1, 2.5, {name: erl}]}",
+      "bye",
+    ]);
+    assert.equal((await erl.finish()).code, 0);
+    assert.ok(
+      erl.lines.includes(`hello from ttvm node ${alive}@${SHORT_HOST}`),
+      erl.lines.join("\n"),
+    );
+  } finally {
+    await ttvm?.stop();
+    await erl?.stop();
+    await epmd.stop();
+  }
+});
