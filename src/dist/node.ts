@@ -307,8 +307,9 @@ export class DistNode extends SignalSender implements DistNodeEvents {
   }
 
   private async runOutgoing(peer: Peer): Promise<void> {
-    const { alive, host } = splitNodeName(peer.name);
     try {
+      // A bad name fails like an unreachable node (sendControl does not check names).
+      const { alive, host } = splitNodeName(peer.name);
       const info = await epmdPortPlease(alive, {
         hostname: host,
         port: this.opts.epmdPort ?? EPMD_DEFAULT_PORT,

@@ -61,6 +61,14 @@ function nodeArg(it: Interpreter, pcb: number, k: number, op: string): string {
 
 const str = (value: string): HostValue => ({ kind: "str", value });
 
+/** A node to send to or spawn on must be `name@host` (Erlang raises badarg otherwise). */
+function checkNodeName(node: string): void {
+  const at = node.indexOf("@");
+  if (at <= 0 || at === node.length - 1 || node.indexOf("@", at + 1) >= 0) {
+    throw new VmError(`Bad node name: ${node} (expected name@host)`);
+  }
+}
+
 export function node(it: Interpreter, pcb: number): number {
   setAtom(it.rt.mem.i32, it.m.push(pcb), nodeAtom(it));
   return R_CONTINUE;
@@ -123,6 +131,7 @@ export function sendNamedAt(it: Interpreter, pcb: number, nameAtom: number): num
     return proc.sendNamed(it, pcb, nameAtom);
   }
   if (!distributed(it)) throw new VmError(NOT_DISTRIBUTED);
+  checkNodeName(target);
   const message = rt.values.toHost(m.arg(pcb, 0));
   rt.io.stdout.flush(); // causal output: what was printed before the send goes first
   rt.ports.cast(pcb, REQ_DIST_REG_SEND, 0, [str(target), str(rt.atoms.name(nameAtom)), message]);
@@ -171,6 +180,7 @@ export function spawnAt(it: Interpreter, pcb: number, ip: number): number {
     return proc.spawn(it, pcb, 0x80);
   }
   if (!distributed(it)) throw new VmError(NOT_DISTRIBUTED);
+  checkNodeName(target);
   const n = callableParams(it, callable);
   const available = m.depth(pcb) - 2;
   if (available < n) throw insufficient(n, available);

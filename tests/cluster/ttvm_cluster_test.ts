@@ -64,3 +64,37 @@ for (const smp of [undefined, 2, 4]) {
     }
   });
 }
+
+Deno.test("a node alone: bad node names are errors, nodes nobody runs are nodedowns", async () => {
+  const nobody = `${uniqueName("nobody")}@${SHORT_HOST}`;
+  const node = TtvmNode.start({
+    program: `${PROGRAMS}edges.ttvm`,
+    args: [nobody],
+    name: uniqueName("edge"),
+    cookie: COOKIE,
+    epmdPort: freePort(),
+    embeddedEpmd: true,
+  });
+  try {
+    assert.equal(await node.finish(), 0, node.describe());
+    const lines = node.out.lines;
+    assert.deepEqual(lines.slice(0, 4), [
+      "Exception: Bad node name: bogus (expected name@host)",
+      "Exception: Bad node name: no-at-sign (expected name@host)",
+      "false",
+      "false",
+    ]);
+    assert.deepEqual(lines.slice(4, 6).sort(), [
+      "{type: nodedown, node: bogus}",
+      `{type: nodedown, node: ${nobody}}`,
+    ]);
+    assert.deepEqual(lines.slice(6), [
+      "to me, by name, through this node",
+      "1",
+      "spawned on this node",
+      "[]",
+    ]);
+  } finally {
+    await node.stop();
+  }
+});
