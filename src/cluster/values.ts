@@ -113,6 +113,13 @@ function properList(items: ErlTerm[]): ErlTerm {
 
 /** A ttvm value as an Erlang term. */
 export function hostToErl(value: HostValue, ctx: ValueContext): ErlTerm {
+  // Most messages are small: a scalar, or a tuple of scalars, converts without the work stack.
+  if (value.kind !== "tuple" && value.kind !== "list") {
+    if (isLeaf(value)) return shallowToErl(value, ctx, noChildren);
+  } else if (value.items.length <= 8 && value.items.every(isLeaf)) {
+    const items = value.items.map((x) => shallowToErl(x, ctx, noChildren));
+    return value.kind === "tuple" ? { t: "tuple", items } : properList(items);
+  }
   const root: ErlTerm[] = [NIL];
   // Pending: value → slot `index` of array `into`.
   const todo: HostValue[] = [value];
@@ -128,6 +135,25 @@ export function hostToErl(value: HostValue, ctx: ValueContext): ErlTerm {
     into[index] = shallowToErl(x, ctx, later);
   }
   return root[0];
+}
+
+/** A value with no nested values (those convert with shallowToErl alone). */
+function isLeaf(v: HostValue): boolean {
+  switch (v.kind) {
+    case "list":
+    case "tuple":
+      return v.items.length === 0;
+    case "object":
+      return v.entries.length === 0;
+    case "closure":
+      return v.captured.length === 0;
+    default:
+      return true;
+  }
+}
+
+function noChildren(): never {
+  throw new Error("internal error: a leaf value has no children");
 }
 
 function shallowToErl(
@@ -210,6 +236,14 @@ const NULL_VALUE: HostValue = { kind: "null" };
 
 /** An Erlang term as a ttvm value. */
 export function erlToHost(term: ErlTerm, ctx: ValueContext): HostValue {
+  // Small messages convert without the work stack (see hostToErl).
+  if (isErlLeaf(term)) return shallowToHost(term, ctx, noChildren);
+  if (
+    typeof term === "object" && term.t === "tuple" && term.items.length <= 8 &&
+    term.items.every(isErlLeaf) && !isTaggedHead(term.items[0])
+  ) {
+    return { kind: "tuple", items: term.items.map((x) => shallowToHost(x, ctx, noChildren)) };
+  }
   const root: HostValue[] = [NULL_VALUE];
   const todo: ErlTerm[] = [term];
   const intos: unknown[][] = [root];
@@ -224,6 +258,25 @@ export function erlToHost(term: ErlTerm, ctx: ValueContext): HostValue {
     into[index] = shallowToHost(x, ctx, later);
   }
   return root[0];
+}
+
+/** A term shallowToHost converts without children: no tuple, map or list with items. */
+function isErlLeaf(t: ErlTerm): boolean {
+  if (typeof t !== "object") return true;
+  switch (t.t) {
+    case "tuple":
+      return t.items.length === 0;
+    case "map":
+      return t.entries.length === 0;
+    case "list":
+      return false;
+    default:
+      return true;
+  }
+}
+
+function isTaggedHead(t: ErlTerm | undefined): boolean {
+  return t !== undefined && typeof t === "object" && t.t === "atom" && t.name === TTVM_TAG;
 }
 
 function asTerm(t: ErlTerm): HostValue {
