@@ -199,7 +199,12 @@ for (const smp of [undefined, 2]) {
         "killed killed",
         `trapped stop_now pid of ${ttvm.label.split(" ")[1]}@${SHORT_HOST}`,
       ], erl.lines.join("\n"));
-      assert.deepEqual(seen.slice(4), ["unlink held", "by name noproc"], erl.lines.join("\n"));
+      assert.deepEqual(seen.slice(4), [
+        "unlink held",
+        "by name noproc",
+        "named down bye true",
+        "demonitor held",
+      ], erl.lines.join("\n"));
     });
   });
 

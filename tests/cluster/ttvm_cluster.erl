@@ -120,6 +120,17 @@ links() ->
     %% 6. a monitor on a registered ttvm name that does not exist: noproc at once.
     NRef = erlang:monitor(process, {nobody, node(P)}),
     receive {'DOWN', NRef, process, _, R5} -> io:format("by name ~w~n", [R5]) after ?WAIT -> io:format("no name down~n") end,
+    %% 7. a monitor by name on a live ttvm process, and a monitor taken back (demonitor).
+    D = receive {child, D0} -> D0 after ?WAIT -> io:format("no child 4~n"), halt(2) end,
+    DRef = erlang:monitor(process, D),
+    true = erlang:demonitor(DRef),
+    NamedRef = erlang:monitor(process, {named_child, node(P)}),
+    P ! monitored,
+    receive
+        {'DOWN', NamedRef, process, Who, R6} -> io:format("named down ~w ~w~n", [R6, Who =:= {named_child, node(P)}])
+    after ?WAIT -> io:format("no named down~n")
+    end,
+    receive {'DOWN', DRef, process, _, R7} -> io:format("unexpected down ~w~n", [R7]) after 500 -> io:format("demonitor held~n") end,
     stop(P).
 
 %% For the SIGKILL test: a process the ttvm program links to and monitors, then wait forever.
