@@ -225,6 +225,54 @@ class Pairing {
   }
 }
 
+/** The floor for any node written in JavaScript on Deno: a 60-byte ping-pong between this
+ *  process and an echo server in another Deno process, with a read always pending on both
+ *  sockets (as on a node connection), and no protocol or VM at all. */
+class BareTcp {
+  private constructor(
+    private readonly child: Deno.ChildProcess,
+    private readonly conn: Deno.TcpConn,
+  ) {}
+
+  static async start(): Promise<BareTcp> {
+    const port = freePort();
+    const server = `
+      const l = Deno.listen({ port: ${port}, hostname: "127.0.0.1" });
+      console.log("ready");
+      const c = await l.accept(); c.setNoDelay(true);
+      const buf = new Uint8Array(65536);
+      for (;;) { const n = await c.read(buf); if (n === null) break; await c.write(buf.slice(0, n)); }`;
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["eval", server],
+      stdout: "piped",
+      stderr: "inherit",
+    }).spawn();
+    const reader = child.stdout.getReader();
+    await reader.read(); // "ready"
+    reader.releaseLock();
+    const conn = await Deno.connect({ port, hostname: "127.0.0.1" });
+    conn.setNoDelay(true);
+    return new BareTcp(child, conn);
+  }
+
+  async roundTrips(n: number): Promise<void> {
+    const msg = new Uint8Array(60), buf = new Uint8Array(65536);
+    for (let i = 0; i < n; i++) {
+      await this.conn.write(msg);
+      for (let got = 0; got < msg.length;) got += (await this.conn.read(buf)) ?? 0;
+    }
+  }
+
+  stop(): void {
+    this.conn.close();
+    try {
+      this.child.kill("SIGKILL");
+    } catch {
+      // gone
+    }
+  }
+}
+
 const PAIRINGS: Array<[client: Engine, server: Engine]> = [
   ["erl", "erl"],
   ["ttvm", "ttvm"],
@@ -252,6 +300,19 @@ if (import.meta.main) {
     await pairing.stop();
   }
 } else {
+  let bare: Promise<BareTcp> | undefined, bareStarted: BareTcp | undefined;
+  globalThis.addEventListener("unload", () => bareStarted?.stop());
+  Deno.bench({
+    name: `bare Deno TCP, no VM (the floor): ${PER_ITERATION} round trips`,
+    group: "remote ping-pong",
+    async fn(b) {
+      bare ??= BareTcp.start();
+      const tcp = bareStarted = await bare;
+      b.start();
+      await tcp.roundTrips(PER_ITERATION);
+      b.end();
+    },
+  });
   const started = new Map<string, Promise<Pairing>>();
   for (const [client, server] of PAIRINGS) {
     const name = client === server ? `${client}↔${server}` : `${client} client → ${server} server`;
