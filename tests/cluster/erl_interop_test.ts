@@ -328,7 +328,7 @@ Deno.test("the README's example: a ttvm node and an Erlang shell say hello", asy
         'Ttvm ! {greeting, <<"hello from Erlang">>, [1, 2.5, #{name => <<"erl">>}]},',
         "Ttvm ! bye,",
         "monitor_node(node(Ttvm), true),",
-        "receive {nodedown, _} -> halt() after 10000 -> halt(1) end.",
+        "receive {nodedown, _} -> halt() after 30000 -> halt(1) end.",
       ].join(" "),
     });
     await erl.waitForLine(/^ready$/);

@@ -121,12 +121,12 @@ export class TtvmNode {
     return `${this.label} stdout:\n${this.out.text}\n${this.label} stderr:\n${this.err.text}`;
   }
 
-  waitForLine(pattern: RegExp, timeoutMs = 15_000): Promise<string> {
+  waitForLine(pattern: RegExp, timeoutMs = 30_000): Promise<string> {
     return this.out.waitFor(pattern, timeoutMs, () => this.describe());
   }
 
   /** Waits (bounded) for the node to end by itself; returns its exit code. */
-  async finish(timeoutMs = 20_000): Promise<number> {
+  async finish(timeoutMs = 60_000): Promise<number> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<"timeout">((r) =>
       timer = setTimeout(() => r("timeout"), timeoutMs)

@@ -136,5 +136,5 @@ for (const smp of [undefined, 2]) {
 }
 
 function next(p: Proc): Promise<ErlTerm> {
-  return p.message((msg) => msg, 10_000);
+  return p.message((msg) => msg, 30_000);
 }

@@ -131,7 +131,7 @@ export function randomProgram(seed: number, count: number): string {
     "LOAD i",
     'PUSH_STR "_"',
     "MAKE_TUPLE 2",
-    "PUSH_INT 10000",
+    "PUSH_INT 30000",
     "RECEIVE_MATCH_AFTER lost",
     "PUSH_INT 1",
     "INDEX",

@@ -8,7 +8,7 @@
 -export([values/0, echo/0, links/0, hold/0, spawns/0, spawned/1, order/0, ping/1,
          ping_server/0]).
 
--define(WAIT, 10000).
+-define(WAIT, 30000).
 
 hello() ->
     register(t, self()),
