@@ -30,6 +30,7 @@ import type { Interpreter } from "./interp.ts";
 import type { Runtime } from "./runtime.ts";
 import { instructionText } from "./trace.ts";
 import { blockedReport, deadlockReport, type MainExit, reportExit } from "./report.ts";
+import { type DistOptions, startDistribution } from "../cluster/start.ts";
 
 export interface VmOptions {
   /** Reductions per time slice (default 1000). */
@@ -44,6 +45,8 @@ export interface VmOptions {
   limits?: Partial<Limits>;
   /** Initial shared memory size in bytes. */
   initialBytes?: number;
+  /** Make the run a node of an Erlang cluster (LANGUAGE.md §8). */
+  dist?: DistOptions;
 }
 
 /** Where a run's output goes and where its input comes from. */
@@ -87,6 +90,7 @@ export class Vm {
   private readonly channel = new DirectChannel();
   private readonly output: OutputClock;
   private readonly options: VmOptions;
+  private readonly program: Program;
   private main: MainExit | null = null;
   /** Handles (sockets, servers, files…) still open when the run ended (--stats). */
   portsOpenAtEnd = 0;
@@ -95,6 +99,7 @@ export class Vm {
 
   constructor(program: Program, io: HostIo, options: VmOptions = {}) {
     this.options = options;
+    this.program = program;
     const limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.mem = createMemory(options.initialBytes, limits);
     const atoms = new AtomTable(this.mem);
@@ -142,9 +147,20 @@ export class Vm {
     const started = performance.now();
     const io = this.rt.io;
     if (this.options.verbose) io.stderr.write("ttvm: single scheduler\n");
+    if (this.options.dist) {
+      const { driver, procs, program } = this;
+      await startDistribution(this.options.dist, {
+        driver,
+        procs,
+        program,
+        stdout: io.stdout,
+        stderr: io.stderr,
+      });
+    }
     const { pid } = this.procs.create(0, 0);
     this.procs.start(pid);
     await this.loop();
+    await this.driver.stopped();
     io.stdout.flush();
     const deadlock = this.scheduler.exitCode === null
       ? deadlockReport(this.rt, this.procs.table)
