@@ -127,6 +127,7 @@ export const RUN_OPTIONS = {
     16,
     7936,
     "memory of the whole VM; an allocation beyond it ends the allocating process\nwith 'Out of memory' (default: three quarters of physical memory)",
+  ),
   sname: text(
     "NAME",
     "run as node NAME@<short host> of an Erlang cluster",

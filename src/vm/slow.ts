@@ -338,8 +338,6 @@ export function execSlow(it: Interpreter, op: number, pcb: number, ip: number): 
     case 0xd1: // DB_QUERY
     case 0xd2: // DB_EXEC
       return portOp(it, pcb, op, ip);
-    default:
-      throw new Error(`internal error: no handler for opcode ${op} at pc ${ip >> 2}`);
     // ── distribution (LANGUAGE.md §8) ──
     case 0xe0: // NODE
       return dist.node(it, pcb);
@@ -355,11 +353,8 @@ export function execSlow(it: Interpreter, op: number, pcb: number, ip: number): 
       return dist.sendNamedAt(it, pcb, a);
     case 0xe7: // SPAWN_AT
       return dist.spawnAt(it, pcb, ip);
-    default: {
-      const info = OP_BY_CODE[op];
-      if (!info) throw new Error(`internal error: unknown opcode ${op} at pc ${ip >> 2}`);
-      throw unsupported(info.name);
-    }
+    default:
+      throw new Error(`internal error: no handler for opcode ${op} at pc ${ip >> 2}`);
   }
   return R_CONTINUE;
 }
