@@ -15,6 +15,10 @@
  *
  * Every wait is bounded and waits for something to appear (a line, an answer); every child
  * process is killed in `finally`.
+ *
+ * Known failure: the crawler tests on --smp=2 and --smp=4 fail (the crawler hangs, or the port
+ * driver dies with "internal error: bad tag … in cell …") until the runtime's collector stops
+ * writing past its to-space — see known_runtime_bugs_test.ts; with that fixed they pass.
  */
 import assert from "node:assert/strict";
 import { http, LineClient, MODES, TtvmProcess } from "./ports_lib.ts";
@@ -255,8 +259,8 @@ for (const mode of MODES) {
       `crawler [${mode.name}]: the summary of a crawl of site, each URL fetched once, at most N fetches at once`,
     sanitizeResources: false,
     async fn() {
-      // depth 3 from "/": the tree of pages 0..11 plus about.html and a broken link; the
-      // children of pages 6 are 13 and 14 and of page 5 are 11 and 12 (12-14 do not exist)
+      // depth 3 from "/": pages 1-2 and about.html and /missing at depth 1, 3-6 at depth 2,
+      // 7-14 at depth 3 (page k links to 2k+1 and 2k+2; pages 12-14 do not exist: 404)
       const deep = await crawl(mode.flags, 3, 3);
       const ok = (path: string) => `200 ${deep.base}${path}`;
       const missing = (path: string) => `404 ${deep.base}${path}`;
