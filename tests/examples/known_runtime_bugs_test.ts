@@ -1,9 +1,8 @@
 /**
- * KNOWN RUNTIME BUGS found while writing examples/ports/ (the example team may not edit src/).
- * Each test runs a minimal program from this folder and asserts the CORRECT result: they FAIL
- * until the runtime is fixed, and then they guard the fix. The programs' headers explain the
- * cause; the crawler tests on --smp=2/4 in ports_examples_test.ts fail (hang, or the driver's
- * "internal error: bad tag … in cell …") because of the first one.
+ * Regressions of two runtime bugs found while writing examples/ports/, each a minimal program
+ * from this folder that failed before the fix (its header explains the cause): a collection
+ * that wrote past its to-space (the crawler on --smp=2/4 hung or the driver died on a
+ * corrupted request), and SQLite binding Ints as REAL.
  */
 import assert from "node:assert/strict";
 import { TtvmProcess } from "./ports_lib.ts";
@@ -18,8 +17,7 @@ async function runToEnd(args: string[]): Promise<{ code: number; stdout: string;
 }
 
 Deno.test({
-  name:
-    "KNOWN RUNTIME BUG (src/term/gc.ts): a collection whose live data exceeds the planned to-space writes past its block",
+  name: "GC: a collection whose live data exceeds the planned to-space stays inside its block",
   sanitizeResources: false,
   async fn() {
     const { code, stdout, stderr } = await runToEnd([
@@ -32,7 +30,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "KNOWN RUNTIME BUG (src/ports/db.ts): an Int parameter is bound to SQLite as a REAL",
+  name: "SQLite: an Int parameter is bound as an INTEGER, not a REAL",
   sanitizeResources: false,
   async fn() {
     const { code, stdout, stderr } = await runToEnd(["tests/examples/bug_sqlite_int_param.ttvm"]);
