@@ -32,6 +32,9 @@ export const HALT_EXIT = 2;
 export const HALT_FAILED = 3;
 
 const SPIN_ROUNDS = 64;
+/** How often a busy worker serves the injection queue before its own deque (as Go's
+ *  scheduler checks its global queue every 61 ticks). */
+const INJECTION_EVERY = 61;
 
 export interface WorkerStats {
   worker: number;
@@ -131,6 +134,13 @@ export class WorkerScheduler implements Scheduler {
   }
 
   private findWork(): number {
+    // The shared injection queue (processes the I/O driver woke, overflow, the main thread's)
+    // first every INJECTION_EVERY slices: a worker whose own deque never empties — a fork bomb,
+    // a busy server — would otherwise never look at it, and a process there would starve.
+    if (this.stats.slices % INJECTION_EVERY === 0 && this.injection.size > 0) {
+      const injected = this.injection.shift();
+      if (injected !== 0) return injected;
+    }
     // FIFO even for the owner (it takes from the top like a thief): a preempted process goes
     // to the back of the queue, so no process can starve the others (LANGUAGE.md §5).
     while (this.own.size > 0) {
