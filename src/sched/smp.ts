@@ -262,7 +262,12 @@ function runWhileWorkersStart(
     interp,
     procs,
     options.reductions ?? DEFAULT_REDUCTIONS,
-    (pid) => injection.push(pid),
+    (pid) => {
+      // Back to the pool (still counted in H_ACTIVE): a worker that started meanwhile and
+      // parked must hear of it.
+      injection.push(pid);
+      wakeAWorker(mem);
+    },
     {
       afterRun: () => {
         io.stdout.flush();
@@ -294,6 +299,12 @@ function runWhileWorkersStart(
 function injectRunnable(mem: Memory, injection: InjectionQueue, pid: number): void {
   Atomics.add(mem.i32, H_ACTIVE, 1);
   injection.push(pid);
+  wakeAWorker(mem);
+}
+
+/** After a push onto the injection queue: wake one parked worker, if any (a push between a
+ *  worker's last look and its wait changed H_WAKE_SEQ, so that wait returns at once). */
+function wakeAWorker(mem: Memory): void {
   if (Atomics.load(mem.i32, H_SLEEPERS) > 0) {
     Atomics.add(mem.i32, H_WAKE_SEQ, 1);
     Atomics.notify(mem.i32, H_WAKE_SEQ, 1);
