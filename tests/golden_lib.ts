@@ -166,6 +166,9 @@ export function goldenSourcePaths(): string[] {
   return [...ttvmFilesUnder("tests/golden", true), ...ttvmFilesUnder("examples", true)];
 }
 
+/** No golden program runs this long, even in stress mode on a loaded machine. */
+export const RUN_TIMEOUT_MS = 120_000;
+
 /** Runs the CLI (`deno run -A main.ts …args`) from the repository root with `stdin` piped in;
  *  the environment pins what would change the outcome (no stress GC, no colour). */
 export async function runTtvm(args: string[], stdin: string): Promise<RunOutcome> {
@@ -173,6 +176,9 @@ export async function runTtvm(args: string[], stdin: string): Promise<RunOutcome
     args: ["run", "-A", "main.ts", ...args],
     cwd: REPO_ROOT,
     env: { TTVM_STRESS_GC: "0", NO_COLOR: "1" },
+    // A hung run is killed and fails its comparison (exit status 143) instead of hanging the
+    // whole suite.
+    signal: AbortSignal.timeout(RUN_TIMEOUT_MS),
     stdin: "piped",
     stdout: "piped",
     stderr: "piped",

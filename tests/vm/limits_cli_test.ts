@@ -16,6 +16,8 @@ async function ttvm(args: string[], source: string) {
     const out = await new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", "main.ts", ...args, path],
       cwd: ROOT,
+      // A hung run is killed (and fails its assertions) rather than hanging the suite.
+      signal: AbortSignal.timeout(60_000),
       stdout: "piped",
       stderr: "piped",
     }).output();
