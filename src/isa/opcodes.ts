@@ -303,6 +303,11 @@ const ROWS: Array<[string, number, string, number, number, string, number, strin
   ["SUPERVISE_CHILD", 0x89, "name:id,name:label?,name:restart?", 0, 0, "", T | G | F.CONCURRENCY, "start and supervise a child"],
   ["RESTART_CHILD", 0x8a, "name:id", 0, 0, "", T | F.CONCURRENCY, "terminate and restart a child"],
   ["WHICH_CHILDREN", 0x99, "", 0, 1, "→ list", G | F.CONCURRENCY, "the children as {id, pid} objects"],
+  // ── introspection (LANGUAGE.md §9) ────────────────────────────────────────────────────
+  ["@Introspection (LANGUAGE.md §9)", 0, "", 0, 0, "", 0, ""],
+  ["PROCESSES", 0xe8, "", 0, 1, "→ list", G | F.CONCURRENCY, "the PIDs of all live local processes, in PID order"],
+  ["PROCESS_INFO", 0xe9, "", 1, 1, "pid → obj", T | G | W | F.CONCURRENCY, "`{pid, status, name, message_queue_len, reductions, memory_bytes, stack_depth, links, monitors, trap_exit, current}` (status `running`, `runnable` or `waiting`; name the registered name or null; `current` is `file:line`); Null for a process that is not alive. Asked of another process it is a signal that process answers itself at its next slice: the caller waits for the answer, the target is never stopped"],
+  ["SYSTEM_INFO", 0xea, "", 0, 1, "→ obj", G | W | F.CONCURRENCY, "`{node, schedulers, process_count, process_limit, run_queue, memory_bytes, messages, reductions, uptime_ms}` (`messages` sent and `reductions` executed since the start, the caller's own included: it ends the caller's slice first; `node` is `nonode@nohost` when not distributed)"],
 ];
 
 function parseOperands(spec: string): OperandSpec[] {

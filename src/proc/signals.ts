@@ -41,6 +41,9 @@ export const SIG_DOWN = 7;
 export const SIG_IO_REPLY = 8;
 /** From the port driver: the timer with seq a is due. */
 export const SIG_TIMEOUT = 9;
+/** PROCESS_INFO (LANGUAGE.md §9): `from` asks for this process's information; the target
+ *  answers with a SIG_IO_REPLY carrying seq a, as the port driver answers a request. */
+export const SIG_INFO = 10;
 
 export const EXIT_LINK = 0;
 export const EXIT_DIRECT = 1;
@@ -176,6 +179,18 @@ export function takeSignals(mem: Memory, table: ProcTable, pid: number): number 
     if (head === 0 || head === CLOSED) return 0;
     if (Atomics.compareExchange(w, slot, head, 0) === head) return reverse(w, head);
   }
+}
+
+/** Messages in pid's signal queue, not yet taken by pid — only pid's own thread may call this
+ *  (nodes leave the stack only when their owner takes them, so the walk is stable). */
+export function pendingMessages(mem: Memory, table: ProcTable, pid: number): number {
+  mem.refresh(); // nodes may have been allocated by a thread that grew the buffer
+  const w = mem.i32;
+  let node = Atomics.load(w, (table.entry(pid) << 2) + E_SIGQ);
+  if (node === CLOSED) return 0;
+  let n = 0;
+  for (; node !== 0; node = w[(node << 2) + N_NEXT]) if (w[(node << 2) + N_KIND] === SIG_MSG) n++;
+  return n;
 }
 
 /** Whether pid has signals waiting (used for the lost-wake-up re-check). */

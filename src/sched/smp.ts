@@ -41,6 +41,7 @@ import { H_IO_QUEUE, H_IO_SEQ, H_SLEEPERS, H_WAKE_SEQ } from "../mem/layout.ts";
 import { takeRequests } from "../ports/channel.ts";
 import type { PortDriver } from "../ports/driver.ts";
 import { createDriver } from "../ports/mod.ts";
+import { createSchedStats } from "../mem/sched_stats.ts";
 
 const DEQUE_CAPACITY = 1 << 14;
 const INJECTION_CAPACITY = 1 << 12;
@@ -63,6 +64,7 @@ export async function runSmp(
   const injectionBlock = InjectionQueue.create(mem, INJECTION_CAPACITY);
   const injection = new InjectionQueue(mem, injectionBlock);
   mem.i32[H_WORKERS] = workers;
+  createSchedStats(mem, workers);
   // PID 1 starts at the first instruction, waiting in the injection queue.
   const table = new ProcTable(mem);
   const pid = table.newPid();

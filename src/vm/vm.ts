@@ -17,6 +17,7 @@ import { writeImage } from "../mem/image.ts";
 import { AtomTable } from "../mem/atoms.ts";
 import { Memory } from "../mem/memory.ts";
 import { CELL_BYTES, H_MESSAGES } from "../mem/layout.ts";
+import { createSchedStats, SS_IDLE_MS_F64, SS_QUEUE, statsLineWord } from "../mem/sched_stats.ts";
 import { type Output, OutputClock } from "../io/output.ts";
 import { DEFAULT_LIMITS, type Limits, P_PC, P_SP } from "../proc/pcb.ts";
 import type { ExitReport, Processes } from "../proc/procs.ts";
@@ -92,11 +93,17 @@ export class Vm {
   portsOpenAtEnd = 0;
   /** Resolves the idle wait of the run loop. */
   private wakeLoop: (() => void) | null = null;
+  /** While processes compute, another user of Deno's event loop on this thread (the
+   *  dashboard, src/observe/) gets a turn at least this often (Infinity: none). */
+  turnEveryMs = Infinity;
+  /** Word of the scheduler's statistics line (src/mem/sched_stats.ts). */
+  private readonly statsWord: number;
 
   constructor(program: Program, io: HostIo, options: VmOptions = {}) {
     this.options = options;
     const limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.mem = createMemory(options.initialBytes, limits);
+    createSchedStats(this.mem, 1);
     const atoms = new AtomTable(this.mem);
     writeImage(this.mem, atoms, program);
     const parts = setupThread(this.mem, io, this.channel, {
@@ -135,6 +142,7 @@ export class Vm {
     this.rt.sched = this.scheduler;
     this.procs.sched = this.scheduler;
     this.procs.onExit = (pcb, report) => this.onExit(pcb, report);
+    this.statsWord = statsLineWord(this.mem, 0);
   }
 
   /** Run the program from its first instruction as PID 1 until no process can progress. */
@@ -169,17 +177,20 @@ export class Vm {
       for (;;) {
         const r = scheduler.step(SLICES_PER_BATCH);
         afterBatch?.();
+        this.mem.i32[this.statsWord + SS_QUEUE] = scheduler.queueLength;
         if (r === STEP_EXIT) return;
         if (r === STEP_IDLE) {
           if (!driver.canWake()) return; // quiescent: nothing can ever run again
           this.output.flushAll();
+          const t = performance.now();
           await this.idle();
           lastTurn = performance.now();
-        } else if (
-          driver.waitsOnOutside() && performance.now() - lastTurn >= EVENT_LOOP_TURN_MS
-        ) {
+          this.addIdleMs(lastTurn - t);
+        } else if (this.wantsTurn(lastTurn)) {
+          const t = performance.now();
           await eventLoopTurn();
           lastTurn = performance.now();
+          this.addIdleMs(lastTurn - t);
         }
       }
     } finally {
@@ -187,6 +198,20 @@ export class Vm {
       await driver.shutdown();
       this.output.flushAll();
     }
+  }
+
+  /** Whether Deno's event loop is due a turn while processes compute: for I/O in flight, or
+   *  for another user of the loop (turnEveryMs). */
+  private wantsTurn(lastTurnMs: number): boolean {
+    if (this.turnEveryMs !== Infinity && performance.now() - lastTurnMs >= this.turnEveryMs) {
+      return true;
+    }
+    return this.driver.waitsOnOutside() && performance.now() - lastTurnMs >= EVENT_LOOP_TURN_MS;
+  }
+
+  /** Time the scheduler did not run slices (its utilisation, src/mem/sched_stats.ts). */
+  private addIdleMs(ms: number): void {
+    this.mem.f64[(this.statsWord >> 1) + SS_IDLE_MS_F64] += ms;
   }
 
   /** Wait until a process becomes runnable or the next timer is due. */
