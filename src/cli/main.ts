@@ -16,6 +16,7 @@ import {
   optionalInteger,
   optionsHelp,
   parseOptions,
+  text,
   UsageError,
 } from "./options.ts";
 import { type CliIo, defaultIo } from "./io.ts";
@@ -125,6 +126,10 @@ export const RUN_OPTIONS = {
     7936,
     "memory of the whole VM; an allocation beyond it ends the allocating process\nwith 'Out of memory' (default: three quarters of physical memory)",
   ),
+  "trace-procs": text(
+    "FILE",
+    "write the processes' timeline (spawns, exits, slices per scheduler, migrations,\nmessages) to FILE as Chrome Trace Event JSON: open it in ui.perfetto.dev",
+  ),
 };
 
 const USAGE = `ttvm ${VERSION} — a BEAM-style actor VM for TinyTotVM programs
@@ -206,7 +211,9 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     verbose: given.verbose,
     reductions: given.reductions,
     limits: limitsFrom(given),
+    traceProcs: given["trace-procs"],
   };
+  if (options.traceProcs !== undefined) checkWritable(options.traceProcs, "--trace-procs");
   // Debug switch: start with a small shared buffer so that it must grow during the run
   // (exercises view rebuilding on every worker).
   const initialMb = Number(Deno.env.get("TTVM_INITIAL_MEMORY_MB") ?? 0);
@@ -219,4 +226,13 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   const hostIo = { ...io, args };
   if (given.smp !== undefined) return (await runSmp(program, hostIo, options, given.smp)).exitCode;
   return (await new Vm(program, hostIo, options).run()).exitCode;
+}
+
+/** A file option's path must be writable before the run starts (not found out at its end). */
+function checkWritable(path: string, option: string): void {
+  try {
+    Deno.openSync(path, { write: true, create: true, truncate: true }).close();
+  } catch (e) {
+    throw new UsageError(`${option}: cannot write ${path}: ${e instanceof Error ? e.message : e}`);
+  }
 }

@@ -42,6 +42,8 @@ import { takeRequests } from "../ports/channel.ts";
 import type { PortDriver } from "../ports/driver.ts";
 import { createDriver } from "../ports/mod.ts";
 import { createSchedStats } from "../mem/sched_stats.ts";
+import { type TracePart, TraceRecorder } from "../observe/trace.ts";
+import { writeTrace } from "../observe/trace_writer.ts";
 
 const DEQUE_CAPACITY = 1 << 14;
 const INJECTION_CAPACITY = 1 << 12;
@@ -71,6 +73,13 @@ export async function runSmp(
   table.attach(pid, createPcb(mem, pid, 0));
   table.setStatus(pid, ST_RUNNABLE);
   Atomics.store(mem.i32, H_ACTIVE, 1);
+  // --trace-procs: the main thread's track holds PID 1's spawn; workers record the rest.
+  const traceParts: TracePart[] = [];
+  if (options.traceProcs !== undefined) {
+    const mainTrack = new TraceRecorder(mem, 0, "main (I/O)");
+    mainTrack.spawn(pid, 0);
+    traceParts.push(mainTrack.take());
+  }
   injection.push(pid);
 
   // The I/O owner: completions make processes runnable through the injection queue.
@@ -127,6 +136,7 @@ export async function runSmp(
         } else if (m.type === "main-exit") main = m.main;
         else if (m.type === "done") {
           stats.push(m.stats);
+          if (m.trace) traceParts.push(m.trace);
           resolve();
         } else if (m.type === "failed") {
           failures.push(`worker ${m.worker} failed: ${m.message}`);
@@ -151,6 +161,7 @@ export async function runSmp(
         limits,
         args: io.args,
         crashWorker: Number(Deno.env.get("TTVM_DEBUG_CRASH_WORKER") ?? -1),
+        traceProcs: options.traceProcs !== undefined,
       });
     }));
   await serve(mem, rt, driver);
@@ -188,6 +199,9 @@ export async function runSmp(
       `wall time:             ${(performance.now() - started).toFixed(1)} ms`,
     );
     io.stderr.write(lines.join("\n") + "\n");
+  }
+  if (options.traceProcs !== undefined) {
+    writeTrace(options.traceProcs, traceParts, { schedulers: workers });
   }
   io.stdout.flush();
   io.stderr.flush();

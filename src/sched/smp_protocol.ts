@@ -5,6 +5,7 @@
 import type { Limits } from "../proc/pcb.ts";
 import type { MainExit } from "../vm/report.ts";
 import type { WorkerStats } from "./worker_scheduler.ts";
+import type { TracePart } from "../observe/trace.ts";
 
 export interface WorkerBoot {
   sab: SharedArrayBuffer;
@@ -18,6 +19,8 @@ export interface WorkerBoot {
   args: string[];
   /** Debug: index of a worker that must fail at start (-1: none). */
   crashWorker: number;
+  /** --trace-procs: record slices, spawns, exits and sends for the trace file. */
+  traceProcs: boolean;
 }
 
 export interface WorkerDoneStats extends WorkerStats {
@@ -28,5 +31,5 @@ export interface WorkerDoneStats extends WorkerStats {
 export type WorkerMessage =
   | { type: "ready" }
   | { type: "main-exit"; main: MainExit }
-  | { type: "done"; stats: WorkerDoneStats }
+  | { type: "done"; stats: WorkerDoneStats; trace: TracePart | null }
   | { type: "failed"; worker: number; message: string };

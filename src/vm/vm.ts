@@ -31,6 +31,8 @@ import type { Interpreter } from "./interp.ts";
 import type { Runtime } from "./runtime.ts";
 import { instructionText } from "./trace.ts";
 import { blockedReport, deadlockReport, type MainExit, reportExit } from "./report.ts";
+import { TraceRecorder } from "../observe/trace.ts";
+import { writeTrace } from "../observe/trace_writer.ts";
 
 export interface VmOptions {
   /** Reductions per time slice (default 1000). */
@@ -45,6 +47,8 @@ export interface VmOptions {
   limits?: Partial<Limits>;
   /** Initial shared memory size in bytes. */
   initialBytes?: number;
+  /** --trace-procs: write the processes' timeline to this file (src/observe/trace.ts). */
+  traceProcs?: string;
 }
 
 /** Where a run's output goes and where its input comes from. */
@@ -143,7 +147,14 @@ export class Vm {
     this.procs.sched = this.scheduler;
     this.procs.onExit = (pcb, report) => this.onExit(pcb, report);
     this.statsWord = statsLineWord(this.mem, 0);
+    if (options.traceProcs !== undefined) {
+      this.tracer = new TraceRecorder(this.mem, 1, "scheduler 1");
+      this.tracer.attach(this.procs, this.scheduler);
+    }
   }
+
+  /** --trace-procs: this run's recorder (null: not tracing). */
+  private readonly tracer: TraceRecorder | null = null;
 
   /** Run the program from its first instruction as PID 1 until no process can progress. */
   async run(): Promise<RunResult> {
@@ -161,6 +172,9 @@ export class Vm {
     if (this.main?.error) io.stderr.write(this.main.error);
     io.stderr.write(deadlock);
     if (this.options.stats) this.printStats(performance.now() - started);
+    if (this.tracer) {
+      writeTrace(this.options.traceProcs!, [this.tracer.take()], { schedulers: 1 });
+    }
     io.stderr.flush();
     const reason = this.main?.reason ?? "normal";
     if (this.scheduler.exitCode !== null) return { exitCode: this.scheduler.exitCode, reason };
