@@ -23,6 +23,7 @@ import { type CliIo, defaultIo } from "./io.ts";
 import { check, compile, disasm } from "./commands.ts";
 import { loadProgram } from "./load.ts";
 import { runSuite, SUITES } from "./selftest.ts";
+import { DEFAULT_OBSERVE_PORT, ObserveError } from "../observe/server.ts";
 
 export { type CliIo, defaultIo } from "./io.ts";
 
@@ -126,6 +127,13 @@ export const RUN_OPTIONS = {
     7936,
     "memory of the whole VM; an allocation beyond it ends the allocating process\nwith 'Out of memory' (default: three quarters of physical memory)",
   ),
+  observe: optionalInteger(
+    "PORT",
+    0,
+    65535,
+    () => DEFAULT_OBSERVE_PORT,
+    "serve a live dashboard of the run on http://127.0.0.1:PORT/ (default 4000;\n0 picks a free port; the address is printed on stderr)",
+  ),
   "trace-procs": text(
     "FILE",
     "write the processes' timeline (spawns, exits, slices per scheduler, migrations,\nmessages) to FILE as Chrome Trace Event JSON: open it in ui.perfetto.dev",
@@ -212,6 +220,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     reductions: given.reductions,
     limits: limitsFrom(given),
     traceProcs: given["trace-procs"],
+    observe: given.observe,
   };
   if (options.traceProcs !== undefined) checkWritable(options.traceProcs, "--trace-procs");
   // Debug switch: start with a small shared buffer so that it must grow during the run
@@ -224,8 +233,16 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   const program = loadProgram(path, io.stderr);
   if (!program) return 1;
   const hostIo = { ...io, args };
-  if (given.smp !== undefined) return (await runSmp(program, hostIo, options, given.smp)).exitCode;
-  return (await new Vm(program, hostIo, options).run()).exitCode;
+  try {
+    if (given.smp !== undefined) {
+      return (await runSmp(program, hostIo, options, given.smp)).exitCode;
+    }
+    return (await new Vm(program, hostIo, options).run()).exitCode;
+  } catch (e) {
+    if (!(e instanceof ObserveError)) throw e;
+    io.stderr.write(`Error: ${e.message}\n`);
+    return 1;
+  }
 }
 
 /** A file option's path must be writable before the run starts (not found out at its end). */

@@ -8,18 +8,21 @@
  *  line (16 i32 words = 8 f64):
  *   f64 0   reductions   executed by this scheduler's interpreter (total)
  *   f64 1   slices       run by this scheduler
- *   f64 2   idle ms      time spent parked or handing Deno's event loop a turn
- *   word 6  current      pid of the process in its slice now (0: none)
- *   word 7  queue        run queue length (published by the single scheduler per batch; the
+ *   f64 2   idle ms      time spent parked or handing Deno's event loop a turn (added when
+ *                        the idle period ends)
+ *   f64 3   idle since   run-clock ms (runClockMs) at which the current idle period began;
+ *                        0 while it runs slices — so a long park counts before it ends
+ *   word 8  current      pid of the process in its slice now (0: none)
+ *   word 9  queue        run queue length (published by the single scheduler per batch; the
  *                        SMP pool's queues are shared deques, read directly)
- *   words 8–15 spare
+ *   words 10–15 spare
  * ```
  * Invariants: a line is written only by its scheduler's thread, with plain stores (a few per
  * slice); everyone else reads it racily — a torn or stale figure is acceptable for statistics,
  * and no reader follows a pointer out of it. Lines are 64-byte aligned so that one
  * scheduler's writes never evict another's line.
  */
-import { CELL_WORDS, H_SCHED_STATS_CELL, H_SCHED_STATS_COUNT } from "./layout.ts";
+import { CELL_WORDS, H_EPOCH_F64, H_SCHED_STATS_CELL, H_SCHED_STATS_COUNT } from "./layout.ts";
 import type { Memory } from "./memory.ts";
 
 export const SS_LINE_WORDS = 16;
@@ -28,9 +31,10 @@ const LINE_CELLS = SS_LINE_WORDS / CELL_WORDS;
 export const SS_REDUCTIONS_F64 = 0;
 export const SS_SLICES_F64 = 1;
 export const SS_IDLE_MS_F64 = 2;
+export const SS_IDLE_SINCE_F64 = 3;
 /** i32 offsets within a line. */
-export const SS_CURRENT = 6;
-export const SS_QUEUE = 7;
+export const SS_CURRENT = 8;
+export const SS_QUEUE = 9;
 /** More lines than this are never read (a damaged count cannot make a reader loop long). */
 export const MAX_SCHEDULERS = 256;
 
@@ -58,9 +62,28 @@ export function schedulerCount(mem: Memory): number {
   return Math.max(0, Math.min(mem.i32[H_SCHED_STATS_COUNT], MAX_SCHEDULERS));
 }
 
+/** Milliseconds since the run's epoch, fractional (the same clock on every thread). */
+export function runClockMs(mem: Memory): number {
+  return performance.timeOrigin + performance.now() - mem.f64[H_EPOCH_F64];
+}
+
+/** A scheduler's idle period begins (`line`: its line word, from statsLineWord). */
+export function idleBegins(mem: Memory, line: number): void {
+  if (line >= 0) mem.f64[(line >> 1) + SS_IDLE_SINCE_F64] = runClockMs(mem);
+}
+
+/** The idle period ends: its length joins the idle total. */
+export function idleEnds(mem: Memory, line: number): void {
+  if (line < 0) return;
+  const f = line >> 1, since = mem.f64[f + SS_IDLE_SINCE_F64];
+  if (since > 0) mem.f64[f + SS_IDLE_MS_F64] += Math.max(0, runClockMs(mem) - since);
+  mem.f64[f + SS_IDLE_SINCE_F64] = 0;
+}
+
 export interface SchedStat {
   reductions: number;
   slices: number;
+  /** Idle time up to now, the current idle period included. */
   idleMs: number;
   /** The pid in its slice now, 0 when idle. */
   current: number;
@@ -71,6 +94,7 @@ export interface SchedStat {
 export function readSchedStats(mem: Memory): SchedStat[] {
   const out: SchedStat[] = [];
   const n = schedulerCount(mem);
+  const now = runClockMs(mem);
   for (let i = 0; i < n; i++) {
     const w = statsLineWord(mem, i);
     if (w < 0) break;
@@ -78,7 +102,10 @@ export function readSchedStats(mem: Memory): SchedStat[] {
     out.push({
       reductions: mem.f64[f + SS_REDUCTIONS_F64],
       slices: mem.f64[f + SS_SLICES_F64],
-      idleMs: mem.f64[f + SS_IDLE_MS_F64],
+      idleMs: mem.f64[f + SS_IDLE_MS_F64] +
+        (mem.f64[f + SS_IDLE_SINCE_F64] > 0
+          ? Math.max(0, now - mem.f64[f + SS_IDLE_SINCE_F64])
+          : 0),
       current: mem.i32[w + SS_CURRENT],
       queue: mem.i32[w + SS_QUEUE],
     });

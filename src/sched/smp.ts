@@ -44,6 +44,8 @@ import { createDriver } from "../ports/mod.ts";
 import { createSchedStats } from "../mem/sched_stats.ts";
 import { type TracePart, TraceRecorder } from "../observe/trace.ts";
 import { writeTrace } from "../observe/trace_writer.ts";
+import { Observer } from "../observe/server.ts";
+import { runClockMs } from "../mem/sched_stats.ts";
 
 const DEQUE_CAPACITY = 1 << 14;
 const INJECTION_CAPACITY = 1 << 12;
@@ -114,6 +116,25 @@ export async function runSmp(
     Atomics.notify(mem.i32, H_IO_SEQ);
   };
 
+  // --observe: the dashboard runs here, on the main thread, which runs no process.
+  let observer: Observer | null = null;
+  if (options.observe !== undefined) {
+    const deques = dequeBlocks.map((b) => new Deque(mem, b));
+    observer = new Observer(
+      {
+        mem,
+        atoms,
+        image: rt.image,
+        table,
+        runQueues: () => deques.map((d) => d.size),
+        sharedQueue: () => injection.size,
+      },
+      options.observe,
+      () => runClockMs(mem),
+      null,
+    );
+    io.stderr.write(`ttvm: dashboard at ${observer.url}\n`);
+  }
   if (options.verbose) io.stderr.write(`ttvm: SMP pool of ${workers} worker(s)\n`);
   io.stdout.flush();
   io.stderr.flush();
@@ -164,7 +185,11 @@ export async function runSmp(
         traceProcs: options.traceProcs !== undefined,
       });
     }));
-  await serve(mem, rt, driver);
+  try {
+    await serve(mem, rt, driver);
+  } finally {
+    await observer?.close();
+  }
   const portsOpenAtEnd = driver.openHandles;
   await driver.shutdown();
   await Promise.all(finished);

@@ -20,7 +20,7 @@
  */
 import { H_ACTIVE, H_EXIT_CODE, H_HALT, H_SLEEPERS, H_WAKE_SEQ } from "../mem/layout.ts";
 import type { Memory } from "../mem/memory.ts";
-import { SS_IDLE_MS_F64, statsLineWord } from "../mem/sched_stats.ts";
+import { idleBegins, idleEnds, statsLineWord } from "../mem/sched_stats.ts";
 import type { OutputClock } from "../io/output.ts";
 import { wakeDriver } from "../ports/channel.ts";
 import type { Scheduler } from "../proc/procs.ts";
@@ -176,21 +176,16 @@ export class WorkerScheduler implements Scheduler {
       // Every process may be waiting: the driver decides whether the run is over.
       if (Atomics.load(w, H_ACTIVE) === 0) wakeDriver(this.rt.mem);
       this.stats.parks++;
-      const t = performance.now();
+      const line = statsLineWord(this.rt.mem, this.index);
+      idleBegins(this.rt.mem, line);
       Atomics.wait(w, H_WAKE_SEQ, seq);
-      this.addIdleMs(performance.now() - t);
+      idleEnds(this.rt.mem, line);
     }
     Atomics.sub(w, H_SLEEPERS, 1);
   }
 
   halt(kind: number): void {
     haltPool(this.rt.mem, kind);
-  }
-
-  /** Time parked (this worker's utilisation, src/mem/sched_stats.ts). */
-  private addIdleMs(ms: number): void {
-    const line = statsLineWord(this.rt.mem, this.index);
-    if (line >= 0) this.rt.mem.f64[(line >> 1) + SS_IDLE_MS_F64] += ms;
   }
 }
 

@@ -17,7 +17,14 @@ import { writeImage } from "../mem/image.ts";
 import { AtomTable } from "../mem/atoms.ts";
 import { Memory } from "../mem/memory.ts";
 import { CELL_BYTES, H_MESSAGES } from "../mem/layout.ts";
-import { createSchedStats, SS_IDLE_MS_F64, SS_QUEUE, statsLineWord } from "../mem/sched_stats.ts";
+import {
+  createSchedStats,
+  idleBegins,
+  idleEnds,
+  runClockMs,
+  SS_QUEUE,
+  statsLineWord,
+} from "../mem/sched_stats.ts";
 import { type Output, OutputClock } from "../io/output.ts";
 import { DEFAULT_LIMITS, type Limits, P_PC, P_SP } from "../proc/pcb.ts";
 import type { ExitReport, Processes } from "../proc/procs.ts";
@@ -32,6 +39,7 @@ import type { Runtime } from "./runtime.ts";
 import { instructionText } from "./trace.ts";
 import { blockedReport, deadlockReport, type MainExit, reportExit } from "./report.ts";
 import { TraceRecorder } from "../observe/trace.ts";
+import { Observer } from "../observe/server.ts";
 import { writeTrace } from "../observe/trace_writer.ts";
 
 export interface VmOptions {
@@ -49,6 +57,9 @@ export interface VmOptions {
   initialBytes?: number;
   /** --trace-procs: write the processes' timeline to this file (src/observe/trace.ts). */
   traceProcs?: string;
+  /** --observe: serve the live dashboard on this port of 127.0.0.1 (src/observe/server.ts;
+   *  0 picks a free port). */
+  observe?: number;
 }
 
 /** Where a run's output goes and where its input comes from. */
@@ -161,9 +172,14 @@ export class Vm {
     const started = performance.now();
     const io = this.rt.io;
     if (this.options.verbose) io.stderr.write("ttvm: single scheduler\n");
+    const observer = this.options.observe === undefined ? null : this.startObserver();
     const { pid } = this.procs.create(0, 0);
     this.procs.start(pid);
-    await this.loop();
+    try {
+      await this.loop();
+    } finally {
+      await observer?.close();
+    }
     io.stdout.flush();
     const deadlock = this.scheduler.exitCode === null
       ? deadlockReport(this.rt, this.procs.table)
@@ -196,15 +212,15 @@ export class Vm {
         if (r === STEP_IDLE) {
           if (!driver.canWake()) return; // quiescent: nothing can ever run again
           this.output.flushAll();
-          const t = performance.now();
+          idleBegins(this.mem, this.statsWord);
           await this.idle();
+          idleEnds(this.mem, this.statsWord);
           lastTurn = performance.now();
-          this.addIdleMs(lastTurn - t);
         } else if (this.wantsTurn(lastTurn)) {
-          const t = performance.now();
+          idleBegins(this.mem, this.statsWord);
           await eventLoopTurn();
+          idleEnds(this.mem, this.statsWord);
           lastTurn = performance.now();
-          this.addIdleMs(lastTurn - t);
         }
       }
     } finally {
@@ -223,11 +239,6 @@ export class Vm {
     return this.driver.waitsOnOutside() && performance.now() - lastTurnMs >= EVENT_LOOP_TURN_MS;
   }
 
-  /** Time the scheduler did not run slices (its utilisation, src/mem/sched_stats.ts). */
-  private addIdleMs(ms: number): void {
-    this.mem.f64[(this.statsWord >> 1) + SS_IDLE_MS_F64] += ms;
-  }
-
   /** Wait until a process becomes runnable or the next timer is due. */
   private idle(): Promise<void> {
     return new Promise<void>((resolve) => {
@@ -241,6 +252,27 @@ export class Vm {
       if (ms !== Infinity) timer = setTimeout(done, ms);
       this.wakeLoop = done;
     });
+  }
+
+  /** --observe: the dashboard, served between slices (this run loop hands it event-loop turns
+   *  through `turnEveryMs`). */
+  private startObserver(): Observer {
+    const mem = this.mem;
+    const observer = new Observer(
+      {
+        mem,
+        atoms: this.rt.atoms,
+        image: this.rt.image,
+        table: this.procs.table,
+        runQueues: () => [this.scheduler.queueLength],
+      },
+      this.options.observe!,
+      () => runClockMs(mem),
+      this,
+    );
+    this.rt.io.stderr.write(`ttvm: dashboard at ${observer.url}\n`);
+    this.rt.io.stderr.flush();
+    return observer;
   }
 
   get messagesSent(): number {
