@@ -195,7 +195,7 @@ export class Sampler {
         status: STATUS[status],
         name: names.get(pid) ?? null,
         reductions: mem.f64[(pcb << 1) + P_REDUCTIONS_F64] || 0,
-        memory: processMemoryBytes(mem, table, pcb),
+        memory: Math.max(0, processMemoryBytes(mem, table, pcb)),
         mailbox: Math.max(0, w[p + P_MBOX_LEN]),
         pc: w[p + P_PC],
         supervisor: (w[p + P_FLAGS] & FLAG_SUPERVISOR) !== 0,

@@ -74,7 +74,7 @@ export function liveProcesses(mem: Memory, table: ProcTable): number[] {
 export function processMemoryBytes(mem: Memory, table: ProcTable, pcb: number): number {
   const w = mem.i32, p = pcb << 2;
   const rel = w[p + P_REL];
-  const relCells = rel > 0 && (rel << 2) + 1 < w.length ? Math.max(0, w[(rel << 2) + 1]) : 0;
+  const relCells = rel > 0 && rel < w.length >> 2 ? Math.max(0, w[(rel << 2) + 1]) : 0;
   const cells = PCB_CELLS + w[p + P_STACK_CAP] + w[p + P_FRAMES_CAP] + w[p + P_HEAP_CAP] +
     (w[p + P_HANDLERS] !== 0 ? w[p + P_HANDLERS_CAP] : 0) + relCells +
     queuedCells(mem, table, w[p + P_PID]);
