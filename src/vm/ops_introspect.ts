@@ -68,7 +68,8 @@ export function processInfo(it: Interpreter, pcb: number, ip: number): number {
   const big = v.int(c);
   const target = big > 0n && big <= 0x7fffffffn ? Number(big) : 0;
   const procs = rt.procs!;
-  if (!procs.table.isAlive(target)) {
+  // No PCB: not a process (the TypeScript API's host mailbox, a remote process's proxy).
+  if (!procs.table.isAlive(target) || procs.table.pcbOf(target) === 0) {
     setNull(w, c);
     return R_CONTINUE;
   }

@@ -7,6 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { out } from "./helpers.ts";
+import { ActorVm } from "../../mod.ts";
 
 Deno.test("PROCESS_INFO of a process that has not run yet: runnable, at its entry", async () => {
   const lines = await out([
@@ -239,4 +240,19 @@ Deno.test("PROCESSES lists live processes only, in PID order", async () => {
     "HALT",
   ]);
   assert.deepEqual(lines, ["[1, 3]"]);
+});
+
+Deno.test("PROCESS_INFO of the TypeScript API's host mailbox (a PID without a process) is Null", async () => {
+  const vm = ActorVm.fromSource(
+    ["LABEL ask", "STORE to", "LOAD to", "PROCESS_INFO", "TO_STR", "LOAD to", "SWAP", "SEND"]
+      .join("\n") + "\nHALT\n",
+    "ask.ttvm",
+    { stdout: () => {} },
+  );
+  vm.spawn("ask", vm.host.pid);
+  const done = vm.run();
+  const got = [];
+  for await (const m of vm.host) got.push(m);
+  await done;
+  assert.deepEqual(got, ["null"]);
 });
