@@ -84,11 +84,26 @@ export interface ProcRow {
   supervisor: boolean;
 }
 
+/** Columns of a sample's process table (struct of arrays: a sample of 100,000 processes
+ *  allocates a few typed arrays, not 100,000 objects). Rows are in PID order. */
+export interface Columns {
+  count: number;
+  pid: Int32Array;
+  /** Table status word (ST_RUNNABLE, ST_RUNNING, ST_WAITING). */
+  status: Uint8Array;
+  reductions: Float64Array;
+  memory: Float64Array;
+  mailbox: Float64Array;
+  pc: Int32Array;
+  supervisor: Uint8Array;
+}
+
 export interface Tick {
   /** Run-clock ms of the sample. */
   t: number;
-  rows: ProcRow[];
-  byPid: Map<number, ProcRow>;
+  procs: Columns;
+  /** pid → registered name (only named processes). */
+  names: Map<number, string>;
   scheds: SchedStat[];
   runQueues: number[];
   sharedQueue: number;
@@ -100,6 +115,64 @@ export interface Tick {
   reductions: number;
   /** Time the sample itself took (ms). */
   costMs: number;
+}
+
+/** Row index of `pid` in a sample (binary search), or -1. */
+export function indexOfPid(c: Columns, pid: number): number {
+  let lo = 0, hi = c.count - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1, p = c.pid[mid];
+    if (p === pid) return mid;
+    if (p < pid) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
+/** Row `i` of a sample as an object. */
+export function rowAt(tick: Tick, i: number): ProcRow {
+  const c = tick.procs;
+  return {
+    pid: c.pid[i],
+    status: STATUS[c.status[i]] ?? "?",
+    name: tick.names.get(c.pid[i]) ?? null,
+    reductions: c.reductions[i],
+    memory: c.memory[i],
+    mailbox: c.mailbox[i],
+    pc: c.pc[i],
+    supervisor: c.supervisor[i] !== 0,
+  };
+}
+
+/** Every row of a sample as objects (small tables, tests). */
+export function rowsOf(tick: Tick): ProcRow[] {
+  return Array.from({ length: tick.procs.count }, (_, i) => rowAt(tick, i));
+}
+
+function columns(capacity: number): Columns {
+  return {
+    count: 0,
+    pid: new Int32Array(capacity),
+    status: new Uint8Array(capacity),
+    reductions: new Float64Array(capacity),
+    memory: new Float64Array(capacity),
+    mailbox: new Float64Array(capacity),
+    pc: new Int32Array(capacity),
+    supervisor: new Uint8Array(capacity),
+  };
+}
+
+function grown(c: Columns): Columns {
+  const g = columns(c.pid.length * 2);
+  g.count = c.count;
+  g.pid.set(c.pid);
+  g.status.set(c.status);
+  g.reductions.set(c.reductions);
+  g.memory.set(c.memory);
+  g.mailbox.set(c.mailbox);
+  g.pc.set(c.pc);
+  g.supervisor.set(c.supervisor);
+  return g;
 }
 
 export interface HistoryPoint {
@@ -127,20 +200,18 @@ export class Sampler {
     mem.refresh();
     const w = mem.i32;
     const names = this.registeredNames();
-    const rows: ProcRow[] = [];
-    const byPid = new Map<number, ProcRow>();
     const lastPid = Math.max(0, Atomics.load(w, H_NEXT_PID));
+    const live = Math.max(0, Atomics.load(w, H_PROCS_LIVE));
+    let c = columns(Math.min(lastPid, live + (live >> 3) + 64) + 1);
     for (let pid = 1; pid <= lastPid; pid++) {
-      const row = this.readRow(pid, names);
-      if (row === null) continue;
-      rows.push(row);
-      byPid.set(pid, row);
+      if (c.count === c.pid.length) c = grown(c);
+      if (this.readRow(pid, c)) c.count++;
     }
     const scheds = readSchedStats(mem);
     const tick: Tick = {
       t: nowMs,
-      rows,
-      byPid,
+      procs: c,
+      names,
       scheds,
       runQueues: this.src.runQueues(),
       sharedQueue: this.src.sharedQueue?.() ?? 0,
@@ -177,31 +248,29 @@ export class Sampler {
     if (this.history.length > HISTORY_POINTS) this.history.shift();
   }
 
-  /** One live process's row, or null. */
-  private readRow(pid: number, names: Map<number, string>): ProcRow | null {
+  /** Read one process into row `c.count` of `c`; false when it is not a live process. */
+  private readRow(pid: number, c: Columns): boolean {
     const { mem, table } = this.src;
     const e = table.entry(pid);
-    if (e === 0) return null;
+    if (e === 0) return false;
     const w = mem.i32, x = e << 2;
     const status = Atomics.load(w, x + E_STATUS);
-    if (status !== ST_RUNNABLE && status !== ST_RUNNING && status !== ST_WAITING) return null;
-    if (Atomics.load(w, x + E_SIGQ) === SIGQ_CLOSED) return null;
+    if (status !== ST_RUNNABLE && status !== ST_RUNNING && status !== ST_WAITING) return false;
+    if (Atomics.load(w, x + E_SIGQ) === SIGQ_CLOSED) return false;
     const pcb = Atomics.load(w, x + E_PCB);
-    if (!this.validCell(pcb, 16)) return null;
+    if (!this.validCell(pcb, 16)) return false;
     try {
-      const p = pcb << 2;
-      return {
-        pid,
-        status: STATUS[status],
-        name: names.get(pid) ?? null,
-        reductions: mem.f64[(pcb << 1) + P_REDUCTIONS_F64] || 0,
-        memory: Math.max(0, processMemoryBytes(mem, table, pcb)),
-        mailbox: Math.max(0, w[p + P_MBOX_LEN]),
-        pc: w[p + P_PC],
-        supervisor: (w[p + P_FLAGS] & FLAG_SUPERVISOR) !== 0,
-      };
+      const p = pcb << 2, i = c.count;
+      c.pid[i] = pid;
+      c.status[i] = status;
+      c.reductions[i] = mem.f64[(pcb << 1) + P_REDUCTIONS_F64] || 0;
+      c.memory[i] = Math.max(0, processMemoryBytes(mem, table, pcb)) || 0;
+      c.mailbox[i] = Math.max(0, w[p + P_MBOX_LEN]);
+      c.pc[i] = w[p + P_PC];
+      c.supervisor[i] = (w[p + P_FLAGS] & FLAG_SUPERVISOR) !== 0 ? 1 : 0;
+      return true;
     } catch {
-      return null; // freed and reused under us: skip it this time
+      return false; // freed and reused under us: skip it this time
     }
   }
 
@@ -253,9 +322,10 @@ export class Sampler {
   detail(pid: number): Record<string, unknown> | null {
     const { mem, table, image } = this.src;
     mem.refresh();
-    const names = this.registeredNames();
-    const row = this.readRow(pid, names);
-    if (row === null) return null;
+    const one = columns(1);
+    if (!this.readRow(pid, one)) return null;
+    one.count = 1;
+    const row = rowAt({ procs: one, names: this.registeredNames() } as Tick, 0);
     const pcb = Atomics.load(mem.i32, (table.entry(pid) << 2) + E_PCB);
     if (!this.validCell(pcb, 16)) return null;
     const w = mem.i32, p = pcb << 2;
@@ -296,33 +366,34 @@ export class Sampler {
     const tick = this.last;
     if (!tick) return [];
     const { mem, table } = this.src;
+    const c = tick.procs;
     const sups = new Map<number, Array<{ id: string; pid: number }>>();
-    for (const row of tick.rows) {
-      if (!row.supervisor) continue;
-      const pcb = Atomics.load(mem.i32, (table.entry(row.pid) << 2) + E_PCB);
+    for (let i = 0; i < c.count; i++) {
+      if (!c.supervisor[i]) continue;
+      const pcb = Atomics.load(mem.i32, (table.entry(c.pid[i]) << 2) + E_PCB);
       if (!this.validCell(pcb, 16)) continue;
       const children: Array<{ id: string; pid: number }> = [];
       for (const [type, a, b] of this.relations(pcb)) {
         if (type === REL_CHILD) children.push({ id: this.atomName(a) ?? "?", pid: b });
       }
-      sups.set(row.pid, children);
+      sups.set(c.pid[i], children);
     }
     const supervised = new Set<number>();
-    for (const children of sups.values()) for (const c of children) supervised.add(c.pid);
+    for (const children of sups.values()) for (const ch of children) supervised.add(ch.pid);
     const seen = new Set<number>();
     const build = (pid: number, id: string | null, depth: number): SupNode => {
       seen.add(pid);
-      const row = tick.byPid.get(pid);
+      const i = pid > 0 ? indexOfPid(c, pid) : -1;
       const kids = sups.get(pid);
       return {
         pid,
         id,
-        name: row?.name ?? null,
-        status: pid === 0 ? "not running" : row?.status ?? "gone",
+        name: tick.names.get(pid) ?? null,
+        status: pid === 0 ? "not running" : i < 0 ? "gone" : STATUS[c.status[i]],
         supervisor: kids !== undefined,
         children: kids && depth < 32
-          ? kids.filter((c) => !seen.has(c.pid) || c.pid === 0).map((c) =>
-            build(c.pid, c.id, depth + 1)
+          ? kids.filter((k) => !seen.has(k.pid) || k.pid === 0).map((k) =>
+            build(k.pid, k.id, depth + 1)
           )
           : [],
       };

@@ -20,7 +20,7 @@
  */
 import { NO_NODE } from "../vm/ops_introspect.ts";
 import { PAGE_HTML } from "./page.ts";
-import { type ObserveSource, type ProcRow, Sampler, type SupNode, type Tick } from "./sampler.ts";
+import { type ObserveSource, rowAt, Sampler, type SupNode, type Tick } from "./sampler.ts";
 
 export const DEFAULT_OBSERVE_PORT = 4000;
 /** Sampling period while a page is open, and the age at which a request takes a new sample. */
@@ -53,17 +53,11 @@ export interface TurnGiver {
 
 export class ObserveError extends Error {}
 
-interface RateRow {
-  pid: number;
-  name: string | null;
-  status: string;
-  reductions: number;
-  reductions_rate: number;
-  memory: number;
-  memory_rate: number;
-  mailbox: number;
-  mailbox_rate: number;
-  pc: number;
+/** Per-second rates of the last sample's rows (aligned with its columns). */
+interface Rates {
+  reductions: Float64Array;
+  memory: Float64Array;
+  mailbox: Float64Array;
 }
 
 export class Observer {
@@ -73,9 +67,13 @@ export class Observer {
   private readonly abort = new AbortController();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private lastRequestMs = -Infinity;
-  /** Rows with rates and sorted views of the last tick (computed once per tick). */
-  private rated: RateRow[] = [];
-  private sorted = new Map<SortKey, RateRow[]>();
+  /** Rates and sorted views of the last tick (computed once per tick and key). */
+  private rates: Rates = {
+    reductions: new Float64Array(0),
+    memory: new Float64Array(0),
+    mailbox: new Float64Array(0),
+  };
+  private sorted = new Map<string, number[]>();
   private trees: SupNode[] = [];
   private closed = false;
 
@@ -168,38 +166,56 @@ export class Observer {
     this.timer = setTimeout(() => this.tick(), next);
   }
 
+  /** Rates against the previous sample: both are in PID order, so one merge walk. */
   private rate(tick: Tick): void {
-    const prev = this.sampler.previous;
-    const dt = prev ? Math.max(0.001, (tick.t - prev.t) / 1000) : 0;
-    const per = (now: number, before: number | undefined) =>
-      dt === 0 ? 0 : (now - (before ?? 0)) / dt;
-    this.rated = tick.rows.map((r: ProcRow) => {
-      const p = prev?.byPid.get(r.pid);
-      return {
-        pid: r.pid,
-        name: r.name,
-        status: r.status,
-        reductions: r.reductions,
-        reductions_rate: per(r.reductions, p?.reductions),
-        memory: r.memory,
-        memory_rate: per(r.memory, p ? p.memory : r.memory),
-        mailbox: r.mailbox,
-        mailbox_rate: per(r.mailbox, p ? p.mailbox : r.mailbox),
-        pc: r.pc,
-      };
-    });
+    const c = tick.procs, prev = this.sampler.previous;
+    const rates: Rates = {
+      reductions: new Float64Array(c.count),
+      memory: new Float64Array(c.count),
+      mailbox: new Float64Array(c.count),
+    };
+    if (prev) {
+      const p = prev.procs, dt = Math.max(0.001, (tick.t - prev.t) / 1000);
+      for (let i = 0, j = 0; i < c.count; i++) {
+        while (j < p.count && p.pid[j] < c.pid[i]) j++;
+        if (j < p.count && p.pid[j] === c.pid[i]) {
+          rates.reductions[i] = (c.reductions[i] - p.reductions[j]) / dt;
+          rates.memory[i] = (c.memory[i] - p.memory[j]) / dt;
+          rates.mailbox[i] = (c.mailbox[i] - p.mailbox[j]) / dt;
+        } else {
+          rates.reductions[i] = c.reductions[i] / dt; // born within the window
+        }
+      }
+    }
+    this.rates = rates;
     this.sorted.clear();
   }
 
-  private top(key: SortKey, n: number): RateRow[] {
-    let list = this.sorted.get(key);
-    if (!list) {
-      list = [...this.rated];
-      if (key === "pid") list.sort((a, b) => a.pid - b.pid);
-      else list.sort((a, b) => (b[key] - a[key]) || a.pid - b.pid);
-      this.sorted.set(key, list);
+  /** Row indices of the top `n` by `key` (descending, ties by PID), cached per tick. */
+  private top(key: SortKey, n: number): number[] {
+    const cacheKey = `${key}/${n}`;
+    const cached = this.sorted.get(cacheKey);
+    if (cached) return cached;
+    const c = this.sampler.last!.procs;
+    let out: number[];
+    if (key === "pid") {
+      out = Array.from({ length: Math.min(n, c.count) }, (_, i) => i);
+    } else {
+      const values = key === "reductions"
+        ? c.reductions
+        : key === "memory"
+        ? c.memory
+        : key === "mailbox"
+        ? c.mailbox
+        : key === "reductions_rate"
+        ? this.rates.reductions
+        : key === "memory_rate"
+        ? this.rates.memory
+        : this.rates.mailbox;
+      out = topIndices(values, c.pid, c.count, n);
     }
-    return list.slice(0, n);
+    this.sorted.set(cacheKey, out);
+    return out;
   }
 
   private snapshot(params: URLSearchParams): Record<string, unknown> {
@@ -228,18 +244,21 @@ export class Observer {
       sample_ms: Math.round(tick.costMs * 1000) / 1000,
       sort,
       n,
-      processes: this.top(sort, n).map((r) => ({
-        pid: r.pid,
-        name: r.name,
-        status: r.status,
-        reductions: r.reductions,
-        reductions_rate: Math.round(r.reductions_rate),
-        memory: r.memory,
-        memory_rate: Math.round(r.memory_rate),
-        mailbox: r.mailbox,
-        mailbox_rate: Math.round(r.mailbox_rate),
-        current: image.location(r.pc),
-      })),
+      processes: this.top(sort, n).map((i) => {
+        const r = rowAt(tick, i);
+        return {
+          pid: r.pid,
+          name: r.name,
+          status: r.status,
+          reductions: r.reductions,
+          reductions_rate: Math.round(this.rates.reductions[i] ?? 0),
+          memory: r.memory,
+          memory_rate: Math.round(this.rates.memory[i] ?? 0),
+          mailbox: r.mailbox,
+          mailbox_rate: Math.round(this.rates.mailbox[i] ?? 0),
+          current: image.location(r.pc),
+        };
+      }),
       history: {
         t: h.map((p) => Math.round(p.t)),
         util: h.map((p) => p.util.map((u) => Math.round(u * 1000) / 1000)),
@@ -259,4 +278,47 @@ function json(body: unknown, status = 200): Response {
     status,
     headers: { "content-type": "application/json", "cache-control": "no-store" },
   });
+}
+
+/** Indices of the `n` largest `values` (ties: smaller pid first), largest first: a min-heap of
+ *  n candidates, O(count log n). */
+export function topIndices(
+  values: Float64Array,
+  pids: Int32Array,
+  count: number,
+  n: number,
+): number[] {
+  const heap: number[] = [];
+  // a ranks below b: smaller value, or equal value and larger pid.
+  const below = (a: number, b: number) =>
+    values[a] < values[b] || (values[a] === values[b] && pids[a] > pids[b]);
+  const up = (k: number) => {
+    while (k > 0) {
+      const parent = (k - 1) >> 1;
+      if (!below(heap[k], heap[parent])) break;
+      [heap[k], heap[parent]] = [heap[parent], heap[k]];
+      k = parent;
+    }
+  };
+  const down = (k: number) => {
+    for (;;) {
+      const l = 2 * k + 1, r = l + 1;
+      let m = k;
+      if (l < heap.length && below(heap[l], heap[m])) m = l;
+      if (r < heap.length && below(heap[r], heap[m])) m = r;
+      if (m === k) return;
+      [heap[k], heap[m]] = [heap[m], heap[k]];
+      k = m;
+    }
+  };
+  for (let i = 0; i < count; i++) {
+    if (heap.length < n) {
+      heap.push(i);
+      up(heap.length - 1);
+    } else if (n > 0 && below(heap[0], i)) {
+      heap[0] = i;
+      down(0);
+    }
+  }
+  return heap.sort((a, b) => (below(a, b) ? 1 : below(b, a) ? -1 : 0));
 }

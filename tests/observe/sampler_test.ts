@@ -9,7 +9,8 @@ import { assembleSource } from "../../src/asm/mod.ts";
 import { Output } from "../../src/io/output.ts";
 import { fixedInput } from "../../src/io/stdin.ts";
 import { H_REGISTRY_CELL } from "../../src/mem/layout.ts";
-import { Sampler } from "../../src/observe/sampler.ts";
+import { rowsOf, Sampler } from "../../src/observe/sampler.ts";
+import { topIndices } from "../../src/observe/server.ts";
 import { P_REL, PCB_CELLS } from "../../src/proc/pcb.ts";
 import { Vm } from "../../src/vm/vm.ts";
 
@@ -83,18 +84,18 @@ async function blockedRun(): Promise<{ vm: Vm; sampler: Sampler }> {
 
 Deno.test("the sampler reads statuses, names, mailboxes, relations and the supervision tree", async () => {
   const { sampler } = await blockedRun();
-  const tick = sampler.tick(1);
-  const byName = new Map(tick.rows.map((r) => [r.name, r]));
+  const rows = rowsOf(sampler.tick(1));
+  const byName = new Map(rows.map((r) => [r.name, r]));
   assert.deepEqual(
-    tick.rows.map((r) => r.status),
-    tick.rows.map(() => "waiting"),
+    rows.map((r) => r.status),
+    rows.map(() => "waiting"),
     "every live process waits",
   );
   for (const n of ["flooded", "a", "inner", "b"]) assert.ok(byName.has(n), `${n} missing`);
   assert.equal(byName.get("flooded")!.mailbox, 3);
-  assert.ok(tick.rows.every((r) => r.reductions > 0 && r.memory > 0));
+  assert.ok(rows.every((r) => r.reductions > 0 && r.memory > 0));
   const flooded = byName.get("flooded")!.pid;
-  const watcher = tick.rows.find((r) => r.name === null && !r.supervisor && r.pid > flooded)!.pid;
+  const watcher = rows.find((r) => r.name === null && !r.supervisor && r.pid > flooded)!.pid;
   const f = sampler.detail(flooded)!;
   assert.deepEqual(f.links, [watcher]);
   assert.deepEqual(f.monitored_by, [watcher]);
@@ -118,7 +119,7 @@ Deno.test("the sampler reads statuses, names, mailboxes, relations and the super
 Deno.test("racy reads never throw or run away, whatever the memory holds", async () => {
   const { vm, sampler } = await blockedRun();
   const w = vm.mem.i32;
-  const pcbs = sampler.tick(1).rows.map((r) => vm.procs.table.pcbOf(r.pid));
+  const pcbs = rowsOf(sampler.tick(1)).map((r) => vm.procs.table.pcbOf(r.pid));
   let seed = 12345;
   const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) | 0);
   const wild = () => {
@@ -144,8 +145,17 @@ Deno.test("racy reads never throw or run away, whatever the memory holds", async
     if ((rand() & 7) === 0) w[H_REGISTRY_CELL] = wild();
     const t0 = performance.now();
     const tick = sampler.tick(round + 2);
-    for (const r of tick.rows) sampler.detail(r.pid);
+    for (const r of rowsOf(tick)) sampler.detail(r.pid);
     sampler.supervisionTrees();
     assert.ok(performance.now() - t0 < 2000, "a sample of a handful of processes took over 2 s");
   }
+});
+
+Deno.test("top-N selection: largest first, ties by smaller PID, at most n", () => {
+  const values = new Float64Array([5, 1, 9, 5, 0, 9, 3]);
+  const pids = new Int32Array([10, 11, 12, 13, 14, 15, 16]);
+  assert.deepEqual(topIndices(values, pids, 7, 4), [2, 5, 0, 3]);
+  assert.deepEqual(topIndices(values, pids, 7, 100), [2, 5, 0, 3, 6, 1, 4]);
+  assert.deepEqual(topIndices(values, pids, 7, 0), []);
+  assert.deepEqual(topIndices(values, pids, 3, 2), [2, 0]);
 });
