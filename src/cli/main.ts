@@ -23,7 +23,7 @@ import { type CliIo, defaultIo } from "./io.ts";
 import { check, compile, disasm } from "./commands.ts";
 import { loadProgram } from "./load.ts";
 import { runSuite, SUITES } from "./selftest.ts";
-import { DEFAULT_OBSERVE_PORT, ObserveError } from "../observe/server.ts";
+import { DEFAULT_OBSERVE_PORT, ObserveError } from "../observe/observe_error.ts";
 
 export { type CliIo, defaultIo } from "./io.ts";
 

@@ -6,16 +6,15 @@
  * ```
  *  H_SCHED_STATS_CELL ─► line 0 │ line 1 │ … │ line H_SCHED_STATS_COUNT-1   (64-byte aligned)
  *  line (16 i32 words = 8 f64):
- *   f64 0   reductions   executed by this scheduler's interpreter (total)
- *   f64 1   slices       run by this scheduler
+ *   f64 0   reductions   executed by this scheduler's interpreter (total; stored after each
+ *                        slice)
  *   f64 2   idle ms      time spent parked or handing Deno's event loop a turn (added when
  *                        the idle period ends)
  *   f64 3   idle since   run-clock ms (runClockMs) at which the current idle period began;
  *                        0 while it runs slices — so a long park counts before it ends
- *   word 8  current      pid of the process in its slice now (0: none)
  *   word 9  queue        run queue length (published by the single scheduler per batch; the
  *                        SMP pool's queues are shared deques, read directly)
- *   words 10–15 spare
+ *   words 2–3, 8, 10–15 spare
  * ```
  * Invariants: a line is written only by its scheduler's thread, with plain stores (a few per
  * slice); everyone else reads it racily — a torn or stale figure is acceptable for statistics,
@@ -29,11 +28,9 @@ export const SS_LINE_WORDS = 16;
 const LINE_CELLS = SS_LINE_WORDS / CELL_WORDS;
 /** f64 offsets within a line. */
 export const SS_REDUCTIONS_F64 = 0;
-export const SS_SLICES_F64 = 1;
 export const SS_IDLE_MS_F64 = 2;
 export const SS_IDLE_SINCE_F64 = 3;
 /** i32 offsets within a line. */
-export const SS_CURRENT = 8;
 export const SS_QUEUE = 9;
 /** More lines than this are never read (a damaged count cannot make a reader loop long). */
 export const MAX_SCHEDULERS = 256;
@@ -82,11 +79,10 @@ export function idleEnds(mem: Memory, line: number): void {
 
 export interface SchedStat {
   reductions: number;
-  slices: number;
   /** Idle time up to now, the current idle period included. */
   idleMs: number;
-  /** The pid in its slice now, 0 when idle. */
-  current: number;
+  /** Parked (or waiting in the event loop) right now. */
+  idle: boolean;
   queue: number;
 }
 
@@ -98,15 +94,11 @@ export function readSchedStats(mem: Memory): SchedStat[] {
   for (let i = 0; i < n; i++) {
     const w = statsLineWord(mem, i);
     if (w < 0) break;
-    const f = w >> 1;
+    const f = w >> 1, since = mem.f64[f + SS_IDLE_SINCE_F64];
     out.push({
       reductions: mem.f64[f + SS_REDUCTIONS_F64],
-      slices: mem.f64[f + SS_SLICES_F64],
-      idleMs: mem.f64[f + SS_IDLE_MS_F64] +
-        (mem.f64[f + SS_IDLE_SINCE_F64] > 0
-          ? Math.max(0, now - mem.f64[f + SS_IDLE_SINCE_F64])
-          : 0),
-      current: mem.i32[w + SS_CURRENT],
+      idleMs: mem.f64[f + SS_IDLE_MS_F64] + (since > 0 ? Math.max(0, now - since) : 0),
+      idle: since > 0,
       queue: mem.i32[w + SS_QUEUE],
     });
   }

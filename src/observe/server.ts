@@ -19,10 +19,10 @@
  * docs/ARCHITECTURE.md "Introspection, dashboard and tracing".
  */
 import { NO_NODE } from "../vm/ops_introspect.ts";
+import { ObserveError } from "./observe_error.ts";
 import { PAGE_HTML } from "./page.ts";
 import { type ObserveSource, rowAt, Sampler, type SupNode, type Tick } from "./sampler.ts";
 
-export const DEFAULT_OBSERVE_PORT = 4000;
 /** Sampling period while a page is open, and the age at which a request takes a new sample. */
 export const TICK_MS = 1000;
 const FRESH_MS = 250;
@@ -50,8 +50,6 @@ export type SortKey = typeof SORT_KEYS[number];
 export interface TurnGiver {
   turnEveryMs: number;
 }
-
-export class ObserveError extends Error {}
 
 /** Per-second rates of the last sample's rows (aligned with its columns). */
 interface Rates {

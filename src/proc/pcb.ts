@@ -107,8 +107,8 @@ export const FLAG_SHUTTING_DOWN = 32;
 export const FLAG_IO_WAIT = 64;
 /** The process has used ports (owns or owned handles): its exit is reported to the driver. */
 export const FLAG_USES_PORTS = 128;
-/** Its last slice ended waiting (set when it parks, cleared once the next slice has handled its
- *  signals): a PROCESS_INFO answered at slice start reports it as `waiting`. */
+/** Its last slice ended waiting (set when it parks, cleared when a slice ends preempted or
+ *  yielding): a PROCESS_INFO answered at slice start reports it as `waiting`. */
 export const FLAG_PARKED = 256;
 
 export const INITIAL_STACK_CELLS = 8;

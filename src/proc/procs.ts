@@ -346,7 +346,6 @@ export class Processes {
       }
       node = next;
     }
-    if (sliceStart) this.mem.i32[(pcb << 2) + P_FLAGS] &= ~FLAG_PARKED;
     return false;
   }
 

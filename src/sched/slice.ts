@@ -11,12 +11,13 @@
  * the run is over).
  *
  * Counters (LANGUAGE.md §9): each slice adds the reductions it used to the process's PCB
- * counter and publishes the scheduler's totals and current pid in its statistics line
- * (src/mem/sched_stats.ts) — plain stores on memory only this thread writes. Tracing
- * (--trace-procs) costs one test of `tracer` per slice when off.
+ * counter and publishes the scheduler's total in its statistics line (src/mem/sched_stats.ts)
+ * — plain stores on memory only this thread writes — and leaves FLAG_PARKED telling whether
+ * it ended parked (written only when it changes). Tracing (--trace-procs) costs one test of
+ * `tracer` per slice when off.
  */
 import { H_ACTIVE } from "../mem/layout.ts";
-import { SS_CURRENT, SS_REDUCTIONS_F64, SS_SLICES_F64, statsLineWord } from "../mem/sched_stats.ts";
+import { SS_REDUCTIONS_F64, statsLineWord } from "../mem/sched_stats.ts";
 import {
   FLAG_CRASHED,
   FLAG_PARKED,
@@ -110,8 +111,6 @@ export class SliceRunner {
     rt.mem.refresh();
     this.claim(pid);
     this.slices++;
-    const stats = this.statsWord;
-    if (stats >= 0) rt.mem.i32[stats + SS_CURRENT] = pid;
     let result = STEP_MORE;
     if (procs.overLimit(pcb)) {
       this.release(pid);
@@ -130,10 +129,13 @@ export class SliceRunner {
       this.release(pid);
       switch (r) {
         case R_PREEMPT:
-        case R_YIELD:
+        case R_YIELD: {
+          const f = (pcb << 2) + P_FLAGS, w = rt.mem.i32;
+          if (w[f] & FLAG_PARKED) w[f] &= ~FLAG_PARKED;
           table.setStatus(pid, ST_RUNNABLE);
           this.requeue(pid);
           break;
+        }
         case R_WAIT:
           this.park(pcb, pid);
           break;
@@ -150,12 +152,8 @@ export class SliceRunner {
           break;
       }
     }
-    if (stats >= 0) {
-      const w = rt.mem.i32, f = rt.mem.f64, line = stats >> 1;
-      w[stats + SS_CURRENT] = 0;
-      f[line + SS_REDUCTIONS_F64] = interp.reductions;
-      f[line + SS_SLICES_F64] = this.slices;
-    }
+    const stats = this.statsWord;
+    if (stats >= 0) rt.mem.f64[(stats >> 1) + SS_REDUCTIONS_F64] = interp.reductions;
     return result;
   }
 
@@ -213,7 +211,8 @@ export class SliceRunner {
    *  be requeued (another worker would take that for quiescence). */
   private park(pcb: number, pid: number): void {
     const table = this.procs.table;
-    this.rt.mem.i32[(pcb << 2) + P_FLAGS] |= FLAG_PARKED; // before the status publishes it
+    const f = (pcb << 2) + P_FLAGS, w = this.rt.mem.i32;
+    if (!(w[f] & FLAG_PARKED)) w[f] |= FLAG_PARKED; // before the status publishes the park
     table.setStatus(pid, ST_WAITING);
     if (this.procs.hasSignals(pid) && table.casStatus(pid, ST_WAITING, ST_RUNNABLE)) {
       this.requeue(pid);

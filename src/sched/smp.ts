@@ -43,8 +43,7 @@ import type { PortDriver } from "../ports/driver.ts";
 import { createDriver } from "../ports/mod.ts";
 import { createSchedStats } from "../mem/sched_stats.ts";
 import { type TracePart, TraceRecorder } from "../observe/trace.ts";
-import { writeTrace } from "../observe/trace_writer.ts";
-import { Observer } from "../observe/server.ts";
+import type { Observer } from "../observe/server.ts";
 import { runClockMs } from "../mem/sched_stats.ts";
 
 const DEQUE_CAPACITY = 1 << 14;
@@ -119,6 +118,7 @@ export async function runSmp(
   // --observe: the dashboard runs here, on the main thread, which runs no process.
   let observer: Observer | null = null;
   if (options.observe !== undefined) {
+    const { Observer } = await import("../observe/server.ts"); // loaded only when asked for
     const deques = dequeBlocks.map((b) => new Deque(mem, b));
     observer = new Observer(
       {
@@ -226,6 +226,7 @@ export async function runSmp(
     io.stderr.write(lines.join("\n") + "\n");
   }
   if (options.traceProcs !== undefined) {
+    const { writeTrace } = await import("../observe/trace_writer.ts");
     writeTrace(options.traceProcs, traceParts, { schedulers: workers });
   }
   io.stdout.flush();

@@ -104,10 +104,12 @@ export function systemInfo(it: Interpreter, pcb: number, ip: number): number {
   mem.i32[p + P_SAVE_PC] = -1;
   const w = mem.i32;
   const scheds = readSchedStats(mem);
+  // Schedulers not parked are running a process (or about to take one): what H_ACTIVE
+  // (RUNNABLE + RUNNING) counts beyond them is queued.
   let reductions = 0, running = 0;
   for (const s of scheds) {
     reductions += s.reductions;
-    if (s.current !== 0) running++;
+    if (!s.idle) running++;
   }
   const info: HostValue = {
     kind: "object",

@@ -39,8 +39,7 @@ import type { Runtime } from "./runtime.ts";
 import { instructionText } from "./trace.ts";
 import { blockedReport, deadlockReport, type MainExit, reportExit } from "./report.ts";
 import { TraceRecorder } from "../observe/trace.ts";
-import { Observer } from "../observe/server.ts";
-import { writeTrace } from "../observe/trace_writer.ts";
+import type { Observer } from "../observe/server.ts";
 
 export interface VmOptions {
   /** Reductions per time slice (default 1000). */
@@ -172,7 +171,7 @@ export class Vm {
     const started = performance.now();
     const io = this.rt.io;
     if (this.options.verbose) io.stderr.write("ttvm: single scheduler\n");
-    const observer = this.options.observe === undefined ? null : this.startObserver();
+    const observer = this.options.observe === undefined ? null : await this.startObserver();
     const { pid } = this.procs.create(0, 0);
     this.procs.start(pid);
     try {
@@ -189,6 +188,7 @@ export class Vm {
     io.stderr.write(deadlock);
     if (this.options.stats) this.printStats(performance.now() - started);
     if (this.tracer) {
+      const { writeTrace } = await import("../observe/trace_writer.ts");
       writeTrace(this.options.traceProcs!, [this.tracer.take()], { schedulers: 1 });
     }
     io.stderr.flush();
@@ -256,8 +256,9 @@ export class Vm {
 
   /** --observe: the dashboard, served between slices (this run loop hands it event-loop turns
    *  through `turnEveryMs`). */
-  private startObserver(): Observer {
+  private async startObserver(): Promise<Observer> {
     const mem = this.mem;
+    const { Observer } = await import("../observe/server.ts"); // loaded only when asked for
     const observer = new Observer(
       {
         mem,
