@@ -407,27 +407,33 @@ export class Processes {
         if (w[p + P_TIMER_SEQ] === a && w[p + P_DEADLINE] >= 0) w[p + P_DEADLINE] = 0;
         break;
       }
-      case SIG_INFO: {
+      case SIG_INFO:
         // Answered at slice start only, when the slice's counters are in and the status is
         // known; inside a receive it goes back on the queue (so a parking receive requeues).
         if (!sliceStart) {
           pushSignal(this.mem, this.table, pid, node);
           return false;
         }
-        // Its queue: the mailbox, messages taken with this request, messages sent since.
-        let queued = w[(pcb << 2) + P_MBOX_LEN] + pendingMessages(this.mem, this.table, pid);
-        for (let n = w[(node << 2) + N_NEXT]; n !== 0; n = w[(n << 2) + N_NEXT]) {
-          if (w[(n << 2) + N_KIND] === SIG_MSG) queued++;
-        }
-        const reply = this.infoReply(pcb, pid, from, a, queued);
-        // Asking about oneself: the reply is kept at once for the waiting PROCESS_INFO.
-        if (from === pid) this.handleOne(pcb, pid, reply, sliceStart);
-        else this.deliver(from, reply);
+        this.answerInfo(pcb, pid, node);
         break;
-      }
     }
     freeNode(this.mem, node);
     return false;
+  }
+
+  /** Answer the SIG_INFO `node` (still linked to the signals taken after it). */
+  private answerInfo(pcb: number, pid: number, node: number): void {
+    const w = this.mem.i32;
+    const from = w[(node << 2) + N_FROM], seq = w[(node << 2) + 4];
+    // Its queue: the mailbox, messages taken with this request, messages sent since.
+    let queued = w[(pcb << 2) + P_MBOX_LEN] + pendingMessages(this.mem, this.table, pid);
+    for (let n = w[(node << 2) + N_NEXT]; n !== 0; n = w[(n << 2) + N_NEXT]) {
+      if (w[(n << 2) + N_KIND] === SIG_MSG) queued++;
+    }
+    const reply = this.infoReply(pcb, pid, from, seq, queued);
+    // Asking about oneself: the reply is kept at once for the waiting PROCESS_INFO.
+    if (from === pid) this.handleOne(pcb, pid, reply, true);
+    else this.deliver(from, reply);
   }
 
   /** PROCESS_INFO answered by the process itself at the start of a slice (LANGUAGE.md §9): a
