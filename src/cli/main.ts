@@ -25,6 +25,7 @@ import { type CliIo, defaultIo } from "./io.ts";
 import { check, compile, disasm } from "./commands.ts";
 import { loadProgram } from "./load.ts";
 import { runSuite, SUITES } from "./selftest.ts";
+import { DEFAULT_OBSERVE_PORT, ObserveError } from "../observe/observe_error.ts";
 
 export { type CliIo, defaultIo } from "./io.ts";
 
@@ -137,6 +138,17 @@ export const RUN_OPTIONS = {
   cookie: text(
     "COOKIE",
     "the cluster's cookie (default: $HOME/.erlang.cookie, created\nwith a random cookie when missing)",
+  ),
+  observe: optionalInteger(
+    "PORT",
+    0,
+    65535,
+    () => DEFAULT_OBSERVE_PORT,
+    "serve a live dashboard of the run on http://127.0.0.1:PORT/ (default 4000;\n0 picks a free port; the address is printed on stderr)",
+  ),
+  "trace-procs": text(
+    "FILE",
+    "write the processes' timeline (spawns, exits, slices per scheduler, migrations,\nmessages) to FILE as Chrome Trace Event JSON: open it in ui.perfetto.dev",
   ),
 };
 
@@ -262,7 +274,10 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     reductions: given.reductions,
     limits: limitsFrom(given),
     dist: distOptions(given),
+    traceProcs: given["trace-procs"],
+    observe: given.observe,
   };
+  if (options.traceProcs !== undefined) checkWritable(options.traceProcs, "--trace-procs");
   // Debug switch: start with a small shared buffer so that it must grow during the run
   // (exercises view rebuilding on every worker).
   const initialMb = Number(Deno.env.get("TTVM_INITIAL_MEMORY_MB") ?? 0);
@@ -279,8 +294,17 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     }
     return (await new Vm(program, hostIo, options).run()).exitCode;
   } catch (e) {
-    if (!(e instanceof DistStartError)) throw e;
+    if (!(e instanceof DistStartError) && !(e instanceof ObserveError)) throw e;
     io.stderr.write(`Error: ${e.message}\n`);
     return 1;
+  }
+}
+
+/** A file option's path must be writable before the run starts (not found out at its end). */
+function checkWritable(path: string, option: string): void {
+  try {
+    Deno.openSync(path, { write: true, create: true, truncate: true }).close();
+  } catch (e) {
+    throw new UsageError(`${option}: cannot write ${path}: ${e instanceof Error ? e.message : e}`);
   }
 }

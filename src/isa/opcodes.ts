@@ -313,6 +313,11 @@ const ROWS: Array<[string, number, string, number, number, string, number, strin
   ["MONITOR_NODE", 0xe5, "", 2, 0, "node flag →", T | F.CONCURRENCY, "while true, a lost connection (or one that cannot be made) sends `{type: \"nodedown\", node: <atom>}` once per true"],
   ["SENDNAMED_AT", 0xe6, "name:name", 2, 0, "node msg →", T | F.CONCURRENCY, "send to the process registered as name on node (Erlang's `{Name, Node} ! Msg`), connecting on demand"],
   ["SPAWN_AT", 0xe7, "", -1, 1, "[args…] node callable → pid", T | G | F.CONCURRENCY | F.IO, "start a process on node: a label name or Function of the same program on a ttvm node, `{module, function, args}` on an Erlang node; failure → `Cannot spawn on <node>: <reason>`"],
+  // ── introspection (LANGUAGE.md §9) ────────────────────────────────────────────────────
+  ["@Introspection (LANGUAGE.md §9)", 0, "", 0, 0, "", 0, ""],
+  ["PROCESSES", 0xe8, "", 0, 1, "→ list", G | F.CONCURRENCY, "the PIDs of all live local processes, in PID order"],
+  ["PROCESS_INFO", 0xe9, "", 1, 1, "pid → obj", T | G | W | F.CONCURRENCY, "`{pid, status, name, message_queue_len, reductions, memory_bytes, stack_depth, links, monitors, trap_exit, current}` (status `running`, `runnable` or `waiting`; name the registered name or null; `current` is `file:line`); Null for a process that is not alive. Asked of another process it is a signal that process answers itself at its next slice: the caller waits for the answer, the target is never stopped"],
+  ["SYSTEM_INFO", 0xea, "", 0, 1, "→ obj", G | W | F.CONCURRENCY, "`{node, schedulers, process_count, process_limit, run_queue, memory_bytes, messages, reductions, uptime_ms}` (`messages` sent and `reductions` executed since the start, the caller's own included: it ends the caller's slice first; `node` is `nonode@nohost` when not distributed)"],
 ];
 
 function parseOperands(spec: string): OperandSpec[] {

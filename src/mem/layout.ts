@@ -37,7 +37,7 @@ export const GROW_FACTOR = 2;
  * ```
  *  line  words     contents
  *   0    0–15      read-mostly: magic, generation, buffer size, limits, atom directory, image,
- *                  process table, registry, node name
+ *                  process table, registry, node name, scheduler statistics block
  *   1    16–31     halt, exit code, worker count, workers ready
  *   2    32–47     I/O requests: queue head, the driver's futex word
  *   3    48–63     port (handle) table: directory, next handle id, lock, open count
@@ -74,6 +74,10 @@ export const H_PROC_TABLE_CELL = 13;
 /** This node's name (LANGUAGE.md §8) as atom id + 1; 0 while the run is not distributed.
  *  Written once by the distribution bridge before the first process runs. */
 export const H_NODE_ATOM = 12;
+/** Per-scheduler statistics (src/mem/sched_stats.ts): cell of the block and its line count.
+ *  Written once before the first process runs. */
+export const H_SCHED_STATS_CELL = 10;
+export const H_SCHED_STATS_COUNT = 11;
 /** Name registry (src/proc/registry.ts). */
 export const H_REGISTRY_CELL = 2;
 export const H_REGISTRY_CAP = 3;

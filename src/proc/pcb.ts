@@ -62,6 +62,10 @@ export const P_SAVE_PC = 27;
 export const P_TIMER_SEQ = 28;
 /** Deadline (ms since the run started) of the current receive timeout, -1 = none. */
 export const P_DEADLINE = 29;
+/** Words 30–31: reductions the process has executed, an f64 (f64 index (pcb << 1) + 15),
+ *  added at the end of each slice by its scheduler; others read it racily (LANGUAGE.md §9). */
+export const P_REDUCTIONS = 30;
+export const P_REDUCTIONS_F64 = P_REDUCTIONS / 2;
 
 // root cells (cell offsets from pcb)
 export const R_PENDING = 8;
@@ -103,6 +107,9 @@ export const FLAG_SHUTTING_DOWN = 32;
 export const FLAG_IO_WAIT = 64;
 /** The process has used ports (owns or owned handles): its exit is reported to the driver. */
 export const FLAG_USES_PORTS = 128;
+/** Its last slice ended waiting (set when it parks, cleared when a slice ends preempted or
+ *  yielding): a PROCESS_INFO answered at slice start reports it as `waiting`. */
+export const FLAG_PARKED = 256;
 
 export const INITIAL_STACK_CELLS = 8;
 export const INITIAL_FRAME_CELLS = 8;

@@ -27,6 +27,7 @@ import {
   DEFAULT_LIMITS,
   FLAG_CRASHED,
   FLAG_IO_WAIT,
+  FLAG_PARKED,
   FLAG_SUPERVISOR,
   FLAG_TRAP_EXIT,
   FLAG_USES_PORTS,
@@ -37,6 +38,7 @@ import {
   P_FLAGS,
   P_GC_CELLS_COPIED,
   P_GC_COUNT,
+  P_MBOX_LEN,
   P_PARENT,
   P_PC,
   P_PID,
@@ -63,12 +65,14 @@ import {
   newValueNode,
   NODE_HEADER_CELLS,
   OVER_LIMIT,
+  pendingMessages,
   PUSHED,
   pushMessage,
   pushSignal,
   SIG_DEMONITOR,
   SIG_DOWN,
   SIG_EXIT,
+  SIG_INFO,
   SIG_IO_REPLY,
   SIG_LINK,
   SIG_MONITOR,
@@ -84,6 +88,15 @@ import { H_NEXT_REF } from "../mem/layout.ts";
 import type { Machine } from "../vm/machine.ts";
 import type { ProgramImage } from "../mem/image.ts";
 import type { AtomTable } from "../mem/atoms.ts";
+import type { HostValue } from "../term/host.ts";
+import { REPLY_OK } from "../ports/protocol.ts";
+import {
+  type InfoContext,
+  processInfo,
+  STATUS_RUNNABLE,
+  STATUS_RUNNING,
+  STATUS_WAITING,
+} from "./introspect.ts";
 
 /** What the process table needs from a scheduler. */
 export interface Scheduler {
@@ -134,6 +147,8 @@ export class Processes {
   portsExit: ((pid: number) => void) | null = null;
   /** A new process got Connections in its arguments (it becomes the HTTP requests' holder). */
   adopt: ((pcb: number, cell: number) => void) | null = null;
+  /** Called when a process is made runnable for the first time (--trace-procs). */
+  onStart: ((pid: number) => void) | null = null;
   private readonly normalAtom: number;
   private readonly notifyAtoms: Record<
     "type" | "ref" | "pid" | "from" | "reason" | "EXIT" | "DOWN" | "noproc",
@@ -206,6 +221,7 @@ export class Processes {
 
   /** Make a created process runnable. */
   start(pid: number): void {
+    this.onStart?.(pid);
     this.table.setStatus(pid, ST_RUNNABLE);
     this.sched!.enqueue(pid);
   }
@@ -217,8 +233,9 @@ export class Processes {
   // ── signals ─────────────────────────────────────────────────────────────────────────────
 
   /** Called before any signal leaves this thread (SMP: flush output, so that a line printed
-   *  before a SEND appears before anything the receiver prints). */
-  beforeDeliver: (() => void) | null = null;
+   *  before a SEND appears before anything the receiver prints; --trace-procs: message
+   *  flows). */
+  beforeDeliver: ((toPid: number, node: number) => void) | null = null;
   /** A signal whose target refused it (dead, or a proxy: src/proc/table.ts ST_PROXY) is offered
    *  here: the distribution bridge takes (and frees) the node when `toPid` is a proxy and returns
    *  true. So every signal to a process on another node leaves through `deliver`, like a local
@@ -229,7 +246,7 @@ export class Processes {
    *  message beyond the target's memory limit is refused and the target woken to end with
    *  `Heap limit exceeded` (src/proc/signals.ts pushMessage). */
   deliver(toPid: number, node: number): boolean {
-    this.beforeDeliver?.();
+    this.beforeDeliver?.(toPid, node);
     const w = this.mem.i32;
     if (w[(node << 2) + N_KIND] === SIG_MSG) {
       const r = pushMessage(this.mem, this.table, toPid, node, this.queueLimitCells);
@@ -320,14 +337,15 @@ export class Processes {
   }
 
   /** Handle every pending signal of a running process. Returns true when one of them ends
-   *  the process (its reason is then in R_REASON). */
-  handleSignals(pcb: number): boolean {
+   *  the process (its reason is then in R_REASON). `sliceStart`: called by the scheduler
+   *  before the slice's code runs (rather than from inside a receive). */
+  handleSignals(pcb: number, sliceStart = false): boolean {
     const pid = this.pid(pcb);
     this.rel.compact(pcb); // no relation index is held here
     let node = takeSignals(this.mem, this.table, pid);
     while (node !== 0) {
       const next = this.mem.i32[(node << 2) + N_NEXT];
-      const dies = this.handleOne(pcb, pid, node);
+      const dies = this.handleOne(pcb, pid, node, sliceStart);
       if (dies) {
         // The rest are dropped by the exit (closeSignals gets none of them: free them here).
         for (let n = next; n !== 0;) {
@@ -343,7 +361,7 @@ export class Processes {
   }
 
   /** Handle one signal node (which it consumes). True when the process must exit. */
-  private handleOne(pcb: number, pid: number, node: number): boolean {
+  private handleOne(pcb: number, pid: number, node: number, sliceStart: boolean): boolean {
     const w = this.mem.i32;
     const kind = w[(node << 2) + N_KIND];
     const from = w[(node << 2) + N_FROM];
@@ -405,9 +423,74 @@ export class Processes {
         if (w[p + P_TIMER_SEQ] === a && w[p + P_DEADLINE] >= 0) w[p + P_DEADLINE] = 0;
         break;
       }
+      case SIG_INFO:
+        // Answered at slice start only, when the slice's counters are in and the status is
+        // known; inside a receive it goes back on the queue (so a parking receive requeues).
+        if (!sliceStart) {
+          pushSignal(this.mem, this.table, pid, node);
+          return false;
+        }
+        this.answerInfo(pcb, pid, node);
+        break;
     }
     freeNode(this.mem, node);
     return false;
+  }
+
+  /** Answer the SIG_INFO `node` (still linked to the signals taken after it). */
+  private answerInfo(pcb: number, pid: number, node: number): void {
+    const w = this.mem.i32;
+    const from = w[(node << 2) + N_FROM], seq = w[(node << 2) + 4];
+    // Its queue: the mailbox, messages taken with this request, messages sent since.
+    let queued = w[(pcb << 2) + P_MBOX_LEN] + pendingMessages(this.mem, this.table, pid);
+    for (let n = w[(node << 2) + N_NEXT]; n !== 0; n = w[(n << 2) + N_NEXT]) {
+      if (w[(n << 2) + N_KIND] === SIG_MSG) queued++;
+    }
+    const reply = this.infoReply(pcb, pid, from, seq, queued);
+    // Asking about oneself: the reply is kept at once for the waiting PROCESS_INFO.
+    if (from === pid) this.handleOne(pcb, pid, reply, true);
+    else this.deliver(from, reply);
+  }
+
+  /** PROCESS_INFO answered by the process itself at the start of a slice (LANGUAGE.md §9): a
+   *  SIG_IO_REPLY for the asker's request `seq`. Its status is what it was doing when asked:
+   *  parked (waiting: in a receive, sleep or I/O wait), preempted or not yet run (runnable),
+   *  or asking about itself (running). */
+  private infoReply(pcb: number, pid: number, from: number, seq: number, queued: number): number {
+    const w = this.mem.i32, p = pcb << 2;
+    const status = from === pid
+      ? STATUS_RUNNING
+      : w[p + P_FLAGS] & FLAG_PARKED
+      ? STATUS_WAITING
+      : STATUS_RUNNABLE;
+    const info = processInfo(this.infoContext, pcb, status, w[p + P_PC], queued);
+    return this.replyNode(pid, seq, info);
+  }
+
+  private get infoContext(): InfoContext {
+    return {
+      mem: this.mem,
+      table: this.table,
+      rel: this.rel,
+      atoms: this.atoms,
+      image: this.image,
+    };
+  }
+
+  /** A SIG_IO_REPLY node from `fromPid` for request `seq`, carrying `value`. */
+  private replyNode(fromPid: number, seq: number, value: HostValue): number {
+    const mem = this.mem, values = this.values;
+    const node = mem.system(() =>
+      newNode(mem, SIG_IO_REPLY, fromPid, seq, values.hostCells(value))
+    );
+    mem.i32[(node << 2) + 5] = REPLY_OK;
+    let next = node + NODE_HEADER_CELLS;
+    values.writeHostWith(node + N_VALUE_CELL, value, (cells) => {
+      const at = next;
+      next += cells;
+      return at;
+    });
+    return node;
   }
 
   /** Erlang exit-signal semantics. True when the process must exit (reason → R_REASON). */
@@ -481,7 +564,9 @@ export class Processes {
     const kind = w[(node << 2) + N_KIND], from = w[(node << 2) + N_FROM];
     if (kind === SIG_LINK) this.sendExit(deadPid, from, this.notifyAtoms.noproc);
     else if (kind === SIG_NAME) this.registry.unregister(w[(node << 2) + 4], deadPid);
-    else if (kind === SIG_MONITOR) {
+    else if (kind === SIG_INFO) {
+      this.deliver(from, this.replyNode(deadPid, w[(node << 2) + 4], { kind: "null" }));
+    } else if (kind === SIG_MONITOR) {
       this.deliver(
         from,
         this.atomSignal(SIG_DOWN, deadPid, w[(node << 2) + 4], this.notifyAtoms.noproc),

@@ -44,6 +44,9 @@ export const SIG_TIMEOUT = 9;
 /** From the host (TypeScript API): the process was registered under atom a; it records the
  *  name so that its exit frees it (a process's relations are only its own to change). */
 export const SIG_NAME = 10;
+/** PROCESS_INFO (LANGUAGE.md §9): `from` asks for this process's information; the target
+ *  answers with a SIG_IO_REPLY carrying seq a, as the port driver answers a request. */
+export const SIG_INFO = 11;
 
 export const EXIT_LINK = 0;
 export const EXIT_DIRECT = 1;
@@ -179,6 +182,18 @@ export function takeSignals(mem: Memory, table: ProcTable, pid: number): number 
     if (head === 0 || head === CLOSED) return 0;
     if (Atomics.compareExchange(w, slot, head, 0) === head) return reverse(w, head);
   }
+}
+
+/** Messages in pid's signal queue, not yet taken by pid — only pid's own thread may call this
+ *  (nodes leave the stack only when their owner takes them, so the walk is stable). */
+export function pendingMessages(mem: Memory, table: ProcTable, pid: number): number {
+  mem.refresh(); // nodes may have been allocated by a thread that grew the buffer
+  const w = mem.i32;
+  let node = Atomics.load(w, (table.entry(pid) << 2) + E_SIGQ);
+  if (node === CLOSED) return 0;
+  let n = 0;
+  for (; node !== 0; node = w[(node << 2) + N_NEXT]) if (w[(node << 2) + N_KIND] === SIG_MSG) n++;
+  return n;
 }
 
 /** Whether pid has signals waiting (used for the lost-wake-up re-check). */

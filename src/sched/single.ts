@@ -17,7 +17,14 @@ import type { Interpreter } from "../vm/interp.ts";
 import type { Runtime } from "../vm/runtime.ts";
 import type { OutputClock } from "../io/output.ts";
 import { RunQueue } from "./run_queue.ts";
-import { type SliceHooks, SliceRunner, STEP_EXIT, STEP_IDLE, STEP_MORE } from "./slice.ts";
+import {
+  type SliceHooks,
+  SliceRunner,
+  type SliceTracer,
+  STEP_EXIT,
+  STEP_IDLE,
+  STEP_MORE,
+} from "./slice.ts";
 
 export { STEP_EXIT, STEP_IDLE, STEP_MORE };
 
@@ -45,6 +52,14 @@ export class SingleScheduler implements Scheduler {
   }
   get slices(): number {
     return this.runner.slices;
+  }
+  /** Processes waiting in the run queue. */
+  get queueLength(): number {
+    return this.queue.length;
+  }
+  /** --trace-procs: the slice recorder (src/observe/trace.ts). */
+  set tracer(t: SliceTracer | null) {
+    this.runner.tracer = t;
   }
 
   enqueue(pid: number): void {

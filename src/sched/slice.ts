@@ -9,14 +9,23 @@
  * raced with the park is not lost. `H_ACTIVE` counts RUNNABLE + RUNNING processes (the
  * quiescence test: with no active process and nothing in the port driver that can wake one,
  * the run is over).
+ *
+ * Counters (LANGUAGE.md §9): each slice adds the reductions it used to the process's PCB
+ * counter and publishes the scheduler's total in its statistics line (src/mem/sched_stats.ts)
+ * — plain stores on memory only this thread writes — and leaves FLAG_PARKED telling whether
+ * it ended parked (written only when it changes). Tracing (--trace-procs) costs one test of
+ * `tracer` per slice when off.
  */
 import { H_ACTIVE } from "../mem/layout.ts";
+import { SS_REDUCTIONS_F64, statsLineWord } from "../mem/sched_stats.ts";
 import {
   FLAG_CRASHED,
+  FLAG_PARKED,
   FLAG_SUPERVISING,
   FLAG_SUPERVISOR,
   P_FLAGS,
   P_PC,
+  P_REDUCTIONS_F64,
   R_REASON,
 } from "../proc/pcb.ts";
 import type { Processes } from "../proc/procs.ts";
@@ -36,6 +45,9 @@ import type { Runtime } from "../vm/runtime.ts";
 export const STEP_IDLE = 0;
 export const STEP_MORE = 1;
 export const STEP_EXIT = 3;
+/** The pid taken from a queue was not run (gone, or no longer RUNNABLE); callers treat it as
+ *  STEP_MORE. */
+export const STEP_SKIP = 4;
 
 export interface SliceHooks {
   /** Called before each slice when tracing (budget 1). */
@@ -46,10 +58,24 @@ export interface SliceHooks {
   afterRun?(pid: number): void;
 }
 
+/** What --trace-procs records around each slice (src/observe/trace.ts). */
+export interface SliceTracer {
+  /** A slice of `pid` begins on this thread. */
+  begin(pid: number): void;
+  /** The slice that `begin` opened did not run after all. */
+  cancel(): void;
+  /** The slice of `pid` ended (a no-op when its exit has already closed it). */
+  end(pid: number): void;
+}
+
 export class SliceRunner {
   slices = 0;
   /** Set when EXIT ends the whole run. */
   exitCode: number | null = null;
+  /** --trace-procs: records slices (null: off). */
+  tracer: SliceTracer | null = null;
+  /** i32 word of this scheduler's statistics line (its f64 index is half of it). */
+  private readonly statsWord: number;
 
   constructor(
     private readonly rt: Runtime,
@@ -61,14 +87,27 @@ export class SliceRunner {
     private readonly hooks: SliceHooks = {},
     /** Non-zero (worker index + 1) enables the ownership assertion. */
     private readonly ownerTag = 0,
-  ) {}
+  ) {
+    // The single scheduler has line 0; SMP worker i (ownerTag i + 1) has line i.
+    this.statsWord = statsLineWord(rt.mem, ownerTag === 0 ? 0 : ownerTag - 1);
+  }
 
   /** Run one slice of `pid` (which the caller took from a run queue). */
   run(pid: number): number {
+    if (this.tracer === null) return this.runSlice(pid);
+    const tracer = this.tracer;
+    tracer.begin(pid);
+    const r = this.runSlice(pid);
+    if (r === STEP_SKIP) tracer.cancel();
+    else tracer.end(pid);
+    return r;
+  }
+
+  private runSlice(pid: number): number {
     const { procs, interp, rt } = this;
     const table = procs.table;
     const pcb = table.pcbOf(pid);
-    if (pcb === 0 || !table.casStatus(pid, ST_RUNNABLE, ST_RUNNING)) return STEP_MORE;
+    if (pcb === 0 || !table.casStatus(pid, ST_RUNNABLE, ST_RUNNING)) return STEP_SKIP;
     rt.mem.refresh();
     this.claim(pid);
     this.slices++;
@@ -76,24 +115,29 @@ export class SliceRunner {
     if (procs.overLimit(pcb)) {
       this.release(pid);
       this.exit(pcb, true); // its memory limit: reported like a crash, with where it was
-    } else if (procs.handleSignals(pcb)) {
+    } else if (procs.handleSignals(pcb, true)) {
       this.release(pid);
       this.exit(pcb, false);
     } else if (rt.mem.i32[(pcb << 2) + P_FLAGS] & FLAG_SUPERVISING) {
       this.release(pid);
-      this.park(pid);
+      this.park(pcb, pid);
     } else {
+      const before = interp.reductions;
       const r = this.hooks.beforeSlice ? this.traced(pcb) : interp.run(pcb, this.budget);
+      rt.mem.f64[(pcb << 1) + P_REDUCTIONS_F64] += interp.reductions - before;
       this.hooks.afterRun?.(pid);
       this.release(pid);
       switch (r) {
         case R_PREEMPT:
-        case R_YIELD:
+        case R_YIELD: {
+          const f = (pcb << 2) + P_FLAGS, w = rt.mem.i32;
+          if (w[f] & FLAG_PARKED) w[f] &= ~FLAG_PARKED;
           table.setStatus(pid, ST_RUNNABLE);
           this.requeue(pid);
           break;
+        }
         case R_WAIT:
-          this.park(pid);
+          this.park(pcb, pid);
           break;
         case R_DONE:
           this.finish(pcb, pid);
@@ -108,6 +152,8 @@ export class SliceRunner {
           break;
       }
     }
+    const stats = this.statsWord;
+    if (stats >= 0) rt.mem.f64[(stats >> 1) + SS_REDUCTIONS_F64] = interp.reductions;
     return result;
   }
 
@@ -154,7 +200,7 @@ export class SliceRunner {
     if ((flags & FLAG_SUPERVISOR) && !reasonSet) {
       w[(pcb << 2) + P_FLAGS] |= FLAG_SUPERVISING;
       w[(pcb << 2) + P_PC] = this.rt.image.modules[0].endPc;
-      this.park(pid);
+      this.park(pcb, pid);
       return;
     }
     this.exit(pcb, false);
@@ -163,8 +209,10 @@ export class SliceRunner {
   /** RUNNING → WAITING, then re-check for signals that raced in (no lost wake-up). H_ACTIVE is
    *  decremented only after the re-check, so it never reads 0 while this process is about to
    *  be requeued (another worker would take that for quiescence). */
-  private park(pid: number): void {
+  private park(pcb: number, pid: number): void {
     const table = this.procs.table;
+    const f = (pcb << 2) + P_FLAGS, w = this.rt.mem.i32;
+    if (!(w[f] & FLAG_PARKED)) w[f] |= FLAG_PARKED; // before the status publishes the park
     table.setStatus(pid, ST_WAITING);
     if (this.procs.hasSignals(pid) && table.casStatus(pid, ST_WAITING, ST_RUNNABLE)) {
       this.requeue(pid);

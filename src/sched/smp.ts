@@ -47,6 +47,10 @@ import { setupThread } from "./thread.ts";
 import type { PortDriver } from "../ports/driver.ts";
 import { createDriver } from "../ports/mod.ts";
 import { startDistribution } from "../cluster/start.ts";
+import { createSchedStats } from "../mem/sched_stats.ts";
+import { type TracePart, TraceRecorder } from "../observe/trace.ts";
+import type { Observer } from "../observe/server.ts";
+import { runClockMs } from "../mem/sched_stats.ts";
 
 const DEQUE_CAPACITY = 1 << 14;
 const INJECTION_CAPACITY = 1 << 12;
@@ -69,12 +73,20 @@ export async function runSmp(
   const injectionBlock = InjectionQueue.create(mem, INJECTION_CAPACITY);
   const injection = new InjectionQueue(mem, injectionBlock);
   mem.i32[H_WORKERS] = workers;
+  createSchedStats(mem, workers);
   // PID 1 starts at the first instruction, waiting in the injection queue.
   const table = new ProcTable(mem);
   const pid = table.newPid();
   table.attach(pid, createPcb(mem, pid, 0));
   table.setStatus(pid, ST_RUNNABLE);
   Atomics.store(mem.i32, H_ACTIVE, 1);
+  // --trace-procs: the main thread's track holds PID 1's spawn; workers record the rest.
+  const traceParts: TracePart[] = [];
+  if (options.traceProcs !== undefined) {
+    const mainTrack = new TraceRecorder(mem, 0, "main (I/O)");
+    mainTrack.spawn(pid, 0);
+    traceParts.push(mainTrack.take());
+  }
   injection.push(pid);
 
   // The I/O owner: completions make processes runnable through the injection queue.
@@ -123,6 +135,26 @@ export async function runSmp(
     Atomics.notify(mem.i32, H_IO_SEQ);
   };
 
+  // --observe: the dashboard runs here, on the main thread, which runs no process.
+  let observer: Observer | null = null;
+  if (options.observe !== undefined) {
+    const { Observer } = await import("../observe/server.ts"); // loaded only when asked for
+    const deques = dequeBlocks.map((b) => new Deque(mem, b));
+    observer = new Observer(
+      {
+        mem,
+        atoms,
+        image: rt.image,
+        table,
+        runQueues: () => deques.map((d) => d.size),
+        sharedQueue: () => injection.size,
+      },
+      options.observe,
+      () => runClockMs(mem),
+      null,
+    );
+    io.stderr.write(`ttvm: dashboard at ${observer.url}\n`);
+  }
   if (options.verbose) io.stderr.write(`ttvm: SMP pool of ${workers} worker(s)\n`);
   io.stdout.flush();
   io.stderr.flush();
@@ -139,6 +171,7 @@ export async function runSmp(
         if (m.type === "main-exit") main = m.main;
         else if (m.type === "done") {
           stats.push(m.stats);
+          if (m.trace) traceParts.push(m.trace);
           resolve();
         } else if (m.type === "failed") {
           failures.push(`worker ${m.worker} failed: ${m.message}`);
@@ -164,6 +197,7 @@ export async function runSmp(
         args: io.args,
         crashWorker: Number(Deno.env.get("TTVM_DEBUG_CRASH_WORKER") ?? -1),
         crashOutside: Number(Deno.env.get("TTVM_DEBUG_CRASH_WORKER_OUTSIDE") ?? -1),
+        traceProcs: options.traceProcs !== undefined,
       });
     }));
   // Until the workers are up, the main thread is a scheduler too (worker start-up takes
@@ -171,7 +205,11 @@ export async function runSmp(
   const bootSlices = runWhileWorkersStart(mem, atoms, injection, driver, rt, options, workers, {
     onMainExit: (m) => (main = m),
   });
-  await serve(mem, rt, driver);
+  try {
+    await serve(mem, rt, driver);
+  } finally {
+    await observer?.close();
+  }
   const portsOpenAtEnd = driver.openHandles;
   await driver.shutdown();
   await driver.stopped();
@@ -208,6 +246,10 @@ export async function runSmp(
       `wall time:             ${(performance.now() - started).toFixed(1)} ms`,
     );
     io.stderr.write(lines.join("\n") + "\n");
+  }
+  if (options.traceProcs !== undefined) {
+    const { writeTrace } = await import("../observe/trace_writer.ts");
+    writeTrace(options.traceProcs, traceParts, { schedulers: workers });
   }
   io.stdout.flush();
   io.stderr.flush();

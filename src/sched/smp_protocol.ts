@@ -5,6 +5,7 @@
 import type { Limits } from "../proc/pcb.ts";
 import type { MainExit } from "../vm/report.ts";
 import type { WorkerStats } from "./worker_scheduler.ts";
+import type { TracePart } from "../observe/trace.ts";
 
 export interface WorkerBoot {
   sab: SharedArrayBuffer;
@@ -20,6 +21,8 @@ export interface WorkerBoot {
   crashWorker: number;
   /** Debug: index of a worker that must fail outside its try (-1: none). */
   crashOutside: number;
+  /** --trace-procs: record slices, spawns, exits and sends for the trace file. */
+  traceProcs: boolean;
 }
 
 export interface WorkerDoneStats extends WorkerStats {
@@ -30,5 +33,5 @@ export interface WorkerDoneStats extends WorkerStats {
 export type WorkerMessage =
   | { type: "ready" }
   | { type: "main-exit"; main: MainExit }
-  | { type: "done"; stats: WorkerDoneStats }
+  | { type: "done"; stats: WorkerDoneStats; trace: TracePart | null }
   | { type: "failed"; worker: number; message: string };

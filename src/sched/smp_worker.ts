@@ -14,10 +14,11 @@ import { setupThread } from "./thread.ts";
 import { SliceRunner } from "./slice.ts";
 import { HALT_EXIT, HALT_FAILED, haltPool, WorkerScheduler } from "./worker_scheduler.ts";
 import type { WorkerBoot, WorkerMessage } from "./smp_protocol.ts";
+import { TraceRecorder } from "../observe/trace.ts";
 
 declare const self: {
   onmessage: ((e: MessageEvent<WorkerBoot>) => void) | null;
-  postMessage(m: WorkerMessage): void;
+  postMessage(m: WorkerMessage, transfer?: Transferable[]): void;
   close(): void;
 };
 
@@ -66,6 +67,10 @@ function run(boot: WorkerBoot): void {
       const main = reportExit(rt, pcb, report, boot.verbose);
       if (main) self.postMessage({ type: "main-exit", main });
     };
+    const tracer = boot.traceProcs
+      ? new TraceRecorder(mem, boot.index + 1, `scheduler ${boot.index + 1}`)
+      : null;
+    tracer?.attach(procs, sched.runner);
     // Debug switch: make one worker fail, to prove the pool reports it instead of hanging.
     if (boot.crashWorker === boot.index) {
       throw new Error("injected fault (TTVM_DEBUG_CRASH_WORKER)");
@@ -77,10 +82,12 @@ function run(boot: WorkerBoot): void {
     mem.flushCaches();
     io.stdout.flush();
     io.stderr.flush();
+    const trace = tracer?.take() ?? null;
     self.postMessage({
       type: "done",
       stats: { ...sched.stats, reductions: interp.reductions, gcs: procs.gcCount },
-    });
+      trace,
+    }, trace ? trace.chunks.map((c) => c.buffer) : []);
   } catch (e) {
     io.stdout.flush();
     io.stderr.flush();

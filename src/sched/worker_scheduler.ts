@@ -20,6 +20,7 @@
  */
 import { H_ACTIVE, H_EXIT_CODE, H_HALT, H_SLEEPERS, H_WAKE_SEQ } from "../mem/layout.ts";
 import type { Memory } from "../mem/memory.ts";
+import { idleBegins, idleEnds, statsLineWord } from "../mem/sched_stats.ts";
 import type { OutputClock } from "../io/output.ts";
 import { wakeDriver } from "../ports/channel.ts";
 import type { Scheduler } from "../proc/procs.ts";
@@ -185,7 +186,10 @@ export class WorkerScheduler implements Scheduler {
       // Every process may be waiting: the driver decides whether the run is over.
       if (Atomics.load(w, H_ACTIVE) === 0) wakeDriver(this.rt.mem);
       this.stats.parks++;
+      const line = statsLineWord(this.rt.mem, this.index);
+      idleBegins(this.rt.mem, line);
       Atomics.wait(w, H_WAKE_SEQ, seq);
+      idleEnds(this.rt.mem, line);
     }
     Atomics.sub(w, H_SLEEPERS, 1);
   }

@@ -26,6 +26,7 @@ import { exitCode, ioOp, waitingIoOp } from "./ops_io.ts";
 import { portOp } from "./ops_port.ts";
 import * as proc from "./ops_proc.ts";
 import * as dist from "./ops_dist.ts";
+import * as introspect from "./ops_introspect.ts";
 import { popHandler, pushHandler } from "./raise.ts";
 
 export function execSlow(it: Interpreter, op: number, pcb: number, ip: number): number {
@@ -299,6 +300,13 @@ export function execSlow(it: Interpreter, op: number, pcb: number, ip: number): 
       return proc.exitSignal(it, pcb);
     case 0x98: // IS_ALIVE
       return proc.isAlive(it, pcb);
+    // ── introspection (LANGUAGE.md §9) ──
+    case 0xe8: // PROCESSES
+      return introspect.processes(it, pcb);
+    case 0xe9: // PROCESS_INFO
+      return introspect.processInfo(it, pcb, ip);
+    case 0xea: // SYSTEM_INFO
+      return introspect.systemInfo(it, pcb, ip);
     case 0x88: // START_SUPERVISOR
     case 0x89: // SUPERVISE_CHILD
     case 0x8a: // RESTART_CHILD

@@ -17,6 +17,14 @@ import { writeImage } from "../mem/image.ts";
 import { AtomTable } from "../mem/atoms.ts";
 import { Memory } from "../mem/memory.ts";
 import { CELL_BYTES, H_MESSAGES } from "../mem/layout.ts";
+import {
+  createSchedStats,
+  idleBegins,
+  idleEnds,
+  runClockMs,
+  SS_QUEUE,
+  statsLineWord,
+} from "../mem/sched_stats.ts";
 import { type Output, OutputClock } from "../io/output.ts";
 import { DEFAULT_LIMITS, type Limits, P_PC, P_SP } from "../proc/pcb.ts";
 import type { ExitReport, Processes } from "../proc/procs.ts";
@@ -31,6 +39,8 @@ import type { Runtime } from "./runtime.ts";
 import { instructionText } from "./trace.ts";
 import { blockedReport, deadlockReport, type MainExit, reportExit } from "./report.ts";
 import { type DistOptions, startDistribution } from "../cluster/start.ts";
+import { TraceRecorder } from "../observe/trace.ts";
+import type { Observer } from "../observe/server.ts";
 
 export interface VmOptions {
   /** Reductions per time slice (default 1000). */
@@ -47,6 +57,11 @@ export interface VmOptions {
   initialBytes?: number;
   /** Make the run a node of an Erlang cluster (LANGUAGE.md §8). */
   dist?: DistOptions;
+  /** --trace-procs: write the processes' timeline to this file (src/observe/trace.ts). */
+  traceProcs?: string;
+  /** --observe: serve the live dashboard on this port of 127.0.0.1 (src/observe/server.ts;
+   *  0 picks a free port). */
+  observe?: number;
 }
 
 /** Where a run's output goes and where its input comes from. */
@@ -96,12 +111,18 @@ export class Vm {
   portsOpenAtEnd = 0;
   /** Resolves the idle wait of the run loop. */
   private wakeLoop: (() => void) | null = null;
+  /** While processes compute, another user of Deno's event loop on this thread (the
+   *  dashboard, src/observe/) gets a turn at least this often (Infinity: none). */
+  turnEveryMs = Infinity;
+  /** Word of the scheduler's statistics line (src/mem/sched_stats.ts). */
+  private readonly statsWord: number;
 
   constructor(program: Program, io: HostIo, options: VmOptions = {}) {
     this.options = options;
     this.program = program;
     const limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.mem = createMemory(options.initialBytes, limits);
+    createSchedStats(this.mem, 1);
     const atoms = new AtomTable(this.mem);
     writeImage(this.mem, atoms, program);
     const parts = setupThread(this.mem, io, this.channel, {
@@ -140,7 +161,15 @@ export class Vm {
     this.rt.sched = this.scheduler;
     this.procs.sched = this.scheduler;
     this.procs.onExit = (pcb, report) => this.onExit(pcb, report);
+    this.statsWord = statsLineWord(this.mem, 0);
+    if (options.traceProcs !== undefined) {
+      this.tracer = new TraceRecorder(this.mem, 1, "scheduler 1");
+      this.tracer.attach(this.procs, this.scheduler);
+    }
   }
+
+  /** --trace-procs: this run's recorder (null: not tracing). */
+  private readonly tracer: TraceRecorder | null = null;
 
   /** Run the program from its first instruction as PID 1 until no process can progress. */
   async run(): Promise<RunResult> {
@@ -157,9 +186,14 @@ export class Vm {
         stderr: io.stderr,
       });
     }
+    const observer = this.options.observe === undefined ? null : await this.startObserver();
     const { pid } = this.procs.create(0, 0);
     this.procs.start(pid);
-    await this.loop();
+    try {
+      await this.loop();
+    } finally {
+      await observer?.close();
+    }
     await this.driver.stopped();
     io.stdout.flush();
     const deadlock = this.scheduler.exitCode === null
@@ -169,6 +203,10 @@ export class Vm {
     if (this.main?.error) io.stderr.write(this.main.error);
     io.stderr.write(deadlock);
     if (this.options.stats) this.printStats(performance.now() - started);
+    if (this.tracer) {
+      const { writeTrace } = await import("../observe/trace_writer.ts");
+      writeTrace(this.options.traceProcs!, [this.tracer.take()], { schedulers: 1 });
+    }
     io.stderr.flush();
     const reason = this.main?.reason ?? "normal";
     if (this.scheduler.exitCode !== null) return { exitCode: this.scheduler.exitCode, reason };
@@ -185,16 +223,19 @@ export class Vm {
       for (;;) {
         const r = scheduler.step(SLICES_PER_BATCH);
         afterBatch?.();
+        this.mem.i32[this.statsWord + SS_QUEUE] = scheduler.queueLength;
         if (r === STEP_EXIT) return;
         if (r === STEP_IDLE) {
           if (!driver.canWake()) return; // quiescent: nothing can ever run again
           this.output.flushAll();
+          idleBegins(this.mem, this.statsWord);
           await this.idle();
+          idleEnds(this.mem, this.statsWord);
           lastTurn = performance.now();
-        } else if (
-          driver.waitsOnOutside() && performance.now() - lastTurn >= EVENT_LOOP_TURN_MS
-        ) {
+        } else if (this.wantsTurn(lastTurn)) {
+          idleBegins(this.mem, this.statsWord);
           await eventLoopTurn();
+          idleEnds(this.mem, this.statsWord);
           lastTurn = performance.now();
         }
       }
@@ -203,6 +244,15 @@ export class Vm {
       await driver.shutdown();
       this.output.flushAll();
     }
+  }
+
+  /** Whether Deno's event loop is due a turn while processes compute: for I/O in flight, or
+   *  for another user of the loop (turnEveryMs). */
+  private wantsTurn(lastTurnMs: number): boolean {
+    if (this.turnEveryMs !== Infinity && performance.now() - lastTurnMs >= this.turnEveryMs) {
+      return true;
+    }
+    return this.driver.waitsOnOutside() && performance.now() - lastTurnMs >= EVENT_LOOP_TURN_MS;
   }
 
   /** Wait until a process becomes runnable or the next timer is due. */
@@ -218,6 +268,28 @@ export class Vm {
       if (ms !== Infinity) timer = setTimeout(done, ms);
       this.wakeLoop = done;
     });
+  }
+
+  /** --observe: the dashboard, served between slices (this run loop hands it event-loop turns
+   *  through `turnEveryMs`). */
+  private async startObserver(): Promise<Observer> {
+    const mem = this.mem;
+    const { Observer } = await import("../observe/server.ts"); // loaded only when asked for
+    const observer = new Observer(
+      {
+        mem,
+        atoms: this.rt.atoms,
+        image: this.rt.image,
+        table: this.procs.table,
+        runQueues: () => [this.scheduler.queueLength],
+      },
+      this.options.observe!,
+      () => runClockMs(mem),
+      this,
+    );
+    this.rt.io.stderr.write(`ttvm: dashboard at ${observer.url}\n`);
+    this.rt.io.stderr.flush();
+    return observer;
   }
 
   get messagesSent(): number {

@@ -148,7 +148,9 @@ for (const mode of [[], ["--smp=2"]]) {
   Deno.test(`${name}: EXEC waits for its child process without stopping the others`, async () => {
     const marker = await Deno.makeTempFile({ prefix: "ttvm_exec_marker_" });
     await Deno.remove(marker);
-    // The child command ends only once the ticker, a VM process, has written the marker.
+    // The child command ends only once the ticker, a VM process, has written the marker. The
+    // ticker prints first: a request flushes what its process printed, so "marked" is out
+    // before the marker exists (printed after the write, it raced with the shell's poll).
     const path = await program([
       'PUSH_STR "ticker_then_mark"',
       "SPAWN",
