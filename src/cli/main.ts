@@ -17,6 +17,7 @@ import type { Program } from "../isa/program.ts";
 import { fileSink, Output } from "../io/output.ts";
 import { type Stdin, StdinReader } from "../io/stdin.ts";
 import { osErrorText } from "../vm/errors.ts";
+import { JIT_MODES, type JitMode } from "../vm/runtime.ts";
 import { Vm, type VmOptions } from "../vm/vm.ts";
 import { runSmp } from "../sched/smp.ts";
 import denoJson from "../../deno.json" with { type: "json" };
@@ -40,6 +41,8 @@ Options:
                       (also: environment variable TTVM_STRESS_GC=1)
       --reductions N  reductions per time slice (default 1000)
       --smp[=N]       run on a pool of N worker threads (default: one per core)
+      --jit=MODE      compiler tier: on (default: hot code is compiled to JavaScript),
+                      off (interpret only), eager (compile everything on first use)
 
 Environment (debug switches):
   TTVM_STRESS_GC=1           same as --stress-gc
@@ -122,6 +125,14 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
         break;
       }
       default: {
+        const jit = /^--jit=(.*)$/.exec(arg);
+        if (jit) {
+          if (!(JIT_MODES as readonly string[]).includes(jit[1])) {
+            throw new UsageError(`--jit must be one of ${JIT_MODES.join(", ")}`);
+          }
+          options.jit = jit[1] as JitMode;
+          break;
+        }
         const smp = /^--smp(?:=(\d+))?$/.exec(arg);
         if (!smp) throw new UsageError(`unknown option '${arg}'`);
         smpWorkers = smp[1] === undefined ? navigator.hardwareConcurrency : Number(smp[1]);

@@ -98,6 +98,7 @@ export async function runSmp(
         injectionBlock,
         reductions: options.reductions ?? DEFAULT_REDUCTIONS,
         stressGc: options.stressGc ?? false,
+        jit: options.jit ?? "on",
         verbose: options.verbose ?? false,
         limits: { ...DEFAULT_LIMITS, ...options.limits },
         args: io.args,

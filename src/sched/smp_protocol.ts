@@ -4,6 +4,7 @@
  */
 import type { Limits } from "../proc/pcb.ts";
 import type { MainExit } from "../vm/report.ts";
+import type { JitMode } from "../vm/runtime.ts";
 import type { WorkerStats } from "./worker_scheduler.ts";
 
 export interface WorkerBoot {
@@ -13,6 +14,8 @@ export interface WorkerBoot {
   injectionBlock: number;
   reductions: number;
   stressGc: boolean;
+  /** Compiler tier policy; each worker compiles for itself. */
+  jit: JitMode;
   verbose: boolean;
   limits: Limits;
   args: string[];

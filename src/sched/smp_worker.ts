@@ -12,6 +12,7 @@ import { SharedStdin } from "../io/shared_stdin.ts";
 import { Processes } from "../proc/procs.ts";
 import { Supervisors } from "../proc/supervisor.ts";
 import { Interpreter } from "../vm/interp.ts";
+import { attachTier } from "../jit/tier.ts";
 import { reportExit } from "../vm/report.ts";
 import { Runtime } from "../vm/runtime.ts";
 import { SliceRunner } from "./slice.ts";
@@ -34,8 +35,13 @@ function run(boot: WorkerBoot): void {
     args: boot.args,
   };
   try {
-    const rt = new Runtime(mem, io, { stressGc: boot.stressGc, limits: boot.limits });
+    const rt = new Runtime(mem, io, {
+      stressGc: boot.stressGc,
+      limits: boot.limits,
+      jit: boot.jit,
+    });
     const interp = new Interpreter(rt);
+    attachTier(interp, boot.jit);
     const procs = new Processes(mem, rt.values, rt.atoms, rt.image, interp.m);
     rt.procs = procs;
     rt.supervisors = new Supervisors(procs, rt.clock);

@@ -43,8 +43,23 @@ export const R_WAIT = 6;
 /** The reduction budget ran out (R_YIELD is the YIELD instruction). */
 export const R_PREEMPT = 7;
 
+/** The compiler tier as the interpreter sees it (src/jit/tier.ts; attached by the Vm or the SMP
+ *  worker; null = interpret only). */
+export interface CompiledTier {
+  /** Per-instruction countdown: an interpreted branch (JMP, taken JZ, CALL, RET) that lands on
+   *  pc decrements it and, at zero or below, hands over to `enter` through `reload`. */
+  readonly hot: Int32Array;
+  /** Run compiled code from the PCB's pc while there is any (the registers are saved); returns
+   *  R_CONTINUE (interpret from the PCB's pc) or why the slice ends (R_PREEMPT). The budget
+   *  left is in `budget`. */
+  enter(pcb: number, budget: number): number;
+  budget: number;
+}
+
 export class Interpreter {
   readonly m: Machine;
+  /** The compiler tier, or null. */
+  tier: CompiledTier | null = null;
   /** Inline cache per instruction: frame entry index where LOAD/STORE last found its name. */
   private readonly ic: Int32Array;
   /** Set by EXIT (R_EXIT). */
@@ -72,8 +87,19 @@ export class Interpreter {
     let frameBase!: number, frameEnd!: number, fp!: number, ftop!: number;
     let pc!: number;
     let result = R_CONTINUE;
+    const tier = this.tier;
+    const hot = tier === null ? null : tier.hot;
 
     reload: for (;;) {
+      if (tier !== null) {
+        // Registers are in the PCB here: compiled code may run from its pc.
+        result = tier.enter(pcb, budget);
+        budget = tier.budget;
+        if (result !== R_CONTINUE) {
+          this.reductions += startBudget - budget;
+          return result;
+        }
+      }
       w = mem.i32;
       f = mem.f64;
       stackBase = w[p + P_STACK];
@@ -235,6 +261,10 @@ export class Interpreter {
             }
             case 0x30: // JMP
               pc = code[ip + 1];
+              if (hot !== null && --hot[pc] <= 0) {
+                saveRegs(w, p, pc, sp - stackBase, fp - frameBase, ftop - frameBase);
+                continue reload; // hot branch target: compiled code may take over
+              }
               break;
             case 0x31: { // JZ
               if (sp - 1 < stackBase) throw underflow("JZ");
@@ -243,7 +273,13 @@ export class Interpreter {
               if (
                 (t === T_INT && f[(c >> 1) + 1] === 0) || (t === T_BOOL && w[c + 1] === 0) ||
                 t === T_NULL
-              ) pc = code[ip + 1];
+              ) {
+                pc = code[ip + 1];
+                if (hot !== null && --hot[pc] <= 0) {
+                  saveRegs(w, p, pc, sp - stackBase, fp - frameBase, ftop - frameBase);
+                  continue reload;
+                }
+              }
               break;
             }
             case 0x51: { // LOAD
@@ -307,6 +343,10 @@ export class Interpreter {
               ftop += 1 + 2 * n;
               if (n > 1) ftop -= 2 * dedupeParams(w, fp, n);
               pc = code[ip + 1];
+              if (hot !== null && --hot[pc] <= 0) {
+                saveRegs(w, p, pc, sp - stackBase, fp - frameBase, ftop - frameBase);
+                continue reload;
+              }
               break;
             }
             case 0x33: { // RET
@@ -320,6 +360,10 @@ export class Interpreter {
               pc = w[fp << 2];
               ftop = fp;
               fp = frameBase + w[(fp << 2) + 1];
+              if (hot !== null && --hot[pc] <= 0) {
+                saveRegs(w, p, pc, sp - stackBase, fp - frameBase, ftop - frameBase);
+                continue reload;
+              }
               break;
             }
             case 0x34: { // MAKE_FUNCTION

@@ -16,7 +16,8 @@ import { type ExitReport, Processes } from "../proc/procs.ts";
 import { Supervisors } from "../proc/supervisor.ts";
 import { SingleScheduler } from "../sched/single.ts";
 import { Interpreter } from "./interp.ts";
-import { type HostIo, Runtime } from "./runtime.ts";
+import { type HostIo, type JitMode, Runtime } from "./runtime.ts";
+import { attachTier, type Jit } from "../jit/tier.ts";
 import { instructionText } from "./trace.ts";
 import { blockedReport, type MainExit, reportExit } from "./report.ts";
 
@@ -33,6 +34,9 @@ export interface VmOptions {
   limits?: Partial<Limits>;
   /** Initial shared memory size in bytes. */
   initialBytes?: number;
+  /** Compiler tier: "off", "on" (default) or "eager" (compile everything on first arrival).
+   *  Off while tracing (one instruction per slice). */
+  jit?: JitMode;
 }
 
 export interface RunResult {
@@ -49,6 +53,8 @@ export class Vm {
   readonly interp: Interpreter;
   readonly procs: Processes;
   readonly scheduler: SingleScheduler;
+  /** This thread's compiler tier (null when off). */
+  readonly jit: Jit | null;
   private readonly options: VmOptions;
   private main: MainExit | null = null;
 
@@ -57,11 +63,14 @@ export class Vm {
     this.mem = Memory.create(options.initialBytes);
     const atoms = new AtomTable(this.mem);
     writeImage(this.mem, atoms, program);
+    const jit = options.trace ? "off" : options.jit ?? "on";
     this.rt = new Runtime(this.mem, io, {
       stressGc: options.stressGc ?? false,
       limits: { ...DEFAULT_LIMITS, ...options.limits },
+      jit,
     }, atoms);
     this.interp = new Interpreter(this.rt);
+    this.jit = attachTier(this.interp, jit);
     this.procs = new Processes(this.mem, this.rt.values, atoms, this.rt.image, this.interp.m);
     this.rt.procs = this.procs;
     this.rt.supervisors = new Supervisors(this.procs, this.rt.clock);
@@ -131,6 +140,14 @@ export class Vm {
       `memory still in use:   ${s.bytesLive} bytes in ${s.blocksLive} blocks`,
       `wall time:             ${elapsedMs.toFixed(1)} ms`,
     ];
+    if (this.jit !== null) {
+      const j = this.jit.stats;
+      lines.push(
+        `compiled units:        ${j.units} (${j.compiledInstrs} instructions, ${
+          j.compileMs.toFixed(1)
+        } ms to generate)`,
+      );
+    }
     this.rt.io.stderr.write(lines.join("\n") + "\n");
   }
 }

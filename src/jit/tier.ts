@@ -1,0 +1,281 @@
+/**
+ * The compiler tier of one thread: decides what to compile, keeps the compiled units, and runs
+ * them on behalf of the interpreter (`Interpreter.tier`, the hook in src/vm/interp.ts).
+ *
+ * - Compiled code is per program and shared by all processes: units are keyed by pc and hold
+ *   no process state (everything lives in the PCB and the process's blocks). Each thread (the
+ *   main thread, every SMP worker: separate V8 isolates) compiles its own units; nothing
+ *   compiled crosses threads.
+ * - Policy `on`: an interpreted branch (JMP, taken JZ, CALL, RET) that lands on a pc counts
+ *   down `hot[pc]`; at zero the next `enter` compiles a unit rooted there. Policy `eager`:
+ *   every pc where the interpreter stops or lands is compiled the first time (for tests).
+ * - `enter` runs units while control stays in compiled code: a unit returns J_JUMP when pc
+ *   leaves its entries (a RET to an uncompiled caller, a call outside), J_BLOCKED when a block
+ *   prologue failed, or the slice result: R_CONTINUE (the interpreter runs the instruction at
+ *   the PCB's pc) or R_PREEMPT.
+ * - Invalidation (hot code loading appends code and purges old versions): `invalidate(from,
+ *   to)` drops every unit that covers any pc in [from, to) and forgets their entries, so the
+ *   next arrival recompiles from the image as it is then; `ensureCapacity` follows an image
+ *   that grew. See docs/ARCHITECTURE.md, "The compiler tier".
+ */
+import type { Memory } from "../mem/memory.ts";
+import { P_PC, P_SP, P_STACK_CAP } from "../proc/pcb.ts";
+import { type CompiledTier, type Interpreter, R_CONTINUE, R_PREEMPT } from "../vm/interp.ts";
+import { STACK_HEADROOM } from "../vm/machine.ts";
+import type { JitMode } from "../vm/runtime.ts";
+import { type CodeView, flowOf, generateUnit, J_BLOCKED, J_JUMP } from "./codegen.ts";
+import { discoverRegion, Flow } from "./region.ts";
+
+/** Interpreted arrivals at a branch target before it is compiled (policy `on`). */
+export const HOT_THRESHOLD = 64;
+/** `hot` value of a pc that is never worth compiling (never counts down to 0 in practice). */
+const NEVER = 0x3fffffff;
+
+/** A compiled unit function (see codegen.ts). */
+export type UnitFn = (jit: Jit, pcb: number, pc: number, budget: number) => number;
+
+export interface Unit {
+  root: number;
+  fn: UnitFn;
+  /** Covered pcs, ascending (what invalidation tests). */
+  pcs: number[];
+  /** Entry pcs. */
+  leaders: number[];
+  /** Generated JavaScript source length in characters (diagnostics). */
+  sourceChars: number;
+}
+
+export interface JitStats {
+  units: number;
+  compiledInstrs: number;
+  sourceChars: number;
+  compileMs: number;
+}
+
+export class Jit implements CompiledTier {
+  readonly mem: Memory;
+  hot: Int32Array;
+  /** Per-instruction inline cache of LOAD/STORE frame entry indexes (validated on use). */
+  ic: Int32Array;
+  /** Budget left when a unit or `enter` returns. */
+  budget = 0;
+  /** Set by a unit whose block prologue failed: the block's stack height and length. */
+  need = 0;
+  len = 0;
+  private entries: Array<UnitFn | null>;
+  /** pcs covered by some unit (policy eager compiles a new root only where this is 0). */
+  private covered: Uint8Array;
+  private readonly units = new Set<Unit>();
+  private readonly unitAt: Array<Unit | null>;
+  readonly stats: JitStats = { units: 0, compiledInstrs: 0, sourceChars: 0, compileMs: 0 };
+
+  constructor(private readonly it: Interpreter, readonly mode: Exclude<JitMode, "off">) {
+    this.mem = it.rt.mem;
+    const n = it.rt.image.nInstr;
+    this.hot = new Int32Array(n).fill(mode === "eager" ? 0 : HOT_THRESHOLD);
+    this.ic = new Int32Array(n);
+    this.entries = new Array<UnitFn | null>(n).fill(null);
+    this.unitAt = new Array<Unit | null>(n).fill(null);
+    this.covered = new Uint8Array(n);
+  }
+
+  /** Run compiled code from the PCB's pc for as long as control stays in compiled code. */
+  enter(pcb: number, budget: number): number {
+    const p = pcb << 2;
+    let arrived = false; // false: the interpreter stopped here; true: a unit jumped here
+    let grown = false;
+    for (;;) {
+      const w = this.mem.i32;
+      const pc = w[p + P_PC];
+      let fn = pc >= 0 && pc < this.entries.length ? this.entries[pc] : null;
+      if (fn === null) {
+        fn = this.maybeCompile(pc, arrived);
+        if (fn === null) {
+          this.budget = budget;
+          return R_CONTINUE;
+        }
+      }
+      this.hot[pc] = 0;
+      const rc = fn(this, pcb, pc, budget);
+      budget = this.budget;
+      if (rc === J_JUMP) {
+        arrived = true;
+        grown = false;
+        continue;
+      }
+      if (rc !== J_BLOCKED) return rc; // R_CONTINUE or R_PREEMPT
+      // A block prologue failed at the PCB's pc.
+      if (budget < this.len) {
+        this.budget = budget;
+        return budget === 0 ? R_PREEMPT : R_CONTINUE;
+      }
+      if (!grown && this.need > 0 && this.growStack(pcb, this.need)) {
+        grown = true;
+        continue;
+      }
+      // Too few values on the stack (the interpreter raises the error at the exact
+      // instruction), or the stack cannot grow (likewise).
+      this.budget = budget;
+      return R_CONTINUE;
+    }
+  }
+
+  /** Make room for `need` more cells above sp (plus headroom); false if the stack needs no
+   *  growth or cannot grow (then the interpreter meets the limit at the exact instruction). */
+  private growStack(pcb: number, need: number): boolean {
+    const w = this.mem.i32, p = pcb << 2;
+    if (w[p + P_SP] + need + STACK_HEADROOM <= w[p + P_STACK_CAP]) return false;
+    try {
+      this.it.m.ensureStack(pcb, need);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** The unit to run at `pc` if policy says to compile one now, else null. */
+  private maybeCompile(pc: number, arrived: boolean): UnitFn | null {
+    if (pc < 0 || pc >= this.entries.length) return null;
+    if (this.mode === "eager") {
+      if (this.covered[pc]) {
+        this.hot[pc] = NEVER; // inside a unit but not one of its entries
+        return null;
+      }
+    } else {
+      if (arrived) this.hot[pc]--;
+      if (this.hot[pc] > 0) return null;
+    }
+    const unit = this.compile(pc);
+    if (unit === null) {
+      this.hot[pc] = NEVER;
+      this.covered[pc] = 1;
+      return null;
+    }
+    return unit.fn;
+  }
+
+  /** Compile the unit rooted at `root`; null when it would compile nothing. */
+  compile(root: number): Unit | null {
+    const started = performance.now();
+    const view = this.view();
+    const region = discoverRegion(view.code, view.nInstr, root, (pc) => flowOf(view, pc));
+    let compiledInstrs = 0;
+    for (const pc of region.pcs) if (flowOf(view, pc) < Flow.Fallback) compiledInstrs++;
+    if (compiledInstrs === 0) return null;
+    const src = generateUnit(view, region);
+    const factory = new Function("env", src.body) as (env: unknown) => UnitFn;
+    const fn = factory({ findVar });
+    const unit: Unit = {
+      root,
+      fn,
+      pcs: region.pcs,
+      leaders: region.leaders,
+      sourceChars: src.body.length,
+    };
+    this.units.add(unit);
+    for (const pc of region.leaders) {
+      if (this.entries[pc] === null) {
+        this.entries[pc] = fn;
+        this.unitAt[pc] = unit;
+        this.hot[pc] = 0;
+      }
+    }
+    // The root always runs its own unit (it may have been an entry of a smaller one).
+    this.entries[root] = fn;
+    this.unitAt[root] = unit;
+    for (const pc of region.pcs) this.covered[pc] = 1;
+    this.stats.units++;
+    this.stats.compiledInstrs += src.compiledInstrs;
+    this.stats.sourceChars += src.body.length;
+    this.stats.compileMs += performance.now() - started;
+    return unit;
+  }
+
+  /**
+   * Drop every unit covering any pc in [fromPc, toPc) — for code loading: run before the code
+   * in that range changes or is purged. Units are rebuilt from the image on later arrivals.
+   * Must not run while a unit of this thread is on the stack (code loading happens in an
+   * instruction the interpreter executes, so none is).
+   */
+  invalidate(fromPc: number, toPc: number): number {
+    let dropped = 0;
+    for (const unit of [...this.units]) {
+      if (!unit.pcs.some((pc) => pc >= fromPc && pc < toPc)) continue;
+      this.units.delete(unit);
+      dropped++;
+      for (const pc of unit.leaders) {
+        if (this.unitAt[pc] === unit) {
+          this.entries[pc] = null;
+          this.unitAt[pc] = null;
+          this.hot[pc] = this.mode === "eager" ? 0 : HOT_THRESHOLD;
+        }
+      }
+      for (const pc of unit.pcs) {
+        this.covered[pc] = 0;
+        if (this.unitAt[pc] === null) this.hot[pc] = this.mode === "eager" ? 0 : HOT_THRESHOLD;
+      }
+    }
+    // Units that survive keep their entries; pcs they cover stay covered.
+    for (const unit of this.units) for (const pc of unit.pcs) this.covered[pc] = 1;
+    this.ic.fill(0, Math.max(0, fromPc), Math.min(this.ic.length, toPc));
+    return dropped;
+  }
+
+  /** Follow an image that grew (code appended by code loading). */
+  ensureCapacity(nInstr: number): void {
+    const old = this.entries.length;
+    if (nInstr <= old) return;
+    const hot = new Int32Array(nInstr).fill(this.mode === "eager" ? 0 : HOT_THRESHOLD);
+    hot.set(this.hot);
+    this.hot = hot;
+    const ic = new Int32Array(nInstr);
+    ic.set(this.ic);
+    this.ic = ic;
+    const covered = new Uint8Array(nInstr);
+    covered.set(this.covered);
+    this.covered = covered;
+    for (let pc = old; pc < nInstr; pc++) {
+      this.entries.push(null);
+      this.unitAt.push(null);
+    }
+  }
+
+  /** Units currently compiled (tests, diagnostics). */
+  get unitCount(): number {
+    return this.units.size;
+  }
+
+  /** The unit an entry pc runs, or null. */
+  unitFor(pc: number): Unit | null {
+    return this.unitAt[pc] ?? null;
+  }
+
+  private view(): CodeView {
+    const img = this.it.rt.image;
+    return {
+      code: img.code,
+      nInstr: img.nInstr,
+      floats: img.floats,
+      ints: img.ints,
+      paramLists: img.paramLists,
+    };
+  }
+}
+
+/** Frame entry index of variable `atom` among the `n` entries of the frame at `fp`, or -1
+ *  (the inline cache's slow path). */
+function findVar(w: Int32Array, fp: number, n: number, atom: number): number {
+  for (let k = 0; k < n; k++) if (w[(fp + 1 + 2 * k) << 2] === atom) return k;
+  return -1;
+}
+
+/** The tier for `mode`, attached to the interpreter (null for "off"). */
+export function attachTier(it: Interpreter, mode: JitMode): Jit | null {
+  if (mode === "off") {
+    it.tier = null;
+    return null;
+  }
+  const jit = new Jit(it, mode);
+  it.tier = jit;
+  return jit;
+}
