@@ -19,10 +19,10 @@
  * Block prologue (the safepoint): the block's instruction count is charged to the budget in
  * one step, and its deepest pop and highest push are checked against the stack block. When
  * the budget does not cover the whole block, or the stack is too shallow (an underflow error)
- * or too small (it must grow), the unit leaves at the block start with J_BLOCKED and the tier
- * decides: preempt (budget 0), let the interpreter run the remaining budget instruction by
- * instruction (so preemption happens at exactly the instruction it would without compiled
- * code), grow the stack and re-enter, or let the interpreter raise the error.
+ * or too small (it must grow), the unit leaves at the block start with J_BLOCKED: the tier
+ * preempts (budget 0) or lets the interpreter run from there — the remaining budget
+ * instruction by instruction (so preemption happens at exactly the instruction it would
+ * without compiled code), or the block whose error it raises or whose stack it grows.
  *
  * Block body: a virtual operand stack. Values pushed inside a block stay in JavaScript locals
  * (an Int or Float payload and its tag, a Bool, a constant cell, or a reference to a frame
@@ -67,7 +67,7 @@ import { Flow, type Region } from "./region.ts";
 
 /** Unit result: pc left the unit's entries; the tier looks up the next unit. */
 export const J_JUMP = 64;
-/** Unit result: a block prologue failed (budget, stack depth or room); see `jit.need`/`len`. */
+/** Unit result: a block prologue failed (budget, stack depth or room) at the saved pc. */
 export const J_BLOCKED = 65;
 
 const F64_EPSILON = 2.220446049250313e-16;
@@ -256,12 +256,14 @@ interface Snapshot {
   refund: number;
 }
 
+/** A number as a JavaScript literal that is safe inside any expression (negatives are
+ *  parenthesised, so `-${lit}` never becomes `--7`). */
 function lit(x: number): string {
   if (Number.isNaN(x)) return "NaN";
   if (x === Infinity) return "Infinity";
-  if (x === -Infinity) return "-Infinity";
-  if (Object.is(x, -0)) return "-0";
-  return String(x);
+  if (x === -Infinity) return "(-Infinity)";
+  if (Object.is(x, -0)) return "(-0)";
+  return x < 0 ? `(${x})` : String(x);
 }
 
 function pos(offset: number): string {
@@ -398,10 +400,7 @@ class UnitGen {
     if (low < 0) conds.push(`sp - ${-low} < stackBase`);
     if (high > 0) conds.push(`sp + ${high} > stackEnd`);
     if (conds.length > 0) {
-      this.emit(
-        `if (${conds.join(" || ")}) { pc = ${leader}; jit.need = ${high}; jit.len = ${len}; ` +
-          `rc = ${J_BLOCKED}; break out; }`,
-      );
+      this.emit(`if (${conds.join(" || ")}) { pc = ${leader}; rc = ${J_BLOCKED}; break out; }`);
     }
     if (len > 0) this.emit(`budget -= ${len};`);
     this.vs = [];

@@ -78,7 +78,9 @@ export function discoverRegion(
     list.push(pc);
   };
   for (;;) {
-    let start = paths.pop();
+    // Breadth-first: when the size limit cuts the region, what stays in is what is nearest
+    // to the root (a handler or branch target next to its TRY or JZ, not code far away).
+    let start = paths.shift();
     if (start === undefined) {
       // Own code first; called functions only while there is room.
       start = calls.shift();

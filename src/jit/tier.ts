@@ -19,9 +19,8 @@
  *   that grew. See docs/ARCHITECTURE.md, "The compiler tier".
  */
 import type { Memory } from "../mem/memory.ts";
-import { P_PC, P_SP, P_STACK_CAP } from "../proc/pcb.ts";
+import { P_PC } from "../proc/pcb.ts";
 import { type CompiledTier, type Interpreter, R_CONTINUE, R_PREEMPT } from "../vm/interp.ts";
-import { STACK_HEADROOM } from "../vm/machine.ts";
 import type { JitMode } from "../vm/runtime.ts";
 import { type CodeView, flowOf, generateUnit, J_BLOCKED, J_JUMP } from "./codegen.ts";
 import { discoverRegion, Flow } from "./region.ts";
@@ -46,10 +45,16 @@ export interface Unit {
 }
 
 export interface JitStats {
+  /** Units compiled (including dropped ones). */
   units: number;
+  /** Instructions compiled inline, summed over units. */
   compiledInstrs: number;
+  /** Generated JavaScript, characters. */
   sourceChars: number;
+  /** Time spent analysing and generating (V8 compiles later, lazily). */
   compileMs: number;
+  /** Reductions charged by compiled code (the rest were the interpreter's). */
+  compiledReductions: number;
 }
 
 export class Jit implements CompiledTier {
@@ -59,15 +64,18 @@ export class Jit implements CompiledTier {
   ic: Int32Array;
   /** Budget left when a unit or `enter` returns. */
   budget = 0;
-  /** Set by a unit whose block prologue failed: the block's stack height and length. */
-  need = 0;
-  len = 0;
   private entries: Array<UnitFn | null>;
   /** pcs covered by some unit (policy eager compiles a new root only where this is 0). */
   private covered: Uint8Array;
   private readonly units = new Set<Unit>();
   private readonly unitAt: Array<Unit | null>;
-  readonly stats: JitStats = { units: 0, compiledInstrs: 0, sourceChars: 0, compileMs: 0 };
+  readonly stats: JitStats = {
+    units: 0,
+    compiledInstrs: 0,
+    sourceChars: 0,
+    compileMs: 0,
+    compiledReductions: 0,
+  };
 
   constructor(private readonly it: Interpreter, readonly mode: Exclude<JitMode, "off">) {
     this.mem = it.rt.mem;
@@ -83,7 +91,6 @@ export class Jit implements CompiledTier {
   enter(pcb: number, budget: number): number {
     const p = pcb << 2;
     let arrived = false; // false: the interpreter stopped here; true: a unit jumped here
-    let grown = false;
     for (;;) {
       const w = this.mem.i32;
       const pc = w[p + P_PC];
@@ -97,39 +104,20 @@ export class Jit implements CompiledTier {
       }
       this.hot[pc] = 0;
       const rc = fn(this, pcb, pc, budget);
+      this.stats.compiledReductions += budget - this.budget;
       budget = this.budget;
       if (rc === J_JUMP) {
         arrived = true;
-        grown = false;
         continue;
       }
       if (rc !== J_BLOCKED) return rc; // R_CONTINUE or R_PREEMPT
-      // A block prologue failed at the PCB's pc.
-      if (budget < this.len) {
-        this.budget = budget;
-        return budget === 0 ? R_PREEMPT : R_CONTINUE;
-      }
-      if (!grown && this.need > 0 && this.growStack(pcb, this.need)) {
-        grown = true;
-        continue;
-      }
-      // Too few values on the stack (the interpreter raises the error at the exact
-      // instruction), or the stack cannot grow (likewise).
+      // A block prologue failed at the PCB's pc. Budget 0: preempt here. Otherwise the
+      // interpreter runs from there: the rest of the budget instruction by instruction (so
+      // preemption falls on exactly the instruction it would without compiled code), or the
+      // block whose stack is too shallow (it raises the error) or must grow (the interpreter
+      // grows it, charging reductions as it always does).
       this.budget = budget;
-      return R_CONTINUE;
-    }
-  }
-
-  /** Make room for `need` more cells above sp (plus headroom); false if the stack needs no
-   *  growth or cannot grow (then the interpreter meets the limit at the exact instruction). */
-  private growStack(pcb: number, need: number): boolean {
-    const w = this.mem.i32, p = pcb << 2;
-    if (w[p + P_SP] + need + STACK_HEADROOM <= w[p + P_STACK_CAP]) return false;
-    try {
-      this.it.m.ensureStack(pcb, need);
-      return true;
-    } catch {
-      return false;
+      return budget === 0 ? R_PREEMPT : R_CONTINUE;
     }
   }
 
