@@ -122,7 +122,7 @@ export async function runSmp(
       lines.push(
         `worker ${st.worker}: slices ${st.slices}, steals ${st.stealsSucceeded}/${st.stealsAttempted}` +
           `, parks ${st.parks}, processes finished ${st.exits}, reductions ${st.reductions}` +
-          `, GCs ${st.gcs}`,
+          `, GCs ${st.gcs}, compiled units ${st.jitUnits} (${st.jitReductions} reductions)`,
       );
     }
     lines.push(

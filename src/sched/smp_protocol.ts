@@ -26,6 +26,9 @@ export interface WorkerBoot {
 export interface WorkerDoneStats extends WorkerStats {
   reductions: number;
   gcs: number;
+  /** Compiler tier: units this worker compiled, reductions its compiled code charged. */
+  jitUnits: number;
+  jitReductions: number;
 }
 
 export type WorkerMessage =

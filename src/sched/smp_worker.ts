@@ -41,7 +41,7 @@ function run(boot: WorkerBoot): void {
       jit: boot.jit,
     });
     const interp = new Interpreter(rt);
-    attachTier(interp, boot.jit);
+    const jit = attachTier(interp, boot.jit);
     const procs = new Processes(mem, rt.values, rt.atoms, rt.image, interp.m);
     rt.procs = procs;
     rt.supervisors = new Supervisors(procs, rt.clock);
@@ -84,7 +84,13 @@ function run(boot: WorkerBoot): void {
     io.stderr.flush();
     self.postMessage({
       type: "done",
-      stats: { ...sched.stats, reductions: interp.reductions, gcs: procs.gcCount },
+      stats: {
+        ...sched.stats,
+        reductions: interp.reductions,
+        gcs: procs.gcCount,
+        jitUnits: jit?.stats.units ?? 0,
+        jitReductions: jit?.stats.compiledReductions ?? 0,
+      },
     });
   } catch (e) {
     io.stdout.flush();

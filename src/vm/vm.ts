@@ -145,7 +145,7 @@ export class Vm {
       lines.push(
         `compiled units:        ${j.units} (${j.compiledInstrs} instructions, ${
           j.compileMs.toFixed(1)
-        } ms to generate)`,
+        } ms to generate; ${j.compiledReductions} reductions in compiled code)`,
       );
     }
     this.rt.io.stderr.write(lines.join("\n") + "\n");
