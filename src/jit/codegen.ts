@@ -301,8 +301,10 @@ class UnitGen {
   private temps = 0;
   private vs: Entry[] = [];
   private base = 0;
-  /** Frame variables whose cell is known in this block: atom → local holding the cell. */
-  private vars = new Map<number, string>();
+  /** Frame variables whose cell local is known valid in this block. */
+  private vars = new Set<number>();
+  /** Variables LOAD/STORE name somewhere in the unit (each gets a cached cell local). */
+  private readonly tracked = new Set<number>();
   private snap: Snapshot = { vs: [], base: 0, pc: 0, refund: 0 };
   private readonly inRegion: Set<number>;
   private readonly isLeader: Set<number>;
@@ -311,6 +313,10 @@ class UnitGen {
   constructor(private readonly view: CodeView, private readonly region: Region) {
     this.inRegion = new Set(region.pcs);
     this.isLeader = new Set(region.leaders);
+    for (const pc of region.pcs) {
+      const op = view.code[pc << 2];
+      if (op === OP.LOAD || op === OP.STORE) this.tracked.add(view.code[(pc << 2) + 1]);
+    }
   }
 
   run(): UnitSource {
@@ -327,7 +333,14 @@ class UnitGen {
     o.push(`const frameEnd = frameBase + w[p + ${P_FRAMES_CAP}];`);
     o.push(`let fp = frameBase + w[p + ${P_FP}];`);
     o.push(`let ftop = frameBase + w[p + ${P_FTOP}];`);
+    // Handlers change only in instructions the interpreter runs, never inside a unit.
+    o.push(`const htop = w[p + ${P_HTOP}];`);
     o.push(`let rc = ${R_CONTINUE};`);
+    // Variable cell cache: kc<atom> is the value cell of the variable in the current frame,
+    // valid while kv<atom> === gen. gen changes whenever the current frame does (compiled CALL
+    // and RET; everything else that touches frames runs outside the unit).
+    o.push(`let gen = 1, serial = 1;`);
+    for (const atom of this.tracked) o.push(`let kc${atom} = 0, kv${atom} = 0;`);
     o.push(`out: for (;;) {`);
     o.push(`switch (pc) {`);
     const leaders = this.region.leaders;
@@ -405,7 +418,7 @@ class UnitGen {
     if (len > 0) this.emit(`budget -= ${len};`);
     this.vs = [];
     this.base = 0;
-    this.vars = new Map();
+    this.vars = new Set();
     for (let i = 0; i < len; i++) {
       const pc = instrs[i];
       this.snap = { vs: [...this.vs], base: this.base, pc, refund: len - i };
@@ -504,13 +517,13 @@ class UnitGen {
     return { t, a: `w[(${e.c} << 2) + 1]`, v: `f[(${e.c} << 1) + 1]` };
   }
 
-  /** Local holding the value cell of frame variable `atom`, or null when `emitMissing` ran
-   *  (a STORE that appends); LOAD bails when the variable does not exist. */
+  /** The local holding the value cell of frame variable `atom` (`kc<atom>`), validating the
+   *  cache first unless this block already did. LOAD bails when the variable does not exist;
+   *  STORE appends it (or bails when the frame block is full). */
   private varCell(pc: number, atom: number, store: boolean): string {
-    const known = this.vars.get(atom);
-    if (known !== undefined) return known;
-    const k = this.tmp("k"), n = this.tmp("n"), c = this.tmp("c");
-    this.emit(`let ${k} = ic[${pc}]; const ${n} = w[(fp << 2) + 2];`);
+    const c = `kc${atom}`;
+    if (this.vars.has(atom)) return c;
+    const k = this.tmp("k"), n = this.tmp("n");
     let miss: string;
     if (!store) {
       miss = `${k} = findVar(w, fp, ${n}, ${atom}); if (${k} < 0) ${this.bail()} ic[${pc}] = ${k};`;
@@ -521,10 +534,11 @@ class UnitGen {
         `ic[${pc}] = ${k};`;
     }
     this.emit(
-      `if (${k} >= ${n} || w[(fp + 1 + 2 * ${k}) << 2] !== ${atom}) { ${miss} }`,
+      `if (kv${atom} !== gen) { let ${k} = ic[${pc}]; const ${n} = w[(fp << 2) + 2]; ` +
+        `if (${k} >= ${n} || w[(fp + 1 + 2 * ${k}) << 2] !== ${atom}) { ${miss} } ` +
+        `${c} = fp + 2 + 2 * ${k}; kv${atom} = gen; }`,
     );
-    this.emit(`const ${c} = fp + 2 + 2 * ${k};`);
-    this.vars.set(atom, c);
+    this.vars.add(atom);
     return c;
   }
 
@@ -867,14 +881,22 @@ class UnitGen {
       this.emit(this.writeCode(e, `ftop + ${2 + 2 * i}`));
     });
     this.flush();
-    this.emit(`fp = ftop; ftop += ${1 + 2 * n}; pc = ${target}; continue out;`);
+    // The callee's frame is new; its parameters' cells are known without a lookup.
+    let known = "";
+    params.forEach((atom, i) => {
+      if (this.tracked.has(atom)) known += ` kc${atom} = fp + ${2 + 2 * i}; kv${atom} = gen;`;
+    });
+    this.emit(
+      `fp = ftop; ftop += ${1 + 2 * n}; gen = ++serial;${known} pc = ${target}; continue out;`,
+    );
   }
 
   private ret(): void {
-    this.emit(
-      `if (w[(fp << 2) + 3] !== ${FRAME_CALL} || w[p + ${P_HTOP}] !== 0) ${this.bail()}`,
-    );
+    this.emit(`if (w[(fp << 2) + 3] !== ${FRAME_CALL} || htop !== 0) ${this.bail()}`);
     this.flush();
-    this.emit(`pc = w[fp << 2]; ftop = fp; fp = frameBase + w[(fp << 2) + 1]; continue out;`);
+    this.emit(
+      `pc = w[fp << 2]; ftop = fp; fp = frameBase + w[(fp << 2) + 1]; gen = ++serial; ` +
+        `continue out;`,
+    );
   }
 }
