@@ -11,6 +11,11 @@
  *
  * Invariants at each instruction boundary: sp + STACK_HEADROOM ≤ stack capacity; the PCB is
  * stale (locals are the truth) until saveRegs.
+ *
+ * Compiler tier (src/jit, optional): at `reload` the registers are in the PCB, so compiled code
+ * may run from there (`tier.enter`); it returns R_CONTINUE to have the interpreter go on from
+ * the PCB's pc, or the slice's end. An interpreted branch landing on a pc counts `hot[pc]`
+ * down and goes through `reload` at zero, which is where hot code gets compiled and entered.
  */
 import { OP_BY_CODE } from "../isa/opcodes.ts";
 import {
