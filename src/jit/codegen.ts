@@ -4,13 +4,13 @@
  *
  * Shape of a unit (`unit(jit, pcb, pc, budget) → code`):
  * ```
- *   load views and registers from the PCB (absolute sp, fp, ftop; block bounds)
+ *   load views and registers from the PCB (absolute sp, fp, ftop; block bounds; handler top)
  *   out: for (;;) switch (pc) {
  *     case <leader>: { prologue; block body; block end }   ← one case per block, pc order
  *     …
  *     default: leave with J_JUMP                           ← pc is not an entry of this unit
  *   }
- *   write pc, sp, fp, ftop back to the PCB (relative), jit.budget = budget, return code
+ *   write pc, sp, fp, ftop back to the PCB (relative), budget, bail id and spill slots to jit
  * ```
  * Every exit of the loop goes through that one epilogue, so the PCB is exact whenever compiled
  * code is not running: a unit is only ever left at a block start (a leader: re-entered through
@@ -24,21 +24,19 @@
  * instruction by instruction (so preemption happens at exactly the instruction it would
  * without compiled code), or the block whose error it raises or whose stack it grows.
  *
- * Block body: a virtual operand stack. Values pushed inside a block stay in JavaScript locals
- * (an Int or Float payload and its tag, a Bool, a constant cell, or a reference to a frame
- * variable's cell) and are written to the process's stack only when the block ends, when the
- * interpreter must take over, or when a STORE would overwrite a variable still referenced.
- * Every guard that fails (a type the fast path does not handle, an Int overflow, a zero
- * divisor, an undefined variable, a full frame block, a handler to drop) first writes the
- * virtual stack as it was before the instruction, refunds the budget of the instructions not
- * run, and leaves with R_CONTINUE at that instruction: the interpreter executes it — and
- * raises exactly its errors, at exactly its pc, catchable by TRY. Compiled code never throws,
- * allocates, collects or yields itself.
+ * Block body: a virtual operand stack (vstack.ts). Every guard that fails (a type the fast
+ * path does not handle, an Int overflow, a zero divisor, an undefined variable, a full frame
+ * block, a frame that is not a CALL frame or handlers to drop at RET) *bails*: it leaves with
+ * J_BAIL and the bail's number, having only copied the locals the virtual stack needs into
+ * spill slots. The tier writes that stack out from the bail's description, refunds the budget
+ * of the instructions not run and lets the interpreter execute the instruction — which raises
+ * exactly its errors, at exactly its pc, catchable by TRY. A bail site does no arithmetic and
+ * no memory access, so its first execution cannot deoptimise the unit for lack of type
+ * feedback. Compiled code never throws, allocates, collects or yields itself.
  *
- * Invariant: only opcodes listed in COMPILED are compiled; every other opcode (including any
- * added to the table later) ends its block and is run by the interpreter.
+ * Invariant: only the opcodes of compiled_ops.ts are compiled; any other ends its block and is
+ * run by the interpreter.
  */
-import { OP_BY_CODE, OP_BY_NAME } from "../isa/opcodes.ts";
 import {
   FRAME_CALL,
   P_FP,
@@ -63,237 +61,52 @@ import {
 } from "../term/tags.ts";
 import { R_CONTINUE } from "../vm/interp.ts";
 import { STACK_HEADROOM } from "../vm/machine.ts";
+import { type CodeView, flowOf, OP, stackEffect } from "./compiled_ops.ts";
 import { Flow, type Region } from "./region.ts";
+import {
+  and,
+  type BailInfo,
+  type Entry,
+  ex,
+  isTag,
+  type Operand,
+  pos,
+  type SpillEntry,
+  type SpillOperand,
+  writeCode,
+} from "./vstack.ts";
 
 /** Unit result: pc left the unit's entries; the tier looks up the next unit. */
 export const J_JUMP = 64;
 /** Unit result: a block prologue failed (budget, stack depth or room) at the saved pc. */
 export const J_BLOCKED = 65;
+/** Unit result: a guard failed; `jit.bail` names the BailInfo (1-based). */
+export const J_BAIL = 66;
 
 const F64_EPSILON = 2.220446049250313e-16;
 
-/** What the generator needs to know about the program (a thread's view of the image). */
-export interface CodeView {
-  readonly code: Int32Array;
-  readonly nInstr: number;
-  readonly floats: Float64Array;
-  readonly ints: BigInt64Array;
-  readonly paramLists: readonly Int32Array[];
+export interface UnitSource {
+  /** Function body for `new Function("env", body)`; it returns the unit function. */
+  body: string;
+  /** Number of instructions compiled inline. */
+  compiledInstrs: number;
+  /** Bail descriptions; bail number n is bails[n - 1]. */
+  bails: BailInfo[];
+  /** Spill slots the unit writes to jit.qs. */
+  spillSlots: number;
+  /** The variables LOAD/STORE name (env.atoms; env.guesses holds as many frame indexes). */
+  atoms: Int32Array;
 }
 
-// ── the opcodes this tier compiles (by mnemonic; numbers come from the table) ──────────────
-
-const STRAIGHT = [
-  "PUSH_INT",
-  "PUSH_STR",
-  "TRUE",
-  "FALSE",
-  "NULL",
-  "PUSH_FLOAT",
-  "PUSH_BOOL",
-  "DUP",
-  "POP",
-  "SWAP",
-  "OVER",
-  "ADD",
-  "SUB",
-  "MUL",
-  "DIV",
-  "MOD",
-  "NEG",
-  "ADD_F",
-  "SUB_F",
-  "MUL_F",
-  "DIV_F",
-  "EQ",
-  "NE",
-  "GT",
-  "LT",
-  "GE",
-  "LE",
-  "EQ_F",
-  "NE_F",
-  "GT_F",
-  "LT_F",
-  "GE_F",
-  "LE_F",
-  "NOT",
-  "AND",
-  "OR",
-  "LOAD",
-  "STORE",
-  "MAKE_FUNCTION",
-  "CATCH",
-];
-/** Run by the interpreter and never fall through. */
-const ENDING = ["HALT", "END", "THROW", "EXIT", "EXIT_SELF"];
-
-function code(name: string): number {
-  const info = OP_BY_NAME.get(name);
-  if (!info) throw new Error(`jit: opcode ${name} is not in the opcode table`);
-  return info.code;
+export function generateUnit(view: CodeView, region: Region): UnitSource {
+  return new UnitGen(view, region).run();
 }
-
-/** Flow class per opcode number for the opcodes this tier knows; others are Fallback. */
-const FLOW_BY_CODE: Int8Array = (() => {
-  const t = new Int8Array(256).fill(Flow.Fallback);
-  for (const n of STRAIGHT) t[code(n)] = Flow.Straight;
-  t[code("JMP")] = Flow.Jump;
-  t[code("JZ")] = Flow.Branch;
-  t[code("CALL")] = Flow.Call;
-  t[code("RET")] = Flow.Return;
-  for (const n of ENDING) t[code(n)] = Flow.FallbackEnd;
-  return t;
-})();
-
-/** Mnemonics of the opcodes compiled inline (for docs and tests). */
-export const COMPILED_OPCODES: readonly string[] = [...STRAIGHT, "JMP", "JZ", "CALL", "RET"];
-
-const OP = {
-  PUSH_INT: code("PUSH_INT"),
-  PUSH_STR: code("PUSH_STR"),
-  TRUE: code("TRUE"),
-  FALSE: code("FALSE"),
-  NULL: code("NULL"),
-  PUSH_FLOAT: code("PUSH_FLOAT"),
-  PUSH_BOOL: code("PUSH_BOOL"),
-  DUP: code("DUP"),
-  POP: code("POP"),
-  SWAP: code("SWAP"),
-  OVER: code("OVER"),
-  ADD: code("ADD"),
-  SUB: code("SUB"),
-  MUL: code("MUL"),
-  DIV: code("DIV"),
-  MOD: code("MOD"),
-  NEG: code("NEG"),
-  ADD_F: code("ADD_F"),
-  SUB_F: code("SUB_F"),
-  MUL_F: code("MUL_F"),
-  DIV_F: code("DIV_F"),
-  EQ: code("EQ"),
-  NE: code("NE"),
-  GT: code("GT"),
-  LT: code("LT"),
-  GE: code("GE"),
-  LE: code("LE"),
-  EQ_F: code("EQ_F"),
-  NE_F: code("NE_F"),
-  GT_F: code("GT_F"),
-  LT_F: code("LT_F"),
-  GE_F: code("GE_F"),
-  LE_F: code("LE_F"),
-  NOT: code("NOT"),
-  AND: code("AND"),
-  OR: code("OR"),
-  LOAD: code("LOAD"),
-  STORE: code("STORE"),
-  MAKE_FUNCTION: code("MAKE_FUNCTION"),
-  CATCH: code("CATCH"),
-  JMP: code("JMP"),
-  JZ: code("JZ"),
-  CALL: code("CALL"),
-  RET: code("RET"),
-};
-
-/** How the region analysis and the generator treat the instruction at `pc`. */
-export function flowOf(view: CodeView, pc: number): Flow {
-  const ip = pc << 2;
-  const op = view.code[ip];
-  const flow = FLOW_BY_CODE[op & 255] as Flow;
-  if (op < 0 || op > 255) return Flow.Fallback;
-  // CALL with a repeated parameter name binds the last value: rare, left to the interpreter.
-  if (flow === Flow.Call && hasDuplicates(view.paramLists[view.code[ip + 2]])) {
-    return Flow.Fallback;
-  }
-  return flow;
-}
-
-function hasDuplicates(list: Int32Array | undefined): boolean {
-  if (!list) return true;
-  return new Set(list).size !== list.length;
-}
-
-/** Values popped and pushed by a compiled instruction (CALL: its parameter count). */
-function stackEffect(view: CodeView, pc: number): [number, number] {
-  const ip = pc << 2;
-  const op = view.code[ip];
-  if (op === OP.CALL) return [view.paramLists[view.code[ip + 2]].length, 0];
-  const info = OP_BY_CODE[op]!;
-  return [info.pops, info.pushes];
-}
-
-// ── the virtual stack ──────────────────────────────────────────────────────────────────────
-
-/** A value known at compile time to live in locals: tag (a literal when known, else a local's
- *  name), f64 payload expression, aux word expression, extra constant words (index, value),
- *  and — for comparison results — a boolean expression that is true iff the value is truthy. */
-interface Val {
-  k: "val";
-  t: number | string;
-  v?: string;
-  a?: string;
-  extra?: Array<[number, number]>;
-  truth?: string;
-}
-/** A value in a shared-memory cell: a frame variable's value cell (atom = its name) or a slot
- *  of the process's stack below the block's virtual part (atom = -1). */
-interface CellRef {
-  k: "cell";
-  c: string;
-  atom: number;
-}
-/** Already written to its own stack position. */
-interface Done {
-  k: "done";
-}
-type Entry = Val | CellRef | Done;
 
 interface Snapshot {
   vs: Entry[];
   base: number;
   pc: number;
   refund: number;
-}
-
-/** A number as a JavaScript literal that is safe inside any expression (negatives are
- *  parenthesised, so `-${lit}` never becomes `--7`). */
-function lit(x: number): string {
-  if (Number.isNaN(x)) return "NaN";
-  if (x === Infinity) return "Infinity";
-  if (x === -Infinity) return "(-Infinity)";
-  if (Object.is(x, -0)) return "(-0)";
-  return x < 0 ? `(${x})` : String(x);
-}
-
-function pos(offset: number): string {
-  return offset === 0 ? "sp" : offset > 0 ? `sp + ${offset}` : `sp - ${-offset}`;
-}
-
-/** `tag === T` folded when the tag is known. */
-function isTag(t: number | string, want: number): string {
-  if (typeof t === "number") return t === want ? "true" : "false";
-  return `${t} === ${want}`;
-}
-
-function and(a: string, b: string): string {
-  if (a === "false" || b === "false") return "false";
-  if (a === "true") return b;
-  if (b === "true") return a;
-  return `${a} && ${b}`;
-}
-
-// ── the unit generator ─────────────────────────────────────────────────────────────────────
-
-export interface UnitSource {
-  /** Function body for `new Function("env", body)`; it returns the unit function. */
-  body: string;
-  /** Number of instructions compiled inline (0 = not worth a unit). */
-  compiledInstrs: number;
-}
-
-export function generateUnit(view: CodeView, region: Region): UnitSource {
-  return new UnitGen(view, region).run();
 }
 
 class UnitGen {
@@ -305,9 +118,12 @@ class UnitGen {
   private vars = new Set<number>();
   /** Variables LOAD/STORE name somewhere in the unit (each gets a cached cell local). */
   private readonly tracked = new Set<number>();
+  private readonly trackedList: number[];
   private snap: Snapshot = { vs: [], base: 0, pc: 0, refund: 0 };
   private readonly inRegion: Set<number>;
   private readonly isLeader: Set<number>;
+  private readonly bails: BailInfo[] = [];
+  private spillSlots = 0;
   private compiled = 0;
 
   constructor(private readonly view: CodeView, private readonly region: Region) {
@@ -317,51 +133,74 @@ class UnitGen {
       const op = view.code[pc << 2];
       if (op === OP.LOAD || op === OP.STORE) this.tracked.add(view.code[(pc << 2) + 1]);
     }
+    this.trackedList = [...this.tracked];
   }
 
   run(): UnitSource {
-    const o = this.out;
-    o.push(`"use strict";`);
-    o.push(`const findVar = env.findVar;`);
-    o.push(`return function unit_${this.region.root}(jit, pcb, pc, budget) {`);
-    o.push(`const mem = jit.mem, w = mem.i32, f = mem.f64, ic = jit.ic;`);
-    o.push(`const p = pcb << 2;`);
-    o.push(`const stackBase = w[p + ${P_STACK}];`);
-    o.push(`const stackEnd = stackBase + w[p + ${P_STACK_CAP}] - ${STACK_HEADROOM};`);
-    o.push(`let sp = stackBase + w[p + ${P_SP}];`);
-    o.push(`const frameBase = w[p + ${P_FRAMES}];`);
-    o.push(`const frameEnd = frameBase + w[p + ${P_FRAMES_CAP}];`);
-    o.push(`let fp = frameBase + w[p + ${P_FP}];`);
-    o.push(`let ftop = frameBase + w[p + ${P_FTOP}];`);
-    // Handlers change only in instructions the interpreter runs, never inside a unit.
-    o.push(`const htop = w[p + ${P_HTOP}];`);
-    o.push(`let rc = ${R_CONTINUE};`);
-    // Variable cell cache: kc<atom> is the value cell of the variable in the current frame,
-    // valid while kv<atom> === gen. gen changes whenever the current frame does (compiled CALL
-    // and RET; everything else that touches frames runs outside the unit).
-    o.push(`let gen = 1, serial = 1;`);
-    for (const atom of this.tracked) o.push(`let kc${atom} = 0, kv${atom} = 0;`);
-    o.push(`out: for (;;) {`);
-    o.push(`switch (pc) {`);
+    const body: string[] = [];
     const leaders = this.region.leaders;
     for (let i = 0; i < leaders.length; i++) {
       this.block(leaders[i], i + 1 < leaders.length ? leaders[i + 1] : -1);
     }
-    o.push(`default: rc = ${J_JUMP}; break out;`);
-    o.push(`}`); // switch
-    o.push(`}`); // for
-    o.push(`w[p + ${P_PC}] = pc;`);
-    o.push(`w[p + ${P_SP}] = sp - stackBase;`);
-    o.push(`w[p + ${P_FP}] = fp - frameBase;`);
-    o.push(`w[p + ${P_FTOP}] = ftop - frameBase;`);
-    o.push(`jit.budget = budget;`);
-    o.push(`return rc;`);
-    o.push(`};`);
-    return { body: o.join("\n"), compiledInstrs: this.compiled };
+    const q = Array.from({ length: this.spillSlots }, (_, i) => i);
+    body.push(
+      `"use strict";`,
+      `const findVar = env.findVar, atoms = env.atoms, guesses = env.guesses;`,
+      `return function unit_${this.region.root}(jit, pcb, pc, budget) {`,
+      `const mem = jit.mem, w = mem.i32, f = mem.f64, ic = jit.ic, qs = jit.qs;`,
+      `const p = pcb << 2;`,
+      `const stackBase = w[p + ${P_STACK}];`,
+      `const stackEnd = stackBase + w[p + ${P_STACK_CAP}] - ${STACK_HEADROOM};`,
+      `let sp = stackBase + w[p + ${P_SP}];`,
+      `const frameBase = w[p + ${P_FRAMES}];`,
+      `const frameEnd = frameBase + w[p + ${P_FRAMES_CAP}];`,
+      `let fp = frameBase + w[p + ${P_FP}];`,
+      `let ftop = frameBase + w[p + ${P_FTOP}];`,
+      // Handlers change only in instructions the interpreter runs, never inside a unit.
+      `const htop = w[p + ${P_HTOP}];`,
+      `let rc = ${R_CONTINUE}, bail = 0;`,
+      ...q.map((i) => `let q${i} = 0;`),
+      // Variable cell cache: kc<atom> is the variable's value cell in the current frame,
+      // valid while kv<atom> === gen. gen changes whenever the current frame does (compiled
+      // CALL and RET; everything else that touches frames runs outside the unit). On entry
+      // the tier finds every variable of the unit in the entry frame (warm, shared code), so
+      // the blocks' own validation only runs after a compiled CALL or RET.
+      `let gen = 1;`,
+      ...this.trackedList.map((atom) => `let kc${atom} = 0, kv${atom} = 0;`),
+      ...(this.trackedList.length === 0 ? [] : [
+        `{ const kk = jit.frameVars(w, fp, atoms, guesses);`,
+        ...this.trackedList.map((atom, i) =>
+          `if (kk[${i}] >= 0) { kc${atom} = fp + 2 + 2 * kk[${i}]; kv${atom} = gen; }`
+        ),
+        `}`,
+      ]),
+      `out: for (;;) {`,
+      `switch (pc) {`,
+      ...this.out,
+      `default: rc = ${J_JUMP}; break out;`,
+      `}`,
+      `}`,
+      `w[p + ${P_PC}] = pc;`,
+      `w[p + ${P_SP}] = sp - stackBase;`,
+      `w[p + ${P_FP}] = fp - frameBase;`,
+      `w[p + ${P_FTOP}] = ftop - frameBase;`,
+      `jit.budget = budget;`,
+      `jit.bail = bail;`,
+      ...q.map((i) => `qs[${i}] = q${i};`),
+      `return rc;`,
+      `};`,
+    );
+    return {
+      body: body.join("\n"),
+      compiledInstrs: this.compiled,
+      bails: this.bails,
+      spillSlots: this.spillSlots,
+      atoms: Int32Array.from(this.trackedList),
+    };
   }
 
   private emit(line: string): void {
-    this.out.push(line);
+    if (line !== "") this.out.push(line);
   }
 
   private tmp(prefix: string): string {
@@ -373,17 +212,14 @@ class UnitGen {
   /** One block from `leader`; `nextCase` is the leader emitted after it (-1: none). */
   private block(leader: number, nextCase: number): void {
     const view = this.view;
-    // Collect the block's compiled instructions and how it ends.
     const instrs: number[] = [];
     let fallbackAt = -1; // an instruction the interpreter runs
     let fallsTo = -1; // the block runs into another leader / leaves the region
     let terminated = false;
     for (let pc = leader;; pc++) {
-      if (pc !== leader && (this.isLeader.has(pc) || !this.inRegion.has(pc))) {
-        fallsTo = pc;
-        break;
-      }
-      if (pc >= view.nInstr) {
+      if (
+        pc >= view.nInstr || (pc !== leader && (this.isLeader.has(pc) || !this.inRegion.has(pc)))
+      ) {
         fallsTo = pc;
         break;
       }
@@ -398,7 +234,7 @@ class UnitGen {
         break;
       }
     }
-    // Stack effect of the block: deepest pop below and highest push above the entry sp.
+    // Deepest pop below and highest push above the entry sp, over the block's boundaries.
     let h = 0, low = 0, high = 0;
     for (const pc of instrs) {
       const [pops, pushes] = stackEffect(view, pc);
@@ -420,33 +256,49 @@ class UnitGen {
     this.base = 0;
     this.vars = new Set();
     for (let i = 0; i < len; i++) {
-      const pc = instrs[i];
-      this.snap = { vs: [...this.vs], base: this.base, pc, refund: len - i };
-      this.instr(pc, nextCase);
+      this.snap = { vs: [...this.vs], base: this.base, pc: instrs[i], refund: len - i };
+      this.instr(instrs[i], nextCase);
       this.compiled++;
     }
     if (!terminated) {
       this.flush();
-      if (fallbackAt >= 0) {
-        this.emit(`pc = ${fallbackAt}; rc = ${R_CONTINUE}; break out;`);
-      } else if (fallsTo !== nextCase) {
-        this.emit(`pc = ${fallsTo}; continue out;`);
-      } // else: fall through into the next case
+      if (fallbackAt >= 0) this.emit(`pc = ${fallbackAt}; rc = ${R_CONTINUE}; break out;`);
+      else this.emit(this.goto(fallsTo, nextCase));
     }
     this.emit(`}`);
   }
 
-  /** Code that leaves at the current instruction for the interpreter (a failed guard). */
-  private bail(): string {
+  /** Leave for the interpreter at the current instruction (a failed guard): only moves of
+   *  locals into spill slots and constants; the tier does the rest (see BailInfo). */
+  private bail(relook = -1): string {
     const s = this.snap;
-    return `{ ${this.flushCode(s.vs, s.base)}budget += ${s.refund}; pc = ${s.pc}; ` +
-      `rc = ${R_CONTINUE}; break out; }`;
+    const moves: string[] = [];
+    let slot = 0;
+    const operand = (x: Operand): SpillOperand => {
+      if (typeof x === "number") return { c: x };
+      moves.push(`q${slot} = ${x};`);
+      return { q: slot++ };
+    };
+    const entries: SpillEntry[] = s.vs.map((e): SpillEntry => {
+      if (e.k === "done") return e;
+      if (e.k === "cell") return { k: "cell", src: operand(e.c) };
+      return {
+        k: "val",
+        t: operand(e.t),
+        a: e.a === undefined ? undefined : operand(e.a),
+        v: e.v === undefined ? undefined : operand(e.v),
+        extra: e.extra,
+      };
+    });
+    this.spillSlots = Math.max(this.spillSlots, slot);
+    this.bails.push({ pc: s.pc, refund: s.refund, base: s.base, entries, relook });
+    return `{ ${moves.join(" ")} pc = ${s.pc}; bail = ${this.bails.length}; rc = ${J_BAIL}; ` +
+      `break out; }`;
   }
 
-  /** Continue at `target` (a jump); `nextCase` lets a jump to the next case fall through. */
+  /** Continue at `target`; a jump to the next case falls through. */
   private goto(target: number, nextCase: number): string {
-    if (target === nextCase) return ""; // the next case follows
-    return `pc = ${target}; continue out;`;
+    return target === nextCase ? "" : `pc = ${target}; continue out;`;
   }
 
   // ── virtual stack ────────────────────────────────────────────────────────────────────────
@@ -457,82 +309,59 @@ class UnitGen {
 
   private pop(): Entry {
     const e = this.vs.pop();
-    if (e !== undefined) {
-      if (e.k !== "done") return e;
-      const c = this.tmp("s");
-      this.emit(`const ${c} = ${pos(this.base + this.vs.length)};`);
-      return { k: "cell", c, atom: -1 };
-    }
-    this.base--;
+    if (e !== undefined && e.k !== "done") return e;
+    if (e === undefined) this.base--;
     const c = this.tmp("s");
-    this.emit(`const ${c} = ${pos(this.base)};`);
+    this.emit(`const ${c} = ${pos(e === undefined ? this.base : this.base + this.vs.length)};`);
     return { k: "cell", c, atom: -1 };
   }
 
   /** Write the virtual stack to the process's stack and make sp exact. */
   private flush(): void {
-    const code = this.flushCode(this.vs, this.base);
-    if (code !== "") this.emit(code);
+    let s = "";
+    this.vs.forEach((e, i) => (s += writeCode(e, pos(this.base + i))));
+    const delta = this.base + this.vs.length;
+    if (delta !== 0) s += `sp += ${delta};`;
+    this.emit(s);
     this.vs = [];
     this.base = 0;
   }
 
-  private flushCode(vs: Entry[], base: number): string {
-    let s = "";
-    vs.forEach((e, i) => (s += this.writeCode(e, pos(base + i))));
-    const delta = base + vs.length;
-    if (delta !== 0) s += `sp += ${delta}; `;
-    return s;
-  }
-
-  /** Code writing entry `e` into the cell at expression `dst`. */
-  private writeCode(e: Entry, dst: string): string {
-    if (e.k === "done") return "";
-    if (e.k === "cell") {
-      return `{ const d = (${dst}) << 2, s = ${e.c} << 2; w[d] = w[s]; w[d + 1] = w[s + 1]; ` +
-        `w[d + 2] = w[s + 2]; w[d + 3] = w[s + 3]; } `;
-    }
-    let s = `{ const d = ${dst}; w[d << 2] = ${e.t}; `;
-    if (e.a !== undefined) s += `w[(d << 2) + 1] = ${e.a}; `;
-    if (e.v !== undefined) s += `f[(d << 1) + 1] = ${e.v}; `;
-    for (const [k, x] of e.extra ?? []) s += `w[(d << 2) + ${k}] = ${x}; `;
-    return s + "} ";
-  }
-
-  /** Tag and f64 payload of an operand, as expressions over locals. */
-  private numeric(e: Entry): { t: number | string; v: string } {
-    if (e.k === "val") return { t: e.t, v: e.v ?? "0" };
+  /** Tag and f64 payload of an operand as operands (locals or literals). */
+  private numeric(e: Entry): { t: Operand; v: Operand } {
+    if (e.k === "val") return { t: e.t, v: e.v ?? 0 };
     if (e.k === "done") throw new Error("jit: done entry as operand");
     const t = this.tmp("t"), x = this.tmp("x");
     this.emit(`const ${t} = w[${e.c} << 2], ${x} = f[(${e.c} << 1) + 1];`);
     return { t, v: x };
   }
 
-  /** Tag and aux word of an operand (for Bool operations). */
-  private boolish(e: Entry): { t: number | string; a: string; v: string } {
-    if (e.k === "val") return { t: e.t, a: e.a ?? "0", v: e.v ?? "0" };
+  /** Tag, aux word and payload of an operand (for Bool operations). */
+  private boolish(e: Entry): { t: Operand; a: Operand; v: Operand } {
+    if (e.k === "val") return { t: e.t, a: e.a ?? 0, v: e.v ?? 0 };
     if (e.k === "done") throw new Error("jit: done entry as operand");
-    const t = this.tmp("t");
-    this.emit(`const ${t} = w[${e.c} << 2];`);
-    return { t, a: `w[(${e.c} << 2) + 1]`, v: `f[(${e.c} << 1) + 1]` };
+    const t = this.tmp("t"), a = this.tmp("a"), x = this.tmp("x");
+    this.emit(
+      `const ${t} = w[${e.c} << 2], ${a} = w[(${e.c} << 2) + 1], ${x} = f[(${e.c} << 1) + 1];`,
+    );
+    return { t, a, v: x };
   }
 
   /** The local holding the value cell of frame variable `atom` (`kc<atom>`), validating the
-   *  cache first unless this block already did. LOAD bails when the variable does not exist;
-   *  STORE appends it (or bails when the frame block is full). */
+   *  cache first unless this block already did. A LOAD whose inline cache misses bails (the
+   *  tier refreshes the cache; the interpreter raises Undefined variable if there is none), so
+   *  its rare path holds no call; a STORE searches the frame and appends the variable when it
+   *  is new (or bails when the frame block is full). */
   private varCell(pc: number, atom: number, store: boolean): string {
     const c = `kc${atom}`;
     if (this.vars.has(atom)) return c;
     const k = this.tmp("k"), n = this.tmp("n");
-    let miss: string;
-    if (!store) {
-      miss = `${k} = findVar(w, fp, ${n}, ${atom}); if (${k} < 0) ${this.bail()} ic[${pc}] = ${k};`;
-    } else {
-      miss = `${k} = findVar(w, fp, ${n}, ${atom}); if (${k} < 0) { ` +
+    const miss = !store
+      ? this.bail(atom)
+      : `${k} = findVar(w, fp, ${n}, ${atom}) | 0; if (${k} < 0) { ` +
         `if (ftop + 2 > frameEnd) ${this.bail()} ` +
         `w[ftop << 2] = ${atom}; ftop += 2; w[(fp << 2) + 2] = ${n} + 1; ${k} = ${n}; } ` +
         `ic[${pc}] = ${k};`;
-    }
     this.emit(
       `if (kv${atom} !== gen) { let ${k} = ic[${pc}]; const ${n} = w[(fp << 2) + 2]; ` +
         `if (${k} >= ${n} || w[(fp + 1 + 2 * ${k}) << 2] !== ${atom}) { ${miss} } ` +
@@ -551,43 +380,27 @@ class UnitGen {
     const a = view.code[ip + 1];
     switch (op) {
       case OP.PUSH_INT: {
-        if (view.code[ip + 2] === 0) {
-          this.push({ k: "val", t: T_INT, v: lit(a) });
-        } else {
-          const n = view.ints[a];
-          if (n >= -BigInt(MAX_SAFE) && n <= BigInt(MAX_SAFE)) {
-            this.push({ k: "val", t: T_INT, v: lit(Number(n)) });
-          } else {
-            const lo = Number(BigInt.asIntN(32, n)), hi = Number(BigInt.asIntN(32, n >> 32n));
-            this.push({ k: "val", t: T_BIGINT, extra: [[2, lo], [3, hi]] });
-          }
+        if (view.code[ip + 2] === 0) return this.push({ k: "val", t: T_INT, v: a });
+        const n = view.ints[a];
+        if (n >= -BigInt(MAX_SAFE) && n <= BigInt(MAX_SAFE)) {
+          return this.push({ k: "val", t: T_INT, v: Number(n) });
         }
-        return;
+        const lo = Number(BigInt.asIntN(32, n)), hi = Number(BigInt.asIntN(32, n >> 32n));
+        return this.push({ k: "val", t: T_BIGINT, extra: [[2, lo], [3, hi]] });
       }
       case OP.PUSH_STR:
-        this.push({ k: "val", t: T_ATOM_STR, a: lit(a) });
-        return;
+        return this.push({ k: "val", t: T_ATOM_STR, a });
       case OP.TRUE:
       case OP.FALSE:
-        this.push({ k: "val", t: T_BOOL, a: op === OP.TRUE ? "1" : "0" });
-        return;
+        return this.push({ k: "val", t: T_BOOL, a: op === OP.TRUE ? 1 : 0 });
       case OP.PUSH_BOOL:
-        this.push({ k: "val", t: T_BOOL, a: lit(a) });
-        return;
+        return this.push({ k: "val", t: T_BOOL, a });
       case OP.NULL:
-        this.push({ k: "val", t: T_NULL });
-        return;
+        return this.push({ k: "val", t: T_NULL });
       case OP.PUSH_FLOAT:
-        this.push({ k: "val", t: T_FLOAT, v: lit(view.floats[a]) });
-        return;
+        return this.push({ k: "val", t: T_FLOAT, v: view.floats[a] });
       case OP.MAKE_FUNCTION:
-        this.push({
-          k: "val",
-          t: T_FUNC,
-          a: lit(a),
-          extra: [[2, view.code[ip + 2]], [3, 0]],
-        });
-        return;
+        return this.push({ k: "val", t: T_FUNC, a, extra: [[2, view.code[ip + 2]], [3, 0]] });
       case OP.CATCH:
         return;
       case OP.POP:
@@ -596,70 +409,55 @@ class UnitGen {
       case OP.DUP:
       case OP.SWAP:
       case OP.OVER:
-        this.shuffle(op);
-        return;
+        return this.shuffle(op);
       case OP.ADD:
       case OP.SUB:
       case OP.MUL:
-        this.arith(op);
-        return;
+        return this.arith(op);
       case OP.DIV:
       case OP.MOD:
-        this.divide(op);
-        return;
+        return this.divide(op);
       case OP.ADD_F:
       case OP.SUB_F:
       case OP.MUL_F:
       case OP.DIV_F:
-        this.floatArith(op);
-        return;
+        return this.floatArith(op);
       case OP.NEG:
-        this.negate();
-        return;
+        return this.negate();
       case OP.EQ:
       case OP.NE:
       case OP.GT:
       case OP.LT:
       case OP.GE:
       case OP.LE:
-        this.compare(op);
-        return;
+        return this.compare(op);
       case OP.EQ_F:
       case OP.NE_F:
       case OP.GT_F:
       case OP.LT_F:
       case OP.GE_F:
       case OP.LE_F:
-        this.floatCompare(op);
-        return;
+        return this.floatCompare(op);
       case OP.NOT:
-        this.not();
-        return;
+        return this.not();
       case OP.AND:
       case OP.OR:
-        this.andOr(op);
-        return;
+        return this.andOr(op);
       case OP.LOAD:
-        this.push({ k: "cell", c: this.varCell(pc, a, false), atom: a });
-        return;
+        return this.push({ k: "cell", c: this.varCell(pc, a, false), atom: a });
       case OP.STORE:
-        this.store(pc, a);
-        return;
+        return this.store(pc, a);
       case OP.JMP:
         this.flush();
-        this.emit(this.goto(a, nextCase));
-        return;
+        return this.emit(this.goto(a, nextCase));
       case OP.JZ:
-        this.jz(pc, a, nextCase);
-        return;
+        return this.jz(pc, a, nextCase);
       case OP.CALL:
-        this.call(pc, a, view.paramLists[view.code[ip + 2]]);
-        return;
+        return this.call(pc, a, view.paramLists[view.code[ip + 2]]);
       case OP.RET:
-        this.ret();
-        return;
+        return this.ret();
     }
-    throw new Error(`jit: no code generator for ${OP_BY_CODE[op]?.name ?? op}`);
+    throw new Error(`jit: no code generator for opcode ${op}`);
   }
 
   private shuffle(op: number): void {
@@ -667,8 +465,7 @@ class UnitGen {
     const top = this.vs.slice(-depth);
     if (top.length === depth && top.every((e) => e.k !== "done")) {
       // All operands are virtual: permute at compile time.
-      if (op === OP.DUP) this.push(top[0]);
-      else if (op === OP.SWAP) this.vs.splice(-2, 2, top[1], top[0]);
+      if (op === OP.SWAP) this.vs.splice(-2, 2, top[1], top[0]);
       else this.push(top[0]);
       return;
     }
@@ -692,25 +489,26 @@ class UnitGen {
     const inRange = `${r} >= -${MAX_SAFE} && ${r} <= ${MAX_SAFE}`;
     // Ints never hold -0 (0 * -5 is Int 0); Floats keep it.
     const norm = op === OP.MUL ? ` ${r} += 0;` : "";
+    const compute = `let ${r} = ${ex(a.v)} ${sym} ${ex(b.v)};`;
     if (ints === "true") {
-      this.emit(`let ${r} = ${a.v} ${sym} ${b.v}; if (!(${inRange})) ${this.bail()}${norm}`);
+      this.emit(`${compute} if (!(${inRange})) ${this.bail()}${norm}`);
       this.push({ k: "val", t: T_INT, v: r });
     } else if (floats === "true") {
-      this.emit(`const ${r} = ${a.v} ${sym} ${b.v};`);
+      this.emit(compute);
       this.push({ k: "val", t: T_FLOAT, v: r });
     } else if (ints === "false" && floats === "false") {
       this.emit(this.bail());
     } else if (floats === "false") {
       this.emit(`if (!(${ints})) ${this.bail()}`);
-      this.emit(`let ${r} = ${a.v} ${sym} ${b.v}; if (!(${inRange})) ${this.bail()}${norm}`);
+      this.emit(`${compute} if (!(${inRange})) ${this.bail()}${norm}`);
       this.push({ k: "val", t: T_INT, v: r });
     } else if (ints === "false") {
       this.emit(`if (!(${floats})) ${this.bail()}`);
-      this.emit(`const ${r} = ${a.v} ${sym} ${b.v};`);
+      this.emit(compute);
       this.push({ k: "val", t: T_FLOAT, v: r });
     } else {
       const t = this.tmp("t");
-      this.emit(`let ${r} = ${a.v} ${sym} ${b.v}; let ${t} = ${T_FLOAT};`);
+      this.emit(`${compute} let ${t} = ${T_FLOAT};`);
       this.emit(
         `if (${ints}) { if (!(${inRange})) ${this.bail()}${norm} ${t} = ${T_INT}; } ` +
           `else if (!(${floats})) ${this.bail()}`,
@@ -725,12 +523,12 @@ class UnitGen {
     const ints = and(isTag(a.t, T_INT), isTag(b.t, T_INT));
     const floats = op === OP.DIV ? and(isTag(a.t, T_FLOAT), isTag(b.t, T_FLOAT)) : "false";
     const r = this.tmp("r"), t = this.tmp("t");
-    const intExpr = op === OP.DIV ? `Math.trunc(${a.v} / ${b.v}) + 0` : `${a.v} % ${b.v} + 0`;
-    this.emit(`if (${b.v} === 0) ${this.bail()}`);
-    this.emit(`let ${r}, ${t};`);
+    const x = ex(a.v), y = ex(b.v);
+    const intExpr = op === OP.DIV ? `Math.trunc(${x} / ${y}) + 0` : `${x} % ${y} + 0`;
+    this.emit(`if (${y} === 0) ${this.bail()}`);
     this.emit(
-      `if (${ints}) { ${r} = ${intExpr}; ${t} = ${T_INT}; } ` +
-        `else if (${floats}) { ${r} = ${a.v} / ${b.v}; ${t} = ${T_FLOAT}; } else ${this.bail()}`,
+      `let ${r}, ${t}; if (${ints}) { ${r} = ${intExpr}; ${t} = ${T_INT}; } ` +
+        `else if (${floats}) { ${r} = ${x} / ${y}; ${t} = ${T_FLOAT}; } else ${this.bail()}`,
     );
     const known = ints === "true" ? T_INT : floats === "true" ? T_FLOAT : null;
     this.push({ k: "val", t: known ?? t, v: r });
@@ -741,25 +539,25 @@ class UnitGen {
     const b = this.numeric(this.pop()), a = this.numeric(this.pop());
     const floats = and(isTag(a.t, T_FLOAT), isTag(b.t, T_FLOAT));
     this.emit(`if (!(${floats})) ${this.bail()}`);
-    if (op === OP.DIV_F) this.emit(`if (${b.v} === 0) ${this.bail()}`);
+    if (op === OP.DIV_F) this.emit(`if (${ex(b.v)} === 0) ${this.bail()}`);
     const r = this.tmp("r");
-    this.emit(`const ${r} = ${a.v} ${sym} ${b.v};`);
+    this.emit(`const ${r} = ${ex(a.v)} ${sym} ${ex(b.v)};`);
     this.push({ k: "val", t: T_FLOAT, v: r });
   }
 
   private negate(): void {
     const a = this.numeric(this.pop());
     const isInt = isTag(a.t, T_INT), isFloat = isTag(a.t, T_FLOAT);
-    const r = this.tmp("r");
+    const r = this.tmp("r"), x = ex(a.v);
     if (isInt === "true") {
-      this.emit(`const ${r} = 0 - ${a.v};`);
+      this.emit(`const ${r} = 0 - ${x};`); // Ints never hold -0
       this.push({ k: "val", t: T_INT, v: r });
     } else if (isFloat === "true") {
-      this.emit(`const ${r} = -${a.v};`);
+      this.emit(`const ${r} = -${x};`);
       this.push({ k: "val", t: T_FLOAT, v: r });
     } else {
       this.emit(`if (!(${isInt} || ${isFloat})) ${this.bail()}`);
-      this.emit(`const ${r} = ${isInt} ? 0 - ${a.v} : -${a.v};`);
+      this.emit(`const ${r} = ${isInt} ? 0 - ${x} : -${x};`);
       this.push({ k: "val", t: a.t, v: r });
     }
   }
@@ -780,35 +578,41 @@ class UnitGen {
     const b = this.numeric(this.pop()), a = this.numeric(this.pop());
     const ints = and(isTag(a.t, T_INT), isTag(b.t, T_INT));
     if (ints !== "true") this.emit(`if (!(${ints})) ${this.bail()}`);
-    const truth = `${a.v} ${sym} ${b.v}`;
-    this.push({ k: "val", t: T_INT, v: `(${truth} ? 1 : 0)`, truth });
+    this.pushTruth(`${ex(a.v)} ${sym} ${ex(b.v)}`);
   }
 
   private floatCompare(op: number): void {
     const b = this.numeric(this.pop()), a = this.numeric(this.pop());
     const floats = and(isTag(a.t, T_FLOAT), isTag(b.t, T_FLOAT));
     if (floats !== "true") this.emit(`if (!(${floats})) ${this.bail()}`);
-    const truth = op === OP.EQ_F
-      ? `Math.abs(${a.v} - ${b.v}) < ${F64_EPSILON}`
-      : op === OP.NE_F
-      ? `Math.abs(${a.v} - ${b.v}) >= ${F64_EPSILON}`
-      : `${a.v} ${
-        op === OP.GT_F ? ">" : op === OP.LT_F ? "<" : op === OP.GE_F ? ">=" : "<="
-      } ${b.v}`;
-    this.push({ k: "val", t: T_INT, v: `(${truth} ? 1 : 0)`, truth });
+    const x = ex(a.v), y = ex(b.v);
+    const sym = op === OP.GT_F ? ">" : op === OP.LT_F ? "<" : op === OP.GE_F ? ">=" : "<=";
+    this.pushTruth(
+      op === OP.EQ_F
+        ? `Math.abs(${x} - ${y}) < ${F64_EPSILON}`
+        : op === OP.NE_F
+        ? `Math.abs(${x} - ${y}) >= ${F64_EPSILON}`
+        : `${x} ${sym} ${y}`,
+    );
+  }
+
+  /** Push Int 1/0 for a comparison, keeping the condition so that JZ branches on it. */
+  private pushTruth(truth: string): void {
+    const r = this.tmp("r");
+    this.emit(`const ${r} = ${truth} ? 1 : 0;`);
+    this.push({ k: "val", t: T_INT, v: r, truth });
   }
 
   private not(): void {
     const e = this.boolish(this.pop());
     const r = this.tmp("r");
     const isBool = isTag(e.t, T_BOOL), isInt = isTag(e.t, T_INT);
-    if (isBool === "true") this.emit(`const ${r} = ${e.a} ^ 1;`);
-    else if (isInt === "true") this.emit(`const ${r} = ${e.v} === 0 ? 1 : 0;`);
+    if (isBool === "true") this.emit(`const ${r} = ${ex(e.a)} ^ 1;`);
+    else if (isInt === "true") this.emit(`const ${r} = ${ex(e.v)} === 0 ? 1 : 0;`);
     else {
-      this.emit(`let ${r};`);
       this.emit(
-        `if (${isBool}) ${r} = ${e.a} ^ 1; else if (${isInt}) ${r} = ${e.v} === 0 ? 1 : 0; ` +
-          `else ${this.bail()}`,
+        `let ${r}; if (${isBool}) ${r} = ${ex(e.a)} ^ 1; ` +
+          `else if (${isInt}) ${r} = ${ex(e.v)} === 0 ? 1 : 0; else ${this.bail()}`,
       );
     }
     this.push({ k: "val", t: T_BOOL, a: r });
@@ -819,8 +623,8 @@ class UnitGen {
     const bools = and(isTag(a.t, T_BOOL), isTag(b.t, T_BOOL));
     if (bools !== "true") this.emit(`if (!(${bools})) ${this.bail()}`);
     const r = this.tmp("r");
-    // Aux words of Bools are 0 or 1.
-    this.emit(`const ${r} = (${a.a} !== 0) ${op === OP.AND ? "&&" : "||"} (${b.a} !== 0) ? 1 : 0;`);
+    const sym = op === OP.AND ? "&&" : "||";
+    this.emit(`const ${r} = (${ex(a.a)} !== 0) ${sym} (${ex(b.a)} !== 0) ? 1 : 0;`);
     this.push({ k: "val", t: T_BOOL, a: r });
   }
 
@@ -830,11 +634,11 @@ class UnitGen {
     // Values still on the virtual stack that refer to this variable keep its old value.
     this.vs.forEach((x, i) => {
       if (x.k === "cell" && x.atom === atom) {
-        this.emit(this.writeCode(x, pos(this.base + i)));
+        this.emit(writeCode(x, pos(this.base + i)));
         this.vs[i] = { k: "done" };
       }
     });
-    this.emit(this.writeCode(e, c));
+    this.emit(writeCode(e, c));
   }
 
   private jz(pc: number, target: number, nextCase: number): void {
@@ -844,16 +648,13 @@ class UnitGen {
       if (e.truth !== undefined) falsy = `!(${e.truth})`;
       else if (typeof e.t === "number") {
         falsy = e.t === T_INT
-          ? `${e.v} === 0`
+          ? `${ex(e.v ?? 0)} === 0`
           : e.t === T_BOOL
-          ? `${e.a} === 0`
+          ? `${ex(e.a ?? 0)} === 0`
           : e.t === T_NULL
           ? "true"
           : "false";
-      } else {
-        // A dynamic tag comes from arithmetic: Int or Float.
-        falsy = `${e.t} === ${T_INT} && ${e.v} === 0`;
-      }
+      } else falsy = `${e.t} === ${T_INT} && ${ex(e.v ?? 0)} === 0`; // arithmetic: Int or Float
     } else if (e.k === "cell") {
       const t = this.tmp("t");
       this.emit(`const ${t} = w[${e.c} << 2];`);
@@ -878,7 +679,7 @@ class UnitGen {
     );
     args.forEach((e, i) => {
       this.emit(`w[(ftop + ${1 + 2 * i}) << 2] = ${params[i]};`);
-      this.emit(this.writeCode(e, `ftop + ${2 + 2 * i}`));
+      this.emit(writeCode(e, `ftop + ${2 + 2 * i}`));
     });
     this.flush();
     // The callee's frame is new; its parameters' cells are known without a lookup.
@@ -886,17 +687,14 @@ class UnitGen {
     params.forEach((atom, i) => {
       if (this.tracked.has(atom)) known += ` kc${atom} = fp + ${2 + 2 * i}; kv${atom} = gen;`;
     });
-    this.emit(
-      `fp = ftop; ftop += ${1 + 2 * n}; gen = ++serial;${known} pc = ${target}; continue out;`,
-    );
+    this.emit(`fp = ftop; ftop += ${1 + 2 * n}; gen++;${known} pc = ${target}; continue out;`);
   }
 
   private ret(): void {
     this.emit(`if (w[(fp << 2) + 3] !== ${FRAME_CALL} || htop !== 0) ${this.bail()}`);
     this.flush();
     this.emit(
-      `pc = w[fp << 2]; ftop = fp; fp = frameBase + w[(fp << 2) + 1]; gen = ++serial; ` +
-        `continue out;`,
+      `pc = w[fp << 2]; ftop = fp; fp = frameBase + w[(fp << 2) + 1]; gen++; continue out;`,
     );
   }
 }

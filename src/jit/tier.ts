@@ -19,11 +19,13 @@
  *   that grew. See docs/ARCHITECTURE.md, "The compiler tier".
  */
 import type { Memory } from "../mem/memory.ts";
-import { P_PC } from "../proc/pcb.ts";
+import { P_FP, P_FRAMES, P_PC, P_SP, P_STACK } from "../proc/pcb.ts";
 import { type CompiledTier, type Interpreter, R_CONTINUE, R_PREEMPT } from "../vm/interp.ts";
 import type { JitMode } from "../vm/runtime.ts";
-import { type CodeView, flowOf, generateUnit, J_BLOCKED, J_JUMP } from "./codegen.ts";
+import { generateUnit, J_BAIL, J_BLOCKED, J_JUMP } from "./codegen.ts";
+import { type CodeView, flowOf } from "./compiled_ops.ts";
 import { discoverRegion, Flow } from "./region.ts";
+import { type BailInfo, spill } from "./vstack.ts";
 
 /** Interpreted arrivals at a branch target before it is compiled (policy `on`). */
 export const HOT_THRESHOLD = 64;
@@ -36,6 +38,8 @@ export type UnitFn = (jit: Jit, pcb: number, pc: number, budget: number) => numb
 export interface Unit {
   root: number;
   fn: UnitFn;
+  /** Bail descriptions (bail number n is bails[n - 1]). */
+  bails: BailInfo[];
   /** Covered pcs, ascending (what invalidation tests). */
   pcs: number[];
   /** Entry pcs. */
@@ -64,11 +68,15 @@ export class Jit implements CompiledTier {
   ic: Int32Array;
   /** Budget left when a unit or `enter` returns. */
   budget = 0;
-  private entries: Array<UnitFn | null>;
+  /** Set by a unit that bailed: its bail number (1-based), and the spill slots it filled. */
+  bail = 0;
+  qs = new Float64Array(16);
+  /** frameVars' result: frame entry index per variable of the entering unit, -1 if absent. */
+  private kk = new Int32Array(64);
+  private entries: Array<Unit | null>;
   /** pcs covered by some unit (policy eager compiles a new root only where this is 0). */
   private covered: Uint8Array;
   private readonly units = new Set<Unit>();
-  private readonly unitAt: Array<Unit | null>;
   readonly stats: JitStats = {
     units: 0,
     compiledInstrs: 0,
@@ -82,8 +90,7 @@ export class Jit implements CompiledTier {
     const n = it.rt.image.nInstr;
     this.hot = new Int32Array(n).fill(mode === "eager" ? 0 : HOT_THRESHOLD);
     this.ic = new Int32Array(n);
-    this.entries = new Array<UnitFn | null>(n).fill(null);
-    this.unitAt = new Array<Unit | null>(n).fill(null);
+    this.entries = new Array<Unit | null>(n).fill(null);
     this.covered = new Uint8Array(n);
   }
 
@@ -92,20 +99,32 @@ export class Jit implements CompiledTier {
     const p = pcb << 2;
     let arrived = false; // false: the interpreter stopped here; true: a unit jumped here
     for (;;) {
-      const w = this.mem.i32;
-      const pc = w[p + P_PC];
-      let fn = pc >= 0 && pc < this.entries.length ? this.entries[pc] : null;
-      if (fn === null) {
-        fn = this.maybeCompile(pc, arrived);
-        if (fn === null) {
+      const pc = this.mem.i32[p + P_PC];
+      let unit = pc >= 0 && pc < this.entries.length ? this.entries[pc] : null;
+      if (unit === null) {
+        unit = this.maybeCompile(pc, arrived);
+        if (unit === null) {
           this.budget = budget;
           return R_CONTINUE;
         }
       }
       this.hot[pc] = 0;
-      const rc = fn(this, pcb, pc, budget);
-      this.stats.compiledReductions += budget - this.budget;
+      const before = budget;
+      const rc = unit.fn(this, pcb, pc, budget);
       budget = this.budget;
+      if (rc === J_BAIL) {
+        // A guard failed: write out the virtual stack, refund the instructions not run, and
+        // let the interpreter execute the instruction at the saved pc.
+        const info = unit.bails[this.bail - 1];
+        const w = this.mem.i32;
+        w[p + P_SP] = spill(w, this.mem.f64, this.qs, w[p + P_STACK], w[p + P_SP], info);
+        if (info.relook >= 0) this.relook(pcb, info.pc, info.relook);
+        budget += info.refund;
+        this.stats.compiledReductions += before - budget;
+        this.budget = budget;
+        return R_CONTINUE;
+      }
+      this.stats.compiledReductions += before - budget;
       if (rc === J_JUMP) {
         arrived = true;
         continue;
@@ -121,8 +140,33 @@ export class Jit implements CompiledTier {
     }
   }
 
+  /** Called by a unit on entry: the frame entry index of each of its variables (`atoms`) in the
+   *  frame at `fp`, or -1 when absent; `guesses` remembers where each was last found. */
+  frameVars(w: Int32Array, fp: number, atoms: Int32Array, guesses: Int32Array): Int32Array {
+    const kk = this.kk, n = w[(fp << 2) + 2];
+    for (let i = 0; i < atoms.length; i++) {
+      const atom = atoms[i];
+      let k = guesses[i];
+      if (k >= n || w[(fp + 1 + 2 * k) << 2] !== atom) {
+        k = findVar(w, fp, n, atom);
+        if (k >= 0) guesses[i] = k;
+      }
+      kk[i] = k;
+    }
+    return kk;
+  }
+
+  /** Refresh the inline cache of the LOAD at `pc` after a miss (the variable moved in this
+   *  frame layout); a variable that does not exist is the interpreter's error to raise. */
+  private relook(pcb: number, pc: number, atom: number): void {
+    const w = this.mem.i32, p = pcb << 2;
+    const fp = w[p + P_FRAMES] + w[p + P_FP];
+    const k = findVar(w, fp, w[(fp << 2) + 2], atom);
+    if (k >= 0) this.ic[pc] = k;
+  }
+
   /** The unit to run at `pc` if policy says to compile one now, else null. */
-  private maybeCompile(pc: number, arrived: boolean): UnitFn | null {
+  private maybeCompile(pc: number, arrived: boolean): Unit | null {
     if (pc < 0 || pc >= this.entries.length) return null;
     if (this.mode === "eager") {
       if (this.covered[pc]) {
@@ -139,7 +183,7 @@ export class Jit implements CompiledTier {
       this.covered[pc] = 1;
       return null;
     }
-    return unit.fn;
+    return unit;
   }
 
   /** Compile the unit rooted at `root`; null when it would compile nothing. */
@@ -152,10 +196,13 @@ export class Jit implements CompiledTier {
     if (compiledInstrs === 0) return null;
     const src = generateUnit(view, region);
     const factory = new Function("env", src.body) as (env: unknown) => UnitFn;
-    const fn = factory({ findVar });
+    const fn = factory({ findVar, atoms: src.atoms, guesses: new Int32Array(src.atoms.length) });
+    if (src.atoms.length > this.kk.length) this.kk = new Int32Array(src.atoms.length * 2);
+    if (src.spillSlots > this.qs.length) this.qs = new Float64Array(src.spillSlots * 2);
     const unit: Unit = {
       root,
       fn,
+      bails: src.bails,
       pcs: region.pcs,
       leaders: region.leaders,
       sourceChars: src.body.length,
@@ -163,14 +210,12 @@ export class Jit implements CompiledTier {
     this.units.add(unit);
     for (const pc of region.leaders) {
       if (this.entries[pc] === null) {
-        this.entries[pc] = fn;
-        this.unitAt[pc] = unit;
+        this.entries[pc] = unit;
         this.hot[pc] = 0;
       }
     }
     // The root always runs its own unit (it may have been an entry of a smaller one).
-    this.entries[root] = fn;
-    this.unitAt[root] = unit;
+    this.entries[root] = unit;
     for (const pc of region.pcs) this.covered[pc] = 1;
     this.stats.units++;
     this.stats.compiledInstrs += src.compiledInstrs;
@@ -192,15 +237,14 @@ export class Jit implements CompiledTier {
       this.units.delete(unit);
       dropped++;
       for (const pc of unit.leaders) {
-        if (this.unitAt[pc] === unit) {
+        if (this.entries[pc] === unit) {
           this.entries[pc] = null;
-          this.unitAt[pc] = null;
           this.hot[pc] = this.mode === "eager" ? 0 : HOT_THRESHOLD;
         }
       }
       for (const pc of unit.pcs) {
         this.covered[pc] = 0;
-        if (this.unitAt[pc] === null) this.hot[pc] = this.mode === "eager" ? 0 : HOT_THRESHOLD;
+        if (this.entries[pc] === null) this.hot[pc] = this.mode === "eager" ? 0 : HOT_THRESHOLD;
       }
     }
     // Units that survive keep their entries; pcs they cover stay covered.
@@ -224,7 +268,6 @@ export class Jit implements CompiledTier {
     this.covered = covered;
     for (let pc = old; pc < nInstr; pc++) {
       this.entries.push(null);
-      this.unitAt.push(null);
     }
   }
 
@@ -235,7 +278,7 @@ export class Jit implements CompiledTier {
 
   /** The unit an entry pc runs, or null. */
   unitFor(pc: number): Unit | null {
-    return this.unitAt[pc] ?? null;
+    return this.entries[pc] ?? null;
   }
 
   private view(): CodeView {

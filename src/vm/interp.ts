@@ -13,8 +13,8 @@
  * stale (locals are the truth) until saveRegs.
  *
  * Compiler tier (src/jit, optional): at `reload` the registers are in the PCB, so compiled code
- * may run from there (`tier.enter`); it returns R_CONTINUE to have the interpreter go on from
- * the PCB's pc, or the slice's end. An interpreted branch landing on a pc counts `hot[pc]`
+ * may run from there (`tier.enter`, when hot[pc] ≤ 0); it returns R_CONTINUE to have the
+ * interpreter go on from the PCB's pc, or the slice's end. An interpreted branch landing on a pc counts `hot[pc]`
  * down and goes through `reload` at zero, which is where hot code gets compiled and entered.
  */
 import { OP_BY_CODE } from "../isa/opcodes.ts";
@@ -52,7 +52,8 @@ export const R_PREEMPT = 7;
  *  worker; null = interpret only). */
 export interface CompiledTier {
   /** Per-instruction countdown: an interpreted branch (JMP, taken JZ, CALL, RET) that lands on
-   *  pc decrements it and, at zero or below, hands over to `enter` through `reload`. */
+   *  pc decrements it and, at zero or below, hands over to `enter` through `reload`; `reload`
+   *  offers its pc to `enter` only while hot[pc] ≤ 0 (a compiled entry, or due). */
   readonly hot: Int32Array;
   /** Run compiled code from the PCB's pc while there is any (the registers are saved); returns
    *  R_CONTINUE (interpret from the PCB's pc) or why the slice ends (R_PREEMPT). The budget
@@ -96,10 +97,11 @@ export class Interpreter {
     const hot = tier === null ? null : tier.hot;
 
     reload: for (;;) {
-      if (tier !== null) {
-        // Registers are in the PCB here: compiled code may run from its pc.
-        result = tier.enter(pcb, budget);
-        budget = tier.budget;
+      // Registers are in the PCB here: compiled code may run from its pc (hot[pc] ≤ 0: an
+      // entry of compiled code, or due to be compiled).
+      if (hot !== null && hot[mem.i32[p + P_PC]] <= 0) {
+        result = tier!.enter(pcb, budget);
+        budget = tier!.budget;
         if (result !== R_CONTINUE) {
           this.reductions += startBudget - budget;
           return result;

@@ -7,7 +7,7 @@
  * same with the tier off and eager. A second test proves the fast paths really run compiled.
  */
 import assert from "node:assert/strict";
-import { COMPILED_OPCODES } from "../../src/jit/codegen.ts";
+import { COMPILED_OPCODES } from "../../src/jit/compiled_ops.ts";
 import { assertSameAsInterpreter, runWith } from "./helpers.ts";
 
 const VALUES = [
