@@ -195,8 +195,7 @@ export class Jit implements CompiledTier {
     for (const pc of region.pcs) if (flowOf(view, pc) < Flow.Fallback) compiledInstrs++;
     if (compiledInstrs === 0) return null;
     const src = generateUnit(view, region);
-    const factory = new Function("env", src.body) as (env: unknown) => UnitFn;
-    const fn = factory({ findVar, atoms: src.atoms, guesses: new Int32Array(src.atoms.length) });
+    const fn = unitFunction(src.body, src.atoms);
     if (src.atoms.length > this.kk.length) this.kk = new Int32Array(src.atoms.length * 2);
     if (src.spillSlots > this.qs.length) this.qs = new Float64Array(src.spillSlots * 2);
     const unit: Unit = {
@@ -291,6 +290,26 @@ export class Jit implements CompiledTier {
       paramLists: img.paramLists,
     };
   }
+}
+
+/**
+ * The function for a unit's source. Functions are cached per thread by their source text: the
+ * text determines the function completely (it closes over nothing process- or VM-specific), so
+ * another VM in the same thread (tests, in-process benchmarks, the API) reuses the function
+ * V8 has already optimised instead of warming up a new one.
+ */
+const unitFunctions = new Map<string, UnitFn>();
+const UNIT_FUNCTIONS_MAX = 4096;
+
+function unitFunction(body: string, atoms: Int32Array): UnitFn {
+  let fn = unitFunctions.get(body);
+  if (fn === undefined) {
+    const factory = new Function("env", body) as (env: unknown) => UnitFn;
+    fn = factory({ findVar, atoms, guesses: new Int32Array(atoms.length) });
+    if (unitFunctions.size >= UNIT_FUNCTIONS_MAX) unitFunctions.clear();
+    unitFunctions.set(body, fn);
+  }
+  return fn;
 }
 
 /** Frame entry index of variable `atom` among the `n` entries of the frame at `fp`, or -1
