@@ -160,17 +160,19 @@ class UnitGen {
       `const htop = w[p + ${P_HTOP}];`,
       `let rc = ${R_CONTINUE}, bail = 0;`,
       ...q.map((i) => `let q${i} = 0;`),
-      // Variable cell cache: kc<atom> is the variable's value cell in the current frame,
-      // valid while kv<atom> === gen. gen changes whenever the current frame does (compiled
-      // CALL and RET; everything else that touches frames runs outside the unit). On entry
-      // the tier finds every variable of the unit in the entry frame (warm, shared code), so
-      // the blocks' own validation only runs after a compiled CALL or RET.
+      // Variable cache: kc<atom> is the variable's value cell in the current frame, kt<atom>
+      // and kx<atom> its tag and payload (as f64), all valid while kv<atom> === gen. gen
+      // changes whenever the current frame does (compiled CALL and RET; everything else that
+      // touches frames runs outside the unit); every compiled STORE writes memory and the
+      // cache. On entry the tier finds every variable of the unit in the entry frame (warm,
+      // shared code), so the blocks' own validation only runs after a compiled CALL or RET.
       `let gen = 1;`,
-      ...this.trackedList.map((atom) => `let kc${atom} = 0, kv${atom} = 0;`),
+      ...this.trackedList.map((a) => `let kc${a} = 0, kv${a} = 0, kt${a} = 0, kx${a} = 0;`),
       ...(this.trackedList.length === 0 ? [] : [
         `{ const kk = jit.frameVars(w, fp, atoms, guesses);`,
-        ...this.trackedList.map((atom, i) =>
-          `if (kk[${i}] >= 0) { kc${atom} = fp + 2 + 2 * kk[${i}]; kv${atom} = gen; }`
+        ...this.trackedList.map((a, i) =>
+          `if (kk[${i}] >= 0) { kc${a} = fp + 2 + 2 * kk[${i}]; ${this.reloadView(a)} ` +
+          `kv${a} = gen; }`
         ),
         `}`,
       ]),
@@ -327,12 +329,14 @@ class UnitGen {
     this.base = 0;
   }
 
-  /** Tag and f64 payload of an operand as operands (locals or literals). */
+  /** Tag and f64 payload of an operand as operands (locals or literals). A variable's are
+   *  copied from its cache into fresh constants: a later STORE must not change them. */
   private numeric(e: Entry): { t: Operand; v: Operand } {
     if (e.k === "val") return { t: e.t, v: e.v ?? 0 };
     if (e.k === "done") throw new Error("jit: done entry as operand");
     const t = this.tmp("t"), x = this.tmp("x");
-    this.emit(`const ${t} = w[${e.c} << 2], ${x} = f[(${e.c} << 1) + 1];`);
+    if (e.view) this.emit(`const ${t} = ${e.view.t}, ${x} = ${e.view.v};`);
+    else this.emit(`const ${t} = w[${e.c} << 2], ${x} = f[(${e.c} << 1) + 1];`);
     return { t, v: x };
   }
 
@@ -340,11 +344,15 @@ class UnitGen {
   private boolish(e: Entry): { t: Operand; a: Operand; v: Operand } {
     if (e.k === "val") return { t: e.t, a: e.a ?? 0, v: e.v ?? 0 };
     if (e.k === "done") throw new Error("jit: done entry as operand");
-    const t = this.tmp("t"), a = this.tmp("a"), x = this.tmp("x");
-    this.emit(
-      `const ${t} = w[${e.c} << 2], ${a} = w[(${e.c} << 2) + 1], ${x} = f[(${e.c} << 1) + 1];`,
-    );
-    return { t, a, v: x };
+    const { t, v } = this.numeric(e);
+    const a = this.tmp("a");
+    this.emit(`const ${a} = w[(${e.c} << 2) + 1];`);
+    return { t, a, v };
+  }
+
+  /** Statements refreshing variable `atom`'s cached tag and payload from its cell. */
+  private reloadView(atom: number): string {
+    return `kt${atom} = w[kc${atom} << 2]; kx${atom} = f[(kc${atom} << 1) + 1];`;
   }
 
   /** The local holding the value cell of frame variable `atom` (`kc<atom>`), validating the
@@ -365,7 +373,7 @@ class UnitGen {
     this.emit(
       `if (kv${atom} !== gen) { let ${k} = ic[${pc}]; const ${n} = w[(fp << 2) + 2]; ` +
         `if (${k} >= ${n} || w[(fp + 1 + 2 * ${k}) << 2] !== ${atom}) { ${miss} } ` +
-        `${c} = fp + 2 + 2 * ${k}; kv${atom} = gen; }`,
+        `${c} = fp + 2 + 2 * ${k}; ${this.reloadView(atom)} kv${atom} = gen; }`,
     );
     this.vars.add(atom);
     return c;
@@ -444,7 +452,12 @@ class UnitGen {
       case OP.OR:
         return this.andOr(op);
       case OP.LOAD:
-        return this.push({ k: "cell", c: this.varCell(pc, a, false), atom: a });
+        return this.push({
+          k: "cell",
+          c: this.varCell(pc, a, false),
+          atom: a,
+          view: { t: `kt${a}`, v: `kx${a}` },
+        });
       case OP.STORE:
         return this.store(pc, a);
       case OP.JMP:
@@ -639,6 +652,11 @@ class UnitGen {
       }
     });
     this.emit(writeCode(e, c));
+    // Keep the variable's cached tag and payload equal to its cell.
+    if (e.k === "val") this.emit(`kt${atom} = ${ex(e.t)}; kx${atom} = ${ex(e.v ?? 0)};`);
+    else if (e.k === "cell" && e.view && e.atom !== atom) {
+      this.emit(`kt${atom} = ${e.view.t}; kx${atom} = ${e.view.v};`);
+    } else if (e.k === "cell" && e.atom !== atom) this.emit(this.reloadView(atom));
   }
 
   private jz(pc: number, target: number, nextCase: number): void {
@@ -656,9 +674,8 @@ class UnitGen {
           : "false";
       } else falsy = `${e.t} === ${T_INT} && ${ex(e.v ?? 0)} === 0`; // arithmetic: Int or Float
     } else if (e.k === "cell") {
-      const t = this.tmp("t");
-      this.emit(`const ${t} = w[${e.c} << 2];`);
-      falsy = `(${t} === ${T_INT} && f[(${e.c} << 1) + 1] === 0) || ` +
+      const { t, v } = this.numeric(e);
+      falsy = `(${t} === ${T_INT} && ${v} === 0) || ` +
         `(${t} === ${T_BOOL} && w[(${e.c} << 2) + 1] === 0) || ${t} === ${T_NULL}`;
     } else throw new Error("jit: done entry as operand");
     const z = this.tmp("z");
@@ -682,10 +699,17 @@ class UnitGen {
       this.emit(writeCode(e, `ftop + ${2 + 2 * i}`));
     });
     this.flush();
-    // The callee's frame is new; its parameters' cells are known without a lookup.
+    // The callee's frame is new; its parameters' cells and values are known without a
+    // lookup (read back from the new frame where the argument was a cell: two variables may
+    // swap places, so their caches must not feed each other).
     let known = "";
     params.forEach((atom, i) => {
-      if (this.tracked.has(atom)) known += ` kc${atom} = fp + ${2 + 2 * i}; kv${atom} = gen;`;
+      if (!this.tracked.has(atom)) return;
+      known += ` kc${atom} = fp + ${2 + 2 * i}; kv${atom} = gen;`;
+      const e = args[i];
+      known += e.k === "val"
+        ? ` kt${atom} = ${ex(e.t)}; kx${atom} = ${ex(e.v ?? 0)};`
+        : ` ${this.reloadView(atom)}`;
     });
     this.emit(`fp = ftop; ftop += ${1 + 2 * n}; gen++;${known} pc = ${target}; continue out;`);
   }

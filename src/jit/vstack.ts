@@ -12,6 +12,8 @@
  * entries in order can never overwrite a value another entry still needs.
  */
 
+import { T_INT } from "../term/tags.ts";
+
 /** A JavaScript operand: a number literal, or the name of a local. Never an expression. */
 export type Operand = number | string;
 
@@ -26,11 +28,14 @@ export interface Val {
   truth?: string;
 }
 /** A value in a shared-memory cell, named by a local holding the cell index: a frame
- *  variable's value cell (atom = its name) or a real stack slot being consumed (atom = -1). */
+ *  variable's value cell (atom = its name) or a real stack slot being consumed (atom = -1).
+ *  A variable's cell also has a view: locals holding its tag and its payload read as f64
+ *  (meaningful for Int and Float), kept equal to memory by every compiled STORE. */
 export interface CellRef {
   k: "cell";
   c: string;
   atom: number;
+  view?: { t: string; v: string };
 }
 /** Already written to its own stack position. */
 export interface Done {
@@ -103,8 +108,12 @@ export function and(a: string, b: string): string {
 export function writeCode(e: Entry, dst: string): string {
   if (e.k === "done") return "";
   if (e.k === "cell") {
-    return `{ const d = (${dst}) << 2, s = ${e.c} << 2; w[d] = w[s]; w[d + 1] = w[s + 1]; ` +
-      `w[d + 2] = w[s + 2]; w[d + 3] = w[s + 3]; } `;
+    const copy = `{ const d = (${dst}) << 2, s = ${e.c} << 2; w[d] = w[s]; ` +
+      `w[d + 1] = w[s + 1]; w[d + 2] = w[s + 2]; w[d + 3] = w[s + 3]; }`;
+    if (e.view === undefined) return copy + " ";
+    // An Int is its tag and payload (nothing reads an Int's aux word).
+    return `if (${e.view.t} === ${T_INT}) { const d = ${dst}; w[d << 2] = ${T_INT}; ` +
+      `f[(d << 1) + 1] = ${e.view.v}; } else ${copy} `;
   }
   let s = `{ const d = ${dst}; w[d << 2] = ${ex(e.t)}; `;
   if (e.a !== undefined) s += `w[(d << 2) + 1] = ${ex(e.a)}; `;
