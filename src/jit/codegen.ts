@@ -84,6 +84,9 @@ export const J_BLOCKED = 65;
 export const J_BAIL = 66;
 
 const F64_EPSILON = 2.220446049250313e-16;
+/** Variables a unit can look up on entry (a bit each in a 32-bit mask); the rest of a larger
+ *  unit's variables are validated where they are first used. */
+export const ENTRY_VARS_MAX = 31;
 
 export interface UnitSource {
   /** Function body for `new Function("env", body)`; it returns the unit function. */
@@ -96,6 +99,11 @@ export interface UnitSource {
   spillSlots: number;
   /** The variables LOAD/STORE name (env.atoms; env.guesses holds as many frame indexes). */
   atoms: Int32Array;
+  /** Per leader, the variables (indexes into atoms) to look up on entry there (env.sets). */
+  sets: Int32Array[];
+  /** Leaders whose block compiles nothing (it starts with an instruction the interpreter
+   *  runs): entering the unit there would only leave it again. */
+  emptyLeaders: number[];
 }
 
 export function generateUnit(view: CodeView, region: Region): UnitSource {
@@ -123,6 +131,7 @@ class UnitGen {
   private readonly inRegion: Set<number>;
   private readonly isLeader: Set<number>;
   private readonly bails: BailInfo[] = [];
+  private readonly emptyLeaders: number[] = [];
   private spillSlots = 0;
   private compiled = 0;
 
@@ -145,7 +154,7 @@ class UnitGen {
     const q = Array.from({ length: this.spillSlots }, (_, i) => i);
     body.push(
       `"use strict";`,
-      `const findVar = env.findVar, atoms = env.atoms, guesses = env.guesses;`,
+      `const findVar = env.findVar, atoms = env.atoms, guesses = env.guesses, sets = env.sets;`,
       `return function unit_${this.region.root}(jit, pcb, pc, budget) {`,
       `const mem = jit.mem, w = mem.i32, f = mem.f64, ic = jit.ic, qs = jit.qs;`,
       `const p = pcb << 2;`,
@@ -165,14 +174,16 @@ class UnitGen {
       // changes whenever the current frame does (compiled CALL and RET; everything else that
       // touches frames runs outside the unit); every compiled STORE writes memory and the
       // cache. On entry the tier finds every variable of the unit in the entry frame (warm,
-      // shared code), so the blocks' own validation only runs after a compiled CALL or RET.
+      // shared code), the ones the code entered at pc can use before the frame changes, so
+      // the blocks' own validation only runs after a compiled CALL or RET.
       `let gen = 1;`,
       ...this.trackedList.map((a) => `let kc${a} = 0, kv${a} = 0, kt${a} = 0, kx${a} = 0;`),
       ...(this.trackedList.length === 0 ? [] : [
-        `{ const kk = jit.frameVars(w, fp, atoms, guesses);`,
-        ...this.trackedList.map((a, i) =>
-          `if (kk[${i}] >= 0) { kc${a} = fp + 2 + 2 * kk[${i}]; ${this.reloadView(a)} ` +
-          `kv${a} = gen; }`
+        `{ const set = sets[pc];`,
+        `const m = set.length === 0 ? 0 : jit.frameVars(w, fp, atoms, guesses, set), kk = jit.kk;`,
+        ...this.trackedList.slice(0, ENTRY_VARS_MAX).map((a, i) =>
+          `if ((m & ${1 << i}) !== 0) { kc${a} = fp + 2 + 2 * kk[${i}]; ` +
+          `${this.reloadView(a)} kv${a} = gen; }`
         ),
         `}`,
       ]),
@@ -198,6 +209,8 @@ class UnitGen {
       bails: this.bails,
       spillSlots: this.spillSlots,
       atoms: Int32Array.from(this.trackedList),
+      sets: this.trackedList.length === 0 ? [] : this.entrySets(),
+      emptyLeaders: this.emptyLeaders,
     };
   }
 
@@ -214,28 +227,7 @@ class UnitGen {
   /** One block from `leader`; `nextCase` is the leader emitted after it (-1: none). */
   private block(leader: number, nextCase: number): void {
     const view = this.view;
-    const instrs: number[] = [];
-    let fallbackAt = -1; // an instruction the interpreter runs
-    let fallsTo = -1; // the block runs into another leader / leaves the region
-    let terminated = false;
-    for (let pc = leader;; pc++) {
-      if (
-        pc >= view.nInstr || (pc !== leader && (this.isLeader.has(pc) || !this.inRegion.has(pc)))
-      ) {
-        fallsTo = pc;
-        break;
-      }
-      const flow = flowOf(view, pc);
-      if (flow === Flow.Fallback || flow === Flow.FallbackEnd) {
-        fallbackAt = pc;
-        break;
-      }
-      instrs.push(pc);
-      if (flow !== Flow.Straight) {
-        terminated = true;
-        break;
-      }
-    }
+    const { instrs, fallbackAt, fallsTo, terminated } = this.scan(leader);
     // Deepest pop below and highest push above the entry sp, over the block's boundaries.
     let h = 0, low = 0, high = 0;
     for (const pc of instrs) {
@@ -245,6 +237,7 @@ class UnitGen {
       high = Math.max(high, h);
     }
     const len = instrs.length;
+    if (len === 0) this.emptyLeaders.push(leader);
     this.emit(`case ${leader}: {`);
     const conds: string[] = [];
     if (len > 0) conds.push(`budget < ${len}`);
@@ -268,6 +261,76 @@ class UnitGen {
       else this.emit(this.goto(fallsTo, nextCase));
     }
     this.emit(`}`);
+  }
+
+  /** The compiled instructions of the block at `leader` and how it ends: at an instruction
+   *  the interpreter runs (`fallbackAt`), by running into another leader or out of the region
+   *  (`fallsTo`), or by its last instruction's jump, branch, call or return (`terminated`). */
+  private scan(leader: number) {
+    const view = this.view;
+    const instrs: number[] = [];
+    let fallbackAt = -1, fallsTo = -1, terminated = false;
+    for (let pc = leader;; pc++) {
+      if (
+        pc >= view.nInstr || (pc !== leader && (this.isLeader.has(pc) || !this.inRegion.has(pc)))
+      ) {
+        fallsTo = pc;
+        break;
+      }
+      const flow = flowOf(view, pc);
+      if (flow === Flow.Fallback || flow === Flow.FallbackEnd) {
+        fallbackAt = pc;
+        break;
+      }
+      instrs.push(pc);
+      if (flow !== Flow.Straight) {
+        terminated = true;
+        break;
+      }
+    }
+    return { instrs, fallbackAt, fallsTo, terminated };
+  }
+
+  /**
+   * Per leader, the variables (indexes into trackedList) that code entered there can use
+   * before the current frame changes: those of the blocks reachable by fall-through, JZ and
+   * JMP, up to a CALL, a RET or an instruction the interpreter runs (which all end the frame's
+   * generation or the activation). The unit looks exactly those up on entry; blocks reached
+   * after a compiled CALL or RET validate their own.
+   */
+  private entrySets(): Int32Array[] {
+    const view = this.view;
+    const index = new Map(this.trackedList.map((a, i) => [a, i]));
+    const local = new Map<number, { vars: number[]; next: number[] }>();
+    for (const leader of this.region.leaders) {
+      const b = this.scan(leader);
+      const vars: number[] = [];
+      for (const pc of b.instrs) {
+        const op = view.code[pc << 2];
+        if (op === OP.LOAD || op === OP.STORE) vars.push(index.get(view.code[(pc << 2) + 1])!);
+      }
+      const next: number[] = [];
+      const last = b.instrs[b.instrs.length - 1];
+      if (b.terminated) {
+        const op = view.code[last << 2];
+        if (op === OP.JMP) next.push(view.code[(last << 2) + 1]);
+        if (op === OP.JZ) next.push(view.code[(last << 2) + 1], last + 1);
+      } else if (b.fallbackAt < 0) next.push(b.fallsTo);
+      local.set(leader, { vars, next: next.filter((pc) => this.isLeader.has(pc)) });
+    }
+    const sets: Int32Array[] = [];
+    for (const leader of this.region.leaders) {
+      const seen = new Set<number>([leader]), vars = new Set<number>();
+      const work = [leader];
+      while (work.length > 0) {
+        const b = local.get(work.pop()!)!;
+        for (const v of b.vars) vars.add(v);
+        for (const n of b.next) if (!seen.has(n)) seen.add(n), work.push(n);
+      }
+      const listed = [...vars].filter((i) => i < ENTRY_VARS_MAX).sort((x, y) => x - y);
+      sets[leader] = Int32Array.from(listed);
+    }
+    return sets;
   }
 
   /** Leave for the interpreter at the current instruction (a failed guard): only moves of

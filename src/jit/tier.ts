@@ -22,7 +22,7 @@ import type { Memory } from "../mem/memory.ts";
 import { P_FP, P_FRAMES, P_PC, P_SP, P_STACK } from "../proc/pcb.ts";
 import { type CompiledTier, type Interpreter, R_CONTINUE, R_PREEMPT } from "../vm/interp.ts";
 import type { JitMode } from "../vm/runtime.ts";
-import { generateUnit, J_BAIL, J_BLOCKED, J_JUMP } from "./codegen.ts";
+import { ENTRY_VARS_MAX, generateUnit, J_BAIL, J_BLOCKED, J_JUMP } from "./codegen.ts";
 import { type CodeView, flowOf } from "./compiled_ops.ts";
 import { discoverRegion, Flow } from "./region.ts";
 import { type BailInfo, spill } from "./vstack.ts";
@@ -31,6 +31,15 @@ import { type BailInfo, spill } from "./vstack.ts";
 export const HOT_THRESHOLD = 64;
 /** `hot` value of a pc that is never worth compiling (never counts down to 0 in practice). */
 const NEVER = 0x3fffffff;
+/** Policy `on`: after this many activations through an entry that ended by leaving for the
+ *  interpreter (an instruction it runs, a failed guard), the entry is judged… */
+export const DEMOTE_WINDOW = 64;
+/** …and handed back to the interpreter when they averaged fewer reductions than this:
+ *  entering and leaving a unit costs about as much as interpreting that many instructions
+ *  (a loop body cut short by a SEND or RECEIVE each round, say). */
+export const DEMOTE_MIN = 16;
+/** activations[pc] once an entry has been judged worth keeping. */
+const JUDGED = -(1 << 30);
 
 /** A compiled unit function (see codegen.ts). */
 export type UnitFn = (jit: Jit, pcb: number, pc: number, budget: number) => number;
@@ -59,6 +68,8 @@ export interface JitStats {
   compileMs: number;
   /** Reductions charged by compiled code (the rest were the interpreter's). */
   compiledReductions: number;
+  /** Entries given back to the interpreter (too little work per activation). */
+  demoted: number;
 }
 
 export class Jit implements CompiledTier {
@@ -71,9 +82,12 @@ export class Jit implements CompiledTier {
   /** Set by a unit that bailed: its bail number (1-based), and the spill slots it filled. */
   bail = 0;
   qs = new Float64Array(16);
-  /** frameVars' result: frame entry index per variable of the entering unit, -1 if absent. */
-  private kk = new Int32Array(64);
+  /** frameVars' result: frame entry index per variable of the entering unit. */
+  kk = new Int32Array(ENTRY_VARS_MAX);
   private entries: Array<Unit | null>;
+  /** Per entry pc: activations through it and the reductions they charged (policy on). */
+  private activations: Int32Array;
+  private activationReductions: Float64Array;
   /** pcs covered by some unit (policy eager compiles a new root only where this is 0). */
   private covered: Uint8Array;
   private readonly units = new Set<Unit>();
@@ -83,6 +97,7 @@ export class Jit implements CompiledTier {
     sourceChars: 0,
     compileMs: 0,
     compiledReductions: 0,
+    demoted: 0,
   };
 
   constructor(private readonly it: Interpreter, readonly mode: Exclude<JitMode, "off">) {
@@ -91,6 +106,8 @@ export class Jit implements CompiledTier {
     this.hot = new Int32Array(n).fill(mode === "eager" ? 0 : HOT_THRESHOLD);
     this.ic = new Int32Array(n);
     this.entries = new Array<Unit | null>(n).fill(null);
+    this.activations = new Int32Array(n);
+    this.activationReductions = new Float64Array(n);
     this.covered = new Uint8Array(n);
   }
 
@@ -112,6 +129,11 @@ export class Jit implements CompiledTier {
       const before = budget;
       const rc = unit.fn(this, pcb, pc, budget);
       budget = this.budget;
+      // Judge entries by the work done before leaving for an instruction the interpreter runs
+      // (not before a preemption, which small budgets make frequent anyway).
+      const judged = this.activations[pc] >= 0 && this.mode === "on" &&
+        (rc === R_CONTINUE || rc === J_BAIL);
+      if (judged) this.judge(pc, before - budget);
       if (rc === J_BAIL) {
         // A guard failed: write out the virtual stack, refund the instructions not run, and
         // let the interpreter execute the instruction at the saved pc.
@@ -140,20 +162,43 @@ export class Jit implements CompiledTier {
     }
   }
 
-  /** Called by a unit on entry: the frame entry index of each of its variables (`atoms`) in the
-   *  frame at `fp`, or -1 when absent; `guesses` remembers where each was last found. */
-  frameVars(w: Int32Array, fp: number, atoms: Int32Array, guesses: Int32Array): Int32Array {
+  /** Called by a unit on entry: looks up its variables `set` (indexes into `atoms`, all below
+   *  ENTRY_VARS_MAX) in the frame at `fp`; returns a mask with bit i set when variable i was
+   *  found, its frame entry index then in kk[i]. `guesses` remembers where each was last found. */
+  frameVars(
+    w: Int32Array,
+    fp: number,
+    atoms: Int32Array,
+    guesses: Int32Array,
+    set: Int32Array,
+  ): number {
     const kk = this.kk, n = w[(fp << 2) + 2];
-    for (let i = 0; i < atoms.length; i++) {
-      const atom = atoms[i];
+    let found = 0;
+    for (let j = 0; j < set.length; j++) {
+      const i = set[j], atom = atoms[i];
       let k = guesses[i];
       if (k >= n || w[(fp + 1 + 2 * k) << 2] !== atom) {
         k = findVar(w, fp, n, atom);
-        if (k >= 0) guesses[i] = k;
+        if (k < 0) continue;
+        guesses[i] = k;
       }
       kk[i] = k;
+      found |= 1 << i;
     }
-    return kk;
+    return found;
+  }
+
+  /** Policy on: account an activation through entry `pc` that charged `used` reductions; after
+   *  DEMOTE_WINDOW of them, keep the entry or give it back to the interpreter. */
+  private judge(pc: number, used: number): void {
+    const n = ++this.activations[pc];
+    this.activationReductions[pc] += used;
+    if (n < DEMOTE_WINDOW) return;
+    this.activations[pc] = JUDGED;
+    if (this.activationReductions[pc] >= DEMOTE_MIN * n) return;
+    this.entries[pc] = null;
+    this.hot[pc] = NEVER;
+    this.stats.demoted++;
   }
 
   /** Refresh the inline cache of the LOAD at `pc` after a miss (the variable moved in this
@@ -183,7 +228,7 @@ export class Jit implements CompiledTier {
       this.covered[pc] = 1;
       return null;
     }
-    return unit;
+    return this.entries[pc]; // null when pc's own block compiles nothing
   }
 
   /** Compile the unit rooted at `root`; null when it would compile nothing. */
@@ -195,8 +240,7 @@ export class Jit implements CompiledTier {
     for (const pc of region.pcs) if (flowOf(view, pc) < Flow.Fallback) compiledInstrs++;
     if (compiledInstrs === 0) return null;
     const src = generateUnit(view, region);
-    const fn = unitFunction(src.body, src.atoms);
-    if (src.atoms.length > this.kk.length) this.kk = new Int32Array(src.atoms.length * 2);
+    const fn = unitFunction(src.body, src.atoms, src.sets);
     if (src.spillSlots > this.qs.length) this.qs = new Float64Array(src.spillSlots * 2);
     const unit: Unit = {
       root,
@@ -207,14 +251,19 @@ export class Jit implements CompiledTier {
       sourceChars: src.body.length,
     };
     this.units.add(unit);
+    const empty = new Set(src.emptyLeaders);
     for (const pc of region.leaders) {
-      if (this.entries[pc] === null) {
+      if (empty.has(pc)) {
+        // Entering there would only leave again: the interpreter runs that instruction and
+        // enters at the next leader.
+        if (this.entries[pc] === null) this.hot[pc] = NEVER;
+      } else if (this.entries[pc] === null) {
         this.entries[pc] = unit;
         this.hot[pc] = 0;
       }
     }
     // The root always runs its own unit (it may have been an entry of a smaller one).
-    this.entries[root] = unit;
+    if (!empty.has(root)) this.entries[root] = unit;
     for (const pc of region.pcs) this.covered[pc] = 1;
     this.stats.units++;
     this.stats.compiledInstrs += src.compiledInstrs;
@@ -236,6 +285,8 @@ export class Jit implements CompiledTier {
       this.units.delete(unit);
       dropped++;
       for (const pc of unit.leaders) {
+        this.activations[pc] = 0;
+        this.activationReductions[pc] = 0;
         if (this.entries[pc] === unit) {
           this.entries[pc] = null;
           this.hot[pc] = this.mode === "eager" ? 0 : HOT_THRESHOLD;
@@ -265,6 +316,12 @@ export class Jit implements CompiledTier {
     const covered = new Uint8Array(nInstr);
     covered.set(this.covered);
     this.covered = covered;
+    const activations = new Int32Array(nInstr);
+    activations.set(this.activations);
+    this.activations = activations;
+    const reductions = new Float64Array(nInstr);
+    reductions.set(this.activationReductions);
+    this.activationReductions = reductions;
     for (let pc = old; pc < nInstr; pc++) {
       this.entries.push(null);
     }
@@ -301,11 +358,11 @@ export class Jit implements CompiledTier {
 const unitFunctions = new Map<string, UnitFn>();
 const UNIT_FUNCTIONS_MAX = 4096;
 
-function unitFunction(body: string, atoms: Int32Array): UnitFn {
+function unitFunction(body: string, atoms: Int32Array, sets: Int32Array[]): UnitFn {
   let fn = unitFunctions.get(body);
   if (fn === undefined) {
     const factory = new Function("env", body) as (env: unknown) => UnitFn;
-    fn = factory({ findVar, atoms, guesses: new Int32Array(atoms.length) });
+    fn = factory({ findVar, atoms, guesses: new Int32Array(atoms.length), sets });
     if (unitFunctions.size >= UNIT_FUNCTIONS_MAX) unitFunctions.clear();
     unitFunctions.set(body, fn);
   }
