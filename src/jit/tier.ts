@@ -34,10 +34,11 @@ const NEVER = 0x3fffffff;
 /** Policy `on`: after this many activations through an entry that ended by leaving for the
  *  interpreter (an instruction it runs, a failed guard), the entry is judged… */
 export const DEMOTE_WINDOW = 64;
-/** …and handed back to the interpreter when they averaged fewer reductions than this:
- *  entering and leaving a unit costs about as much as interpreting that many instructions
- *  (a loop body cut short by a SEND or RECEIVE each round, say). */
-export const DEMOTE_MIN = 16;
+/** …and handed back to the interpreter when they averaged fewer reductions than this plus one
+ *  per variable looked up on entry: entering and leaving a unit costs about as much as
+ *  interpreting that many instructions (measured: a loop body cut short by a SEND or RECEIVE
+ *  each round runs slower compiled with 7 instructions and 3 variables, faster with 9 and 1). */
+export const DEMOTE_MIN = 6;
 /** activations[pc] once an entry has been judged worth keeping. */
 const JUDGED = -(1 << 30);
 
@@ -49,6 +50,8 @@ export interface Unit {
   fn: UnitFn;
   /** Bail descriptions (bail number n is bails[n - 1]). */
   bails: BailInfo[];
+  /** Per entry pc, the variables looked up on entry there. */
+  sets: Int32Array[];
   /** Covered pcs, ascending (what invalidation tests). */
   pcs: number[];
   /** Entry pcs. */
@@ -133,7 +136,7 @@ export class Jit implements CompiledTier {
       // (not before a preemption, which small budgets make frequent anyway).
       const judged = this.activations[pc] >= 0 && this.mode === "on" &&
         (rc === R_CONTINUE || rc === J_BAIL);
-      if (judged) this.judge(pc, before - budget);
+      if (judged) this.judge(pc, before - budget, DEMOTE_MIN + (unit.sets[pc]?.length ?? 0));
       if (rc === J_BAIL) {
         // A guard failed: write out the virtual stack, refund the instructions not run, and
         // let the interpreter execute the instruction at the saved pc.
@@ -190,12 +193,12 @@ export class Jit implements CompiledTier {
 
   /** Policy on: account an activation through entry `pc` that charged `used` reductions; after
    *  DEMOTE_WINDOW of them, keep the entry or give it back to the interpreter. */
-  private judge(pc: number, used: number): void {
+  private judge(pc: number, used: number, min: number): void {
     const n = ++this.activations[pc];
     this.activationReductions[pc] += used;
     if (n < DEMOTE_WINDOW) return;
     this.activations[pc] = JUDGED;
-    if (this.activationReductions[pc] >= DEMOTE_MIN * n) return;
+    if (this.activationReductions[pc] >= min * n) return;
     this.entries[pc] = null;
     this.hot[pc] = NEVER;
     this.stats.demoted++;
@@ -246,6 +249,7 @@ export class Jit implements CompiledTier {
       root,
       fn,
       bails: src.bails,
+      sets: src.sets,
       pcs: region.pcs,
       leaders: region.leaders,
       sourceChars: src.body.length,
