@@ -84,9 +84,9 @@ export class Jit implements CompiledTier {
   budget = 0;
   /** Set by a unit that bailed: its bail number (1-based), and the spill slots it filled. */
   bail = 0;
-  qs = new Float64Array(16);
+  qs: Float64Array = new Float64Array(16);
   /** frameVars' result: frame entry index per variable of the entering unit. */
-  kk = new Int32Array(ENTRY_VARS_MAX);
+  kk: Int32Array = new Int32Array(ENTRY_VARS_MAX);
   private entries: Array<Unit | null>;
   /** Per entry pc: activations through it and the reductions they charged (policy on). */
   private activations: Int32Array;
