@@ -23,7 +23,7 @@ const fib = assembleFile(`${dir}fib.ttvm`);
 const ROUNDS = Number(Deno.env.get("CORE_BENCH_ROUNDS") ?? 5);
 
 /** Run once; returns [elapsed ms, reductions charged, stdout]. */
-export function runOnce(program: Program, jit: JitMode): [number, number, string] {
+function runOnce(program: Program, jit: JitMode): [number, number, string] {
   let out = "";
   const dec = new TextDecoder();
   const vm = new Vm(program, {
@@ -68,20 +68,18 @@ function report(name: string, program: Program, expected: string) {
   );
 }
 
-if (import.meta.main) {
-  report("count_loop 10M", loop, "10000000\n");
-  report("fib(27)", fib, "196418\n");
+report("count_loop 10M", loop, "10000000\n");
+report("fib(27)", fib, "196418\n");
 
-  for (const jit of ["off", "on"] as JitMode[]) {
-    Deno.bench(
-      `count_loop 10M iterations (90M instructions), jit ${jit}`,
-      { group: "loop" },
-      () => {
-        runOnce(loop, jit);
-      },
-    );
-    Deno.bench(`fib(27) via CALL/RET, jit ${jit}`, { group: "fib" }, () => {
-      runOnce(fib, jit);
-    });
-  }
+for (const jit of ["off", "on"] as JitMode[]) {
+  Deno.bench(
+    `count_loop 10M iterations (90M instructions), jit ${jit}`,
+    { group: "loop" },
+    () => {
+      runOnce(loop, jit);
+    },
+  );
+  Deno.bench(`fib(27) via CALL/RET, jit ${jit}`, { group: "fib" }, () => {
+    runOnce(fib, jit);
+  });
 }
