@@ -39,6 +39,8 @@ export const DEMOTE_WINDOW = 64;
  *  interpreting that many instructions (measured: a loop body cut short by a SEND or RECEIVE
  *  each round runs slower compiled with 7 instructions and 3 variables, faster with 9 and 1). */
 export const DEMOTE_MIN = 6;
+/** What a bail costs beyond a plain exit, in instructions' worth (judging entries). */
+const BAIL_COST = 16;
 /** activations[pc] once an entry has been judged worth keeping. */
 const JUDGED = -(1 << 30);
 
@@ -136,7 +138,11 @@ export class Jit implements CompiledTier {
       // (not before a preemption, which small budgets make frequent anyway).
       const judged = this.activations[pc] >= 0 && this.mode === "on" &&
         (rc === R_CONTINUE || rc === J_BAIL);
-      if (judged) this.judge(pc, before - budget, DEMOTE_MIN + (unit.sets[pc]?.length ?? 0));
+      if (judged) {
+        // A bail also costs writing the stack out and interpreting the rest of its block.
+        const used = before - budget - (rc === J_BAIL ? BAIL_COST : 0);
+        this.judge(pc, used, DEMOTE_MIN + (unit.sets[pc]?.length ?? 0));
+      }
       if (rc === J_BAIL) {
         // A guard failed: write out the virtual stack, refund the instructions not run, and
         // let the interpreter execute the instruction at the saved pc.
