@@ -7,8 +7,11 @@
  *   main thread, every SMP worker: separate V8 isolates) compiles its own units; nothing
  *   compiled crosses threads.
  * - Policy `on`: an interpreted branch (JMP, taken JZ, CALL, RET) that lands on a pc counts
- *   down `hot[pc]`; at zero the next `enter` compiles a unit rooted there. Policy `eager`:
- *   every pc where the interpreter stops or lands is compiled the first time (for tests).
+ *   down `hot[pc]`; at zero the next `enter` compiles a unit rooted there. An entry whose
+ *   activations do too little work before leaving for the interpreter again (a loop body cut
+ *   short by a message operation every round) is handed back to the interpreter for good.
+ *   Policy `eager`: every pc where the interpreter stops or lands is compiled the first time,
+ *   and nothing is handed back (for tests).
  * - `enter` runs units while control stays in compiled code: a unit returns J_JUMP when pc
  *   leaves its entries (a RET to an uncompiled caller, a call outside), J_BLOCKED when a block
  *   prologue failed, or the slice result: R_CONTINUE (the interpreter runs the instruction at
@@ -41,8 +44,9 @@ export const DEMOTE_WINDOW = 64;
 export const DEMOTE_MIN = 6;
 /** What a bail costs beyond a plain exit, in instructions' worth (judging entries). */
 const BAIL_COST = 16;
-/** activations[pc] once an entry has been judged worth keeping. */
+/** activations[pc] once an entry has been judged worth keeping, or handed back. */
 const JUDGED = -(1 << 30);
+const DEMOTED = JUDGED - 1;
 
 /** A compiled unit function (see codegen.ts). */
 export type UnitFn = (jit: Jit, pcb: number, pc: number, budget: number) => number;
@@ -203,8 +207,11 @@ export class Jit implements CompiledTier {
     const n = ++this.activations[pc];
     this.activationReductions[pc] += used;
     if (n < DEMOTE_WINDOW) return;
-    this.activations[pc] = JUDGED;
-    if (this.activationReductions[pc] >= min * n) return;
+    if (this.activationReductions[pc] >= min * n) {
+      this.activations[pc] = JUDGED;
+      return;
+    }
+    this.activations[pc] = DEMOTED;
     this.entries[pc] = null;
     this.hot[pc] = NEVER;
     this.stats.demoted++;
@@ -267,13 +274,13 @@ export class Jit implements CompiledTier {
         // Entering there would only leave again: the interpreter runs that instruction and
         // enters at the next leader.
         if (this.entries[pc] === null) this.hot[pc] = NEVER;
-      } else if (this.entries[pc] === null) {
+      } else if (this.entries[pc] === null && this.activations[pc] !== DEMOTED) {
         this.entries[pc] = unit;
         this.hot[pc] = 0;
       }
     }
     // The root always runs its own unit (it may have been an entry of a smaller one).
-    if (!empty.has(root)) this.entries[root] = unit;
+    if (!empty.has(root) && this.activations[root] !== DEMOTED) this.entries[root] = unit;
     for (const pc of region.pcs) this.covered[pc] = 1;
     this.stats.units++;
     this.stats.compiledInstrs += src.compiledInstrs;

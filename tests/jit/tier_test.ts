@@ -173,3 +173,37 @@ Deno.test("CLI: --trace with --jit=eager traces exactly what --jit=off traces", 
     await Deno.remove(path);
   }
 });
+
+Deno.test("policy on hands back an entry that does too little work per activation; eager never", () => {
+  // Compiled code entered in this loop leaves for a SELF after 5 or 6 instructions.
+  const src = [
+    "PUSH_INT 0",
+    "STORE i",
+    "LABEL loop",
+    "SELF",
+    "POP",
+    "LOAD i",
+    "PUSH_INT 1",
+    "ADD",
+    "STORE i",
+    "SELF",
+    "POP",
+    "LOAD i",
+    "PUSH_INT 5000",
+    "LT",
+    "JZ done",
+    "JMP loop",
+    "LABEL done",
+    "LOAD i",
+    "PRINT",
+  ];
+  const on = runWith(src, "on");
+  assert.equal(on.stdout, "5000\n");
+  assert.ok(on.jit!.demoted > 0, "nothing handed back");
+  // After the hand-back the loop runs in the interpreter.
+  assert.ok(on.jit!.compiledReductions < on.reductions / 10, `${on.jit!.compiledReductions}`);
+  const eager = runWith(src, "eager");
+  assert.equal(eager.stdout, "5000\n");
+  assert.equal(eager.jit!.demoted, 0);
+  assert.ok(eager.jit!.compiledReductions > eager.reductions / 2);
+});
