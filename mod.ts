@@ -5,7 +5,7 @@
  * ```ts
  * import { assembleSource, runProgram } from "./mod.ts";
  * const program = assembleSource('PUSH_STR "hi"\nPRINT\n', "hi.ttvm");
- * const { stdout, exitCode } = runProgram(program);
+ * const { stdout, exitCode } = await runProgram(program);
  * ```
  * Drive processes from TypeScript (see examples/api_kv.ts):
  * ```ts
@@ -19,7 +19,7 @@
  */
 import type { Program } from "./src/isa/program.ts";
 import { Output, type Sink } from "./src/io/output.ts";
-import { StdinReader } from "./src/io/stdin.ts";
+import { fixedInput } from "./src/io/stdin.ts";
 import { Vm, type VmOptions } from "./src/vm/vm.ts";
 
 export { AsmError, assembleFile, assembleSource, type Diagnostic } from "./src/asm/mod.ts";
@@ -29,7 +29,7 @@ export type { Program } from "./src/isa/program.ts";
 export type { HostValue } from "./src/term/host.ts";
 export { type RunResult, Vm, type VmOptions } from "./src/vm/vm.ts";
 export { ActorVm, type ActorVmOptions, HostMailbox, type RunSummary } from "./src/api/actor_vm.ts";
-export type { JsValue } from "./src/api/convert.ts";
+export { Atom, Connection, type JsValue, Term, Tuple } from "./src/api/convert.ts";
 
 export interface CapturedRun {
   stdout: string;
@@ -46,27 +46,16 @@ export interface RunOptions extends VmOptions {
   stdin?: string;
 }
 
-/** Run a program to the end in this thread, capturing its output. */
-export function runProgram(program: Program, options: RunOptions = {}): CapturedRun {
+/** Run a program to the end in this thread (single scheduler), capturing its output. */
+export async function runProgram(program: Program, options: RunOptions = {}): Promise<CapturedRun> {
   const out = new CaptureSink(), err = new CaptureSink();
-  const input = new TextEncoder().encode(options.stdin ?? "");
-  let offset = 0;
-  const stdin = new StdinReader({
-    readSync(p: Uint8Array) {
-      if (offset >= input.length) return null;
-      const n = Math.min(p.length, input.length - offset);
-      p.set(input.subarray(offset, offset + n));
-      offset += n;
-      return n;
-    },
-  });
   const vm = new Vm(program, {
     stdout: new Output(out),
     stderr: new Output(err),
-    stdin,
+    stdin: fixedInput(options.stdin ?? ""),
     args: options.args ?? [],
   }, options);
-  const result = vm.run();
+  const result = await vm.run();
   return {
     stdout: out.text(),
     stderr: err.text(),

@@ -12,7 +12,7 @@
  */
 import { assembleFile } from "../src/asm/mod.ts";
 import { Output } from "../src/io/output.ts";
-import { StdinReader } from "../src/io/stdin.ts";
+import { fixedInput } from "../src/io/stdin.ts";
 import type { Program } from "../src/isa/program.ts";
 import { CELL_BYTES } from "../src/mem/layout.ts";
 import {
@@ -47,17 +47,22 @@ function benchLine(name: string, n: number): RegExp {
 
 /** Run a program in process with its output captured; throws unless it succeeded and printed
  *  exactly the line `expectedStdout` matches. */
-function runChecked(name: string, program: Program, args: string[], expectedStdout: RegExp) {
+async function runChecked(
+  name: string,
+  program: Program,
+  args: string[],
+  expectedStdout: RegExp,
+) {
   let stdout = "", stderr = "";
   const dec = new TextDecoder();
   const vm = new Vm(program, {
     stdout: new Output({ write: (b) => (stdout += dec.decode(b)) }),
     stderr: new Output({ write: (b) => (stderr += dec.decode(b)) }),
-    stdin: new StdinReader({ readSync: () => null }),
+    stdin: fixedInput(),
     args,
   });
   const t0 = performance.now();
-  const result = vm.run();
+  const result = await vm.run();
   const elapsedMs = performance.now() - t0;
   if (result.exitCode !== 0 || stderr !== "" || !expectedStdout.test(stdout)) {
     throw new Error(
@@ -131,12 +136,14 @@ function verdict(ok: boolean, target: string): string {
 }
 
 /** Warm up at a tenth of the size, then three timed runs; prints median, min and max rates. */
-function reportRate(b: RateBench, size: number): void {
-  runChecked(b.name, b.program, b.args(size / 10), b.expected(size / 10));
-  const rates = [0, 1, 2].map(() => {
-    const { elapsedMs } = runChecked(b.name, b.program, b.args(size), b.expected(size));
-    return b.events(size) / (elapsedMs / 1000);
-  }).sort((x, y) => x - y);
+async function reportRate(b: RateBench, size: number): Promise<void> {
+  await runChecked(b.name, b.program, b.args(size / 10), b.expected(size / 10));
+  const rates: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const { elapsedMs } = await runChecked(b.name, b.program, b.args(size), b.expected(size));
+    rates.push(b.events(size) / (elapsedMs / 1000));
+  }
+  rates.sort((x, y) => x - y);
   const target = b.target === undefined
     ? ""
     : ` — ${verdict(rates[1] >= b.target, `≥ ${formatRate(b.target)}`)}`;
@@ -148,12 +155,13 @@ function reportRate(b: RateBench, size: number): void {
 
 /** Memory of `n` blocked processes: live bytes after a run with n, minus after a run with 0.
  *  Also checks from the host side that exactly n processes are alive and all wait. */
-function measureBlockedProcessBytes(n: number): {
+async function measureBlockedProcessBytes(n: number): Promise<{
   bytesPerProcess: number;
   knownBlocksBytes: number;
-} {
-  const base = runChecked("procmem", programs.procmem, ["0"], benchLine("procmem", 0)).vm;
-  const full = runChecked("procmem", programs.procmem, [String(n)], benchLine("procmem", n)).vm;
+}> {
+  const base = (await runChecked("procmem", programs.procmem, ["0"], benchLine("procmem", 0))).vm;
+  const full =
+    (await runChecked("procmem", programs.procmem, [String(n)], benchLine("procmem", n))).vm;
   const table = full.procs.table;
   if (table.live !== n) throw new Error(`procmem: ${table.live} processes alive, expected ${n}`);
   for (let pid = 2; pid <= table.spawned; pid++) {
@@ -167,8 +175,8 @@ function measureBlockedProcessBytes(n: number): {
   return { bytesPerProcess: grownBytes / n, knownBlocksBytes: cells * CELL_BYTES };
 }
 
-function reportProcMem(n: number): void {
-  const { bytesPerProcess, knownBlocksBytes } = measureBlockedProcessBytes(n);
+async function reportProcMem(n: number): Promise<void> {
+  const { bytesPerProcess, knownBlocksBytes } = await measureBlockedProcessBytes(n);
   console.log(
     `procmem (${formatRate(n)} blocked processes): ${bytesPerProcess.toFixed(1)} bytes per ` +
       `blocked process (PCB + stack + frames + heap blocks ${knownBlocksBytes} bytes, rest ` +
@@ -177,18 +185,18 @@ function reportProcMem(n: number): void {
   );
 }
 
-for (const b of rateBenches) reportRate(b, FULL_SIZE);
-reportProcMem(PROCMEM_PROCESSES);
+for (const b of rateBenches) await reportRate(b, FULL_SIZE);
+await reportProcMem(PROCMEM_PROCESSES);
 
 // Smaller sizes for deno bench's own repeated timing.
 const BENCH_SIZE = 50_000;
 for (const b of rateBenches) {
   Deno.bench(`${b.name}: ${formatRate(b.events(BENCH_SIZE))} ${b.unit.split("/")[0]}`, {
     group: "actors",
-  }, () => {
-    runChecked(b.name, b.program, b.args(BENCH_SIZE), b.expected(BENCH_SIZE));
+  }, async () => {
+    await runChecked(b.name, b.program, b.args(BENCH_SIZE), b.expected(BENCH_SIZE));
   });
 }
-Deno.bench("procmem: 10,000 blocked processes", { group: "actors" }, () => {
-  runChecked("procmem", programs.procmem, ["10000"], benchLine("procmem", 10000));
+Deno.bench("procmem: 10,000 blocked processes", { group: "actors" }, async () => {
+  await runChecked("procmem", programs.procmem, ["10000"], benchLine("procmem", 10000));
 });

@@ -25,8 +25,8 @@ const SMALL: [name: string, args: string[], n: number][] = [
 for (const [name, args, n] of SMALL) {
   const program = assembleFile(`${dir}${name}.ttvm`);
   const expected = new RegExp(`^bench=${name} n=${n} ms=\\d+ rate=\\d+\n$`);
-  Deno.bench(`${name} ${args.join(" ")}`, { group: "compare" }, () => {
-    const r = runProgram(program, { args });
+  Deno.bench(`${name} ${args.join(" ")}`, { group: "compare" }, async () => {
+    const r = await runProgram(program, { args });
     if (r.exitCode !== 0 || r.stderr !== "" || !expected.test(r.stdout)) {
       throw new Error(`${name}: exit ${r.exitCode}, stdout ${r.stdout}, stderr ${r.stderr}`);
     }

@@ -12,7 +12,7 @@
  */
 import { assembleFile } from "../src/asm/mod.ts";
 import { Output } from "../src/io/output.ts";
-import { StdinReader } from "../src/io/stdin.ts";
+import { fixedInput } from "../src/io/stdin.ts";
 import { Vm } from "../src/vm/vm.ts";
 import type { JitMode } from "../src/vm/runtime.ts";
 import type { Program } from "../src/isa/program.ts";
@@ -23,17 +23,17 @@ const fib = assembleFile(`${dir}fib.ttvm`);
 const ROUNDS = Number(Deno.env.get("CORE_BENCH_ROUNDS") ?? 5);
 
 /** Run once; returns [elapsed ms, reductions charged, stdout]. */
-function runOnce(program: Program, jit: JitMode): [number, number, string] {
+async function runOnce(program: Program, jit: JitMode): Promise<[number, number, string]> {
   let out = "";
   const dec = new TextDecoder();
   const vm = new Vm(program, {
     stdout: new Output({ write: (b) => (out += dec.decode(b)) }),
     stderr: new Output({ write: () => {} }),
-    stdin: new StdinReader({ readSync: () => null }),
+    stdin: fixedInput(),
     args: [],
   }, { jit });
   const t0 = performance.now();
-  vm.run();
+  await vm.run();
   return [performance.now() - t0, vm.interp.reductions, out];
 }
 
@@ -42,14 +42,14 @@ function median(xs: number[]): number {
   return s[s.length >> 1];
 }
 
-function report(name: string, program: Program, expected: string) {
+async function report(name: string, program: Program, expected: string) {
   const modes: JitMode[] = ["off", "on"];
   const ns: Record<string, number[]> = { off: [], on: [] };
   let n = 0;
-  for (const m of modes) runOnce(program, m); // warm up V8
+  for (const m of modes) await runOnce(program, m); // warm up V8
   for (let r = 0; r < ROUNDS; r++) {
     for (const m of modes) {
-      const [ms, reductions, out] = runOnce(program, m);
+      const [ms, reductions, out] = await runOnce(program, m);
       if (out !== expected) {
         throw new Error(`${name} (jit ${m}): wrong output ${JSON.stringify(out)}`);
       }
@@ -68,18 +68,18 @@ function report(name: string, program: Program, expected: string) {
   );
 }
 
-report("count_loop 10M", loop, "10000000\n");
-report("fib(27)", fib, "196418\n");
+await report("count_loop 10M", loop, "10000000\n");
+await report("fib(27)", fib, "196418\n");
 
 for (const jit of ["off", "on"] as JitMode[]) {
   Deno.bench(
     `count_loop 10M iterations (90M instructions), jit ${jit}`,
     { group: "loop" },
-    () => {
-      runOnce(loop, jit);
+    async () => {
+      await runOnce(loop, jit);
     },
   );
-  Deno.bench(`fib(27) via CALL/RET, jit ${jit}`, { group: "fib" }, () => {
-    runOnce(fib, jit);
+  Deno.bench(`fib(27) via CALL/RET, jit ${jit}`, { group: "fib" }, async () => {
+    await runOnce(fib, jit);
   });
 }

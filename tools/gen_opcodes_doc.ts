@@ -12,9 +12,8 @@ import { F, OPCODES, OPERAND_KINDS, type OpInfo } from "../src/isa/opcodes.ts";
 const FLAG_NAMES: ReadonlyArray<[number, string, string]> = [
   [F.BRANCH, "branch", "transfers control (jump, call, return, raise, end)"],
   [F.MAY_GC, "gc", "may allocate on the process heap, so may trigger a collection"],
-  [F.MAY_YIELD, "yield", "may suspend the process (receive, sleep, yield)"],
+  [F.MAY_YIELD, "yield", "may suspend the process (receive, sleep, yield, waiting I/O)"],
   [F.MAY_THROW, "throw", "may raise a runtime error (catchable with TRY)"],
-  [F.UNSUPPORTED, "unsupported", "not real yet: raises `Unsupported operation: <OP>`"],
   [F.CONCURRENCY, "conc", "concurrency opcode (LANGUAGE.md §3–§4)"],
   [F.INTERNAL, "internal", "emitted by the assembler, never written in source"],
   [F.IO, "io", "performs host I/O"],

@@ -11,10 +11,18 @@
 import { assembleSource } from "../asm/mod.ts";
 import type { Program } from "../isa/program.ts";
 import { Output, type Sink } from "../io/output.ts";
-import { StdinReader } from "../io/stdin.ts";
-import { freeNode, N_KIND, N_NEXT, N_VALUE_CELL, SIG_MSG, takeSignals } from "../proc/signals.ts";
+import { fixedInput } from "../io/stdin.ts";
+import {
+  freeNode,
+  N_KIND,
+  N_NEXT,
+  N_VALUE_CELL,
+  newNode,
+  SIG_MSG,
+  SIG_NAME,
+  takeSignals,
+} from "../proc/signals.ts";
 import { ST_RUNNING } from "../proc/table.ts";
-import { STEP_EXIT, STEP_IDLE, STEP_TIMERS } from "../sched/single.ts";
 import { Vm, type VmOptions } from "../vm/vm.ts";
 import { VmError } from "../vm/errors.ts";
 import { fromHostValue, type JsValue, toHostValue } from "./convert.ts";
@@ -26,8 +34,6 @@ export interface ActorVmOptions extends VmOptions {
   stderr?: (text: string) => void;
   /** Program arguments (GET_ARGS). */
   args?: string[];
-  /** Scheduler slices between two turns of the event loop in `run()` (default 2000). */
-  slicesPerTurn?: number;
 }
 
 export interface RunSummary {
@@ -96,7 +102,6 @@ export class HostMailbox implements AsyncIterable<JsValue> {
 export class ActorVm {
   readonly vm: Vm;
   readonly host: HostMailbox;
-  private readonly slicesPerTurn: number;
 
   constructor(program: Program, options: ActorVmOptions = {}) {
     const dec = new TextDecoder();
@@ -110,10 +115,9 @@ export class ActorVm {
     this.vm = new Vm(program, {
       stdout: new Output(sink(options.stdout)),
       stderr: new Output(sink(options.stderr, Deno.stderr)),
-      stdin: new StdinReader({ readSync: () => null }),
+      stdin: fixedInput(""),
       args: options.args ?? [],
     }, options);
-    this.slicesPerTurn = options.slicesPerTurn ?? 2000;
     const table = this.vm.procs.table;
     const pid = table.newPid();
     table.setStatus(pid, ST_RUNNING);
@@ -156,11 +160,18 @@ export class ActorVm {
     this.send(pid, value);
   }
 
+  /** Register `pid` under `name`; the name is freed when the process exits, as REGISTER's. */
   register(name: string, pid: number): void {
-    const atom = this.vm.rt.atoms.intern(name);
-    if (!this.vm.procs.table.isAlive(pid)) throw new VmError(`noproc`);
-    if (!this.vm.procs.registry.register(atom, pid)) {
+    const { procs, rt, mem } = this.vm;
+    const atom = rt.atoms.intern(name);
+    if (!procs.table.isAlive(pid)) throw new VmError(`noproc`);
+    if (!procs.registry.register(atom, pid)) {
       throw new VmError(`Name already registered: ${name}`);
+    }
+    // The process records the name itself (its relations are its own); if it is already
+    // gone, the undelivered notice frees the name at once.
+    if (!procs.deliver(pid, newNode(mem, SIG_NAME, this.host.pid, atom))) {
+      procs.registry.unregister(atom, pid);
     }
   }
 
@@ -181,28 +192,14 @@ export class ActorVm {
   }
 
   /** Run until no process can make progress (or EXIT), yielding to the event loop between
-   *  turns so that host code consuming `host` runs concurrently. */
+   *  batches of slices so that host code consuming `host` runs concurrently. */
   async run(): Promise<RunSummary> {
-    const sched = this.vm.scheduler;
-    for (;;) {
-      const r = sched.step(this.slicesPerTurn, false);
+    await this.vm.loop(() => {
       this.drainHost();
       this.vm.rt.io.stdout.flush();
       this.vm.rt.io.stderr.flush();
-      if (r === STEP_EXIT || r === STEP_IDLE) break;
-      const delay = r === STEP_TIMERS ? sched.nextTimerInMs() : 0;
-      await new Promise((resolve) => setTimeout(resolve, delay));
-    }
-    this.host.close();
-    return this.summary();
-  }
-
-  /** Run to quiescence synchronously (host messages are collected, not awaited). */
-  runSync(): RunSummary {
-    this.vm.scheduler.run();
+    });
     this.drainHost();
-    this.vm.rt.io.stdout.flush();
-    this.vm.rt.io.stderr.flush();
     this.host.close();
     return this.summary();
   }

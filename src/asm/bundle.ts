@@ -6,7 +6,13 @@
  * first section is the file's own module; section paths are unique; only blank or comment
  * lines may precede the first `.module`. Section lines keep their physical line numbers.
  */
-import { type Diagnostic, diagnosticAt, type SourceLine } from "./diagnostics.ts";
+import {
+  diagnosticAt,
+  DiagnosticList,
+  MAX_QUOTED_PATH,
+  quoted,
+  type SourceLine,
+} from "./diagnostics.ts";
 import { lexLine } from "./lexer.ts";
 
 export interface BundleSection {
@@ -17,11 +23,11 @@ export interface BundleSection {
 
 export interface SplitBundle {
   sections: BundleSection[];
-  diagnostics: Diagnostic[];
+  diagnostics: DiagnosticList;
 }
 
 function isModuleDirective(line: SourceLine): boolean {
-  const first = lexLine(line.text).tokens[0];
+  const first = lexLine(line.text, 1).tokens[0];
   return first !== undefined && !first.quoted && first.text === ".module";
 }
 
@@ -32,7 +38,7 @@ export function isBundle(lines: readonly SourceLine[]): boolean {
 /** Splits a bundle; `file` names it in diagnostics. */
 export function splitBundle(lines: readonly SourceLine[], file: string): SplitBundle {
   const sections: BundleSection[] = [];
-  const diagnostics: Diagnostic[] = [];
+  const diagnostics = new DiagnosticList();
   const definedAt = new Map<string, number>();
   for (const line of lines) {
     const lexed = lexLine(line.text);
@@ -57,14 +63,18 @@ export function splitBundle(lines: readonly SourceLine[], file: string): SplitBu
       report(
         extra.start,
         extra.end,
-        `unexpected operand '${extra.text}' (.module takes 1 operand(s))`,
+        `unexpected operand '${quoted(extra.text)}' (.module takes 1 operand(s))`,
       );
     }
     const earlier = definedAt.get(path.value);
     if (earlier !== undefined) {
       // Still a section (so its lines are not mistaken for the previous one's), but IMPORT
       // finds the first definition.
-      report(path.start, path.end, `module '${path.value}' is already defined at line ${earlier}`);
+      report(
+        path.start,
+        path.end,
+        `module '${quoted(path.value, MAX_QUOTED_PATH)}' is already defined at line ${earlier}`,
+      );
     } else {
       definedAt.set(path.value, line.lineNo);
     }

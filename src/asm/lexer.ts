@@ -12,7 +12,7 @@
  * - Lexing never throws: problems (bad escape, unterminated string) are attached to the token
  *   that has them, so a caller that takes the raw text of a line may ignore them.
  */
-import type { SourceLine } from "./diagnostics.ts";
+import { quoted, type SourceLine } from "./diagnostics.ts";
 
 export interface LexProblem {
   start: number;
@@ -57,10 +57,11 @@ function isSeparator(c: string): boolean {
   return c === " " || c === "\t";
 }
 
-export function lexLine(text: string): LexedLine {
+/** Tokens of a line; with `maxTokens`, stops after that many (a cheap look at the first). */
+export function lexLine(text: string, maxTokens = Infinity): LexedLine {
   const tokens: Token[] = [];
   let i = 0;
-  while (i < text.length) {
+  while (i < text.length && tokens.length < maxTokens) {
     const c = text[i];
     if (isSeparator(c)) {
       i++;
@@ -84,22 +85,28 @@ export function lexLine(text: string): LexedLine {
 /** A quoted string starting at `start` (which holds the opening quote). */
 function lexQuoted(text: string, start: number): Token {
   const problems: LexProblem[] = [];
-  let value = "";
+  // The value is built from slices between escapes (one piece per escape, not per character).
+  const pieces: string[] = [];
+  let runStart = start + 1;
   let j = start + 1;
   while (true) {
     if (j >= text.length) {
+      pieces.push(text.slice(runStart, j));
       problems.push({ start, end: text.length, message: "unterminated string literal" });
       break;
     }
     const c = text[j];
     if (c === '"') {
+      pieces.push(text.slice(runStart, j));
       j++;
       break;
     }
     if (c === "\\") {
+      pieces.push(text.slice(runStart, j));
       const next = String.fromCodePoint(text.codePointAt(j + 1) ?? 0x5c);
       if (j + 1 >= text.length) {
         j++;
+        runStart = j;
         continue; // a lone backslash at the end: reported as unterminated on the next turn
       }
       const replacement = ESCAPED[next];
@@ -107,16 +114,17 @@ function lexQuoted(text: string, start: number): Token {
         problems.push({
           start: j,
           end: j + 1 + next.length,
-          message: `unknown escape sequence '\\${next}'`,
+          message: `unknown escape sequence '${quoted("\\" + next)}'`,
         });
       } else {
-        value += replacement;
+        pieces.push(replacement);
       }
       j += 1 + next.length;
+      runStart = j;
       continue;
     }
-    value += c;
     j++;
   }
+  const value = pieces.join("");
   return { text: text.slice(start, j), value, quoted: true, start, end: j, problems };
 }

@@ -82,10 +82,10 @@ export function link(modules: readonly LoadedModule[]): Program {
             code[at] = operand.value;
             break;
           case "target":
-            code[at] = startPc + (instruction.localTargets.get(k) ?? 0);
+            code[at] = startPc + (instruction.localTargets[k] ?? 0);
             break;
           case "func":
-            code[at] = startPc + (instruction.localTargets.get(k) ?? 0);
+            code[at] = startPc + (instruction.localTargets[k] ?? 0);
             code[at + 1] = paramLists.intern(operand.params.map((p) => strings.intern(p)));
             break;
           case "import":

@@ -11,11 +11,22 @@
  * - `IMPORT p` resolves to a section of the importer's bundle named exactly p; else to the first
  *   existing file of: p relative to the importer's directory, p relative to cwd, p (or the x of
  *   `std/x`) in stdDir.
- * - Each module's diagnostics are sorted by line then column; a cycle is reported at the IMPORT
+ * - Each module's diagnostics are sorted by line then column, and only the first
+ *   MAX_KEPT_DIAGNOSTICS of them are kept (the others counted); a cycle is reported at the IMPORT
  *   that closes it (the first back edge of a depth-first walk in source order).
  */
 import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
-import { type Diagnostic, diagnosticAt, osErrorText, type SourceLine } from "./diagnostics.ts";
+import {
+  type Diagnostic,
+  diagnosticAt,
+  DiagnosticList,
+  MAX_QUOTED_PATH,
+  osErrorText,
+  quoted,
+  type SourceLine,
+  wholeFileDiagnostic,
+} from "./diagnostics.ts";
+import { NotTextError, textProblem } from "./text_check.ts";
 import { isBundle, splitBundle } from "./bundle.ts";
 import { splitSourceLines } from "./lexer.ts";
 import { type ParsedModule, parseModule } from "./parser.ts";
@@ -44,7 +55,7 @@ interface ModuleSource {
   lines: SourceLine[];
   bundle?: Bundle;
   /** Problems found before parsing (bundle structure). */
-  diagnostics: Diagnostic[];
+  diagnostics: DiagnosticList;
 }
 
 export interface LoadedModule {
@@ -58,25 +69,38 @@ export interface LoadedModule {
 
 export interface LoadResult {
   modules: LoadedModule[];
-  /** Every diagnostic of every module, in module order. */
+  /** The diagnostics of every module, in module order (per module the first
+   *  MAX_KEPT_DIAGNOSTICS by position). */
   diagnostics: Diagnostic[];
+  /** Diagnostics found beyond the kept ones. */
+  omitted: number;
 }
 
 type Resolution = { source: ModuleSource } | { key: string } | { error: string };
 
 export function loadModules(mainSource: string, mainPath: string, env: LoaderEnv): LoadResult {
+  const notText = textProblem(mainSource);
+  if (notText !== undefined) {
+    return {
+      modules: [],
+      diagnostics: [wholeFileDiagnostic(mainPath, `${mainPath}: ${notText}`)],
+      omitted: 0,
+    };
+  }
   const mainAbs = resolve(env.cwd, mainPath);
   const sources: ModuleSource[] = [sourceFromText(mainSource, mainAbs, mainPath, mainPath)];
   const indexByKey = new Map<string, number>([[mainAbs, 0]]);
   const modules: LoadedModule[] = [];
-  const diagnostics: Diagnostic[][] = [];
+  const diagnostics: DiagnosticList[] = [];
   const fileCache = new Map<string, { text: string } | { error: unknown }>();
 
   const read = (abs: string) => {
     let entry = fileCache.get(abs);
     if (entry === undefined) {
       try {
-        entry = { text: env.readTextFile(abs) };
+        const text = env.readTextFile(abs);
+        const problem = textProblem(text);
+        entry = problem === undefined ? { text } : { error: new NotTextError(problem) };
       } catch (error) {
         entry = { error };
       }
@@ -108,25 +132,39 @@ export function loadModules(mainSource: string, mainPath: string, env: LoaderEnv
         const display = displayPathOf(abs);
         return { source: sourceFromText(entry.text, abs, display, display) };
       }
+      if (entry.error instanceof NotTextError) {
+        return { error: `${quoted(path, MAX_QUOTED_PATH)}: ${entry.error.message}` };
+      }
       if (!(entry.error instanceof Deno.errors.NotFound)) {
-        return { error: `File operation failed on ${path}: ${osErrorText(entry.error)}` };
+        return {
+          error: `File operation failed on ${quoted(path, MAX_QUOTED_PATH)}: ${
+            osErrorText(entry.error)
+          }`,
+        };
       }
     }
     return {
-      error: `File operation failed on ${path}: ${osErrorText(new Deno.errors.NotFound())}`,
+      error: `File operation failed on ${quoted(path, MAX_QUOTED_PATH)}: ${
+        osErrorText(new Deno.errors.NotFound())
+      }`,
     };
   };
 
+  const added = new Set<ModuleSource>(sources);
+  const sweptBundles = new Set<Bundle>();
   const add = (source: ModuleSource): number => {
     indexByKey.set(source.key, sources.length);
     sources.push(source);
+    added.add(source);
     return sources.length - 1;
   };
 
   for (let i = 0; i < sources.length; i++) {
     const source = sources[i];
     const parsed = parseModule(source.lines, source.diagFile);
-    const moduleDiagnostics = [...source.diagnostics, ...parsed.diagnostics];
+    const moduleDiagnostics = new DiagnosticList();
+    moduleDiagnostics.absorb(source.diagnostics);
+    moduleDiagnostics.absorb(parsed.diagnostics);
     const importTargets = parsed.imports.map((request, k) => {
       const resolution = resolveImport(source, request.path);
       if ("error" in resolution) {
@@ -146,18 +184,23 @@ export function loadModules(mainSource: string, mainPath: string, env: LoaderEnv
     });
     diagnostics.push(moduleDiagnostics);
     if (i === sources.length - 1) {
-      // Nothing left to discover: bring in bundle sections no IMPORT reached.
+      // Nothing left to discover: bring in bundle sections no IMPORT reached (once per bundle:
+      // rescanning every bundle at each new end would be quadratic in the sections).
       for (const s of sources) {
-        for (const unreached of s.bundle?.order ?? []) {
-          if (!sources.includes(unreached)) add(unreached);
-        }
+        const bundle = s.bundle;
+        if (bundle === undefined || sweptBundles.has(bundle)) continue;
+        sweptBundles.add(bundle);
+        for (const unreached of bundle.order) if (!added.has(unreached)) add(unreached);
       }
     }
   }
 
   reportCycles(modules, diagnostics);
-  for (const list of diagnostics) list.sort((a, b) => a.line - b.line || a.col - b.col);
-  return { modules, diagnostics: diagnostics.flat() };
+  return {
+    modules,
+    diagnostics: diagnostics.flatMap((list) => list.sorted()),
+    omitted: diagnostics.reduce((sum, list) => sum + list.omitted, 0),
+  };
 }
 
 /** Module source for a file's text; a bundle yields its first section, the rest on demand. */
@@ -169,7 +212,9 @@ function sourceFromText(
 ): ModuleSource {
   const lines = splitSourceLines(text);
   const dir = dirname(abs);
-  if (!isBundle(lines)) return { key: abs, displayPath, diagFile, dir, lines, diagnostics: [] };
+  if (!isBundle(lines)) {
+    return { key: abs, displayPath, diagFile, dir, lines, diagnostics: new DiagnosticList() };
+  }
   const split = splitBundle(lines, diagFile);
   const bundle: Bundle = { sections: new Map(), order: [] };
   split.sections.forEach((section, i) => {
@@ -184,7 +229,7 @@ function sourceFromText(
         dir,
         lines: section.lines,
         bundle,
-        diagnostics: [],
+        diagnostics: new DiagnosticList(),
       }
       : {
         key: `${abs}\0${i}:${section.path}`,
@@ -193,39 +238,53 @@ function sourceFromText(
         dir,
         lines: section.lines,
         bundle,
-        diagnostics: [],
+        diagnostics: new DiagnosticList(),
       };
     if (!bundle.sections.has(section.path)) bundle.sections.set(section.path, source);
     bundle.order.push(source);
   });
   const main = bundle.order[0] ??
-    { key: abs, displayPath, diagFile, dir, lines: [], bundle, diagnostics: [] };
-  main.diagnostics.push(...split.diagnostics);
+    { key: abs, displayPath, diagFile, dir, lines: [], bundle, diagnostics: new DiagnosticList() };
+  main.diagnostics.absorb(split.diagnostics);
   return main;
 }
 
-/** Reports each IMPORT that closes a cycle (a back edge of a depth-first walk from module 0). */
-function reportCycles(modules: LoadedModule[], diagnostics: Diagnostic[][]): void {
+/**
+ * Reports each IMPORT that closes a cycle (a back edge of a depth-first walk from module 0).
+ * The walk keeps its own stack: an import chain as long as the module count must not recurse
+ * on the host stack.
+ */
+function reportCycles(modules: LoadedModule[], diagnostics: DiagnosticList[]): void {
   const state = new Array<"new" | "open" | "done">(modules.length).fill("new");
-  const visit = (m: number) => {
-    state[m] = "open";
-    modules[m].importTargets.forEach((target, k) => {
-      if (target < 0) return;
+  for (let root = 0; root < modules.length; root++) {
+    if (state[root] !== "new") continue;
+    // Each entry: a module being visited and the index of its next import to look at.
+    const stack: Array<{ m: number; k: number }> = [{ m: root, k: 0 }];
+    state[root] = "open";
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1];
+      const { parsed, importTargets } = modules[top.m];
+      if (top.k >= importTargets.length) {
+        state[top.m] = "done";
+        stack.pop();
+        continue;
+      }
+      const k = top.k++;
+      const target = importTargets[k];
+      if (target < 0) continue;
       if (state[target] === "open") {
-        const { parsed } = modules[m];
         const { start, end } = parsed.imports[k].token;
-        diagnostics[m].push(diagnosticAt(
-          modules[m].diagFile,
+        diagnostics[top.m].push(diagnosticAt(
+          modules[top.m].diagFile,
           parsed.importLines[k],
           start,
           end,
-          `Circular dependency detected: ${modules[target].displayPath}`,
+          `Circular dependency detected: ${quoted(modules[target].displayPath, MAX_QUOTED_PATH)}`,
         ));
       } else if (state[target] === "new") {
-        visit(target);
+        state[target] = "open";
+        stack.push({ m: target, k: 0 });
       }
-    });
-    state[m] = "done";
-  };
-  for (let m = 0; m < modules.length; m++) if (state[m] === "new") visit(m);
+    }
+  }
 }

@@ -10,6 +10,7 @@
  * - `CATCH` accepts and ignores one name (`CATCH err`); everything else rejects extra operands.
  */
 import { OPERAND_KINDS, type OperandSpec, type OpInfo } from "../isa/opcodes.ts";
+import { quoted } from "./diagnostics.ts";
 import type { LexedLine, Token } from "./lexer.ts";
 import { isInstructionIndex, parseBool, parseF64, parseI64, parseUnsigned } from "./literals.ts";
 import type { Parsed } from "./literals.ts";
@@ -51,7 +52,15 @@ export function readOperands(
   for (const spec of op.operands) {
     if (spec.kind === "str" && next < tokens.length && !tokens[next].quoted) {
       // Compatibility form: the raw rest of the line (`PUSH_STR hello world`).
-      const raw = lineText.slice(tokens[next].start, lexed.codeEnd).replace(/[ \t]+$/, "");
+      // Trailing blanks trimmed by hand: /[ \t]+$/ backtracks quadratically on a long run of
+      // blanks that is followed by more text.
+      let end = lexed.codeEnd;
+      while (
+        end > tokens[next].start && (lineText[end - 1] === " " || lineText[end - 1] === "\t")
+      ) {
+        end--;
+      }
+      const raw = lineText.slice(tokens[next].start, end);
       operands.push({ kind: "string", value: raw });
       next = tokens.length;
       continue;
@@ -89,7 +98,9 @@ export function readOperands(
     report(
       extra.start,
       extra.end,
-      `unexpected operand '${extra.text}' (${op.name} takes ${op.operands.length} operand(s))`,
+      `unexpected operand '${
+        quoted(extra.text)
+      }' (${op.name} takes ${op.operands.length} operand(s))`,
     );
   }
   return operands;

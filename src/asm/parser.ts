@@ -10,9 +10,11 @@
  *   (0..instruction count) and wins over a label of the same name.
  * - `line` of an instruction is its physical line, or the value of the last `.line` directive.
  * - All problems become diagnostics; parsing never stops early.
+ * - Work is linear in the source: label hints are looked for only for the first
+ *   MAX_LABEL_SUGGESTIONS distinct unknown names (each costs a pass over all labels).
  */
 import { F, OP_BY_NAME, type OpInfo } from "../isa/opcodes.ts";
-import { type Diagnostic, diagnosticAt, type SourceLine } from "./diagnostics.ts";
+import { diagnosticAt, DiagnosticList, quoted, type SourceLine } from "./diagnostics.ts";
 import { lexLine, type Token } from "./lexer.ts";
 import { parseUnsigned } from "./literals.ts";
 import { type ImportRequest, type Operand, readOperands, type TargetRef } from "./operands.ts";
@@ -22,9 +24,14 @@ export interface ParsedInstruction {
   op: OpInfo;
   /** The source line recorded in Program.lines. */
   line: number;
+  /** Where the mnemonic is written (for diagnostics about the instruction after parsing). */
+  source: SourceLine;
+  start: number;
+  end: number;
   operands: Operand[];
-  /** Resolved file-local targets, by operand position (label / func operands only). */
-  localTargets: Map<number, number>;
+  /** Resolved file-local targets, by operand position (label / func operands only; an
+   *  array, not a Map: one per instruction of a large file adds up). */
+  localTargets: number[];
 }
 
 export interface ParsedLabel {
@@ -38,8 +45,14 @@ export interface ParsedModule {
   imports: ImportRequest[];
   /** The source line and token of each import request (for diagnostics by later passes). */
   importLines: SourceLine[];
-  diagnostics: Diagnostic[];
+  diagnostics: DiagnosticList;
 }
+
+/** Distinct unknown label names per module that get a "did you mean" hint. */
+export const MAX_LABEL_SUGGESTIONS = 100;
+
+/** Distinct unknown mnemonics whose hint is remembered within one module. */
+const MAX_MNEMONIC_HINTS_CACHED = 10_000;
 
 /** Mnemonics accepted in source, for "did you mean" hints. */
 const SOURCE_MNEMONICS: readonly string[] = [
@@ -63,12 +76,13 @@ export function parseModule(lines: readonly SourceLine[], file: string): ParsedM
     labels: [],
     imports: [],
     importLines: [],
-    diagnostics: [],
+    diagnostics: new DiagnosticList(),
   };
   const labelLines = new Map<string, number>();
   const labelPcs = new Map<string, number>();
   const pending: PendingTarget[] = [];
   let lineOverride: number | undefined;
+  const mnemonicHints = new Map<string, string | undefined>();
 
   for (const line of lines) {
     const report = (start: number, end: number, message: string, hint?: string) =>
@@ -93,12 +107,16 @@ export function parseModule(lines: readonly SourceLine[], file: string): ParsedM
         report(
           rest[1].start,
           rest[1].end,
-          `unexpected operand '${rest[1].text}' (LABEL takes 1 operand(s))`,
+          `unexpected operand '${quoted(rest[1].text)}' (LABEL takes 1 operand(s))`,
         );
       }
       const earlier = labelLines.get(name.value);
       if (earlier !== undefined) {
-        report(name.start, name.end, `label '${name.value}' is already defined at line ${earlier}`);
+        report(
+          name.start,
+          name.end,
+          `label '${quoted(name.value)}' is already defined at line ${earlier}`,
+        );
         continue;
       }
       labelLines.set(name.value, line.lineNo);
@@ -107,12 +125,15 @@ export function parseModule(lines: readonly SourceLine[], file: string): ParsedM
       continue;
     }
 
-    const op = lookUpMnemonic(first, report);
+    const op = lookUpMnemonic(first, report, mnemonicHints);
     const instruction: ParsedInstruction = {
       op: op ?? (OP_BY_NAME.get("HALT") as OpInfo),
       line: lineOverride ?? line.lineNo,
+      source: line,
+      start: first.start,
+      end: first.end,
       operands: [],
-      localTargets: new Map(),
+      localTargets: [],
     };
     out.instructions.push(instruction);
     if (op === undefined) continue;
@@ -128,6 +149,16 @@ export function parseModule(lines: readonly SourceLine[], file: string): ParsedM
     });
   }
 
+  // Each suggestion compares a name with every label: keep the number of them bounded, so
+  // many unknown names against many labels stay linear (the CLI shows 20 diagnostics anyway).
+  const suggestions = new Map<string, string | undefined>();
+  const suggestLabel = (name: string): string | undefined => {
+    if (!suggestions.has(name)) {
+      if (suggestions.size >= MAX_LABEL_SUGGESTIONS) return undefined;
+      suggestions.set(name, nearest(name, labelPcs.keys()));
+    }
+    return suggestions.get(name);
+  };
   const count = out.instructions.length;
   for (const { instruction, operandIndex, target, line } of pending) {
     const { token } = target;
@@ -139,7 +170,7 @@ export function parseModule(lines: readonly SourceLine[], file: string): ParsedM
           line,
           token.start,
           token.end,
-          `jump target ${token.text} is outside this file (0..${count})`,
+          `jump target ${quoted(token.text)} is outside this file (0..${count})`,
         ));
       } else {
         localPc = target.index;
@@ -147,18 +178,18 @@ export function parseModule(lines: readonly SourceLine[], file: string): ParsedM
     } else {
       localPc = labelPcs.get(target.label);
       if (localPc === undefined) {
-        const guess = nearest(target.label, labelPcs.keys());
+        const guess = suggestLabel(target.label);
         out.diagnostics.push(diagnosticAt(
           file,
           line,
           token.start,
           token.end,
-          `unknown label '${target.label}'`,
-          guess === undefined ? undefined : `did you mean '${guess}'?`,
+          `unknown label '${quoted(target.label)}'`,
+          guess === undefined ? undefined : `did you mean '${quoted(guess)}'?`,
         ));
       }
     }
-    instruction.localTargets.set(operandIndex, localPc ?? 0);
+    instruction.localTargets[operandIndex] = localPc ?? 0;
   }
   return out;
 }
@@ -167,6 +198,7 @@ export function parseModule(lines: readonly SourceLine[], file: string): ParsedM
 function lookUpMnemonic(
   token: Token,
   report: (start: number, end: number, message: string, hint?: string) => void,
+  hints: Map<string, string | undefined>,
 ): OpInfo | undefined {
   const op = token.quoted ? undefined : OP_BY_NAME.get(token.text);
   if (op !== undefined && !(op.flags & F.INTERNAL)) return op;
@@ -174,16 +206,21 @@ function lookUpMnemonic(
     report(
       token.start,
       token.end,
-      `'${token.text}' is internal to the assembler and cannot be written in source`,
+      `'${quoted(token.text)}' is internal to the assembler and cannot be written in source`,
       "did you mean 'HALT'?",
     );
     return undefined;
   }
-  const guess = nearest(token.text, SOURCE_MNEMONICS, upper);
+  // A file of garbage repeats its unknown words: each is compared with the mnemonics once.
+  let guess = hints.get(token.text);
+  if (guess === undefined && !hints.has(token.text)) {
+    guess = nearest(token.text, SOURCE_MNEMONICS, upper);
+    if (hints.size < MAX_MNEMONIC_HINTS_CACHED) hints.set(token.text, guess);
+  }
   report(
     token.start,
     token.end,
-    `unknown instruction '${token.text}'`,
+    `unknown instruction '${quoted(token.text)}'`,
     guess === undefined ? undefined : `did you mean '${guess}'?`,
   );
   return undefined;
@@ -200,7 +237,7 @@ function readDirective(
   report: (start: number, end: number, message: string) => void,
 ): number | undefined {
   if (first.text !== ".line") {
-    report(first.start, first.end, `unknown directive '${first.text}'`);
+    report(first.start, first.end, `unknown directive '${quoted(first.text)}'`);
     return lineOverride;
   }
   const arg = rest[0];
@@ -212,7 +249,7 @@ function readDirective(
     report(
       rest[1].start,
       rest[1].end,
-      `unexpected operand '${rest[1].text}' (.line takes 1 operand(s))`,
+      `unexpected operand '${quoted(rest[1].text)}' (.line takes 1 operand(s))`,
     );
   }
   const parsed = parseUnsigned(arg.text, "line number");

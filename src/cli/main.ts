@@ -5,66 +5,155 @@
  *
  * Options come before the program path; everything after it belongs to the program (GET_ARGS).
  */
-import { AsmError, assembleFile } from "../asm/mod.ts";
-import {
-  decodeProgram,
-  disassemble,
-  encodeProgram,
-  isTtbBytes,
-  LoadError,
-} from "../bytecode/mod.ts";
-import type { Program } from "../isa/program.ts";
-import { fileSink, Output } from "../io/output.ts";
-import { type Stdin, StdinReader } from "../io/stdin.ts";
-import { osErrorText } from "../vm/errors.ts";
-import { JIT_MODES, type JitMode } from "../vm/runtime.ts";
+import { nearest } from "../asm/suggest.ts";
 import { Vm, type VmOptions } from "../vm/vm.ts";
+import type { Limits } from "../proc/pcb.ts";
+import { JIT_MODES, type JitMode } from "../vm/runtime.ts";
 import { runSmp } from "../sched/smp.ts";
 import denoJson from "../../deno.json" with { type: "json" };
+import {
+  flag,
+  integer,
+  optionalInteger,
+  optionsHelp,
+  parseOptions,
+  text,
+  UsageError,
+} from "./options.ts";
+import { type CliIo, defaultIo } from "./io.ts";
+import { check, compile, disasm } from "./commands.ts";
+import { loadProgram } from "./load.ts";
+import { runSuite, SUITES } from "./selftest.ts";
+
+export { type CliIo, defaultIo } from "./io.ts";
 
 export const VERSION = denoJson.version;
+
+interface Command {
+  /** Its arguments, for the usage text. */
+  args: string;
+  help: string;
+  run: (args: string[], io: CliIo) => number | Promise<number>;
+  /** Not listed in the usage text (the seed's names for parts of `ttvm test`). */
+  hidden?: boolean;
+}
+
+function suiteCommand(name: string): Command {
+  return {
+    args: "",
+    help: SUITES[name].help,
+    hidden: name !== "test",
+    run: (args, io) => {
+      if (args.length > 0) throw new UsageError(`ttvm ${name} takes no arguments`);
+      return runSuite(name, io);
+    },
+  };
+}
+
+/** The subcommands: `ttvm <name> …`. */
+const COMMANDS: Record<string, Command> = {
+  compile: {
+    args: "<in.ttvm> [out.ttb]",
+    help: "assemble to bytecode (default: same name, .ttb)",
+    run: compile,
+  },
+  disasm: { args: "<file.ttb>", help: "print bytecode as re-assemblable text", run: disasm },
+  check: {
+    args: "<file>…",
+    help: "check stack depths (underflows, depths that differ where paths meet)",
+    run: check,
+  },
+  ...Object.fromEntries(Object.keys(SUITES).map((name) => [name, suiteCommand(name)])),
+};
+
+function commandsHelp(): string {
+  const rows = Object.entries(COMMANDS).filter(([, c]) => !c.hidden).map((
+    [name, c],
+  ) => [`ttvm ${name} ${c.args}`.trimEnd(), c.help]);
+  const width = Math.max(...rows.map(([left]) => left.length)) + 2;
+  return rows.map(([left, help]) => `  ${left.padEnd(width)}${help}\n`).join("");
+}
+
+/**
+ * Whether a first argument that is no command was meant as one: not an option, not an existing
+ * file, no program extension and no path separator (`ttvm compil x.ttvm`).
+ */
+function looksLikeCommand(arg: string): boolean {
+  if (arg.startsWith("-") || /\.(ttvm|ttb)$/.test(arg) || /[\\/]/.test(arg)) return false;
+  try {
+    Deno.statSync(arg);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * The options of a run, one row each (syntax in src/cli/options.ts). Their handling is in
+ * `run` below.
+ */
+export const RUN_OPTIONS = {
+  help: flag("show this help", "-h"),
+  version: flag("show the version", "-V"),
+  trace: flag("print every executed instruction (pc, source line, stack depth) on stderr"),
+  stats: flag("print run counters on stderr at the end"),
+  verbose: flag("print scheduler information on stderr"),
+  "stress-gc": flag(
+    "collect garbage on every allocation and verify the heap\n(also: environment variable TTVM_STRESS_GC=1)",
+  ),
+  reductions: integer("N", 1, 2 ** 31 - 1, "reductions per time slice (default 1000)"),
+  jit: text(
+    "MODE",
+    "compiler tier: on (default: hot code is compiled to JavaScript),\noff (interpret only), eager (compile everything on first use)",
+    (v) =>
+      (JIT_MODES as readonly string[]).includes(v)
+        ? undefined
+        : `expected one of ${JIT_MODES.join(", ")}`,
+  ),
+  smp: optionalInteger(
+    "N",
+    1,
+    256,
+    () => navigator.hardwareConcurrency,
+    "run on a pool of N worker threads (default: one per core)",
+  ),
+  "max-processes": integer(
+    "N",
+    1,
+    2 ** 28,
+    "live processes allowed; SPAWN beyond it raises 'Process limit reached'\n(default 2097152)",
+  ),
+  "max-heap-mb": integer(
+    "N",
+    1,
+    4096,
+    "memory per process (heap, stack, unreceived messages); beyond it the process\nends with 'Heap limit exceeded' (default 256)",
+  ),
+  "max-memory-mb": integer(
+    "N",
+    16,
+    7936,
+    "memory of the whole VM; an allocation beyond it ends the allocating process\nwith 'Out of memory' (default: three quarters of physical memory)",
+  ),
+};
 
 const USAGE = `ttvm ${VERSION} — a BEAM-style actor VM for TinyTotVM programs
 
 Usage:
   ttvm [options] <program.ttvm|program.ttb> [program args…]
-  ttvm compile <in.ttvm> [out.ttb]     assemble to bytecode (default: same name, .ttb)
-  ttvm disasm <file.ttb>               print bytecode as re-assemblable text
+${commandsHelp()}
+  (ttvm test answers also to the seed's names for parts of it: ${
+  Object.keys(SUITES).filter((n) => n !== "test").join(", ")
+})
 
-Options:
-  -h, --help          show this help
-  -V, --version       show the version
-      --trace         print every executed instruction (pc, source line, stack depth) on stderr
-      --stats         print run counters on stderr at the end
-      --verbose       print scheduler information on stderr
-      --stress-gc     collect garbage on every allocation and verify the heap
-                      (also: environment variable TTVM_STRESS_GC=1)
-      --reductions N  reductions per time slice (default 1000)
-      --smp[=N]       run on a pool of N worker threads (default: one per core)
-      --jit=MODE      compiler tier: on (default: hot code is compiled to JavaScript),
-                      off (interpret only), eager (compile everything on first use)
-
+Options (a value may follow as --name=V or --name V):
+${optionsHelp(RUN_OPTIONS)}
 Environment (debug switches):
   TTVM_STRESS_GC=1           same as --stress-gc
   TTVM_INITIAL_MEMORY_MB=N   start with an N MiB shared buffer (it grows as needed)
   TTVM_DEBUG_CRASH_WORKER=N  make SMP worker N fail at start (fault handling test)
+  TTVM_DEBUG_CRASH_WORKER_OUTSIDE=N  make it fail outside its own error handling
 `;
-
-export interface CliIo {
-  stdout: Output;
-  stderr: Output;
-  stdin: Stdin;
-}
-
-export function defaultIo(): CliIo {
-  return {
-    stdout: new Output(fileSink(Deno.stdout)),
-    stderr: new Output(fileSink(Deno.stderr)),
-    stdin: new StdinReader(Deno.stdin),
-  };
-}
-
-class UsageError extends Error {}
 
 /** Run the CLI; returns the exit status. */
 export async function runCli(argv: string[], io: CliIo = defaultIo()): Promise<number> {
@@ -84,147 +173,62 @@ export async function runCli(argv: string[], io: CliIo = defaultIo()): Promise<n
 }
 
 async function dispatch(argv: string[], io: CliIo): Promise<number> {
-  if (argv[0] === "compile") return compile(argv.slice(1), io);
-  if (argv[0] === "disasm") return disasm(argv.slice(1), io);
-  const options: VmOptions = { stressGc: Deno.env.get("TTVM_STRESS_GC") === "1" };
+  if (argv.length === 0) throw new UsageError("no program given");
+  const command = Object.hasOwn(COMMANDS, argv[0]) ? COMMANDS[argv[0]] : undefined;
+  if (command) return await command.run(argv.slice(1), io);
+  if (looksLikeCommand(argv[0])) {
+    const guess = nearest(argv[0], Object.keys(COMMANDS));
+    const hint = guess === undefined ? "" : ` — did you mean '${guess}'?`;
+    throw new UsageError(`unknown command '${argv[0]}'${hint}`);
+  }
+  return await run(argv, io);
+}
+
+/** The resource limits of LANGUAGE.md §2 that the options set (the rest keep their defaults). */
+function limitsFrom(
+  given: { "max-processes"?: number; "max-heap-mb"?: number; "max-memory-mb"?: number },
+): Partial<Limits> {
+  const limits: Partial<Limits> = {};
+  if (given["max-processes"] !== undefined) limits.maxProcesses = given["max-processes"];
+  if (given["max-heap-mb"] !== undefined) limits.maxHeapCells = given["max-heap-mb"] * 65536;
+  if (given["max-memory-mb"] !== undefined) {
+    limits.maxMemoryBytes = given["max-memory-mb"] * 1024 * 1024;
+  }
+  return limits;
+}
+
+/** `ttvm [options] <program> [args…]`: the options' handling, then the run. */
+async function run(argv: string[], io: CliIo): Promise<number> {
+  const { options: given, rest } = parseOptions(RUN_OPTIONS, argv);
+  if (given.help) {
+    io.stdout.write(USAGE);
+    return 0;
+  }
+  if (given.version) {
+    io.stdout.write(`ttvm ${VERSION}\n`);
+    return 0;
+  }
+  const [path, ...args] = rest;
+  if (path === undefined) throw new UsageError("no program given");
+  const options: VmOptions = {
+    stressGc: given["stress-gc"] ?? Deno.env.get("TTVM_STRESS_GC") === "1",
+    trace: given.trace,
+    stats: given.stats,
+    verbose: given.verbose,
+    reductions: given.reductions,
+    jit: given.jit as JitMode | undefined,
+    limits: limitsFrom(given),
+  };
   // Debug switch: start with a small shared buffer so that it must grow during the run
   // (exercises view rebuilding on every worker).
   const initialMb = Number(Deno.env.get("TTVM_INITIAL_MEMORY_MB") ?? 0);
   if (initialMb > 0) options.initialBytes = initialMb * 1024 * 1024;
-  let smpWorkers = 0;
-  let i = 0;
-  for (; i < argv.length && argv[i].startsWith("-"); i++) {
-    const arg = argv[i];
-    switch (arg) {
-      case "-h":
-      case "--help":
-        io.stdout.write(USAGE);
-        return 0;
-      case "-V":
-      case "--version":
-        io.stdout.write(`ttvm ${VERSION}\n`);
-        return 0;
-      case "--trace":
-        options.trace = true;
-        break;
-      case "--stats":
-        options.stats = true;
-        break;
-      case "--verbose":
-        options.verbose = true;
-        break;
-      case "--stress-gc":
-        options.stressGc = true;
-        break;
-      case "--reductions": {
-        const n = Number(argv[++i]);
-        if (!Number.isInteger(n) || n < 1) {
-          throw new UsageError("--reductions needs a positive integer");
-        }
-        options.reductions = n;
-        break;
-      }
-      default: {
-        const jit = /^--jit=(.*)$/.exec(arg);
-        if (jit) {
-          if (!(JIT_MODES as readonly string[]).includes(jit[1])) {
-            throw new UsageError(`--jit must be one of ${JIT_MODES.join(", ")}`);
-          }
-          options.jit = jit[1] as JitMode;
-          break;
-        }
-        const smp = /^--smp(?:=(\d+))?$/.exec(arg);
-        if (!smp) throw new UsageError(`unknown option '${arg}'`);
-        smpWorkers = smp[1] === undefined ? navigator.hardwareConcurrency : Number(smp[1]);
-        if (smpWorkers < 1 || smpWorkers > 256) {
-          throw new UsageError("--smp=N needs 1 ≤ N ≤ 256");
-        }
-      }
-    }
+  if (given.smp !== undefined && given.trace) {
+    throw new UsageError("--trace works on the single scheduler only");
   }
-  const path = argv[i];
-  if (path === undefined) {
-    io.stderr.write(USAGE);
-    return 2;
-  }
-  const program = load(path, io);
+  const program = loadProgram(path, io.stderr);
   if (!program) return 1;
-  const hostIo = { ...io, args: argv.slice(i + 1) };
-  if (smpWorkers > 0) {
-    if (options.trace) throw new UsageError("--trace works on the single scheduler only");
-    return (await runSmp(program, hostIo, options, smpWorkers)).exitCode;
-  }
-  return new Vm(program, hostIo, options).run().exitCode;
-}
-
-/** Read a .ttvm or .ttb file; on failure print the diagnostics and return null. */
-function load(path: string, io: CliIo): Program | null {
-  let bytes: Uint8Array | null = null;
-  if (path.endsWith(".ttb")) {
-    try {
-      bytes = Deno.readFileSync(path);
-    } catch (e) {
-      io.stderr.write(`Error: File operation failed on ${path}: ${osErrorText(e)}\n`);
-      return null;
-    }
-  }
-  try {
-    if (bytes) return decodeProgram(bytes);
-    return assembleFile(path);
-  } catch (e) {
-    if (e instanceof LoadError) {
-      io.stderr.write(`Error: ${path}: ${e.message}\n`);
-      return null;
-    }
-    if (e instanceof AsmError) {
-      io.stderr.write(e.message + "\n");
-      return null;
-    }
-    throw e;
-  }
-}
-
-function compile(args: string[], io: CliIo): number {
-  if (args.length < 1 || args.length > 2) {
-    throw new UsageError("usage: ttvm compile <in.ttvm> [out.ttb]");
-  }
-  const [input] = args;
-  const output = args[1] ?? input.replace(/\.ttvm$/, "") + ".ttb";
-  const program = load(input, io);
-  if (!program) return 1;
-  const bytes = encodeProgram(program);
-  try {
-    Deno.writeFileSync(output, bytes);
-  } catch (e) {
-    io.stderr.write(`Error: File operation failed on ${output}: ${osErrorText(e)}\n`);
-    return 1;
-  }
-  io.stdout.write(`Compiled to ${output}\n`);
-  return 0;
-}
-
-function disasm(args: string[], io: CliIo): number {
-  if (args.length !== 1) throw new UsageError("usage: ttvm disasm <file.ttb>");
-  const [path] = args;
-  let bytes: Uint8Array;
-  try {
-    bytes = Deno.readFileSync(path);
-  } catch (e) {
-    io.stderr.write(`Error: File operation failed on ${path}: ${osErrorText(e)}\n`);
-    return 1;
-  }
-  if (!isTtbBytes(bytes)) {
-    io.stderr.write(`Error: ${path}: not a .ttb file (bad magic)\n`);
-    return 1;
-  }
-  try {
-    io.stdout.write(disassemble(decodeProgram(bytes)));
-  } catch (e) {
-    if (e instanceof LoadError) {
-      io.stderr.write(`Error: ${path}: ${e.message}\n`);
-      return 1;
-    }
-    throw e;
-  }
-  return 0;
+  const hostIo = { ...io, args };
+  if (given.smp !== undefined) return (await runSmp(program, hostIo, options, given.smp)).exitCode;
+  return (await new Vm(program, hostIo, options).run()).exitCode;
 }

@@ -8,19 +8,18 @@
  * - strings decode every escape; `\u` surrogate pairs combine, an unpaired one is an error;
  * - errors are JsonError `invalid JSON at line L, column C: <what>` (1-based; the column counts
  *   characters, i.e. code points);
- * - nesting deeper than JSON_MAX_DEPTH is an error on both sides, never a JavaScript stack
- *   overflow (the VM's own value conversion is recursive too, so the limit is kept modest);
- * - output is compact, floats always read back as floats (`1.0`, `1e21`), and text that has no
- *   JSON form (NaN, ±inf, Bytes, functions, exceptions) is refused with a JsonError.
+ * - any nesting depth works on both sides: the parser and the writer keep their open arrays
+ *   and objects on explicit stacks, never on the JavaScript call stack;
+ * - output is compact, floats always read back as floats (`1.0`, `1e21`); an Atom is written
+ *   as the string of its name and a Tuple as an array (so they read back as Str and List);
+ *   values with no JSON form (NaN, ±inf, Bytes, functions, exceptions, connections, terms) are
+ *   refused with a JsonError.
  */
 import type { HostValue } from "../term/host.ts";
 
 export class JsonError extends Error {
   override name = "JsonError";
 }
-
-/** Deepest nesting of arrays/objects accepted by jsonParse and written by jsonStringify. */
-export const JSON_MAX_DEPTH = 1000;
 
 const I64_MIN = -(1n << 63n), I64_MAX = (1n << 63n) - 1n;
 
@@ -31,7 +30,7 @@ const SMALL_OBJECT_ENTRIES = 8;
 export function jsonParse(text: string): HostValue {
   const parser = new JsonParser(text);
   parser.skipWhitespace();
-  const value = parser.parseValue(0);
+  const value = parser.parseValue();
   parser.skipWhitespace();
   if (parser.pos < text.length) parser.fail("trailing characters");
   return value;
@@ -51,6 +50,38 @@ function describeChar(ch: string): string {
     return `U+${c.toString(16).toUpperCase().padStart(4, "0")}`;
   }
   return `'${ch}'`;
+}
+
+/** An array or object being parsed: its items, or its entries and the key of the value being
+ *  parsed (with a key → position index once the object grows). */
+type OpenContainer = { items: HostValue[] } | {
+  entries: Array<[string, HostValue]>;
+  key: string;
+  indexOfKey: Map<string, number> | undefined;
+};
+
+/** Add `value` under the pending key: a repeated key takes the last value in its first place.
+ *  Small objects find a repeated key by scanning; the index is built once they grow. */
+function addEntry(
+  obj: { entries: Array<[string, HostValue]>; key: string; indexOfKey?: Map<string, number> },
+  value: HostValue,
+): void {
+  const { entries, key } = obj;
+  let at = -1;
+  if (obj.indexOfKey !== undefined) {
+    at = obj.indexOfKey.get(key) ?? -1;
+  } else {
+    for (let k = 0; k < entries.length; k++) if (entries[k][0] === key) at = k;
+  }
+  if (at >= 0) {
+    entries[at] = [key, value];
+    return;
+  }
+  obj.indexOfKey?.set(key, entries.length);
+  entries.push([key, value]);
+  if (obj.indexOfKey === undefined && entries.length > SMALL_OBJECT_ENTRIES) {
+    obj.indexOfKey = new Map(entries.map(([k], i) => [k, i]));
+  }
 }
 
 class JsonParser {
@@ -85,13 +116,80 @@ class JsonParser {
     this.pos = i;
   }
 
-  parseValue(depth: number): HostValue {
-    const c = this.text.charCodeAt(this.pos);
+  /** One value (arrays and objects nested to any depth). Containers still open wait on an
+   *  explicit stack; each finished value is added to the innermost one. */
+  parseValue(): HostValue {
+    const text = this.text;
+    const open: OpenContainer[] = [];
+    for (;;) {
+      // Parse the start of a value: a scalar, an empty container, or open a container.
+      let value: HostValue;
+      const c = text.charCodeAt(this.pos);
+      if (c === 0x5b) { // [
+        this.pos++;
+        this.skipWhitespace();
+        if (text.charCodeAt(this.pos) === 0x5d) {
+          this.pos++;
+          value = { kind: "list", items: [] };
+        } else {
+          open.push({ items: [] });
+          continue;
+        }
+      } else if (c === 0x7b) { // {
+        this.pos++;
+        this.skipWhitespace();
+        if (text.charCodeAt(this.pos) === 0x7d) {
+          this.pos++;
+          value = { kind: "object", entries: [] };
+        } else {
+          open.push({ entries: [], key: this.parseKey(), indexOfKey: undefined });
+          continue;
+        }
+      } else {
+        value = this.parseScalar(c);
+      }
+      // Add finished values to their containers, closing those that end here.
+      for (;;) {
+        const top = open[open.length - 1];
+        if (top === undefined) return value;
+        if ("items" in top) top.items.push(value);
+        else addEntry(top, value);
+        this.skipWhitespace();
+        const d = text.charCodeAt(this.pos);
+        if (d === 0x2c) { // ,
+          this.pos++;
+          this.skipWhitespace();
+          if (!("items" in top)) top.key = this.parseKey();
+          break;
+        }
+        if ("items" in top ? d === 0x5d : d === 0x7d) { // ] or }
+          this.pos++;
+          open.pop();
+          value = "items" in top
+            ? { kind: "list", items: top.items }
+            : { kind: "object", entries: top.entries };
+          continue;
+        }
+        this.unexpected();
+      }
+    }
+  }
+
+  /** At an object key: the key, then `:` and the whitespace before its value. */
+  parseKey(): string {
+    const text = this.text;
+    if (text.charCodeAt(this.pos) !== CH_QUOTE) this.unexpected();
+    const key = this.parseString();
+    this.skipWhitespace();
+    if (text.charCodeAt(this.pos) !== 0x3a) this.unexpected(); // :
+    this.pos++;
+    this.skipWhitespace();
+    return key;
+  }
+
+  /** A string, literal or number starting with character code `c`. */
+  parseScalar(c: number): HostValue {
     switch (c) {
-      case 0x7b: // {
-        return this.parseObject(depth + 1);
-      case 0x5b: // [
-        return this.parseArray(depth + 1);
       case CH_QUOTE:
         return { kind: "str", value: this.parseString() };
       case 0x74: // t
@@ -111,85 +209,6 @@ class JsonParser {
       this.pos++;
     }
     return value;
-  }
-
-  /** At `{`; `depth` counts this object. */
-  parseObject(depth: number): HostValue {
-    if (depth > JSON_MAX_DEPTH) this.fail(`nesting deeper than ${JSON_MAX_DEPTH} levels`);
-    const text = this.text;
-    this.pos++;
-    const entries: Array<[string, HostValue]> = [];
-    // Small objects find a repeated key by scanning; the index is built once they grow.
-    let indexOfKey: Map<string, number> | undefined;
-    this.skipWhitespace();
-    if (text.charCodeAt(this.pos) === 0x7d) {
-      this.pos++;
-      return { kind: "object", entries };
-    }
-    for (;;) {
-      if (text.charCodeAt(this.pos) !== CH_QUOTE) this.unexpected();
-      const key = this.parseString();
-      this.skipWhitespace();
-      if (text.charCodeAt(this.pos) !== 0x3a) this.unexpected(); // :
-      this.pos++;
-      this.skipWhitespace();
-      const value = this.parseValue(depth);
-      let at = -1;
-      if (indexOfKey !== undefined) {
-        at = indexOfKey.get(key) ?? -1;
-      } else {
-        for (let k = 0; k < entries.length; k++) if (entries[k][0] === key) at = k;
-      }
-      if (at >= 0) {
-        entries[at] = [key, value];
-      } else {
-        indexOfKey?.set(key, entries.length);
-        entries.push([key, value]);
-        if (indexOfKey === undefined && entries.length > SMALL_OBJECT_ENTRIES) {
-          indexOfKey = new Map(entries.map(([k], i) => [k, i]));
-        }
-      }
-      this.skipWhitespace();
-      const c = text.charCodeAt(this.pos);
-      if (c === 0x2c) { // ,
-        this.pos++;
-        this.skipWhitespace();
-        continue;
-      }
-      if (c === 0x7d) { // }
-        this.pos++;
-        return { kind: "object", entries };
-      }
-      this.unexpected();
-    }
-  }
-
-  /** At `[`; `depth` counts this array. */
-  parseArray(depth: number): HostValue {
-    if (depth > JSON_MAX_DEPTH) this.fail(`nesting deeper than ${JSON_MAX_DEPTH} levels`);
-    const text = this.text;
-    this.pos++;
-    const items: HostValue[] = [];
-    this.skipWhitespace();
-    if (text.charCodeAt(this.pos) === 0x5d) {
-      this.pos++;
-      return { kind: "list", items };
-    }
-    for (;;) {
-      items.push(this.parseValue(depth));
-      this.skipWhitespace();
-      const c = text.charCodeAt(this.pos);
-      if (c === 0x2c) { // ,
-        this.pos++;
-        this.skipWhitespace();
-        continue;
-      }
-      if (c === 0x5d) { // ]
-        this.pos++;
-        return { kind: "list", items };
-      }
-      this.unexpected();
-    }
   }
 
   /** At `"`; returns the decoded string and leaves pos after the closing quote. Unescaped
@@ -321,51 +340,51 @@ class JsonParser {
 
 /** Compact JSON text of a value; throws JsonError for values JSON cannot represent. */
 export function jsonStringify(v: HostValue): string {
-  const writer = new JsonWriter();
-  writer.write(v, 0);
-  return writer.text;
-}
-
-/** Appends to one string: V8 concatenates into ropes, so this stays linear. */
-class JsonWriter {
-  text = "";
-
-  write(v: HostValue, depth: number): void {
-    switch (v.kind) {
+  // Pieces still to write, last first: literal text, or a value.
+  const todo: Array<string | HostValue> = [v];
+  const out: string[] = [];
+  while (todo.length > 0) {
+    const x = todo.pop()!;
+    if (typeof x === "string") {
+      out.push(x);
+      continue;
+    }
+    switch (x.kind) {
       case "null":
-        this.text += "null";
-        return;
+        out.push("null");
+        break;
       case "bool":
-        this.text += v.value ? "true" : "false";
-        return;
+        out.push(x.value ? "true" : "false");
+        break;
       case "int":
-        this.text += v.value.toString();
-        return;
+        out.push(x.value.toString());
+        break;
       case "float":
-        this.text += jsonFloat(v.value);
-        return;
+        out.push(jsonFloat(x.value));
+        break;
       case "str":
-        this.text += jsonQuote(v.value);
-        return;
+        out.push(jsonQuote(x.value));
+        break;
+      case "atom":
+        out.push(jsonQuote(x.name));
+        break;
       case "list":
-        if (depth >= JSON_MAX_DEPTH) throw tooDeep();
-        this.text += "[";
-        for (let i = 0; i < v.items.length; i++) {
-          if (i > 0) this.text += ",";
-          this.write(v.items[i], depth + 1);
+      case "tuple":
+        todo.push("]");
+        for (let i = x.items.length - 1; i >= 0; i--) {
+          todo.push(x.items[i]);
+          if (i > 0) todo.push(",");
         }
-        this.text += "]";
-        return;
+        out.push("[");
+        break;
       case "object":
-        if (depth >= JSON_MAX_DEPTH) throw tooDeep();
-        this.text += "{";
-        for (let i = 0; i < v.entries.length; i++) {
-          const [key, value] = v.entries[i];
-          this.text += (i > 0 ? "," : "") + jsonQuote(key) + ":";
-          this.write(value, depth + 1);
+        todo.push("}");
+        for (let i = x.entries.length - 1; i >= 0; i--) {
+          const [key, value] = x.entries[i];
+          todo.push(value, (i > 0 ? "," : "") + jsonQuote(key) + ":");
         }
-        this.text += "}";
-        return;
+        out.push("{");
+        break;
       case "bytes":
         throw new JsonError("cannot encode Bytes as JSON");
       case "function":
@@ -373,12 +392,13 @@ class JsonWriter {
         throw new JsonError("cannot encode a function as JSON");
       case "exception":
         throw new JsonError("cannot encode an Exception as JSON");
+      case "conn":
+        throw new JsonError("cannot encode a Connection as JSON");
+      case "term":
+        throw new JsonError("cannot encode a Term as JSON");
     }
   }
-}
-
-function tooDeep(): JsonError {
-  return new JsonError(`cannot encode a value nested deeper than ${JSON_MAX_DEPTH} levels as JSON`);
+  return out.join("");
 }
 
 /** A float as a JSON number that reads back as a Float: shortest round-trip digits, with `.0`

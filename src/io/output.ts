@@ -2,9 +2,16 @@
  * Buffered output channel for program output (stdout) and diagnostics (stderr).
  *
  * Invariants: text is written in the order it was emitted; stdout is flushed before anything
- * that lets another writer (a child process in EXEC, a prompt for stdin) see the terminal, and
- * at the end of the run. Writes are synchronous so an EXIT cannot lose buffered output.
+ * that lets another writer (a child process in EXEC, a prompt for stdin) see the terminal, at
+ * the end of the run, and at the latest FLUSH_AFTER_MS after the oldest unwritten text (the
+ * schedulers call `OutputClock.tick` between slices), so a long-running program's output
+ * appears while it runs. Writes are synchronous so an EXIT cannot lose buffered output. Under
+ * the SMP pool every flush holds the shared output lock (H_OUTPUT_LOCK): buffers always end
+ * at a line end, so lines of different workers never interleave mid-line, even on a pipe.
  */
+import { H_OUTPUT_LOCK } from "../mem/layout.ts";
+import type { Memory } from "../mem/memory.ts";
+import { spinLock, spinUnlock } from "../mem/spin.ts";
 
 export interface Sink {
   write(bytes: Uint8Array): void;
@@ -23,13 +30,31 @@ export function fileSink(file: { writeSync(p: Uint8Array): number }): Sink {
 const encoder = new TextEncoder();
 const FLUSH_BYTES = 64 * 1024;
 
+/** Longest time text may wait in a buffer while the program runs. */
+export const FLUSH_AFTER_MS = 50;
+
 export class Output {
   private parts: string[] = [];
   private pending = 0;
+  /** performance.now() of the oldest unwritten text (meaningful while pending > 0). */
+  oldestMs = 0;
+  /** Shared memory whose output lock guards every write (SMP workers), or null. */
+  private lockMem: Memory | null = null;
 
   constructor(private readonly sink: Sink) {}
 
+  /** Take the pool's output lock around every write (see the file header). */
+  shareWith(mem: Memory): this {
+    this.lockMem = mem;
+    return this;
+  }
+
+  get hasPending(): boolean {
+    return this.pending > 0;
+  }
+
   write(text: string): void {
+    if (this.pending === 0) this.oldestMs = performance.now();
     this.parts.push(text);
     this.pending += text.length;
     if (this.pending >= FLUSH_BYTES) this.flush();
@@ -40,6 +65,33 @@ export class Output {
     const text = this.parts.join("");
     this.parts = [];
     this.pending = 0;
-    this.sink.write(encoder.encode(text));
+    const bytes = encoder.encode(text);
+    const mem = this.lockMem;
+    if (mem === null) return this.sink.write(bytes);
+    spinLock(mem, H_OUTPUT_LOCK);
+    try {
+      this.sink.write(bytes);
+    } finally {
+      spinUnlock(mem, H_OUTPUT_LOCK);
+    }
+  }
+}
+
+/** Flushes a thread's outputs once their oldest text is FLUSH_AFTER_MS old. */
+export class OutputClock {
+  constructor(private readonly outputs: Output[]) {}
+
+  /** Called between slices: one clock read when something is buffered. */
+  tick(): void {
+    let now = 0;
+    for (const o of this.outputs) {
+      if (!o.hasPending) continue;
+      if (now === 0) now = performance.now();
+      if (now - o.oldestMs >= FLUSH_AFTER_MS) o.flush();
+    }
+  }
+
+  flushAll(): void {
+    for (const o of this.outputs) o.flush();
   }
 }

@@ -165,13 +165,14 @@ export class Jit implements CompiledTier {
         continue;
       }
       if (rc !== J_BLOCKED) return rc; // R_CONTINUE or R_PREEMPT
-      // A block prologue failed at the PCB's pc. Budget 0: preempt here. Otherwise the
-      // interpreter runs from there: the rest of the budget instruction by instruction (so
-      // preemption falls on exactly the instruction it would without compiled code), or the
-      // block whose stack is too shallow (it raises the error) or must grow (the interpreter
-      // grows it, charging reductions as it always does).
+      // A block prologue failed at the PCB's pc. Budget used up (it may be below 0 after the
+      // work a slow instruction charged): preempt here. Otherwise the interpreter runs from
+      // there: the rest of the budget instruction by instruction (so preemption falls on
+      // exactly the instruction it would without compiled code), or the block whose stack is
+      // too shallow (it raises the error) or must grow (the interpreter grows it, charging
+      // reductions as it always does).
       this.budget = budget;
-      return budget === 0 ? R_PREEMPT : R_CONTINUE;
+      return budget <= 0 ? R_PREEMPT : R_CONTINUE;
     }
   }
 

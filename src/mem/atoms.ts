@@ -13,6 +13,7 @@
  */
 import { H_ATOM_COUNT, H_ATOM_DIR_CAP, H_ATOM_DIR_CELL, H_ATOM_LOCK } from "./layout.ts";
 import type { Memory } from "./memory.ts";
+import { spinLock, spinUnlock } from "./spin.ts";
 import { strCells, T_STR } from "../term/tags.ts";
 
 export class AtomTable {
@@ -48,14 +49,14 @@ export class AtomTable {
     const known = this.lookup(s);
     if (known >= 0) return known;
     const mem = this.mem;
-    while (Atomics.compareExchange(mem.i32, H_ATOM_LOCK, 0, 1) !== 0) { /* spin */ }
+    spinLock(mem, H_ATOM_LOCK);
     try {
       this.sync();
       const again = this.ids.get(s);
       if (again !== undefined) return again;
       return this.append(s);
     } finally {
-      Atomics.store(mem.i32, H_ATOM_LOCK, 0);
+      spinUnlock(mem, H_ATOM_LOCK);
     }
   }
 

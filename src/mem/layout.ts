@@ -10,7 +10,7 @@
  * ```
  *  byte 0                                         HEADER_CELLS*16
  *  ┌───────────────────────────────────────────────┬────────────────────────────────────────┐
- *  │ header words (H_* below)                      │ arena: blocks handed out by alloc.ts   │
+ *  │ header words (H_* below)                      │ arena: blocks handed out by memory.ts  │
  *  │ magic, generation, locks, bump, free lists,   │ (program image, atom strings, process  │
  *  │ atom table, program image, process table refs │  control blocks, stacks, frames, heaps)│
  *  └───────────────────────────────────────────────┴────────────────────────────────────────┘
@@ -36,18 +36,21 @@ export const GROW_FACTOR = 2;
  *
  * ```
  *  line  words     contents
- *   0    0–15      read-mostly: magic, generation, limit, atom directory, image, table, registry
- *   1    16–31     halt, exit code, worker count, start flag
+ *   0    0–15      read-mostly: magic, generation, buffer size, limits, atom directory, image,
+ *                  process table, registry
+ *   1    16–31     halt, exit code, worker count, workers ready
+ *   2    32–47     I/O requests: queue head, the driver's futex word
+ *   3    48–63     port (handle) table: directory, next handle id, lock, open count
  *   4    64–65     epoch (f64 index 32)
- *   5    80–84     shared stdin: lock, buffer block, unread range, end-of-input flag
+ *   5    80–81     stdout/stderr write lock (whole lines from several workers never interleave)
  *   6–7  96–127    allocator free-list heads (written under the allocator lock)
  *   8    128–143   allocator lock, bump pointer, live/peak statistics
  *   9    144–159   process table lock, next PID, live/spawned counts
  *  10    160–175   messages sent
- *  11    176–191   active processes, armed timers
+ *  11    176–191   active processes
  *  12    192–207   parked workers, wake-up sequence (the futex word)
  *  13    208–223   next monitor reference
- *  14    224–239   registry lock and fill count
+ *  14    224–239   registry lock, fill count, seqlock sequence
  *  15    240–255   atom lock and count
  * ```
  */
@@ -57,6 +60,10 @@ export const H_MAGIC = 0;
 export const H_GENERATION = 1;
 /** Current buffer size in cells. */
 export const H_LIMIT_CELLS = 4;
+/** The VM's memory limit for processes, in cells (--max-memory-mb; src/mem/memory.ts). */
+export const H_MEMORY_LIMIT_CELLS = 5;
+/** Live processes allowed (--max-processes; src/proc/table.ts). */
+export const H_MAX_PROCESSES = 6;
 /** Cell index of the atom directory block (i32 per atom: cell index of its string). */
 export const H_ATOM_DIR_CELL = 7;
 export const H_ATOM_DIR_CAP = 8;
@@ -64,7 +71,6 @@ export const H_ATOM_DIR_CAP = 8;
 export const H_IMAGE_CELL = 9;
 /** Process table (src/proc/table.ts). */
 export const H_PROC_TABLE_CELL = 13;
-export const H_PROC_TABLE_CAP = 14;
 /** Name registry (src/proc/registry.ts). */
 export const H_REGISTRY_CELL = 2;
 export const H_REGISTRY_CAP = 3;
@@ -74,20 +80,30 @@ export const H_HALT = 1 * LINE_WORDS;
 export const H_EXIT_CODE = H_HALT + 1;
 /** SMP pool: number of workers. */
 export const H_WORKERS = H_HALT + 2;
-/** Set to 1 by the pool once every worker is ready, so the program starts on a full pool. */
-export const H_START = H_HALT + 3;
+/** Workers that have started their scheduler loop (the main thread runs processes itself
+ *  until all have: src/sched/smp.ts). */
+export const H_READY = H_HALT + 3;
 /** f64 index of the run's epoch (performance.timeOrigin + performance.now() at creation, ms):
  *  every thread's clock counts from it, so deadlines stored in PCBs mean the same everywhere. */
 export const H_EPOCH_F64 = (4 * LINE_WORDS) / 2;
 
-/** Standard input shared by SMP workers (src/io/shared_stdin.ts): lock word (0 free, 1 held,
- *  2 held with waiters), cell index of the buffer block (0 until first read), unread bytes
- *  [START, END) as byte offsets inside the block, and 1 once the input has ended. */
-export const H_STDIN_LOCK = 5 * LINE_WORDS;
-export const H_STDIN_BUF_CELL = H_STDIN_LOCK + 1;
-export const H_STDIN_START_BYTES = H_STDIN_LOCK + 2;
-export const H_STDIN_END_BYTES = H_STDIN_LOCK + 3;
-export const H_STDIN_EOF = H_STDIN_LOCK + 4;
+/** I/O requests to the port driver (src/ports/channel.ts): head of the request stack (nodes
+ *  pushed by CAS, taken all at once by the driver), and the futex word the driver waits on
+ *  with Atomics.waitAsync (bumped by a push onto an empty queue, by an idle worker that saw
+ *  no active process, and by a halt). */
+export const H_IO_QUEUE = 2 * LINE_WORDS;
+export const H_IO_SEQ = H_IO_QUEUE + 1;
+
+/** Port table (src/ports/port_table.ts): directory cell, next handle id, page lock, open
+ *  handles. */
+export const H_PORT_TABLE_CELL = 3 * LINE_WORDS;
+export const H_NEXT_PORT = H_PORT_TABLE_CELL + 1;
+export const H_PORT_LOCK = H_PORT_TABLE_CELL + 2;
+export const H_PORTS_OPEN = H_PORT_TABLE_CELL + 3;
+
+/** Output lock (src/io/output.ts): 0 free, 1 held, 2 held with waiters. A flush writes whole
+ *  lines under it, so lines from several workers never interleave mid-line on a pipe. */
+export const H_OUTPUT_LOCK = 5 * LINE_WORDS;
 
 /** Free-list heads: H_FREE_LISTS + k = first free block of 2^k cells (0 = empty). */
 export const H_FREE_LISTS = 6 * LINE_WORDS;
@@ -109,10 +125,8 @@ export const H_PROCS_SPAWNED = H_TABLE_LOCK + 3;
 /** Messages sent (stats). */
 export const H_MESSAGES = 10 * LINE_WORDS;
 
-/** Processes RUNNABLE or RUNNING (quiescence test). */
+/** Processes RUNNABLE or RUNNING (quiescence test, with the port driver's own state). */
 export const H_ACTIVE = 11 * LINE_WORDS;
-/** Timers armed and not yet fired or discarded, over all schedulers. */
-export const H_TIMERS = H_ACTIVE + 1;
 
 /** SMP pool: parked workers, and the futex word they park on. */
 export const H_SLEEPERS = 12 * LINE_WORDS;
@@ -123,6 +137,8 @@ export const H_NEXT_REF = 13 * LINE_WORDS;
 
 export const H_REGISTRY_LOCK = 14 * LINE_WORDS;
 export const H_REGISTRY_USED = H_REGISTRY_LOCK + 1;
+/** Seqlock sequence of the registry: odd while a writer changes it (lock-free WHEREIS). */
+export const H_REGISTRY_SEQ = H_REGISTRY_LOCK + 2;
 
 export const H_ATOM_LOCK = 15 * LINE_WORDS;
 export const H_ATOM_COUNT = H_ATOM_LOCK + 1;

@@ -17,6 +17,8 @@
  *   blocks count as live in the shared statistics until `flushCaches()` returns them, which
  *   a worker does before it reports its end (so end-of-run figures are exact).
  */
+import { LimitError } from "./limit_error.ts";
+import { spinLock, spinUnlock } from "./spin.ts";
 import {
   CELL_BYTES,
   GROW_FACTOR,
@@ -29,6 +31,7 @@ import {
   H_GENERATION,
   H_LIMIT_CELLS,
   H_MAGIC,
+  H_MEMORY_LIMIT_CELLS,
   H_PEAK_CELLS,
   HEADER_CELLS,
   INITIAL_BYTES,
@@ -38,7 +41,13 @@ import {
   SIZE_CLASSES,
 } from "./layout.ts";
 
-export class OutOfMemoryError extends Error {}
+/** The arena cannot hold the allocation: within the VM's memory limit (--max-memory-mb) for
+ *  a process, or within the buffer's maximum for the runtime itself. `detail` says which. */
+export class OutOfMemoryError extends LimitError {
+  constructor(readonly detail: string) {
+    super("Out of memory", false);
+  }
+}
 
 export class Memory {
   readonly sab: SharedArrayBuffer;
@@ -51,6 +60,10 @@ export class Memory {
   /** False while one thread owns the memory (the single scheduler): the allocator then skips
    *  its lock. Every thread of an SMP pool sets it. */
   concurrent = false;
+  /** > 0 while this thread allocates for the runtime itself (exit notifications, the port
+   *  driver): such allocations may use the reserve above the VM's memory limit, so that a
+   *  process that ran out of memory can still die cleanly and its watchers hear of it. */
+  systemDepth = 0;
   /** This thread's block caches (`enableThreadCache`), indexed by size class; null = none. */
   private cacheHead: Int32Array | null = null;
   private cacheCount: Int32Array | null = null;
@@ -60,16 +73,23 @@ export class Memory {
     this.rebuildViews();
   }
 
-  /** A fresh, initialised memory. */
-  static create(initialBytes = INITIAL_BYTES, maxBytes = MAX_BYTES): Memory {
-    const sab = new SharedArrayBuffer(roundCells(initialBytes), {
-      maxByteLength: Math.min(roundCellsDown(maxBytes), MAX_BYTES),
+  /** A fresh, initialised memory. Processes may use up to `limitBytes` of arena (default:
+   *  three quarters of physical memory); the buffer may grow a reserve beyond that for the
+   *  runtime's own allocations. */
+  static create(
+    initialBytes: number = INITIAL_BYTES,
+    limitBytes: number = defaultLimitBytes(),
+  ): Memory {
+    const limit = Math.min(roundCellsDown(limitBytes), MAX_BYTES - RESERVE_BYTES);
+    const sab = new SharedArrayBuffer(roundCells(Math.min(initialBytes, limit)), {
+      maxByteLength: Math.min(roundCellsDown(limit + RESERVE_BYTES), MAX_BYTES),
     });
     const mem = new Memory(sab);
     const w = mem.i32;
     w[H_MAGIC] = MAGIC;
     w[H_BUMP_CELL] = HEADER_CELLS;
     w[H_LIMIT_CELLS] = sab.byteLength / CELL_BYTES;
+    w[H_MEMORY_LIMIT_CELLS] = limit / CELL_BYTES;
     mem.f64[H_EPOCH_F64] = performance.timeOrigin + performance.now();
     return mem;
   }
@@ -139,6 +159,7 @@ export class Memory {
         w[H_FREE_LISTS + k] = w[block << 2];
       } else {
         block = w[H_BUMP_CELL];
+        this.checkLimit(block + size);
         if (block + size > w[H_LIMIT_CELLS]) {
           this.growLocked(block + size);
           w = this.i32;
@@ -211,6 +232,7 @@ export class Memory {
         // One contiguous run from the bump pointer for the rest of the batch.
         const n = want - got;
         const run = w[H_BUMP_CELL];
+        this.checkLimit(run + n * size);
         if (run + n * size > w[H_LIMIT_CELLS]) {
           this.growLocked(run + n * size);
           w = this.i32;
@@ -260,13 +282,30 @@ export class Memory {
     return 1 << Memory.classOf(cells);
   }
 
+  /** A process's allocation may not move the bump pointer beyond the memory limit. */
+  private checkLimit(topCells: number): void {
+    if (this.systemDepth === 0 && topCells > this.i32[H_MEMORY_LIMIT_CELLS]) {
+      throw new OutOfMemoryError(
+        `the VM's memory limit of ${this.i32[H_MEMORY_LIMIT_CELLS] * CELL_BYTES} bytes is reached`,
+      );
+    }
+  }
+
+  /** Run `f` as an allocation of the runtime itself (see `systemDepth`). */
+  system<T>(f: () => T): T {
+    this.systemDepth++;
+    try {
+      return f();
+    } finally {
+      this.systemDepth--;
+    }
+  }
+
   private growLocked(neededCells: number): void {
     const sab = this.sab;
     const neededBytes = neededCells * CELL_BYTES;
     if (neededBytes > sab.maxByteLength) {
-      throw new OutOfMemoryError(
-        `shared memory exhausted (${sab.maxByteLength} bytes maximum)`,
-      );
+      throw new OutOfMemoryError(`shared memory exhausted (${sab.maxByteLength} bytes maximum)`);
     }
     const target = Math.min(
       sab.maxByteLength,
@@ -283,18 +322,17 @@ export class Memory {
     this.generation = Atomics.load(this.i32, H_GENERATION);
   }
 
+  /** The allocator's futex mutex (src/mem/spin.ts): a thread that waits for a batch refill
+   *  or a grow of the buffer (done under the lock) sleeps instead of spinning. */
   private lock(): void {
     if (!this.concurrent) return;
-    const w = this.i32;
-    while (Atomics.compareExchange(w, H_ALLOC_LOCK, 0, 1) !== 0) {
-      // Contention only happens between workers; the critical section is a few words long.
-    }
+    spinLock(this, H_ALLOC_LOCK);
     // Another thread may have grown the buffer while we waited.
-    if (Atomics.load(w, H_GENERATION) !== this.generation) this.rebuildViews();
+    if (Atomics.load(this.i32, H_GENERATION) !== this.generation) this.rebuildViews();
   }
 
   private unlock(): void {
-    if (this.concurrent) Atomics.store(this.i32, H_ALLOC_LOCK, 0);
+    if (this.concurrent) spinUnlock(this, H_ALLOC_LOCK);
   }
 
   /** Allocator figures for --stats. */
@@ -307,6 +345,21 @@ export class Memory {
       bufferBytes: this.sab.byteLength,
     };
   }
+}
+
+/** Room above the VM's memory limit for the runtime's own allocations (exit notifications of
+ *  processes that ran out of memory, the port driver's replies). */
+const RESERVE_BYTES = 256 * 1024 ** 2;
+
+/** The default memory limit: three quarters of physical memory (LANGUAGE.md §2). */
+export function defaultLimitBytes(): number {
+  let total = 8 * 1024 ** 3;
+  try {
+    total = Deno.systemMemoryInfo().total;
+  } catch {
+    // no permission to read it: assume 8 GiB
+  }
+  return Math.floor(total * 0.75);
 }
 
 /** Size classes below this one (blocks up to 4 KiB) are cached per thread. */

@@ -18,6 +18,7 @@
  * ```
  * Invariant: only the process itself (the thread running it) touches its blocks.
  */
+import { LimitError } from "../mem/limit_error.ts";
 import { Memory } from "../mem/memory.ts";
 import { setNull } from "../term/tags.ts";
 
@@ -81,9 +82,9 @@ export const FRAME_MODULE = 2;
 /** Hidden key of a module frame's bookkeeping entry. */
 export const KEY_MODULE_INFO = -1;
 
-// handler states
-export const H_ACTIVE = 0;
-export const H_CAUGHT = 1;
+// handler record states (not to be confused with the header word H_ACTIVE of layout.ts)
+export const HANDLER_ACTIVE = 0;
+export const HANDLER_CAUGHT = 1;
 
 // P_FLAGS bits
 /** The process ended by an uncaught THROW. */
@@ -98,6 +99,10 @@ export const FLAG_SUPERVISING = 8;
 export const FLAG_CRASHED = 16;
 /** A supervisor waiting for its children to terminate before it exits. */
 export const FLAG_SHUTTING_DOWN = 32;
+/** Waiting for the port driver's reply to a request (src/ports/client.ts). */
+export const FLAG_IO_WAIT = 64;
+/** The process has used ports (owns or owned handles): its exit is reported to the driver. */
+export const FLAG_USES_PORTS = 128;
 
 export const INITIAL_STACK_CELLS = 8;
 export const INITIAL_FRAME_CELLS = 8;
@@ -107,13 +112,20 @@ export const INITIAL_HANDLER_CELLS = 4;
 export interface Limits {
   /** Operand stack and frame block limit, each, in cells. */
   maxStackCells: number;
-  /** Heap limit in cells. */
+  /** Memory per process — heap, stack and unreceived messages — in cells (--max-heap-mb). */
   maxHeapCells: number;
+  /** Live processes (--max-processes). */
+  maxProcesses: number;
+  /** Arena bytes all processes together may use (--max-memory-mb); 0 = the default, three
+   *  quarters of physical memory. */
+  maxMemoryBytes: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
   maxStackCells: 1 << 20, // 16 MiB
   maxHeapCells: 1 << 24, // 256 MiB
+  maxProcesses: 2_097_152,
+  maxMemoryBytes: 0,
 };
 
 /** Allocate and initialise a PCB with its blocks; pc = entryPc, one base frame. */
@@ -163,9 +175,9 @@ export function freePcb(mem: Memory, pcb: number): void {
   mem.freeBlock(pcb, PCB_CELLS);
 }
 
-export class StackOverflowError extends Error {
+export class StackOverflowError extends LimitError {
   constructor() {
-    super("Stack overflow");
+    super("Stack overflow", true);
   }
 }
 

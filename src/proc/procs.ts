@@ -9,7 +9,7 @@
  * after the CAS that made the process RUNNABLE.
  */
 import type { Memory } from "../mem/memory.ts";
-import { copyValue, valueCells } from "../term/copy.ts";
+import { copyValue, takeCopiedConn, valueCells } from "../term/copy.ts";
 import {
   objectCells,
   setAtomStr,
@@ -23,23 +23,29 @@ import {
 import type { Values } from "../term/values.ts";
 import {
   createPcb,
+  DEFAULT_LIMITS,
+  FLAG_CRASHED,
+  FLAG_IO_WAIT,
   FLAG_SUPERVISOR,
   FLAG_TRAP_EXIT,
+  FLAG_USES_PORTS,
   FRAME_CALL,
   freePcb,
+  P_DEADLINE,
+  P_EXIT_PC,
   P_FLAGS,
   P_GC_CELLS_COPIED,
   P_GC_COUNT,
-  P_MBOX_HEAD,
-  P_MBOX_LEN,
-  P_MBOX_TAIL,
   P_PARENT,
+  P_PC,
   P_PID,
   P_SAVE_NODE,
+  P_TIMER_SEQ,
   R_REASON,
   R_TMP1,
 } from "./pcb.ts";
 import { Registry } from "./registry.ts";
+import { Mailbox, N_ORIGIN, ORIGIN_DOWN, ORIGIN_EXIT } from "./mailbox.ts";
 import { REL_LINK, REL_MON, REL_NAME, REL_WATCH, Relations } from "./relations.ts";
 import {
   closeSignals,
@@ -55,17 +61,23 @@ import {
   newNode,
   newValueNode,
   NODE_HEADER_CELLS,
+  OVER_LIMIT,
+  PUSHED,
+  pushMessage,
   pushSignal,
   SIG_DEMONITOR,
   SIG_DOWN,
   SIG_EXIT,
+  SIG_IO_REPLY,
   SIG_LINK,
   SIG_MONITOR,
   SIG_MSG,
+  SIG_NAME,
+  SIG_TIMEOUT,
   SIG_UNLINK,
   takeSignals,
 } from "./signals.ts";
-import { ProcTable, ST_RUNNABLE, ST_WAITING } from "./table.ts";
+import { E_FLAGS, EF_OVER_LIMIT, ProcTable, ST_RUNNABLE, ST_WAITING } from "./table.ts";
 import { H_NEXT_REF } from "../mem/layout.ts";
 import type { Machine } from "../vm/machine.ts";
 import type { ProgramImage } from "../mem/image.ts";
@@ -96,6 +108,9 @@ export interface SupervisorHooks {
   onExit(pcb: number): void;
 }
 
+/** The reason of a process ended by its memory limit (LANGUAGE.md §2). */
+export const HEAP_LIMIT_REASON = "Heap limit exceeded";
+
 export interface ExitReport {
   pid: number;
   reason: string;
@@ -106,10 +121,17 @@ export class Processes {
   readonly table: ProcTable;
   readonly registry: Registry;
   readonly rel: Relations;
+  readonly mailbox: Mailbox;
+  /** Cells of unreceived messages a process may have queued (its memory limit). */
+  queueLimitCells = DEFAULT_LIMITS.maxHeapCells;
   sched: Scheduler | null = null;
   supervisor: SupervisorHooks | null = null;
   /** Called for every exit (for --verbose, crash reports, the main process's status). */
   onExit: ((pcb: number, report: ExitReport) => void) | null = null;
+  /** Called when a process that used ports exits (the driver closes what it owns). */
+  portsExit: ((pid: number) => void) | null = null;
+  /** A new process got Connections in its arguments (it becomes the HTTP requests' holder). */
+  adopt: ((pcb: number, cell: number) => void) | null = null;
   private readonly normalAtom: number;
   private readonly notifyAtoms: Record<
     "type" | "ref" | "pid" | "from" | "reason" | "EXIT" | "DOWN" | "noproc",
@@ -128,6 +150,7 @@ export class Processes {
     this.table = new ProcTable(mem);
     this.registry = new Registry(mem);
     this.rel = new Relations(mem);
+    this.mailbox = new Mailbox(mem, this.table);
     this.normalAtom = atoms.intern("normal");
     this.notifyAtoms = {
       type: atoms.intern("type"),
@@ -173,6 +196,7 @@ export class Processes {
     heap.reserve(childPcb, total);
     for (const [atom, src] of bindings) {
       copyValue(this.mem.i32, src, childPcb + R_TMP1, (cells) => heap.bump(childPcb, cells));
+      if (takeCopiedConn()) this.adopt?.(childPcb, childPcb + R_TMP1);
       m.storeVar(childPcb, atom, childPcb + R_TMP1);
     }
     setNull(this.mem.i32, childPcb + R_TMP1);
@@ -194,14 +218,36 @@ export class Processes {
    *  before a SEND appears before anything the receiver prints). */
   beforeDeliver: (() => void) | null = null;
 
-  /** Deliver a signal node; wakes the target. False (node freed) when the target is dead. */
+  /** Deliver a signal node; wakes the target. False (node freed) when the target is dead. A
+   *  message beyond the target's memory limit is refused and the target woken to end with
+   *  `Heap limit exceeded` (src/proc/signals.ts pushMessage). */
   deliver(toPid: number, node: number): boolean {
     this.beforeDeliver?.();
-    if (!pushSignal(this.mem, this.table, toPid, node)) {
+    const w = this.mem.i32;
+    if (w[(node << 2) + N_KIND] === SIG_MSG) {
+      const r = pushMessage(this.mem, this.table, toPid, node, this.queueLimitCells);
+      if (r !== PUSHED) {
+        freeNode(this.mem, node);
+        if (r === OVER_LIMIT) this.wake(toPid);
+        return false;
+      }
+    } else if (!pushSignal(this.mem, this.table, toPid, node)) {
       freeNode(this.mem, node);
       return false;
     }
     this.wake(toPid);
+    return true;
+  }
+
+  /** A sender found this process's unreceived messages over its memory limit: it ends now
+   *  (reason in R_REASON). Checked at the start of every slice. */
+  overLimit(pcb: number): boolean {
+    const e = this.table.entry(this.pid(pcb));
+    if ((Atomics.load(this.mem.i32, (e << 2) + E_FLAGS) & EF_OVER_LIMIT) === 0) return false;
+    this.setReasonText(pcb, HEAP_LIMIT_REASON);
+    const w = this.mem.i32, p = pcb << 2;
+    w[p + P_FLAGS] |= FLAG_CRASHED;
+    w[p + P_EXIT_PC] = w[p + P_PC]; // where it waited or was preempted
     return true;
   }
 
@@ -259,6 +305,8 @@ export class Processes {
       setAtomStr(w, reasonDst, reasonAtom);
     }
     setPtr(w, node + N_VALUE_CELL, T_OBJECT, o);
+    w[(node << 2) + N_ORIGIN] = down ? ORIGIN_DOWN : ORIGIN_EXIT;
+    if (down) w[(node << 2) + 4] = ref;
     return node;
   }
 
@@ -266,6 +314,7 @@ export class Processes {
    *  the process (its reason is then in R_REASON). */
   handleSignals(pcb: number): boolean {
     const pid = this.pid(pcb);
+    this.rel.compact(pcb); // no relation index is held here
     let node = takeSignals(this.mem, this.table, pid);
     while (node !== 0) {
       const next = this.mem.i32[(node << 2) + N_NEXT];
@@ -293,7 +342,7 @@ export class Processes {
     const rel = this.rel;
     switch (kind) {
       case SIG_MSG:
-        this.appendMailbox(pcb, node);
+        this.mailbox.append(pcb, node);
         return false;
       case SIG_LINK:
         if (rel.find(pcb, REL_LINK, from) < 0) rel.add(pcb, REL_LINK, from);
@@ -315,7 +364,7 @@ export class Processes {
         const i = rel.find(pcb, REL_MON, a);
         if (i >= 0) {
           rel.remove(pcb, i);
-          this.appendMailbox(pcb, this.notificationNode(from, a, node + N_VALUE_CELL));
+          this.mailbox.append(pcb, this.notificationNode(from, a, node + N_VALUE_CELL));
         }
         break;
       }
@@ -325,6 +374,28 @@ export class Processes {
           return true;
         }
         break;
+      case SIG_IO_REPLY: {
+        // Kept for the waiting instruction, which takes it when it runs again.
+        const p = pcb << 2;
+        if (
+          (w[p + P_FLAGS] & FLAG_IO_WAIT) && w[p + P_TIMER_SEQ] === a && w[p + P_SAVE_NODE] === 0
+        ) {
+          w[p + P_SAVE_NODE] = node;
+          return false;
+        }
+        break;
+      }
+      case SIG_NAME:
+        if (this.registry.whereis(a) === pid && rel.find(pcb, REL_NAME, a) < 0) {
+          rel.add(pcb, REL_NAME, a);
+        }
+        break;
+      case SIG_TIMEOUT: {
+        // The receive or SLEEP armed with this serial is due (a stale serial is ignored).
+        const p = pcb << 2;
+        if (w[p + P_TIMER_SEQ] === a && w[p + P_DEADLINE] >= 0) w[p + P_DEADLINE] = 0;
+        break;
+      }
     }
     freeNode(this.mem, node);
     return false;
@@ -365,7 +436,7 @@ export class Processes {
     }
     if (mode === EXIT_UNTRAPPABLE) return this.setReason(pcb, reason);
     if (flags & FLAG_TRAP_EXIT) {
-      this.appendMailbox(pcb, this.notificationNode(from, 0, reason));
+      this.mailbox.append(pcb, this.notificationNode(from, 0, reason));
       return false;
     }
     if (isAtom(this.normalAtom)) {
@@ -389,7 +460,7 @@ export class Processes {
     return true;
   }
 
-  private setReasonText(pcb: number, text: string): boolean {
+  setReasonText(pcb: number, text: string): boolean {
     this.values.putStr(pcb, pcb + R_REASON, text);
     return true;
   }
@@ -400,6 +471,7 @@ export class Processes {
     const w = this.mem.i32;
     const kind = w[(node << 2) + N_KIND], from = w[(node << 2) + N_FROM];
     if (kind === SIG_LINK) this.sendExit(deadPid, from, this.notifyAtoms.noproc);
+    else if (kind === SIG_NAME) this.registry.unregister(w[(node << 2) + 4], deadPid);
     else if (kind === SIG_MONITOR) {
       this.deliver(
         from,
@@ -425,33 +497,10 @@ export class Processes {
     return this.deliver(toPid, newValueNode(this.mem, SIG_EXIT, fromPid, reasonCell, mode));
   }
 
-  // ── mailbox ─────────────────────────────────────────────────────────────────────────────
-
-  appendMailbox(pcb: number, node: number): void {
-    const w = this.mem.i32, p = pcb << 2;
-    w[(node << 2) + N_NEXT] = 0;
-    const tail = w[p + P_MBOX_TAIL];
-    if (tail === 0) w[p + P_MBOX_HEAD] = node;
-    else w[(tail << 2) + N_NEXT] = node;
-    w[p + P_MBOX_TAIL] = node;
-    w[p + P_MBOX_LEN]++;
-  }
-
-  /** Unlink `node` (whose predecessor is `prev`, 0 = head) from the mailbox. */
-  unlinkMailbox(pcb: number, prev: number, node: number): void {
-    const w = this.mem.i32, p = pcb << 2;
-    const next = w[(node << 2) + N_NEXT];
-    if (prev === 0) w[p + P_MBOX_HEAD] = next;
-    else w[(prev << 2) + N_NEXT] = next;
-    if (w[p + P_MBOX_TAIL] === node) w[p + P_MBOX_TAIL] = prev;
-    if (w[p + P_SAVE_NODE] === node) w[p + P_SAVE_NODE] = prev;
-    w[p + P_MBOX_LEN]--;
-  }
-
   /** An EXIT message with reason `noproc` directly to oneself (LINK to a dead process while
    *  trapping exits). */
   notifyNoproc(pcb: number, from: number): void {
-    this.appendMailbox(pcb, this.notificationNode(from, 0, -1, this.notifyAtoms.noproc));
+    this.mailbox.append(pcb, this.notificationNode(from, 0, -1, this.notifyAtoms.noproc));
   }
 
   // ── links and monitors (called by the process itself) ──────────────────────────────────
@@ -486,7 +535,7 @@ export class Processes {
       this.rel.remove(pcb, this.rel.find(pcb, REL_MON, ref));
     }
     if (target !== pid) {
-      this.appendMailbox(pcb, this.notificationNode(target, ref, -1, this.notifyAtoms.noproc));
+      this.mailbox.append(pcb, this.notificationNode(target, ref, -1, this.notifyAtoms.noproc));
     }
     return ref;
   }
@@ -499,32 +548,7 @@ export class Processes {
       this.rel.remove(pcb, i);
       this.deliver(target, newNode(this.mem, SIG_DEMONITOR, this.pid(pcb), ref));
     }
-    this.flushDown(pcb, ref);
-  }
-
-  private flushDown(pcb: number, ref: number): void {
-    const w = this.mem.i32, v = this.values;
-    const refAtom = this.atoms.intern("ref"), typeAtom = this.atoms.intern("type");
-    let prev = 0;
-    for (let n = w[(pcb << 2) + P_MBOX_HEAD]; n !== 0;) {
-      const next = w[(n << 2) + N_NEXT];
-      const cell = n + N_VALUE_CELL;
-      if (v.tag(cell) === 10 /* T_OBJECT */) {
-        const t = v.fieldIndex(cell, typeAtom), r = v.fieldIndex(cell, refAtom);
-        if (
-          t >= 0 && r >= 0 && v.isStr(v.fieldCell(cell, t)) &&
-          v.str(v.fieldCell(cell, t)) === "DOWN" && v.isInt(v.fieldCell(cell, r)) &&
-          v.int(v.fieldCell(cell, r)) === BigInt(ref)
-        ) {
-          this.unlinkMailbox(pcb, prev, n);
-          freeNode(this.mem, n);
-          n = next;
-          continue;
-        }
-      }
-      prev = n;
-      n = next;
-    }
+    this.mailbox.flushDown(pcb, this.pid(pcb), ref);
   }
 
   // ── exit ────────────────────────────────────────────────────────────────────────────────
@@ -532,6 +556,11 @@ export class Processes {
   /** End a process: reason in R_REASON (Null = normal). Notifies links and monitors, frees
    *  names, mailbox and memory. Returns the exit report. */
   exit(pcb: number, crashed: boolean): ExitReport {
+    // The runtime's own allocations: a process that ran out of memory still dies cleanly.
+    return this.mem.system(() => this.exitNow(pcb, crashed));
+  }
+
+  private exitNow(pcb: number, crashed: boolean): ExitReport {
     const mem = this.mem, w = mem.i32, v = this.values;
     const pid = this.pid(pcb);
     if (v.tag(pcb + R_REASON) === 0) setAtomStr(w, pcb + R_REASON, this.normalAtom);
@@ -568,12 +597,14 @@ export class Processes {
       if (type === REL_WATCH) this.deliver(b, newValueNode(this.mem, SIG_DOWN, pid, reasonCell, a));
       else if (type === REL_MON) this.deliver(b, newNode(mem, SIG_DEMONITOR, pid, a));
     }
-    // Free the mailbox, relations and memory.
-    for (let m = mem.i32[(pcb << 2) + P_MBOX_HEAD]; m !== 0;) {
-      const next = mem.i32[(m << 2) + N_NEXT];
-      freeNode(mem, m);
-      m = next;
+    // A reply that arrived for a request it no longer waits for; handles it still owns.
+    const flags = this.flags(pcb);
+    if ((flags & FLAG_IO_WAIT) && w[(pcb << 2) + P_SAVE_NODE] !== 0) {
+      freeNode(mem, w[(pcb << 2) + P_SAVE_NODE]);
     }
+    if (flags & FLAG_USES_PORTS) this.portsExit?.(pid);
+    // Free the mailbox, relations and memory.
+    this.mailbox.clear(pcb, pid);
     this.gcCount += w[(pcb << 2) + P_GC_COUNT];
     this.gcCellsCopied += mem.i32[(pcb << 2) + P_GC_CELLS_COPIED];
     rel.release(pcb);

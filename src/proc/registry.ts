@@ -1,8 +1,13 @@
 /**
  * Name registry: atom → PID, shared by every process. An open-addressing hash table in shared
- * memory (linear probing, power-of-two capacity, at most half full), guarded by H_REGISTRY_LOCK
- * for writers. Each slot is two i32 words [atom, pid]; atom EMPTY (-1) ends a probe, TOMBSTONE
- * (-2) does not.
+ * memory (linear probing, power-of-two capacity, at most half full). Each slot is two i32 words
+ * [atom, pid]; atom EMPTY (-1) ends a probe, TOMBSTONE (-2) does not.
+ *
+ * Writers (REGISTER, UNREGISTER, exits) take H_REGISTRY_LOCK (a futex mutex, src/mem/spin.ts)
+ * and make H_REGISTRY_SEQ odd while they change the table. Readers (WHEREIS, SENDNAMED — the
+ * common case) take no lock: a seqlock read that retries when the sequence was odd or changed
+ * under it. A reader may see a table that a resize just freed: its words are garbage then,
+ * but the sequence has moved, and every probe is bounded by the capacity it read.
  *
  * Ownership: a process registers itself (REGISTER); at exit it removes only entries that still
  * name *it* (a supervisor may already have re-registered the id for a restarted child).
@@ -11,9 +16,11 @@ import {
   H_REGISTRY_CAP,
   H_REGISTRY_CELL,
   H_REGISTRY_LOCK,
+  H_REGISTRY_SEQ,
   H_REGISTRY_USED,
 } from "../mem/layout.ts";
 import type { Memory } from "../mem/memory.ts";
+import { spinLock, spinUnlock } from "../mem/spin.ts";
 
 const EMPTY = -1;
 const TOMBSTONE = -2;
@@ -22,18 +29,33 @@ const INITIAL_SLOTS = 64;
 export class Registry {
   constructor(private readonly mem: Memory) {}
 
-  /** PID registered under `atom`, or 0. */
+  /** PID registered under `atom`, or 0. Lock-free (seqlock read). */
   whereis(atom: number): number {
+    for (let attempt = 0;; attempt++) {
+      const before = Atomics.load(this.mem.i32, H_REGISTRY_SEQ);
+      if (before & 1) {
+        if (attempt > 64) Atomics.wait(this.mem.i32, H_REGISTRY_SEQ, before, 1);
+        continue;
+      }
+      this.mem.refresh(); // the table may have been reallocated by another thread
+      const pid = this.lookup(atom);
+      if (Atomics.load(this.mem.i32, H_REGISTRY_SEQ) === before) return pid;
+    }
+  }
+
+  /** The pid of `atom` in the table as it is now (racy: validated by the caller). */
+  private lookup(atom: number): number {
     const w = this.mem.i32;
     const table = Atomics.load(w, H_REGISTRY_CELL);
-    if (table === 0) return 0;
-    this.lock();
-    try {
-      const i = this.probe(atom);
-      return i < 0 ? 0 : this.mem.i32[(this.mem.i32[H_REGISTRY_CELL] << 2) + 2 * i + 1];
-    } finally {
-      this.unlock();
+    const cap = Atomics.load(w, H_REGISTRY_CAP);
+    if (table === 0 || cap <= 0 || (table << 2) + 2 * cap > w.length) return 0;
+    const mask = cap - 1;
+    for (let i = hash(atom) & mask, probes = 0; probes < cap; i = (i + 1) & mask, probes++) {
+      const a = w[(table << 2) + 2 * i];
+      if (a === EMPTY) return 0;
+      if (a === atom) return w[(table << 2) + 2 * i + 1];
     }
+    return 0;
   }
 
   /** Register `atom` → pid unless taken (by a live process — checked by `isAlive`); with
@@ -117,12 +139,16 @@ export class Registry {
     if (oldTable !== 0) mem.freeBlock(oldTable, oldCap / 2);
   }
 
+  /** Writers: the mutex, then an odd sequence while the table changes. */
   private lock(): void {
-    while (Atomics.compareExchange(this.mem.i32, H_REGISTRY_LOCK, 0, 1) !== 0) { /* spin */ }
+    spinLock(this.mem, H_REGISTRY_LOCK);
     this.mem.refresh(); // the table may have been reallocated by another thread
+    Atomics.add(this.mem.i32, H_REGISTRY_SEQ, 1);
   }
   private unlock(): void {
-    Atomics.store(this.mem.i32, H_REGISTRY_LOCK, 0);
+    Atomics.add(this.mem.i32, H_REGISTRY_SEQ, 1);
+    Atomics.notify(this.mem.i32, H_REGISTRY_SEQ);
+    spinUnlock(this.mem, H_REGISTRY_LOCK);
   }
 }
 

@@ -1,11 +1,12 @@
 /**
  * A process's relations — links, monitors it holds, monitors on it, registered names, and (for
- * a supervisor) its configuration, children and restart times — kept in one block that only the
+ * a supervisor) its configuration, children and restart times — kept in blocks that only the
  * process itself touches (PCB register P_REL; 0 until first needed).
  *
  * ```
- *  cell 0        [count, capacityCells, 0, 0]
- *  cell 1 + i    entry i: [type, a, b, c]   (order = insertion order; children = start order)
+ *  entries block (P_REL)
+ *   cell 0        [used, capacityCells, live, hash block (0 = none yet)]
+ *   cell 1 + i    entry i: [type, a, b, c]   (order = insertion order; children = start order)
  *    REL_LINK     a = pid
  *    REL_MON      a = ref, b = pid          this process monitors pid
  *    REL_WATCH    a = ref, b = pid          pid monitors this process
@@ -13,11 +14,21 @@
  *    REL_SUP      a = strategy, b = max restarts, c = period (s)
  *    REL_CHILD    a = id atom, b = pid (0 = not running), c = entry pc; type word bits 8.. = restart
  *    REL_RESTART  words 2..3 = f64 time (ms) of a restart
+ *    REL_FREE     a removed entry (skipped by every scan; reclaimed by `compact`)
+ *  hash block: cell 0 [slots, filled (live + deleted), 0, 0], then `slots` i32 words:
+ *    entry index + 1, 0 = empty, -1 = deleted    (open addressing, linear probing)
  * ```
+ * Links, monitors, watchers and names — the relations a process may have thousands of — are
+ * indexed by (type, a) in the hash block, so find, add and remove are O(1) (a process
+ * monitoring N others pays O(N) in all, not O(N²)). Removal leaves a REL_FREE tombstone, so the
+ * indices of the other entries, and the start order of children, stay as they were; `compact`
+ * squeezes tombstones out and is called only where no caller holds an index (the start of
+ * signal handling).
  */
 import type { Memory } from "../mem/memory.ts";
 import { P_REL } from "./pcb.ts";
 
+export const REL_FREE = 0;
 export const REL_LINK = 1;
 export const REL_MON = 2;
 export const REL_WATCH = 3;
@@ -27,6 +38,11 @@ export const REL_CHILD = 6;
 export const REL_RESTART = 7;
 
 const INITIAL_CELLS = 4;
+const MIN_HASH_SLOTS = 16;
+/** Only these types are indexed (and only by word a). */
+const HASHED = (type: number) => type >= REL_LINK && type <= REL_NAME;
+
+const H_USED = 0, H_CAP = 1, H_LIVE = 2, H_HASH = 3;
 
 export class Relations {
   constructor(private readonly mem: Memory) {}
@@ -35,9 +51,10 @@ export class Relations {
     return this.mem.i32[(pcb << 2) + P_REL];
   }
 
+  /** Entries used, tombstones included: iterate `i < count` and test `type`. */
   count(pcb: number): number {
     const b = this.block(pcb);
-    return b === 0 ? 0 : this.mem.i32[b << 2];
+    return b === 0 ? 0 : this.mem.i32[(b << 2) + H_USED];
   }
 
   /** Cell of entry i. */
@@ -57,42 +74,66 @@ export class Relations {
     this.mem.i32[(this.at(pcb, i) << 2) + k] = v;
   }
 
-  /** Append an entry; returns its index. */
+  /** Append an entry; returns its index. Indices of existing entries do not change. */
   add(pcb: number, type: number, a: number, b = 0, c = 0): number {
     const mem = this.mem;
     let block = this.block(pcb);
-    const n = block === 0 ? 0 : mem.i32[block << 2];
-    const cap = block === 0 ? 0 : mem.i32[(block << 2) + 1];
-    if (n + 1 >= cap) {
+    const used = block === 0 ? 0 : mem.i32[(block << 2) + H_USED];
+    const cap = block === 0 ? 0 : mem.i32[(block << 2) + H_CAP];
+    if (used + 1 >= cap) {
       const newCap = Math.max(INITIAL_CELLS, cap * 2);
       const nb = mem.allocBlock(newCap);
       const w = mem.i32;
       if (block !== 0) {
-        w.copyWithin(nb << 2, block << 2, (block + 1 + n) << 2);
+        w.copyWithin(nb << 2, block << 2, (block + 1 + used) << 2);
         mem.freeBlock(block, cap);
       } else {
-        w[nb << 2] = 0;
+        w.fill(0, nb << 2, (nb << 2) + 4);
       }
-      w[(nb << 2) + 1] = newCap;
+      w[(nb << 2) + H_CAP] = newCap;
       w[(pcb << 2) + P_REL] = nb;
       block = nb;
     }
     const w = mem.i32;
-    const e = (block + 1 + n) << 2;
+    const e = (block + 1 + used) << 2;
     w[e] = type;
     w[e + 1] = a;
     w[e + 2] = b;
     w[e + 3] = c;
-    w[block << 2] = n + 1;
-    return n;
+    w[(block << 2) + H_USED] = used + 1;
+    w[(block << 2) + H_LIVE]++;
+    if (HASHED(type & 0xff)) this.hashInsert(pcb, type & 0xff, a, used);
+    return used;
   }
 
   /** Index of the first entry of `type` whose word 1 is `a` (and word 2 is `b` if given). */
   find(pcb: number, type: number, a: number, b?: number): number {
-    const n = this.count(pcb);
+    const block = this.block(pcb);
+    if (block === 0) return -1;
     const w = this.mem.i32;
-    const base = this.block(pcb) + 1;
-    for (let i = 0; i < n; i++) {
+    const base = block + 1;
+    if (HASHED(type)) {
+      const hash = w[(block << 2) + H_HASH];
+      if (hash === 0) return -1;
+      const slots = w[hash << 2], mask = slots - 1;
+      const first = (hash + 1) << 2;
+      for (
+        let k = slotOf(type, a, mask), probes = 0;
+        probes < slots;
+        k = (k + 1) & mask, probes++
+      ) {
+        const v = w[first + k];
+        if (v === 0) return -1;
+        if (v < 0) continue;
+        const e = (base + v - 1) << 2;
+        if ((w[e] & 0xff) === type && w[e + 1] === a && (b === undefined || w[e + 2] === b)) {
+          return v - 1;
+        }
+      }
+      return -1;
+    }
+    const used = w[(block << 2) + H_USED];
+    for (let i = 0; i < used; i++) {
       const e = (base + i) << 2;
       if ((w[e] & 0xff) === type && w[e + 1] === a && (b === undefined || w[e + 2] === b)) {
         return i;
@@ -101,19 +142,117 @@ export class Relations {
     return -1;
   }
 
+  /** Remove entry i (it becomes a tombstone; other indices stay). */
   remove(pcb: number, i: number): void {
-    const w = this.mem.i32;
     const block = this.block(pcb);
-    const n = w[block << 2];
-    w.copyWithin((block + 1 + i) << 2, (block + 2 + i) << 2, (block + 1 + n) << 2);
-    w[block << 2] = n - 1;
+    const w = this.mem.i32;
+    const e = (block + 1 + i) << 2;
+    const type = w[e] & 0xff;
+    if (type === REL_FREE) return;
+    if (HASHED(type)) this.hashDelete(pcb, type, w[e + 1], i);
+    w[e] = REL_FREE;
+    w[(block << 2) + H_LIVE]--;
   }
 
-  /** Free the block (process exit). */
+  /** Squeeze out tombstones once they outnumber the live entries (keeps order). Only where
+   *  no caller holds an entry index. */
+  compact(pcb: number): void {
+    const block = this.block(pcb);
+    if (block === 0) return;
+    const w = this.mem.i32;
+    const used = w[(block << 2) + H_USED], live = w[(block << 2) + H_LIVE];
+    if (used - live <= Math.max(8, live)) return;
+    let n = 0;
+    for (let i = 0; i < used; i++) {
+      const from = (block + 1 + i) << 2;
+      if ((w[from] & 0xff) === REL_FREE) continue;
+      if (n !== i) w.copyWithin((block + 1 + n) << 2, from, from + 4);
+      n++;
+    }
+    w[(block << 2) + H_USED] = n;
+    this.rebuildHash(pcb, Math.max(MIN_HASH_SLOTS, hashSlotsFor(n)));
+  }
+
+  /** Free the blocks (process exit). */
   release(pcb: number): void {
     const block = this.block(pcb);
     if (block === 0) return;
+    const hash = this.mem.i32[(block << 2) + H_HASH];
+    if (hash !== 0) this.mem.freeBlock(hash, 1 + (this.mem.i32[hash << 2] >> 2));
     this.mem.freeBlock(block, this.mem.i32[(block << 2) + 1]);
     this.mem.i32[(pcb << 2) + P_REL] = 0;
   }
+
+  // ── hash index ──────────────────────────────────────────────────────────────────────────
+
+  private hashInsert(pcb: number, type: number, a: number, index: number): void {
+    const block = this.block(pcb);
+    let w = this.mem.i32;
+    let hash = w[(block << 2) + H_HASH];
+    if (hash === 0 || (w[(hash << 2) + 1] + 1) * 2 > w[hash << 2]) {
+      this.rebuildHash(pcb, hashSlotsFor(w[(block << 2) + H_LIVE]));
+      w = this.mem.i32;
+      hash = w[(this.block(pcb) << 2) + H_HASH];
+      return; // the rebuild indexed every live entry, the new one included
+    }
+    const slots = w[hash << 2], mask = slots - 1, first = (hash + 1) << 2;
+    let k = slotOf(type, a, mask);
+    while (w[first + k] > 0) k = (k + 1) & mask;
+    if (w[first + k] === 0) w[(hash << 2) + 1]++;
+    w[first + k] = index + 1;
+  }
+
+  private hashDelete(pcb: number, type: number, a: number, index: number): void {
+    const w = this.mem.i32;
+    const hash = w[(this.block(pcb) << 2) + H_HASH];
+    if (hash === 0) return;
+    const slots = w[hash << 2], mask = slots - 1, first = (hash + 1) << 2;
+    for (let k = slotOf(type, a, mask), probes = 0; probes < slots; k = (k + 1) & mask, probes++) {
+      const v = w[first + k];
+      if (v === 0) return;
+      if (v === index + 1) {
+        w[first + k] = -1;
+        return;
+      }
+    }
+  }
+
+  /** A fresh hash block of `slots` slots indexing every live hashed entry. */
+  private rebuildHash(pcb: number, slots: number): void {
+    const mem = this.mem;
+    const block = this.block(pcb);
+    const old = mem.i32[(block << 2) + H_HASH];
+    const cells = 1 + (slots >> 2);
+    const hash = mem.allocBlock(cells);
+    if (old !== 0) mem.freeBlock(old, 1 + (mem.i32[old << 2] >> 2));
+    const w = mem.i32;
+    const b = this.block(pcb); // allocation does not move the entries block, but re-read
+    w.fill(0, hash << 2, (hash + cells) << 2);
+    w[hash << 2] = slots;
+    w[(b << 2) + H_HASH] = hash;
+    const mask = slots - 1, first = (hash + 1) << 2;
+    const used = w[(b << 2) + H_USED];
+    let filled = 0;
+    for (let i = 0; i < used; i++) {
+      const e = (b + 1 + i) << 2;
+      const type = w[e] & 0xff;
+      if (!HASHED(type)) continue;
+      let k = slotOf(type, w[e + 1], mask);
+      while (w[first + k] !== 0) k = (k + 1) & mask;
+      w[first + k] = i + 1;
+      filled++;
+    }
+    w[(hash << 2) + 1] = filled;
+  }
+}
+
+function slotOf(type: number, a: number, mask: number): number {
+  return (Math.imul(a, 0x9e3779b1) ^ Math.imul(type, 0x85ebca6b)) >>> 0 & mask;
+}
+
+/** Slots for `live` entries: a power of two, at most a quarter full after the rebuild. */
+function hashSlotsFor(live: number): number {
+  let slots = MIN_HASH_SLOTS;
+  while (slots < (live + 1) * 4) slots *= 2;
+  return slots;
 }

@@ -19,7 +19,7 @@
  */
 import type { Memory } from "../mem/memory.ts";
 import { copyValue, valueCells } from "../term/copy.ts";
-import { E_SIGQ, type ProcTable, SIGQ_CLOSED } from "./table.ts";
+import { E_FLAGS, E_QUEUED, E_SIGQ, EF_OVER_LIMIT, type ProcTable, SIGQ_CLOSED } from "./table.ts";
 import { H_MESSAGES } from "../mem/layout.ts";
 import { setNull } from "../term/tags.ts";
 
@@ -36,6 +36,14 @@ export const SIG_MONITOR = 5;
 export const SIG_DEMONITOR = 6;
 /** a = ref; value = reason */
 export const SIG_DOWN = 7;
+/** From the port driver: the reply to the request with seq a; b = REPLY_OK | REPLY_ERROR;
+ *  value = the result, or the error message (src/ports/protocol.ts). */
+export const SIG_IO_REPLY = 8;
+/** From the port driver: the timer with seq a is due. */
+export const SIG_TIMEOUT = 9;
+/** From the host (TypeScript API): the process was registered under atom a; it records the
+ *  name so that its exit frees it (a process's relations are only its own to change). */
+export const SIG_NAME = 10;
 
 export const EXIT_LINK = 0;
 export const EXIT_DIRECT = 1;
@@ -112,6 +120,52 @@ export function pushSignal(mem: Memory, table: ProcTable, pid: number, node: num
       return true;
     }
   }
+}
+
+export const PUSHED = 0;
+export const TARGET_GONE = 1;
+export const OVER_LIMIT = 2;
+
+/** Push a message node, counting its cells as queued to `pid` (they count toward its memory
+ *  limit until it receives them). A queue beyond `limitCells` refuses the message and marks
+ *  the process, which ends with `Heap limit exceeded` at its next slice (the caller frees the
+ *  node and wakes the process). */
+export function pushMessage(
+  mem: Memory,
+  table: ProcTable,
+  pid: number,
+  node: number,
+  limitCells: number,
+): number {
+  const e = table.entry(pid);
+  if (e === 0) return TARGET_GONE;
+  const w = mem.i32, q = (e << 2) + E_QUEUED;
+  const cells = w[(node << 2) + N_CELLS];
+  if (Atomics.add(w, q, cells) + cells > limitCells) {
+    Atomics.sub(w, q, cells);
+    Atomics.or(w, (e << 2) + E_FLAGS, EF_OVER_LIMIT);
+    return OVER_LIMIT;
+  }
+  w[(node << 2) + N_QUEUED] = cells;
+  if (pushSignal(mem, table, pid, node)) return PUSHED;
+  Atomics.sub(w, q, cells);
+  w[(node << 2) + N_QUEUED] = 0;
+  return TARGET_GONE;
+}
+
+/** Word of a message node holding the cells it added to its receiver's queued count. */
+const N_QUEUED = 6;
+
+/** The receiver took (or dropped) a message node: it no longer counts as queued. */
+export function unqueueMessage(mem: Memory, table: ProcTable, pid: number, node: number): void {
+  const e = table.entry(pid);
+  if (e !== 0) Atomics.sub(mem.i32, (e << 2) + E_QUEUED, mem.i32[(node << 2) + N_QUEUED]);
+}
+
+/** Cells queued to pid and not yet received (its mailbox and pending messages). */
+export function queuedCells(mem: Memory, table: ProcTable, pid: number): number {
+  const e = table.entry(pid);
+  return e === 0 ? 0 : Atomics.load(mem.i32, (e << 2) + E_QUEUED);
 }
 
 /** Take every pending signal of pid, oldest first (linked through N_NEXT); 0 = none. */

@@ -3,30 +3,49 @@
  * reused, so an entry belongs to one process forever and a sender can never reach a different
  * process through a stale PID.
  *
- * Two levels so that entries never move (concurrent CAS on an entry stays valid):
+ * Two levels so that entries never move (concurrent CAS on an entry stays valid; src/mem/paged.ts):
  * ```
  *  H_PROC_TABLE_CELL ─► directory block: i32 per page (cell index of the page, 0 = not yet)
- *  page (PAGE_ENTRIES cells): one cell per PID
+ *  page (PAGE_ENTRIES entries of 2 cells): one entry per PID
  *     word 0  pcb        PCB cell while the process lives, 0 before spawn / after exit
  *     word 1  sigq       head of the signal stack (src/proc/signals.ts); CLOSED after exit
  *     word 2  status     ST_* below; changed by CAS (DESIGN.md invariant 6)
  *     word 3  owner      worker index + 1 while running (SMP assertion), else 0
+ *     word 4  queued     cells of messages sent to it and not yet received (senders add,
+ *                        the receiver subtracts) — they count toward its memory limit
+ *     word 5  flags      EF_OVER_LIMIT: a sender found the queue over the limit; the process
+ *                        ends with `Heap limit exceeded` at its next slice
+ *     words 6–7 spare
  * ```
- * Cost: 16 bytes per PID ever spawned (pages are kept), 4096 PIDs per page.
+ * Cost: 32 bytes per PID ever spawned (pages are kept), 4096 PIDs per page.
+ *
+ * Live processes are limited (H_MAX_PROCESSES, --max-processes): spawning beyond the limit is
+ * the catchable error `Process limit reached`, as is exhausting the 2^28 PIDs of the table.
  */
 import {
+  H_MAX_PROCESSES,
   H_NEXT_PID,
-  H_PROC_TABLE_CAP,
   H_PROC_TABLE_CELL,
   H_PROCS_LIVE,
   H_PROCS_SPAWNED,
   H_TABLE_LOCK,
 } from "../mem/layout.ts";
+import { LimitError } from "../mem/limit_error.ts";
 import type { Memory } from "../mem/memory.ts";
+import { ensurePage, pageCell, type PagedLayout } from "../mem/paged.ts";
 
 export const PAGE_SHIFT = 12;
 export const PAGE_ENTRIES = 1 << PAGE_SHIFT;
-const DIRECTORY_PAGES = 1 << 16; // 2^28 PIDs
+export const ENTRY_CELLS = 2;
+const LAYOUT: PagedLayout = {
+  dirWord: H_PROC_TABLE_CELL,
+  lockWord: H_TABLE_LOCK,
+  dirPages: 1 << 16, // 2^28 PIDs
+  pageShift: PAGE_SHIFT,
+  entryCells: ENTRY_CELLS,
+};
+/** Default of --max-processes (LANGUAGE.md §2). */
+export const DEFAULT_MAX_PROCESSES = 2_097_152;
 
 export const E_PCB = 0;
 export const E_SIGQ = 1;
@@ -35,6 +54,10 @@ export const SIGQ_CLOSED = -1;
 export const E_STATUS = 2;
 /** Debug: worker index + 1 while a worker runs the process (SMP ownership assertion). */
 export const E_OWNER = 3;
+/** Cells of messages queued to the process and not yet received. */
+export const E_QUEUED = 4;
+export const E_FLAGS = 5;
+export const EF_OVER_LIMIT = 1;
 
 /** Entry status. RUNNABLE = in a run queue; only the CAS into RUNNABLE may enqueue. */
 export const ST_NONE = 0;
@@ -46,14 +69,28 @@ export const ST_EXITED = 4;
 export class ProcTable {
   constructor(private readonly mem: Memory) {}
 
-  /** A fresh PID with its entry created (status NONE). */
+  /** A fresh PID with its entry created (status NONE). Throws the catchable LimitError
+   *  `Process limit reached` when --max-processes processes live, or the table is full. */
   newPid(): number {
     const w = this.mem.i32;
+    const live = Atomics.add(w, H_PROCS_LIVE, 1) + 1;
+    const max = Atomics.load(w, H_MAX_PROCESSES);
+    if (max > 0 && live > max) {
+      Atomics.sub(w, H_PROCS_LIVE, 1);
+      throw new LimitError("Process limit reached", true);
+    }
     const pid = Atomics.add(w, H_NEXT_PID, 1) + 1;
-    this.ensurePage(pid >> PAGE_SHIFT);
+    if (!ensurePage(this.mem, LAYOUT, pid >> PAGE_SHIFT)) {
+      Atomics.sub(this.mem.i32, H_PROCS_LIVE, 1);
+      throw new LimitError("Process limit reached (all 2^28 process ids are used)", true);
+    }
     Atomics.add(this.mem.i32, H_PROCS_SPAWNED, 1);
-    Atomics.add(this.mem.i32, H_PROCS_LIVE, 1);
     return pid;
+  }
+
+  /** Set the live-process limit (once, before the run starts). */
+  static setLimit(mem: Memory, maxProcesses: number): void {
+    Atomics.store(mem.i32, H_MAX_PROCESSES, maxProcesses);
   }
 
   /** Cell of pid's entry, or 0 when pid was never allocated. Pages never move, so the last
@@ -62,15 +99,13 @@ export class ProcTable {
     const w = this.mem.i32;
     if (pid <= 0 || pid > w[H_NEXT_PID]) return 0;
     const pageNo = pid >> PAGE_SHIFT;
-    if (pageNo === this.cachedPageNo) return this.cachedPage + (pid & (PAGE_ENTRIES - 1));
-    this.mem.refresh(); // the page may have been allocated by another thread
-    const w2 = this.mem.i32;
-    const dir = w2[H_PROC_TABLE_CELL];
-    const page = w2[(dir << 2) + pageNo];
+    const slot = (pid & (PAGE_ENTRIES - 1)) * ENTRY_CELLS;
+    if (pageNo === this.cachedPageNo) return this.cachedPage + slot;
+    const page = pageCell(this.mem, LAYOUT, pageNo); // may have been allocated by another thread
     if (page === 0) return 0;
     this.cachedPageNo = pageNo;
     this.cachedPage = page;
-    return page + (pid & (PAGE_ENTRIES - 1));
+    return page + slot;
   }
 
   private cachedPageNo = -1;
@@ -124,30 +159,5 @@ export class ProcTable {
   }
   get spawned(): number {
     return Atomics.load(this.mem.i32, H_PROCS_SPAWNED);
-  }
-
-  private ensurePage(page: number): void {
-    const mem = this.mem;
-    if (page >= DIRECTORY_PAGES) throw new Error("process table full (2^28 processes)");
-    if (mem.i32[H_PROC_TABLE_CELL] !== 0 && mem.i32[(mem.i32[H_PROC_TABLE_CELL] << 2) + page]) {
-      return;
-    }
-    while (Atomics.compareExchange(mem.i32, H_TABLE_LOCK, 0, 1) !== 0) { /* spin */ }
-    try {
-      if (mem.i32[H_PROC_TABLE_CELL] === 0) {
-        const dir = mem.allocBlock(DIRECTORY_PAGES / 4);
-        mem.i32.fill(0, dir << 2, (dir << 2) + DIRECTORY_PAGES);
-        mem.i32[H_PROC_TABLE_CAP] = DIRECTORY_PAGES;
-        Atomics.store(mem.i32, H_PROC_TABLE_CELL, dir);
-      }
-      const slot = (mem.i32[H_PROC_TABLE_CELL] << 2) + page;
-      if (mem.i32[slot] === 0) {
-        const cells = mem.allocBlock(PAGE_ENTRIES);
-        mem.i32.fill(0, cells << 2, (cells + PAGE_ENTRIES) << 2);
-        Atomics.store(mem.i32, slot, cells);
-      }
-    } finally {
-      Atomics.store(mem.i32, H_TABLE_LOCK, 0);
-    }
   }
 }

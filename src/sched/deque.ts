@@ -5,21 +5,21 @@
  * Deque block (i32 words):
  * ```
  *  0 top      stolen from here by CAS (thieves)
- *  1 bottom   pushed/popped here by the owner only
+ *  1 bottom   pushed here by the owner only
  *  2 capacity power of two
  *  3 (pad)    then `capacity` PID slots, index = position & (capacity - 1)
  * ```
- * top and bottom only grow (wrap-around handled with `| 0` differences). The owner's pop and a
- * thief's steal race for the last element through the CAS on top, as in Chase & Lev (2005) /
- * Lê et al. (2013); JS Atomics are sequentially consistent, which gives the fences for free.
- * The SMP scheduler takes its own work from the top too (`steal`), which turns the deque into
- * a FIFO run queue (fairness) while keeping the lock-free single-producer protocol; `pop` stays
- * for LIFO use and for the tests of the protocol.
+ * top and bottom only grow (wrap-around handled with `| 0` differences). Everyone takes from
+ * the top with a CAS, the owner too: the SMP scheduler runs its own work in FIFO order
+ * (fairness, LANGUAGE.md §5), so Chase & Lev's owner-side LIFO pop is not needed — the deque is
+ * a single-producer ring that any worker consumes lock-free. JS Atomics are sequentially
+ * consistent, which gives the fences for free.
  *
  * Injection queue (shared by all, guarded by a spin lock): [lock, head, tail, capacity] then a
  * ring of PIDs; it takes what a full deque cannot hold and what other threads hand over.
  */
 import type { Memory } from "../mem/memory.ts";
+import { spinLock, spinUnlock } from "../mem/spin.ts";
 
 const TOP = 0, BOTTOM = 1, CAP = 2, SLOTS = 4;
 
@@ -60,25 +60,6 @@ export class Deque {
     Atomics.store(w, b + SLOTS + (bottom & this.mask), pid);
     Atomics.store(w, b + BOTTOM, (bottom + 1) | 0);
     return true;
-  }
-
-  /** Owner: pop from the bottom; 0 when empty. */
-  pop(): number {
-    const w = this.mem.i32, b = this.base;
-    const bottom = (Atomics.load(w, b + BOTTOM) - 1) | 0;
-    Atomics.store(w, b + BOTTOM, bottom);
-    const top = Atomics.load(w, b + TOP);
-    const size = (bottom - top) | 0;
-    if (size < 0) {
-      Atomics.store(w, b + BOTTOM, top);
-      return 0;
-    }
-    const pid = Atomics.load(w, b + SLOTS + (bottom & this.mask));
-    if (size > 0) return pid;
-    // Last element: race the thieves for it.
-    const won = Atomics.compareExchange(w, b + TOP, top, (top + 1) | 0) === top;
-    Atomics.store(w, b + BOTTOM, (top + 1) | 0);
-    return won ? pid : 0;
   }
 
   /** Thief: take from the top; 0 when empty or when it lost a race. */
@@ -171,9 +152,9 @@ export class InjectionQueue {
   }
 
   private lock(): void {
-    while (Atomics.compareExchange(this.mem.i32, this.base + LOCK, 0, 1) !== 0) { /* spin */ }
+    spinLock(this.mem, this.base + LOCK);
   }
   private unlock(): void {
-    Atomics.store(this.mem.i32, this.base + LOCK, 0);
+    spinUnlock(this.mem, this.base + LOCK);
   }
 }

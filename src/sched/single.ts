@@ -1,38 +1,40 @@
 /**
- * The single-thread scheduler: runs RUNNABLE processes in FIFO order for a budget of reductions
- * each (SliceRunner), parks waiting processes and wakes them by signal or timer, and ends the
- * run when no process can make progress (LANGUAGE.md §5): every process has exited, or every
- * remaining one waits with no timer pending.
+ * The single-thread scheduler: runs RUNNABLE processes in FIFO order for a budget of
+ * reductions each (SliceRunner), on the main thread, next to the port driver (the I/O owner).
+ * Between slices it hands the processes' requests to the driver and fires due timers; when no
+ * process can run it tells its caller, which lets Deno's event loop run until the driver wakes
+ * someone (src/vm/vm.ts). The run ends when no process can make progress (LANGUAGE.md §5):
+ * nothing runnable and nothing in the driver that could wake a process.
  *
- * Deterministic: the same program gives the same interleaving on every run (timers aside).
+ * Deterministic: the same program gives the same interleaving on every run (timers and I/O
+ * aside).
  */
-import { H_ACTIVE, H_TIMERS } from "../mem/layout.ts";
+import { H_ACTIVE } from "../mem/layout.ts";
 import type { Processes, Scheduler } from "../proc/procs.ts";
+import type { DirectChannel } from "../ports/client.ts";
+import type { PortDriver } from "../ports/driver.ts";
 import type { Interpreter } from "../vm/interp.ts";
 import type { Runtime } from "../vm/runtime.ts";
+import type { OutputClock } from "../io/output.ts";
 import { RunQueue } from "./run_queue.ts";
-import {
-  type SliceHooks,
-  SliceRunner,
-  STEP_EXIT,
-  STEP_IDLE,
-  STEP_MORE,
-  STEP_TIMERS,
-} from "./slice.ts";
-import { TimerHeap } from "./timers.ts";
+import { type SliceHooks, SliceRunner, STEP_EXIT, STEP_IDLE, STEP_MORE } from "./slice.ts";
 
-export { STEP_EXIT, STEP_IDLE, STEP_MORE, STEP_TIMERS };
+export { STEP_EXIT, STEP_IDLE, STEP_MORE };
 
 export class SingleScheduler implements Scheduler {
   private readonly queue = new RunQueue();
-  private readonly timers = new TimerHeap();
   private readonly runner: SliceRunner;
+  /** Called when a process becomes runnable (the idle wait of the run loop ends). */
+  onRunnable: (() => void) | null = null;
 
   constructor(
     private readonly rt: Runtime,
     interp: Interpreter,
     procs: Processes,
     budget: number,
+    private readonly driver: PortDriver,
+    private readonly channel: DirectChannel,
+    private readonly output: OutputClock,
     hooks: SliceHooks = {},
   ) {
     this.runner = new SliceRunner(rt, interp, procs, budget, (pid) => this.queue.push(pid), hooks);
@@ -48,44 +50,32 @@ export class SingleScheduler implements Scheduler {
   enqueue(pid: number): void {
     Atomics.add(this.rt.mem.i32, H_ACTIVE, 1);
     this.queue.push(pid);
+    this.onRunnable?.();
   }
 
   armTimer(pid: number, deadlineMs: number, seq: number): void {
-    Atomics.add(this.rt.mem.i32, H_TIMERS, 1);
-    this.timers.push(deadlineMs, pid, seq);
+    this.rt.ports.armTimer(pid, deadlineMs, seq);
   }
 
-  /** Run until quiescence or EXIT. */
-  run(): void {
-    while (this.step(Infinity, true) === STEP_MORE) { /* blocking mode never stops early */ }
-  }
-
-  /** Run at most `maxSlices` slices. With `blockOnTimers`, sleeps until the next timer when
-   *  only timers are pending; otherwise returns STEP_TIMERS so an async driver can wait without
-   *  blocking its event loop. */
-  step(maxSlices: number, blockOnTimers: boolean): number {
-    const runner = this.runner;
+  /** Run at most `maxSlices` slices: STEP_MORE (budget used), STEP_IDLE (no process is
+   *  runnable) or STEP_EXIT (EXIT ended the run). */
+  step(maxSlices: number): number {
+    const { runner, driver, channel } = this;
     for (let n = 0; n < maxSlices; n++) {
       if (runner.exitCode !== null) return STEP_EXIT;
-      if (this.timers.size > 0) runner.fireDue(this.timers);
+      if (channel.pending) this.handRequests();
+      if (driver.timers.size > 0) driver.fireDue(this.rt.clock());
       const pid = this.queue.shift();
-      if (pid === 0) {
-        if (this.timers.size > 0) runner.pruneStale(this.timers);
-        if (this.timers.size === 0) return STEP_IDLE; // quiescent
-        if (!blockOnTimers) return STEP_TIMERS;
-        this.rt.io.stdout.flush();
-        Atomics.wait(sleeper, 0, 0, Math.max(1, this.nextTimerInMs()));
-        continue;
-      }
+      if (pid === 0) return STEP_IDLE;
       if (runner.run(pid) === STEP_EXIT) return STEP_EXIT;
+      this.output.tick();
     }
+    if (channel.pending) this.handRequests();
     return STEP_MORE;
   }
 
-  /** Milliseconds until the earliest timer (Infinity when none). */
-  nextTimerInMs(): number {
-    return Math.max(0, this.timers.peek() - this.rt.clock());
+  /** Give the driver what the processes asked for during the last slices. */
+  handRequests(): void {
+    for (const req of this.channel.take()) this.driver.accept(req);
   }
 }
-
-const sleeper = new Int32Array(new SharedArrayBuffer(4));

@@ -1,22 +1,22 @@
 /**
  * One scheduling step of one process — the part every driver shares (DESIGN.md invariant 5:
- * one engine, two drivers). The single scheduler and each SMP worker own a run queue and a timer
- * heap; they hand a PID to `SliceRunner.run`, which handles the process's signals, runs the
- * interpreter for the reduction budget and then requeues, parks or ends the process.
+ * one engine, two drivers). The single scheduler and each SMP worker own a run queue; they hand
+ * a PID to `SliceRunner.run`, which handles the process's signals, runs the interpreter for the
+ * reduction budget and then requeues, parks or ends the process.
  *
  * Invariants: a process is run only after the CAS RUNNABLE → RUNNING succeeded (so never by two
  * threads at once); parking sets WAITING and then re-checks the signal queue, so a wake-up that
  * raced with the park is not lost. `H_ACTIVE` counts RUNNABLE + RUNNING processes (the
- * quiescence test of the SMP pool); `H_TIMERS` counts armed timers.
+ * quiescence test: with no active process and nothing in the port driver that can wake one,
+ * the run is over).
  */
-import { H_ACTIVE, H_TIMERS } from "../mem/layout.ts";
+import { H_ACTIVE } from "../mem/layout.ts";
 import {
   FLAG_CRASHED,
   FLAG_SUPERVISING,
   FLAG_SUPERVISOR,
   P_FLAGS,
   P_PC,
-  P_TIMER_SEQ,
   R_REASON,
 } from "../proc/pcb.ts";
 import type { Processes } from "../proc/procs.ts";
@@ -31,12 +31,10 @@ import {
   R_YIELD,
 } from "../vm/interp.ts";
 import type { Runtime } from "../vm/runtime.ts";
-import type { TimerHeap } from "./timers.ts";
 
 /** Results of a step. */
 export const STEP_IDLE = 0;
 export const STEP_MORE = 1;
-export const STEP_TIMERS = 2;
 export const STEP_EXIT = 3;
 
 export interface SliceHooks {
@@ -75,7 +73,10 @@ export class SliceRunner {
     this.claim(pid);
     this.slices++;
     let result = STEP_MORE;
-    if (procs.handleSignals(pcb)) {
+    if (procs.overLimit(pcb)) {
+      this.release(pid);
+      this.exit(pcb, true); // its memory limit: reported like a crash, with where it was
+    } else if (procs.handleSignals(pcb)) {
       this.release(pid);
       this.exit(pcb, false);
     } else if (rt.mem.i32[(pcb << 2) + P_FLAGS] & FLAG_SUPERVISING) {
@@ -170,28 +171,5 @@ export class SliceRunner {
       return;
     }
     Atomics.sub(this.rt.mem.i32, H_ACTIVE, 1);
-  }
-
-  /** Drop timers that can no longer wake anyone (the receive they guarded completed, or the
-   *  process is gone), so that they do not keep an otherwise finished run alive. */
-  pruneStale(timers: TimerHeap): void {
-    const table = this.procs.table, w = this.rt.mem.i32;
-    const dropped = timers.retain((pid, seq) => {
-      const pcb = table.pcbOf(pid);
-      return pcb !== 0 && Atomics.load(w, (pcb << 2) + P_TIMER_SEQ) === seq;
-    });
-    if (dropped > 0) Atomics.sub(this.rt.mem.i32, H_TIMERS, dropped);
-  }
-
-  /** Fire the due timers of `timers` (each wakes its process if still waiting on it). */
-  fireDue(timers: TimerHeap): void {
-    const t = this.rt.clock();
-    while (timers.size > 0 && timers.peek() <= t) {
-      const [pid, seq] = timers.pop();
-      Atomics.sub(this.rt.mem.i32, H_TIMERS, 1);
-      const pcb = this.procs.table.pcbOf(pid);
-      if (pcb === 0 || Atomics.load(this.rt.mem.i32, (pcb << 2) + P_TIMER_SEQ) !== seq) continue;
-      this.procs.wake(pid);
-    }
   }
 }

@@ -21,6 +21,8 @@ export interface WorkerBoot {
   args: string[];
   /** Debug: index of a worker that must fail at start (-1: none). */
   crashWorker: number;
+  /** Debug: index of a worker that must fail outside its try (-1: none). */
+  crashOutside: number;
 }
 
 export interface WorkerDoneStats extends WorkerStats {

@@ -6,17 +6,13 @@
  * and turned into a pool-wide halt, so a failing worker can never hang the run.
  */
 import { Memory } from "../mem/memory.ts";
-import { H_HALT, H_START, H_WAKE_SEQ } from "../mem/layout.ts";
-import { fileSink, Output } from "../io/output.ts";
-import { SharedStdin } from "../io/shared_stdin.ts";
-import { Processes } from "../proc/procs.ts";
-import { Supervisors } from "../proc/supervisor.ts";
-import { Interpreter } from "../vm/interp.ts";
-import { attachTier } from "../jit/tier.ts";
+import { H_READY } from "../mem/layout.ts";
+import { fileSink, Output, OutputClock } from "../io/output.ts";
+import { SharedChannel } from "../ports/channel.ts";
 import { reportExit } from "../vm/report.ts";
-import { Runtime } from "../vm/runtime.ts";
+import { setupThread } from "./thread.ts";
 import { SliceRunner } from "./slice.ts";
-import { HALT_FAILED, WorkerScheduler } from "./worker_scheduler.ts";
+import { HALT_FAILED, haltPool, WorkerScheduler } from "./worker_scheduler.ts";
 import type { WorkerBoot, WorkerMessage } from "./smp_protocol.ts";
 
 declare const self: {
@@ -26,25 +22,25 @@ declare const self: {
 };
 
 function run(boot: WorkerBoot): void {
+  // Debug switch: fail before the try below, as a bug in this module's own setup would — the
+  // pool must still halt (the main thread's onerror), not leave the other workers parked.
+  if (boot.crashOutside === boot.index) {
+    throw new Error("injected fault outside the worker's try (TTVM_DEBUG_CRASH_WORKER_OUTSIDE)");
+  }
   const mem = Memory.attach(boot.sab);
   mem.enableThreadCache();
   const io = {
-    stdout: new Output(fileSink(Deno.stdout)),
-    stderr: new Output(fileSink(Deno.stderr)),
-    stdin: new SharedStdin(mem, Deno.stdin),
+    stdout: new Output(fileSink(Deno.stdout)).shareWith(mem),
+    stderr: new Output(fileSink(Deno.stderr)).shareWith(mem),
     args: boot.args,
   };
   try {
-    const rt = new Runtime(mem, io, {
-      stressGc: boot.stressGc,
-      limits: boot.limits,
-      jit: boot.jit,
-    });
-    const interp = new Interpreter(rt);
-    const jit = attachTier(interp, boot.jit);
-    const procs = new Processes(mem, rt.values, rt.atoms, rt.image, interp.m);
-    rt.procs = procs;
-    rt.supervisors = new Supervisors(procs, rt.clock);
+    const { rt, interp, procs, jit } = setupThread(
+      mem,
+      io,
+      (values) => new SharedChannel(mem, values),
+      { stressGc: boot.stressGc, limits: boot.limits, jit: boot.jit },
+    );
     const sched = new WorkerScheduler(rt, boot.index, boot.dequeBlocks, boot.injectionBlock);
     rt.sched = sched;
     procs.sched = sched;
@@ -62,6 +58,7 @@ function run(boot: WorkerBoot): void {
       },
       boot.index + 1,
     );
+    sched.output = new OutputClock([io.stdout, io.stderr]);
     // Causal output order: what this process printed is out before any signal leaves.
     procs.beforeDeliver = () => io.stdout.flush();
     procs.onExit = (pcb, report) => {
@@ -73,11 +70,9 @@ function run(boot: WorkerBoot): void {
     if (boot.crashWorker === boot.index) {
       throw new Error("injected fault (TTVM_DEBUG_CRASH_WORKER)");
     }
-    // Start only when the whole pool is up (worker start-up takes 70–190 ms each).
-    self.postMessage({ type: "ready" });
-    while (Atomics.load(mem.i32, H_START) === 0 && Atomics.load(mem.i32, H_HALT) === 0) {
-      Atomics.wait(mem.i32, H_START, 0, 100);
-    }
+    // Start at once: the main thread runs processes until every worker is up (worker start-up
+    // takes 70–190 ms each), then leaves them to the pool.
+    Atomics.add(mem.i32, H_READY, 1);
     sched.loop();
     mem.flushCaches();
     io.stdout.flush();
@@ -95,9 +90,7 @@ function run(boot: WorkerBoot): void {
   } catch (e) {
     io.stdout.flush();
     io.stderr.flush();
-    Atomics.compareExchange(mem.i32, H_HALT, 0, HALT_FAILED);
-    Atomics.add(mem.i32, H_WAKE_SEQ, 1);
-    Atomics.notify(mem.i32, H_WAKE_SEQ);
+    haltPool(mem, HALT_FAILED);
     self.postMessage({
       type: "failed",
       worker: boot.index,

@@ -1,6 +1,9 @@
 /**
  * The scheduler loop of one SMP worker: its own Chase-Lev deque, the shared injection queue,
- * random-victim stealing, a local timer heap, and parking on the shared futex word when idle.
+ * random-victim stealing, and parking on the shared futex word when idle. Workers hold no I/O
+ * and no timers — the port driver on the main thread does (src/ports/driver.ts) and makes
+ * processes runnable through the injection queue — so a parked worker's event loop has
+ * nothing to serve and it may park with Atomics.wait.
  *
  * Protocols (all in shared memory):
  * - Enqueue (after the CAS that made a process RUNNABLE): H_ACTIVE += 1, push on the own deque
@@ -10,15 +13,18 @@
  * - Park: H_SLEEPERS += 1, read H_WAKE_SEQ, re-check every source of work, then
  *   Atomics.wait(H_WAKE_SEQ, seq, next-timer timeout). A push between the re-check and the wait
  *   changed H_WAKE_SEQ, so the wait returns at once: no lost wake-up.
- * - Quiescence: H_ACTIVE (RUNNABLE + RUNNING processes) and H_TIMERS are both 0 → nothing can
- *   ever become runnable again; the worker that sees it sets H_HALT and wakes everyone.
- * - EXIT: H_EXIT_CODE, then H_HALT = HALT_EXIT, wake everyone.
+ * - Quiescence is the driver's decision: a worker about to park that sees H_ACTIVE (RUNNABLE +
+ *   RUNNING processes) at 0 wakes the driver, which halts the pool if it holds nothing that
+ *   could wake a process (no timer anyone waits for, no I/O out, no active socket).
+ * - EXIT: H_EXIT_CODE, then H_HALT = HALT_EXIT, wake everyone (the driver too).
  */
-import { H_ACTIVE, H_EXIT_CODE, H_HALT, H_SLEEPERS, H_TIMERS, H_WAKE_SEQ } from "../mem/layout.ts";
+import { H_ACTIVE, H_EXIT_CODE, H_HALT, H_SLEEPERS, H_WAKE_SEQ } from "../mem/layout.ts";
+import type { Memory } from "../mem/memory.ts";
+import type { OutputClock } from "../io/output.ts";
+import { wakeDriver } from "../ports/channel.ts";
 import type { Scheduler } from "../proc/procs.ts";
 import { Deque, InjectionQueue } from "./deque.ts";
 import { type SliceRunner, STEP_EXIT } from "./slice.ts";
-import { TimerHeap } from "./timers.ts";
 import type { Runtime } from "../vm/runtime.ts";
 
 export const HALT_QUIESCENT = 1;
@@ -38,8 +44,9 @@ export interface WorkerStats {
 }
 
 export class WorkerScheduler implements Scheduler {
-  readonly timers = new TimerHeap();
   runner!: SliceRunner;
+  /** Flushes this worker's output while it runs (set by the worker entry). */
+  output: OutputClock | null = null;
   readonly stats: WorkerStats;
   private readonly own: Deque;
   private readonly others: Deque[];
@@ -98,8 +105,7 @@ export class WorkerScheduler implements Scheduler {
   }
 
   armTimer(pid: number, deadlineMs: number, seq: number): void {
-    Atomics.add(this.rt.mem.i32, H_TIMERS, 1);
-    this.timers.push(deadlineMs, pid, seq);
+    this.rt.ports.armTimer(pid, deadlineMs, seq);
   }
 
   /** Run until the pool halts. */
@@ -107,12 +113,12 @@ export class WorkerScheduler implements Scheduler {
     const mem = this.rt.mem;
     for (;;) {
       if (Atomics.load(mem.i32, H_HALT) !== 0) return;
-      if (this.timers.size > 0) this.runner.fireDue(this.timers);
       const pid = this.findWork();
       if (pid !== 0) {
         this.stats.slices++;
         const r = this.runner.run(pid);
         this.shareWork();
+        this.output?.tick();
         if (r === STEP_EXIT) {
           Atomics.store(mem.i32, H_EXIT_CODE, this.runner.exitCode ?? 0);
           this.halt(HALT_EXIT);
@@ -162,32 +168,28 @@ export class WorkerScheduler implements Scheduler {
   private idle(): void {
     const w = this.rt.mem.i32;
     for (let i = 0; i < SPIN_ROUNDS; i++) if (this.hasWork()) return;
-    if (this.timers.size > 0) this.runner.pruneStale(this.timers);
-    if (Atomics.load(w, H_ACTIVE) === 0 && Atomics.load(w, H_TIMERS) === 0) {
-      this.halt(HALT_QUIESCENT);
-      return;
-    }
-    this.rt.io.stdout.flush();
-    this.rt.io.stderr.flush();
+    this.output?.flushAll();
     Atomics.add(w, H_SLEEPERS, 1);
     const seq = Atomics.load(w, H_WAKE_SEQ);
     if (!this.hasWork() && Atomics.load(w, H_HALT) === 0) {
-      const quiet = Atomics.load(w, H_ACTIVE) === 0 && Atomics.load(w, H_TIMERS) === 0;
-      if (!quiet) {
-        this.stats.parks++;
-        const timeout = this.timers.size > 0
-          ? Math.max(1, this.timers.peek() - this.rt.clock())
-          : Infinity;
-        Atomics.wait(w, H_WAKE_SEQ, seq, timeout);
-      }
+      // Every process may be waiting: the driver decides whether the run is over.
+      if (Atomics.load(w, H_ACTIVE) === 0) wakeDriver(this.rt.mem);
+      this.stats.parks++;
+      Atomics.wait(w, H_WAKE_SEQ, seq);
     }
     Atomics.sub(w, H_SLEEPERS, 1);
   }
 
   halt(kind: number): void {
-    const w = this.rt.mem.i32;
-    Atomics.compareExchange(w, H_HALT, 0, kind);
-    Atomics.add(w, H_WAKE_SEQ, 1);
-    Atomics.notify(w, H_WAKE_SEQ);
+    haltPool(this.rt.mem, kind);
   }
+}
+
+/** Stop the pool: record why (the first reason wins), wake every worker and the driver. */
+export function haltPool(mem: Memory, kind: number): void {
+  const w = mem.i32;
+  Atomics.compareExchange(w, H_HALT, 0, kind);
+  Atomics.add(w, H_WAKE_SEQ, 1);
+  Atomics.notify(w, H_WAKE_SEQ);
+  wakeDriver(mem);
 }

@@ -5,8 +5,10 @@
  * exponent in debug.
  *
  * Invariants: pure functions of their input; object pairs print in insertion order; float
- * digits are always the shortest that read back as the same double.
+ * digits are always the shortest that read back as the same double; printing a HostValue uses
+ * an explicit stack, never recursion by the depth of the value.
  */
+import { describeTerm } from "./describe_term.ts";
 import type { HostValue } from "./host.ts";
 
 /** Shortest round-trip digits of |x| (finite, non-zero) and the decimal exponent of the first. */
@@ -78,67 +80,152 @@ export function debugString(s: string): string {
   return `"${s.replace(DEBUG_ESCAPED, escapeDebugChar)}"`;
 }
 
-/** Display form of a HostValue (reference §3.2). */
+/** A piece of printed output still to produce: literal text, or a value to print. */
+type Piece = string | HostValue;
+
+/** Push `open item sep item … close` onto the to-do stack (in reverse, so it pops in order). */
+function pushSeq(todo: Piece[], open: string, items: Piece[], sep: string, close: string): void {
+  todo.push(close);
+  for (let i = items.length - 1; i >= 0; i--) {
+    todo.push(items[i]);
+    if (i > 0) todo.push(sep);
+  }
+  todo.push(open);
+}
+
+/** Push `open key value sep key value … close` (keys already printed by `key`). */
+function pushEntries(
+  todo: Piece[],
+  open: string,
+  entries: Array<[string, HostValue]>,
+  key: (k: string) => string,
+  close: string,
+): void {
+  todo.push(close);
+  for (let i = entries.length - 1; i >= 0; i--) {
+    todo.push(entries[i][1], key(entries[i][0]));
+    if (i > 0) todo.push(", ");
+  }
+  todo.push(open);
+}
+
+/** Print `v` with `step`, which writes a leaf's text to `out` or pushes a composite's pieces
+ *  onto `todo`. An explicit stack: no recursion by the depth of the value. */
+function printHost(
+  v: HostValue,
+  step: (x: HostValue, out: string[], todo: Piece[]) => void,
+): string {
+  const out: string[] = [];
+  const todo: Piece[] = [v];
+  while (todo.length > 0) {
+    const x = todo.pop()!;
+    if (typeof x === "string") out.push(x);
+    else step(x, out, todo);
+  }
+  return out.join("");
+}
+
+/** Display form of a HostValue (reference §3.2; LANGUAGE.md §6 for atoms, tuples,
+ *  connections and terms). */
 export function displayHost(v: HostValue): string {
+  return printHost(v, displayStep);
+}
+
+function displayStep(v: HostValue, out: string[], todo: Piece[]): void {
   switch (v.kind) {
     case "int":
-      return String(v.value);
+      return void out.push(String(v.value));
     case "float":
-      return formatFloatDisplay(v.value);
+      return void out.push(formatFloatDisplay(v.value));
     case "str":
-      return v.value;
+      return void out.push(v.value);
     case "bool":
-      return v.value ? "true" : "false";
+      return void out.push(v.value ? "true" : "false");
     case "null":
-      return "null";
+      return void out.push("null");
+    case "atom":
+      return void out.push(v.name);
+    case "conn":
+      return void out.push(connText(v.connKind, v.id));
+    case "term":
+      return void out.push(describeTerm(v.bytes));
     case "list":
-      return `[${v.items.map(displayHost).join(", ")}]`;
+      return pushSeq(todo, "[", v.items, ", ", "]");
+    case "tuple":
+      return pushSeq(todo, "{", v.items, ", ", "}");
     case "object":
-      return `{${v.entries.map(([k, x]) => `${k}: ${displayHost(x)}`).join(", ")}}`;
+      return pushEntries(todo, "{", v.entries, (k) => `${k}: `, "}");
     case "bytes":
-      return `Bytes(${v.value.length})`;
+      return void out.push(`Bytes(${v.value.length})`);
     case "function":
-      return `function@${v.addr} (${v.params.join(", ")})`;
+      return void out.push(`function@${v.addr} (${v.params.join(", ")})`);
     case "closure":
-      return `closure@${v.addr} (${v.params.join(", ")}) [captured: ${v.captured.length}]`;
+      return void out.push(
+        `closure@${v.addr} (${v.params.join(", ")}) [captured: ${v.captured.length}]`,
+      );
     case "exception":
-      return `Exception: ${v.message}` +
-        (v.trace.length ? `\nStack trace:${v.trace.map((t) => `\n  ${t}`).join("")}` : "");
+      return void out.push(
+        `Exception: ${v.message}` +
+          (v.trace.length ? `\nStack trace:${v.trace.map((t) => `\n  ${t}`).join("")}` : ""),
+      );
   }
 }
 
 /** Debug form of a HostValue (reference §3.4). */
 export function debugHost(v: HostValue): string {
+  return printHost(v, debugStep);
+}
+
+function debugStep(v: HostValue, out: string[], todo: Piece[]): void {
   switch (v.kind) {
     case "int":
-      return `Int(${v.value})`;
+      return void out.push(`Int(${v.value})`);
     case "float":
-      return `Float(${formatFloatDebug(v.value)})`;
+      return void out.push(`Float(${formatFloatDebug(v.value)})`);
     case "str":
-      return `Str(${debugString(v.value)})`;
+      return void out.push(`Str(${debugString(v.value)})`);
     case "bool":
-      return `Bool(${v.value})`;
+      return void out.push(`Bool(${v.value})`);
     case "null":
-      return "Null";
+      return void out.push("Null");
+    case "atom":
+      return void out.push(`Atom(${v.name})`);
+    case "conn":
+      return void out.push(connText(v.connKind, v.id));
+    case "term":
+      return void out.push(describeTerm(v.bytes));
     case "list":
-      return `List([${v.items.map(debugHost).join(", ")}])`;
+      return pushSeq(todo, "List([", v.items, ", ", "])");
+    case "tuple":
+      return pushSeq(todo, "Tuple([", v.items, ", ", "])");
     case "object":
-      return `Object(${debugEntries(v.entries)})`;
+      return pushEntries(todo, "Object({", v.entries, debugKey, "})");
     case "bytes":
-      return `Bytes([${Array.from(v.value).join(", ")}])`;
+      return void out.push(`Bytes([${Array.from(v.value).join(", ")}])`);
     case "function":
-      return `Function { addr: ${v.addr}, params: [${v.params.map(debugString).join(", ")}] }`;
+      return void out.push(
+        `Function { addr: ${v.addr}, params: [${v.params.map(debugString).join(", ")}] }`,
+      );
     case "closure":
-      return `Closure { addr: ${v.addr}, params: [${
-        v.params.map(debugString).join(", ")
-      }], captured: ${debugEntries(v.captured)} }`;
+      todo.push(" }");
+      pushEntries(todo, "{", v.captured, debugKey, "}");
+      return void out.push(
+        `Closure { addr: ${v.addr}, params: [${v.params.map(debugString).join(", ")}], captured: `,
+      );
     case "exception":
-      return `Exception { message: ${debugString(v.message)}, stack_trace: [${
-        v.trace.map(debugString).join(", ")
-      }] }`;
+      return void out.push(
+        `Exception { message: ${debugString(v.message)}, stack_trace: [${
+          v.trace.map(debugString).join(", ")
+        }] }`,
+      );
   }
 }
 
-function debugEntries(entries: Array<[string, HostValue]>): string {
-  return `{${entries.map(([k, x]) => `${debugString(k)}: ${debugHost(x)}`).join(", ")}}`;
+function debugKey(k: string): string {
+  return `${debugString(k)}: `;
+}
+
+/** `Connection(tcp#3)`: the printed form of a Connection, display and debug alike. */
+export function connText(kind: string, id: number): string {
+  return `Connection(${kind}#${id})`;
 }

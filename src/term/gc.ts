@@ -6,14 +6,21 @@
  * cells R_*. Nothing else may hold a heap pointer across an allocation: code that allocates
  * re-reads its operands from those cells afterwards.
  *
+ * The collector copies each live object once, whole (a growable STR or LIST with its spare
+ * capacity, so that the cells sharing it keep sharing it), and scans a list's whole fill. Its
+ * scan, like the heap verifier's, is a loop over the copied objects: no recursion by the depth
+ * of a value.
+ *
  * Sizing: the to-space is normally as large as the from-space (NEXT_HEAP_CAP); it doubles for
- * the next cycle when more than half survives and halves when less than an eighth does. If a
+ * the next cycle when more than a quarter survives and halves when less than a sixteenth does
+ * (and is at least MIN_GROWN_HEAP_CELLS once a process has collected). If a
  * request still does not fit after a collection, a second collection into a large enough space
  * follows (rare). Beyond the heap limit the request fails with HeapLimitError.
  */
 import type { Memory } from "../mem/memory.ts";
 import { Memory as MemoryClass } from "../mem/memory.ts";
 import type { AtomTable } from "../mem/atoms.ts";
+import { LimitError } from "../mem/limit_error.ts";
 import {
   INITIAL_HEAP_CELLS,
   type Limits,
@@ -34,32 +41,41 @@ import {
 import {
   bytesCells,
   closureCells,
+  CONN_KINDS,
+  CPS_UNKNOWN,
   EXCEPTION_CELLS,
-  FIRST_PTR_TAG,
   HDR_FORWARD,
   HDR_LEN,
   HDR_SIZE_CELLS,
+  isPtrTag,
   LAST_TAG,
   listCells,
   objectCells,
   strCells,
+  T_ATOM,
   T_ATOM_STR,
   T_BYTES,
   T_CLOSURE,
+  T_CONN,
   T_EXCEPTION,
   T_FUNC,
   T_LIST,
   T_OBJECT,
   T_STR,
+  T_TERM,
+  T_TUPLE,
+  termCells,
+  tupleCells,
 } from "./tags.ts";
 
 /** Heap size after a first collection (blocked processes that never collect keep the small
  *  INITIAL_HEAP_CELLS heap). */
 const MIN_GROWN_HEAP_CELLS = 128;
 
-export class HeapLimitError extends Error {
+/** The process's memory (heap, stack, unreceived messages) would exceed its limit: it ends. */
+export class HeapLimitError extends LimitError {
   constructor() {
-    super("Heap limit exceeded");
+    super("Heap limit exceeded", false);
   }
 }
 
@@ -119,12 +135,12 @@ export class Heap {
     const p = pcb << 2;
     let w = this.mem.i32;
     let toCap = Math.max(w[p + P_NEXT_HEAP_CAP], MemoryClass.blockCells(needCells * 2));
-    this.checkLimit(toCap, needCells);
+    this.checkLimit(pcb, toCap, needCells);
     let live = this.copyInto(pcb, toCap);
     w = this.mem.i32;
     if (live + needCells > toCap) {
       toCap = MemoryClass.blockCells((live + needCells) * 2);
-      this.checkLimit(toCap, live + needCells);
+      this.checkLimit(pcb, toCap, live + needCells);
       live = this.copyInto(pcb, toCap);
       w = this.mem.i32;
     }
@@ -139,8 +155,13 @@ export class Heap {
     if (this.options.stress) this.verify(pcb);
   }
 
-  private checkLimit(toCap: number, neededCells: number): void {
-    if (neededCells > this.limits.maxHeapCells || toCap > this.limits.maxHeapCells * 2) {
+  /** The process's memory beyond its heap: stack and frames, unreceived messages (set by the
+   *  process layer; all of it counts toward the limit, LANGUAGE.md §2). */
+  otherCells: ((pcb: number) => number) | null = null;
+
+  private checkLimit(pcb: number, toCap: number, neededCells: number): void {
+    const other = this.otherCells?.(pcb) ?? 0;
+    if (neededCells + other > this.limits.maxHeapCells || toCap > this.limits.maxHeapCells * 2) {
       throw new HeapLimitError();
     }
   }
@@ -159,7 +180,7 @@ export class Heap {
     const evacuate = (c: number): void => {
       const t = c << 2;
       const tag = w[t];
-      if (tag < FIRST_PTR_TAG) return;
+      if (!isPtrTag(tag)) return;
       const obj = w[t + 1];
       if (obj < fromBlock || obj >= fromEnd) {
         throw new Error(`heap corrupt: pointer ${obj} outside heap [${fromBlock}, ${fromEnd})`);
@@ -198,7 +219,8 @@ export class Heap {
       const type = w[h];
       const len = w[h + HDR_LEN];
       switch (type) {
-        case T_LIST:
+        case T_LIST: // the whole fill: a shorter cell may share the object with a longer one
+        case T_TUPLE:
           for (let i = 1; i <= len; i++) evacuate(scan + i);
           break;
         case T_OBJECT:
@@ -238,7 +260,11 @@ export class Heap {
       if (len < 0) fail(`object ${o} has negative length`);
       const expected = expectedCells(type, len);
       if (expected < 0) fail(`object ${o} has bad type ${type}`);
-      if (size !== expected) fail(`object ${o} size ${size} != ${expected}`);
+      // A growable STR or LIST may have spare capacity beyond its fill.
+      const growable = type === T_STR || type === T_LIST;
+      if (growable ? size < expected : size !== expected) {
+        fail(`object ${o} size ${size} != ${expected}`);
+      }
       starts.add(o);
       o += size;
     }
@@ -246,14 +272,25 @@ export class Heap {
     const checkValue = (c: number, where: string) => {
       const t = c << 2;
       const tag = w[t];
-      if (tag < 0 || tag > LAST_TAG || tag === 5) fail(`${where}: bad tag ${tag}`);
-      if (tag === T_ATOM_STR && (w[t + 1] < 0 || w[t + 1] >= atomCount)) {
+      if (tag < 0 || tag > LAST_TAG) fail(`${where}: bad tag ${tag}`);
+      if ((tag === T_ATOM_STR || tag === T_ATOM) && (w[t + 1] < 0 || w[t + 1] >= atomCount)) {
         fail(`${where}: bad atom ${w[t + 1]}`);
       }
-      if (tag >= FIRST_PTR_TAG) {
+      if (tag === T_CONN && (w[t + 1] <= 0 || w[t + 2] < 0 || w[t + 2] >= CONN_KINDS.length)) {
+        fail(`${where}: bad connection ${w[t + 1]} of kind ${w[t + 2]}`);
+      }
+      if (isPtrTag(tag)) {
         const obj = w[t + 1];
         if (!starts.has(obj)) fail(`${where}: dangling pointer ${obj}`);
         if (w[obj << 2] !== tag) fail(`${where}: tag ${tag} points at type ${w[obj << 2]}`);
+        if (tag === T_STR || tag === T_LIST) {
+          const len = w[t + 2], fill = w[(obj << 2) + HDR_LEN];
+          if (len < 0 || len > fill) fail(`${where}: length ${len} beyond the fill ${fill}`);
+          const cps = w[t + 3];
+          if (tag === T_STR && cps !== CPS_UNKNOWN && (cps < 0 || cps > len)) {
+            fail(`${where}: ${cps} code points in ${len} units`);
+          }
+        }
       }
     };
     const stack = w[p + P_STACK];
@@ -275,7 +312,8 @@ export class Heap {
       const len = w[h + HDR_LEN];
       switch (w[h]) {
         case T_LIST:
-          for (let i = 1; i <= len; i++) checkValue(o + i, `list ${o}[${i - 1}]`);
+        case T_TUPLE:
+          for (let i = 1; i <= len; i++) checkValue(o + i, `list/tuple ${o}[${i - 1}]`);
           break;
         case T_OBJECT:
           for (let i = 0; i < len; i++) {
@@ -321,6 +359,10 @@ function expectedCells(type: number, len: number): number {
       return closureCells(len);
     case T_EXCEPTION:
       return EXCEPTION_CELLS;
+    case T_TUPLE:
+      return tupleCells(len);
+    case T_TERM:
+      return termCells(len);
     default:
       return -1;
   }

@@ -4,7 +4,9 @@
  * converted with Values.toHost / Values.putHost (src/term/values.ts).
  *
  * Invariants: ints are exact 64-bit bigints; object entries keep insertion order and have
- * unique keys.
+ * unique keys; an atom is its name; a connection is its kind name (one of CONN_KINDS) and its
+ * handle id; a term is its External Term Format bytes. Functions here that walk a value
+ * (hostEquals) use an explicit work stack, so any nesting depth is fine.
  */
 
 export type HostValue =
@@ -18,7 +20,11 @@ export type HostValue =
   | { kind: "bytes"; value: Uint8Array }
   | { kind: "function"; addr: number; params: string[] }
   | { kind: "closure"; addr: number; params: string[]; captured: Array<[string, HostValue]> }
-  | { kind: "exception"; message: string; trace: string[] };
+  | { kind: "exception"; message: string; trace: string[] }
+  | { kind: "atom"; name: string }
+  | { kind: "tuple"; items: HostValue[] }
+  | { kind: "conn"; connKind: string; id: number }
+  | { kind: "term"; bytes: Uint8Array };
 
 export const hNull: HostValue = { kind: "null" };
 const I64_MIN = -(1n << 63n), I64_MAX = (1n << 63n) - 1n;
@@ -58,18 +64,34 @@ export const hException = (message: string, trace: string[] = []): HostValue => 
   trace,
 });
 
+export const hAtom = (name: string): HostValue => ({ kind: "atom", name });
+export const hTuple = (items: HostValue[]): HostValue => ({ kind: "tuple", items });
+export const hConn = (connKind: string, id: number): HostValue => ({ kind: "conn", connKind, id });
+export const hTerm = (bytes: Uint8Array): HostValue => ({ kind: "term", bytes });
+
 const F64_EPSILON = 2.220446049250313e-16;
 
 /**
  * EQ semantics (LANGUAGE.md §1, reference §6.3): values of different kinds are unequal (so
- * Int 1 ≠ Float 1.0); Floats are equal when |a − b| < f64 epsilon, which makes NaN unequal to
- * everything and inf unequal to inf, as in the reference; lists compare element-wise; objects
- * are equal when they have the same keys with equal values, in any order (field order is only
- * a printing matter); Bytes byte-wise; Functions by address and parameter names; Closures also
- * by their captured variables (order-insensitive, like objects); Exceptions by message and
- * trace.
+ * Int 1 ≠ Float 1.0, and an Atom never equals a Str); Floats are equal when |a − b| < f64
+ * epsilon, which makes NaN unequal to everything and inf unequal to inf, as in the reference;
+ * lists and tuples compare element-wise; objects are equal when they have the same keys with
+ * equal values, in any order (field order is only a printing matter); Bytes and Terms
+ * byte-wise; Atoms by name; Connections by handle id; Functions by address and parameter names;
+ * Closures also by their captured variables (order-insensitive, like objects); Exceptions by
+ * message and trace.
  */
 export function hostEquals(a: HostValue, b: HostValue): boolean {
+  const stack: HostValue[] = [a, b];
+  while (stack.length > 0) {
+    const y = stack.pop()!, x = stack.pop()!;
+    if (!shallowEquals(x, y, stack)) return false;
+  }
+  return true;
+}
+
+/** Compare x and y at the top level, pushing pairs of children still to compare. */
+function shallowEquals(a: HostValue, b: HostValue, pairs: HostValue[]): boolean {
   if (a.kind !== b.kind) return false;
   switch (a.kind) {
     case "null":
@@ -82,12 +104,21 @@ export function hostEquals(a: HostValue, b: HostValue): boolean {
       return Math.abs(a.value - (b as typeof a).value) < F64_EPSILON;
     case "bytes":
       return bytesEqual(a.value, (b as typeof a).value);
-    case "list": {
+    case "term":
+      return bytesEqual(a.bytes, (b as typeof a).bytes);
+    case "atom":
+      return a.name === (b as typeof a).name;
+    case "conn":
+      return a.id === (b as typeof a).id;
+    case "list":
+    case "tuple": {
       const y = (b as typeof a).items;
-      return a.items.length === y.length && a.items.every((v, i) => hostEquals(v, y[i]));
+      if (a.items.length !== y.length) return false;
+      for (let i = 0; i < y.length; i++) pairs.push(a.items[i], y[i]);
+      return true;
     }
     case "object":
-      return entriesEqual(a.entries, (b as typeof a).entries);
+      return entriesEqual(a.entries, (b as typeof a).entries, pairs);
     case "function": {
       const y = b as typeof a;
       return a.addr === y.addr && stringsEqual(a.params, y.params);
@@ -95,7 +126,7 @@ export function hostEquals(a: HostValue, b: HostValue): boolean {
     case "closure": {
       const y = b as typeof a;
       return a.addr === y.addr && stringsEqual(a.params, y.params) &&
-        entriesEqual(a.captured, y.captured);
+        entriesEqual(a.captured, y.captured, pairs);
     }
     case "exception": {
       const y = b as typeof a;
@@ -104,10 +135,19 @@ export function hostEquals(a: HostValue, b: HostValue): boolean {
   }
 }
 
-function entriesEqual(x: Array<[string, HostValue]>, y: Array<[string, HostValue]>): boolean {
+function entriesEqual(
+  x: Array<[string, HostValue]>,
+  y: Array<[string, HostValue]>,
+  pairs: HostValue[],
+): boolean {
   if (x.length !== y.length) return false;
   const other = new Map(y);
-  return x.every(([k, v]) => other.has(k) && hostEquals(v, other.get(k)!));
+  for (const [k, v] of x) {
+    const w = other.get(k);
+    if (w === undefined) return false;
+    pairs.push(v, w);
+  }
+  return true;
 }
 
 function stringsEqual(x: string[], y: string[]): boolean {

@@ -4,50 +4,54 @@
  * Everything here works on cell indices (see tags.ts). Functions that allocate take the
  * process's PCB and a destination cell `dst` (an operand-stack or root cell — never a heap
  * cell, because a collection moves the heap) and re-read their inputs after allocating.
+ * Walks over a value's structure (printing: print.ts, equality: equal.ts, host conversion:
+ * host_conv.ts, copying: copy.ts) use explicit work stacks, never recursion by depth.
  */
 import type { AtomTable } from "../mem/atoms.ts";
 import { decodeUnits } from "../mem/atoms.ts";
 import type { ProgramImage } from "../mem/image.ts";
 import type { Memory } from "../mem/memory.ts";
-import { debugString, formatFloatDebug, formatFloatDisplay } from "./format.ts";
-import type { Heap } from "./gc.ts";
+import { equalCells } from "./equal.ts";
+import { type Heap, HeapLimitError } from "./gc.ts";
 import type { HostValue } from "./host.ts";
+import { hostCellsOf, toHostValue, writeHostValue } from "./host_conv.ts";
+import { debugCell, debugEntries, displayCell } from "./print.ts";
 import {
   bytesCells,
   closureCells,
   copyCell,
-  EXCEPTION_CELLS,
+  CPS_UNKNOWN,
+  findKey,
   HDR_FORWARD,
   HDR_LEN,
   HDR_SIZE_CELLS,
   listCells,
   objectCells,
   setAtomStr,
-  setBigInt,
-  setBool,
-  setFloat,
   setFunc,
-  setNull,
+  setList,
   setPtr,
+  setStr,
   strCells,
   T_ATOM_STR,
   T_BIGINT,
-  T_BOOL,
   T_BYTES,
   T_CLOSURE,
-  T_EXCEPTION,
-  T_FLOAT,
-  T_FUNC,
   T_INT,
   T_LIST,
-  T_NULL,
   T_OBJECT,
   T_STR,
+  T_TERM,
+  T_TUPLE,
+  termCells,
+  tupleCells,
 } from "./tags.ts";
-
-const F64_EPSILON = 2.220446049250313e-16;
+import { countCodePoints, countCodePointsU16 } from "./text.ts";
 
 export class Values {
+  /** Code points of each atom's text, by atom id (a rebuildable per-thread cache). */
+  private readonly atomCodePoints: number[] = [];
+
   constructor(
     readonly mem: Memory,
     readonly atoms: AtomTable,
@@ -80,35 +84,89 @@ export class Values {
   /** The JS string of a Str cell. */
   str(c: number): string {
     const w = this.mem.i32;
-    const t = w[c << 2];
-    if (t === T_ATOM_STR) return this.atoms.name(w[(c << 2) + 1]);
-    const obj = w[(c << 2) + 1];
-    return decodeUnits(this.mem.u16, (obj + 1) << 3, w[(obj << 2) + HDR_LEN]);
+    const d = c << 2;
+    if (w[d] === T_ATOM_STR) return this.atoms.name(w[d + 1]);
+    return decodeUnits(this.mem.u16, (w[d + 1] + 1) << 3, w[d + 2]);
   }
 
-  /** Length of a heap object (list elements, object fields, string units, bytes). */
+  /** Length of a Str cell in UTF-16 units. */
+  strUnits(c: number): number {
+    const w = this.mem.i32;
+    const d = c << 2;
+    return w[d] === T_ATOM_STR ? this.atoms.name(w[d + 1]).length : w[d + 2];
+  }
+
+  /** UTF-16 unit `i` of a heap STR cell (i < its length). */
+  strUnit(c: number, i: number): number {
+    return this.mem.u16[((this.mem.i32[(c << 2) + 1] + 1) << 3) + i];
+  }
+
+  /** Length of a Str cell in code points: O(1) (kept in the cell, or cached per atom). */
+  codePoints(c: number): number {
+    const w = this.mem.i32;
+    const d = c << 2;
+    if (w[d] === T_ATOM_STR) {
+      const atom = w[d + 1];
+      let n = this.atomCodePoints[atom];
+      if (n === undefined) {
+        n = countCodePoints(this.atoms.name(atom));
+        this.atomCodePoints[atom] = n;
+      }
+      return n;
+    }
+    if (w[d + 3] === CPS_UNKNOWN) { // made by setPtr: count once and keep it in the cell
+      w[d + 3] = countCodePointsU16(this.mem.u16, (w[d + 1] + 1) << 3, w[d + 2]);
+    }
+    return w[d + 3];
+  }
+
+  /** Length of the value in a heap-pointer cell: a STR's units or a LIST's elements (the
+   *  cell's own length), an object's fields, a tuple's elements, a Bytes' or Term's bytes. */
   len(c: number): number {
     const w = this.mem.i32;
-    return w[(w[(c << 2) + 1] << 2) + HDR_LEN];
+    const d = c << 2;
+    const t = w[d];
+    return t === T_STR || t === T_LIST ? w[d + 2] : w[(w[d + 1] << 2) + HDR_LEN];
   }
   /** Heap object start of a pointer cell. */
   obj(c: number): number {
     return this.mem.i32[(c << 2) + 1];
   }
+  /** Spare capacity of a growable STR (in units) or LIST (in elements) object beyond its fill. */
+  spare(o: number): number {
+    const w = this.mem.i32;
+    const h = o << 2;
+    const room = w[h + HDR_SIZE_CELLS] - 1;
+    return (w[h] === T_STR ? room << 3 : room) - w[h + HDR_LEN];
+  }
 
   // ── building (each may collect) ─────────────────────────────────────────────────────────
 
   /** Allocate a heap object (may collect) and write its header; returns the object cell. */
-  private newObject(pcb: number, type: number, len: number, cells: number): number {
+  newObject(pcb: number, type: number, len: number, cells: number): number {
     return this.newObjectWith((n) => this.heap.alloc(pcb, n), type, len, cells);
   }
 
+  /** A growable object of `len` (its fill) with room for `cells` cells, or — when that much
+   *  room would pass the process's heap limit — exactly `exactCells`, so that growth headroom
+   *  never makes a value fail that fits. May collect. */
+  newGrowable(pcb: number, type: number, len: number, cells: number, exactCells: number): number {
+    if (cells === exactCells) return this.newObject(pcb, type, len, cells);
+    try {
+      return this.newObject(pcb, type, len, cells);
+    } catch (e) {
+      if (!(e instanceof HeapLimitError)) throw e;
+      return this.newObject(pcb, type, len, exactCells);
+    }
+  }
+
+  /** A Str holding `s` (exactly full; its cell carries its code-point count). */
   putStr(pcb: number, dst: number, s: string): void {
     const o = this.newObject(pcb, T_STR, s.length, strCells(s.length));
     const u16 = this.mem.u16;
     const base = (o + 1) << 3;
     for (let i = 0; i < s.length; i++) u16[base + i] = s.charCodeAt(i);
-    setPtr(this.mem.i32, dst, T_STR, o);
+    setStr(this.mem.i32, dst, o, s.length, countCodePoints(s));
   }
 
   putBytes(pcb: number, dst: number, b: Uint8Array): void {
@@ -117,17 +175,34 @@ export class Values {
     setPtr(this.mem.i32, dst, T_BYTES, o);
   }
 
+  /** The bytes of a Bytes or Term cell (a copy). */
   bytes(c: number): Uint8Array {
     const o = this.obj(c);
     return this.mem.u8.slice((o + 1) << 4, ((o + 1) << 4) + this.mem.i32[(o << 2) + HDR_LEN]);
   }
 
-  /** A list of `n` elements copied from consecutive cells [src, src+n) (stack cells). */
-  putListFromCells(pcb: number, dst: number, src: number, n: number): void {
-    const o = this.newObject(pcb, T_LIST, n, listCells(n));
+  /** A Term holding External Term Format bytes (made by the distribution layer). */
+  putTerm(pcb: number, dst: number, b: Uint8Array): void {
+    const o = this.newObject(pcb, T_TERM, b.length, termCells(b.length));
+    this.mem.u8.set(b, (o + 1) << 4);
+    setPtr(this.mem.i32, dst, T_TERM, o);
+  }
+
+  /** A list of `n` elements copied from consecutive cells [src, src+n) (stack cells), with
+   *  room for `spare` more elements. */
+  putListFromCells(pcb: number, dst: number, src: number, n: number, spare = 0): void {
+    const o = this.newObject(pcb, T_LIST, n, listCells(n + spare));
     const w = this.mem.i32;
     w.copyWithin((o + 1) << 2, src << 2, (src + n) << 2);
-    setPtr(w, dst, T_LIST, o);
+    setList(w, dst, o, n);
+  }
+
+  /** A tuple of `n` elements copied from consecutive cells [src, src+n) (stack cells). */
+  putTupleFromCells(pcb: number, dst: number, src: number, n: number): void {
+    const o = this.newObject(pcb, T_TUPLE, n, tupleCells(n));
+    const w = this.mem.i32;
+    w.copyWithin((o + 1) << 2, src << 2, (src + n) << 2);
+    setPtr(w, dst, T_TUPLE, o);
   }
 
   /** A list of JS strings. */
@@ -135,75 +210,10 @@ export class Values {
     this.putHost(pcb, dst, { kind: "list", items: items.map((s) => ({ kind: "str", value: s })) });
   }
 
-  // ── host conversion ─────────────────────────────────────────────────────────────────────
+  // ── host conversion (host_conv.ts) ──────────────────────────────────────────────────────
 
   toHost(c: number): HostValue {
-    const w = this.mem.i32;
-    const t = w[c << 2];
-    switch (t) {
-      case T_NULL:
-        return { kind: "null" };
-      case T_BOOL:
-        return { kind: "bool", value: w[(c << 2) + 1] !== 0 };
-      case T_INT:
-      case T_BIGINT:
-        return { kind: "int", value: this.int(c) };
-      case T_FLOAT:
-        return { kind: "float", value: this.num(c) };
-      case T_ATOM_STR:
-      case T_STR:
-        return { kind: "str", value: this.str(c) };
-      case T_FUNC:
-        return { kind: "function", addr: this.funcAddr(c), params: this.funcParams(c) };
-      case T_LIST: {
-        const o = this.obj(c), n = w[(o << 2) + HDR_LEN];
-        const items: HostValue[] = [];
-        for (let i = 1; i <= n; i++) items.push(this.toHost(o + i));
-        return { kind: "list", items };
-      }
-      case T_OBJECT:
-        return { kind: "object", entries: this.entries(c) };
-      case T_BYTES:
-        return { kind: "bytes", value: this.bytes(c) };
-      case T_CLOSURE: {
-        const o = this.obj(c), n = w[(o << 2) + HDR_LEN];
-        const captured: Array<[string, HostValue]> = [];
-        for (let i = 0; i < n; i++) {
-          captured.push([
-            this.atoms.name(w[((o + 2 + 2 * i) << 2) + 1]),
-            this.toHost(o + 3 + 2 * i),
-          ]);
-        }
-        return {
-          kind: "closure",
-          addr: this.funcAddr(o + 1),
-          params: this.funcParams(o + 1),
-          captured,
-        };
-      }
-      case T_EXCEPTION: {
-        const o = this.obj(c);
-        const trace = this.toHost(o + 2);
-        return {
-          kind: "exception",
-          message: this.str(o + 1),
-          trace: trace.kind === "list"
-            ? trace.items.map((i) => i.kind === "str" ? i.value : "")
-            : [],
-        };
-      }
-    }
-    throw new Error(`internal error: bad tag ${t} in cell ${c}`);
-  }
-
-  private entries(c: number): Array<[string, HostValue]> {
-    const w = this.mem.i32;
-    const o = this.obj(c), n = w[(o << 2) + HDR_LEN];
-    const out: Array<[string, HostValue]> = [];
-    for (let i = 0; i < n; i++) {
-      out.push([this.atoms.name(w[((o + 1 + 2 * i) << 2) + 1]), this.toHost(o + 2 + 2 * i)]);
-    }
-    return out;
+    return toHostValue(this, c);
   }
 
   funcAddr(c: number): number {
@@ -216,34 +226,16 @@ export class Values {
 
   /** Cells needed to hold `v` on a heap. */
   hostCells(v: HostValue): number {
-    switch (v.kind) {
-      case "str":
-        return strCells(v.value.length);
-      case "bytes":
-        return bytesCells(v.value.length);
-      case "list":
-        return listCells(v.items.length) + v.items.reduce((n, x) => n + this.hostCells(x), 0);
-      case "object":
-        return objectCells(v.entries.length) +
-          v.entries.reduce((n, [, x]) => n + this.hostCells(x), 0);
-      case "closure":
-        return closureCells(v.captured.length) +
-          v.captured.reduce((n, [, x]) => n + this.hostCells(x), 0);
-      case "exception":
-        return EXCEPTION_CELLS + strCells(v.message.length) + listCells(v.trace.length) +
-          v.trace.reduce((n, s) => n + strCells(s.length), 0);
-      default:
-        return 0;
-    }
+    return hostCellsOf(v);
   }
 
   /** Write `v` into cell `dst` (allocating on pcb's heap; may collect once, up front). */
   putHost(pcb: number, dst: number, v: HostValue): void {
     this.heap.reserve(pcb, this.hostCells(v));
-    this.writeHost(pcb, dst, v);
+    this.writeHostWith(dst, v, (cells) => this.heap.bump(pcb, cells));
   }
 
-  private newObjectWith(
+  newObjectWith(
     alloc: (cells: number) => number,
     type: number,
     len: number,
@@ -259,63 +251,10 @@ export class Values {
     return o;
   }
 
-  /** Write without collecting: space must have been reserved. */
-  private writeHost(pcb: number, dst: number, v: HostValue): void {
-    this.writeHostWith(dst, v, (cells) => this.heap.bump(pcb, cells));
-  }
-
   /** Write `v` into cell `dst`, allocating its objects with `alloc` (which must not collect):
    *  a process heap after `reserve`, or a message node. */
   writeHostWith(dst: number, v: HostValue, alloc: (cells: number) => number): void {
-    const mem = this.mem;
-    switch (v.kind) {
-      case "null":
-        return setNull(mem.i32, dst);
-      case "bool":
-        return setBool(mem.i32, dst, v.value);
-      case "int":
-        return setBigInt(mem.i32, mem.f64, mem.i64, dst, BigInt.asIntN(64, v.value));
-      case "float":
-        return setFloat(mem.i32, mem.f64, dst, v.value);
-      case "str": {
-        const o = this.newObjectWith(alloc, T_STR, v.value.length, strCells(v.value.length));
-        const base = (o + 1) << 3;
-        for (let i = 0; i < v.value.length; i++) mem.u16[base + i] = v.value.charCodeAt(i);
-        return setPtr(mem.i32, dst, T_STR, o);
-      }
-      case "bytes": {
-        const o = this.newObjectWith(alloc, T_BYTES, v.value.length, bytesCells(v.value.length));
-        mem.u8.set(v.value, (o + 1) << 4);
-        return setPtr(mem.i32, dst, T_BYTES, o);
-      }
-      case "list": {
-        const o = this.newObjectWith(alloc, T_LIST, v.items.length, listCells(v.items.length));
-        v.items.forEach((x, i) => this.writeHostWith(o + 1 + i, x, alloc));
-        return setPtr(mem.i32, dst, T_LIST, o);
-      }
-      case "object": {
-        const n = v.entries.length;
-        const o = this.newObjectWith(alloc, T_OBJECT, n, objectCells(n));
-        v.entries.forEach(([k, x], i) => {
-          setAtomStr(mem.i32, o + 1 + 2 * i, this.atoms.intern(k));
-          this.writeHostWith(o + 2 + 2 * i, x, alloc);
-        });
-        return setPtr(mem.i32, dst, T_OBJECT, o);
-      }
-      case "function":
-        throw new Error("internal error: functions cannot be built from host values");
-      case "closure":
-        throw new Error("internal error: closures cannot be built from host values");
-      case "exception": {
-        const o = this.newObjectWith(alloc, T_EXCEPTION, 0, EXCEPTION_CELLS);
-        this.writeHostWith(o + 1, { kind: "str", value: v.message }, alloc);
-        this.writeHostWith(o + 2, {
-          kind: "list",
-          items: v.trace.map((s) => ({ kind: "str", value: s })),
-        }, alloc);
-        return setPtr(mem.i32, dst, T_EXCEPTION, o);
-      }
-    }
+    writeHostValue(this, dst, v, alloc);
   }
 
   /** Build an Exception value in `dst`. */
@@ -323,191 +262,29 @@ export class Values {
     this.putHost(pcb, dst, { kind: "exception", message, trace });
   }
 
-  // ── printing ────────────────────────────────────────────────────────────────────────────
+  // ── printing (print.ts) ─────────────────────────────────────────────────────────────────
 
-  /** PRINT form (reference §3.2). */
+  /** PRINT form (reference §3.2; LANGUAGE.md §6). */
   display(c: number): string {
-    const w = this.mem.i32;
-    switch (w[c << 2]) {
-      case T_NULL:
-        return "null";
-      case T_BOOL:
-        return w[(c << 2) + 1] !== 0 ? "true" : "false";
-      case T_INT:
-        return String(this.num(c));
-      case T_BIGINT:
-        return String(this.mem.i64[(c << 1) + 1]);
-      case T_FLOAT:
-        return formatFloatDisplay(this.num(c));
-      case T_ATOM_STR:
-      case T_STR:
-        return this.str(c);
-      case T_LIST: {
-        const o = this.obj(c), n = w[(o << 2) + HDR_LEN];
-        const parts: string[] = [];
-        for (let i = 1; i <= n; i++) parts.push(this.display(o + i));
-        return `[${parts.join(", ")}]`;
-      }
-      case T_OBJECT: {
-        const o = this.obj(c), n = w[(o << 2) + HDR_LEN];
-        const parts: string[] = [];
-        for (let i = 0; i < n; i++) {
-          parts.push(
-            `${this.atoms.name(w[((o + 1 + 2 * i) << 2) + 1])}: ${this.display(o + 2 + 2 * i)}`,
-          );
-        }
-        return `{${parts.join(", ")}}`;
-      }
-      case T_BYTES:
-        return `Bytes(${this.len(c)})`;
-      case T_FUNC:
-        return `function@${this.funcAddr(c)} (${this.funcParams(c).join(", ")})`;
-      case T_CLOSURE: {
-        const o = this.obj(c);
-        return `closure@${this.funcAddr(o + 1)} (${this.funcParams(o + 1).join(", ")}) [captured: ${
-          w[(o << 2) + HDR_LEN]
-        }]`;
-      }
-      case T_EXCEPTION: {
-        const o = this.obj(c);
-        let s = `Exception: ${this.str(o + 1)}`;
-        const tr = o + 2, n = this.len(tr), to = this.obj(tr);
-        if (n > 0) {
-          s += "\nStack trace:";
-          for (let i = 1; i <= n; i++) s += `\n  ${this.str(to + i)}`;
-        }
-        return s;
-      }
-    }
-    return "?";
+    return displayCell(this, c);
   }
 
   /** Debug form (reference §3.4), used in error messages. */
   debug(c: number): string {
-    const w = this.mem.i32;
-    switch (w[c << 2]) {
-      case T_NULL:
-        return "Null";
-      case T_BOOL:
-        return `Bool(${w[(c << 2) + 1] !== 0})`;
-      case T_INT:
-      case T_BIGINT:
-        return `Int(${this.display(c)})`;
-      case T_FLOAT:
-        return `Float(${formatFloatDebug(this.num(c))})`;
-      case T_ATOM_STR:
-      case T_STR:
-        return `Str(${debugString(this.str(c))})`;
-      case T_LIST: {
-        const o = this.obj(c), n = w[(o << 2) + HDR_LEN];
-        const parts: string[] = [];
-        for (let i = 1; i <= n; i++) parts.push(this.debug(o + i));
-        return `List([${parts.join(", ")}])`;
-      }
-      case T_OBJECT:
-        return `Object(${this.debugMap(this.obj(c) + 1, this.len(c))})`;
-      case T_BYTES:
-        return `Bytes([${Array.from(this.bytes(c)).join(", ")}])`;
-      case T_FUNC:
-        return `Function { addr: ${this.funcAddr(c)}, params: ${this.debugParams(c)} }`;
-      case T_CLOSURE: {
-        const o = this.obj(c);
-        return `Closure { addr: ${this.funcAddr(o + 1)}, params: ${
-          this.debugParams(o + 1)
-        }, captured: ${this.debugMap(o + 2, w[(o << 2) + HDR_LEN])} }`;
-      }
-      case T_EXCEPTION: {
-        const o = this.obj(c);
-        const tr = o + 2, n = this.len(tr), to = this.obj(tr);
-        const entries: string[] = [];
-        for (let i = 1; i <= n; i++) entries.push(debugString(this.str(to + i)));
-        return `Exception { message: ${debugString(this.str(o + 1))}, stack_trace: [${
-          entries.join(", ")
-        }] }`;
-      }
-    }
-    return "?";
+    return debugCell(this, c);
   }
 
   /** `{"k": v, …}` over `n` key/value cell pairs starting at `first`. Object and closure key
    *  cells are ATOM_STR cells (atom in word 1); frame key cells hold the atom in word 0
    *  (`keyWord` 0), where negative keys are hidden bookkeeping entries. */
   debugMap(first: number, n: number, keyWord = 1): string {
-    const w = this.mem.i32;
-    const parts: string[] = [];
-    for (let i = 0; i < n; i++) {
-      const key = w[((first + 2 * i) << 2) + keyWord];
-      if (key < 0) continue;
-      parts.push(`${debugString(this.atoms.name(key))}: ${this.debug(first + 1 + 2 * i)}`);
-    }
-    return `{${parts.join(", ")}}`;
-  }
-
-  private debugParams(c: number): string {
-    return `[${this.funcParams(c).map(debugString).join(", ")}]`;
+    return debugEntries(this, first, n, keyWord);
   }
 
   // ── equality (LANGUAGE.md §1: different types are unequal; structural) ───────────────────
 
   equal(a: number, b: number): boolean {
-    const w = this.mem.i32;
-    const ta = w[a << 2], tb = w[b << 2];
-    const sa = ta === T_STR || ta === T_ATOM_STR, sb = tb === T_STR || tb === T_ATOM_STR;
-    if (sa || sb) {
-      if (!(sa && sb)) return false;
-      if (ta === T_ATOM_STR && tb === T_ATOM_STR) return w[(a << 2) + 1] === w[(b << 2) + 1];
-      return this.str(a) === this.str(b);
-    }
-    if (ta !== tb) return false;
-    switch (ta) {
-      case T_NULL:
-        return true;
-      case T_BOOL:
-        return w[(a << 2) + 1] === w[(b << 2) + 1];
-      case T_INT:
-        return this.num(a) === this.num(b);
-      case T_BIGINT:
-        return this.mem.i64[(a << 1) + 1] === this.mem.i64[(b << 1) + 1];
-      case T_FLOAT:
-        return Math.abs(this.num(a) - this.num(b)) < F64_EPSILON;
-      case T_FUNC:
-        return w[(a << 2) + 1] === w[(b << 2) + 1] && w[(a << 2) + 2] === w[(b << 2) + 2];
-      case T_LIST: {
-        const oa = this.obj(a), ob = this.obj(b);
-        const n = w[(oa << 2) + HDR_LEN];
-        if (n !== w[(ob << 2) + HDR_LEN]) return false;
-        for (let i = 1; i <= n; i++) if (!this.equal(oa + i, ob + i)) return false;
-        return true;
-      }
-      case T_OBJECT:
-        return this.objectsEqual(this.obj(a), this.obj(b), 1);
-      case T_BYTES: {
-        const x = this.bytes(a), y = this.bytes(b);
-        return x.length === y.length && x.every((v, i) => v === y[i]);
-      }
-      case T_CLOSURE: {
-        const oa = this.obj(a), ob = this.obj(b);
-        return this.equal(oa + 1, ob + 1) && this.objectsEqual(oa, ob, 2);
-      }
-      case T_EXCEPTION: {
-        const oa = this.obj(a), ob = this.obj(b);
-        return this.equal(oa + 1, ob + 1) && this.equal(oa + 2, ob + 2);
-      }
-    }
-    return false;
-  }
-
-  /** Same keys with equal values, in any order. `first` = offset of the first key cell. */
-  private objectsEqual(oa: number, ob: number, first: number): boolean {
-    const w = this.mem.i32;
-    const n = w[(oa << 2) + HDR_LEN];
-    if (n !== w[(ob << 2) + HDR_LEN]) return false;
-    for (let i = 0; i < n; i++) {
-      const key = w[((oa + first + 2 * i) << 2) + 1];
-      const j = findKey(w, ob + first, n, key);
-      if (j < 0 || !this.equal(oa + first + 1 + 2 * i, ob + first + 1 + 2 * j)) return false;
-    }
-    return true;
+    return equalCells(this, a, b);
   }
 
   // ── objects ─────────────────────────────────────────────────────────────────────────────
@@ -572,9 +349,4 @@ export class Values {
     }
     setPtr(w, dst, T_CLOSURE, o);
   }
-}
-
-function findKey(w: Int32Array, firstKeyCell: number, n: number, atom: number): number {
-  for (let i = 0; i < n; i++) if (w[((firstKeyCell + 2 * i) << 2) + 1] === atom) return i;
-  return -1;
 }

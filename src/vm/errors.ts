@@ -33,10 +33,6 @@ export function fileError(name: string, error: unknown): VmError {
   return new VmError(`File operation failed on ${name}: ${osErrorText(error)}`);
 }
 
-export function unsupported(op: string): VmError {
-  return new VmError(`Unsupported operation: ${op}`);
-}
-
 export const DIVISION_BY_ZERO = "Division by zero";
 export const NO_SCOPE = "No variable scope available";
 

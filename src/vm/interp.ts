@@ -9,13 +9,20 @@
  * table. Fast cases handle the common types inline; everything else is a function in
  * slow.ts.
  *
+ * Reductions (LANGUAGE.md §5): one per instruction, plus the work an instruction reports on the
+ * work meter (src/term/work.ts; `charge`): after each slow path (and after an EQ/NE of
+ * non-integers) the loop subtracts about one reduction per 64 elements or characters
+ * processed, so a process whose instructions work on big strings, lists or JSON is preempted
+ * as soon as a thousand cheap instructions would have been.
+ *
  * Invariants at each instruction boundary: sp + STACK_HEADROOM ≤ stack capacity; the PCB is
  * stale (locals are the truth) until saveRegs.
  *
  * Compiler tier (src/jit, optional): at `reload` the registers are in the PCB, so compiled code
  * may run from there (`tier.enter`, when hot[pc] ≤ 0); it returns R_CONTINUE to have the
- * interpreter go on from the PCB's pc, or the slice's end. An interpreted branch landing on a pc counts `hot[pc]`
- * down and goes through `reload` at zero, which is where hot code gets compiled and entered.
+ * interpreter go on from the PCB's pc, or the slice's end. An interpreted branch landing on a
+ * pc counts `hot[pc]` down and goes through `reload` at zero, which is where hot code gets
+ * compiled and entered.
  */
 import { OP_BY_CODE } from "../isa/opcodes.ts";
 import {
@@ -31,6 +38,7 @@ import {
   P_STACK_CAP,
 } from "../proc/pcb.ts";
 import { MAX_SAFE, T_BOOL, T_FLOAT, T_FUNC, T_INT, T_NULL } from "../term/tags.ts";
+import { addWork, drainWorkReductions } from "../term/work.ts";
 import { insufficient, NO_SCOPE, undefinedVariable, underflow, VmError } from "./errors.ts";
 import { Machine, STACK_HEADROOM } from "./machine.ts";
 import { raise } from "./raise.ts";
@@ -78,6 +86,12 @@ export class Interpreter {
     this.ic = new Int32Array(rt.image.nInstr);
   }
 
+  /** Charge the running instruction for `units` elements or characters of work (on top of
+   *  its one reduction; about one more reduction per 64 units). */
+  charge(units: number): void {
+    addWork(units);
+  }
+
   run(pcb: number, budget: number): number {
     const rt = this.rt;
     const mem = rt.mem;
@@ -95,6 +109,7 @@ export class Interpreter {
     let result = R_CONTINUE;
     const tier = this.tier;
     const hot = tier === null ? null : tier.hot;
+    drainWorkReductions(); // work done outside this slice (signals, reports) is not charged
 
     reload: for (;;) {
       // Registers are in the PCB here: compiled code may run from its pc (hot[pc] ≤ 0: an
@@ -121,7 +136,7 @@ export class Interpreter {
         for (;;) {
           if (--budget < 0) {
             saveRegs(w, p, pc, sp - stackBase, fp - frameBase, ftop - frameBase);
-            this.reductions += startBudget;
+            this.reductions += startBudget - budget - 1;
             return R_PREEMPT;
           }
           if (sp > stackEnd) {
@@ -252,6 +267,7 @@ export class Interpreter {
                 f[(a << 1) + 1] = r ? 1 : 0;
               } else {
                 compareSlow(rt, op, a, b);
+                budget -= drainWorkReductions();
               }
               sp = b;
               break;
@@ -386,6 +402,7 @@ export class Interpreter {
             default: {
               saveRegs(w, p, pc, sp - stackBase, fp - frameBase, ftop - frameBase);
               result = execSlow(this, op, pcb, ip);
+              budget -= drainWorkReductions();
               if (result !== R_CONTINUE) {
                 this.reductions += startBudget - budget;
                 return result;

@@ -95,7 +95,7 @@ export function throwValue(it: Interpreter, pcb: number, ip: number): never {
     message = v.str(v.obj(top) + 1);
   } else {
     message = tag === T_STR || tag === T_ATOM_STR ? v.str(top) : `Thrown value: ${v.debug(top)}`;
-    v.putException(pcb, tmp, message, [`at instruction ${rt.image.localPc(ip >> 2)}`]);
+    v.putException(pcb, tmp, message, [`at ${rt.image.location(ip >> 2)}`]);
   }
   m.drop(pcb, 1);
   throw new VmError(message, true);

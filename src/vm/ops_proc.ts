@@ -8,22 +8,21 @@
  * instruction), so a wake-up only scans messages that arrived since — a server with 100,000
  * queued messages it does not want pays for each of them once, not once per wake-up.
  */
-import { copyValue, valueCells } from "../term/copy.ts";
+import { copyValue, takeCopiedConn, valueCells } from "../term/copy.ts";
+import { matches } from "../term/match.ts";
 import {
   FLAG_TRAP_EXIT,
   P_DEADLINE,
   P_FLAGS,
-  P_MBOX_HEAD,
   P_PC,
   P_PID,
-  P_SAVE_NODE,
   P_SAVE_PC,
   P_TIMER_SEQ,
   R_REASON,
   R_TMP0,
 } from "../proc/pcb.ts";
 import { REL_LINK, REL_MON, REL_NAME, REL_WATCH } from "../proc/relations.ts";
-import { EXIT_DIRECT, freeNode, N_NEXT, N_VALUE_CELL } from "../proc/signals.ts";
+import { EXIT_DIRECT, freeNode, N_VALUE_CELL } from "../proc/signals.ts";
 import { RESTART_EXIT_NOW, RESTART_WAIT } from "../proc/supervisor.ts";
 import {
   copyCell,
@@ -35,8 +34,6 @@ import {
   T_CLOSURE,
   T_FLOAT,
   T_FUNC,
-  T_LIST,
-  T_OBJECT,
 } from "../term/tags.ts";
 import { insufficient, typeMismatch, VmError } from "./errors.ts";
 import { type Interpreter, R_CONTINUE, R_DONE, R_WAIT, R_YIELD } from "./interp.ts";
@@ -126,7 +123,7 @@ const RECEIVE_NAMES = ["RECEIVE", "", "RECEIVE_MATCH", "RECEIVE_AFTER", "RECEIVE
 
 /** RECEIVE, RECEIVE_AFTER, RECEIVE_MATCH, RECEIVE_MATCH_AFTER. */
 export function receive(it: Interpreter, pcb: number, op: number, ip: number): number {
-  const rt = it.rt, m = it.m, v = rt.values, procs = rt.procs!, w0 = rt.mem.i32;
+  const rt = it.rt, m = it.m, v = rt.values, procs = rt.procs!;
   const p = pcb << 2;
   const pc = ip >> 2;
   const hasPattern = op === 0x8e || op === 0x90;
@@ -145,28 +142,27 @@ export function receive(it: Interpreter, pcb: number, op: number, ip: number): n
   if (procs.handleSignals(pcb)) return R_DONE;
   const w = rt.mem.i32;
   const pattern = hasPattern ? m.arg(pcb, hasTimeout ? 1 : 0) : -1;
-  // Resume the scan after the last rejected message when this receive is being re-run.
   const resuming = w[p + P_SAVE_PC] === pc;
-  let prev = resuming ? w[p + P_SAVE_NODE] : 0;
-  let node = prev === 0 ? w[p + P_MBOX_HEAD] : w[(prev << 2) + N_NEXT];
-  while (node !== 0 && pattern >= 0 && !matches(it, pattern, node + N_VALUE_CELL)) {
-    prev = node;
-    node = w[(node << 2) + N_NEXT];
-  }
+  const mailbox = procs.mailbox;
+  const node = mailbox.select(
+    pcb,
+    pc,
+    pattern >= 0 ? (cell) => matches(v, pattern, cell) : null,
+  );
   if (node !== 0) {
-    procs.unlinkMailbox(pcb, prev, node);
+    mailbox.take(pcb, procs.pid(pcb), node);
     takeMessage(it, pcb, node, nArgs);
     return R_CONTINUE;
   }
-  w0[p + P_SAVE_PC] = pc;
-  w[p + P_SAVE_NODE] = prev;
   if (hasTimeout) {
     const now = rt.clock();
     if (w[p + P_DEADLINE] < 0 || !resuming) {
       if (timeoutMs === 0) return timeout(it, pcb, nArgs, rt.image.code[ip + 1]);
-      w[p + P_DEADLINE] = now + timeoutMs;
+      // The clock counts whole milliseconds (rounded down): one more so that at least the
+      // full timeout passes.
+      w[p + P_DEADLINE] = now + timeoutMs + 1;
       const seq = ++w[p + P_TIMER_SEQ];
-      rt.sched!.armTimer(procs.pid(pcb), now + timeoutMs, seq);
+      rt.sched!.armTimer(procs.pid(pcb), w[p + P_DEADLINE], seq);
     } else if (now >= w[p + P_DEADLINE]) {
       return timeout(it, pcb, nArgs, rt.image.code[ip + 1]);
     }
@@ -178,8 +174,7 @@ export function receive(it: Interpreter, pcb: number, op: number, ip: number): n
 function timeout(it: Interpreter, pcb: number, nArgs: number, label: number): number {
   const w = it.rt.mem.i32, p = pcb << 2;
   it.m.drop(pcb, nArgs);
-  w[p + P_SAVE_PC] = -1;
-  w[p + P_SAVE_NODE] = 0;
+  it.rt.procs!.mailbox.endReceive(pcb);
   w[p + P_DEADLINE] = -1;
   w[p + P_TIMER_SEQ]++; // disarm
   w[p + P_PC] = label;
@@ -192,42 +187,18 @@ function takeMessage(it: Interpreter, pcb: number, node: number, nArgs: number):
   const src = node + N_VALUE_CELL;
   heap.reserve(pcb, valueCells(rt.mem.i32, src));
   copyValue(rt.mem.i32, src, pcb + R_TMP0, (c) => heap.bump(pcb, c));
+  if (takeCopiedConn()) rt.ports.adopt(pcb, pcb + R_TMP0);
   freeNode(rt.mem, node);
   it.m.drop(pcb, nArgs);
   const dst = it.m.push(pcb);
   const w = rt.mem.i32;
   copyCell(w, dst, pcb + R_TMP0);
   setNull(w, pcb + R_TMP0);
-  w[p + P_SAVE_PC] = -1;
-  w[p + P_SAVE_NODE] = 0;
+  rt.procs!.mailbox.endReceive(pcb);
   if (w[p + P_DEADLINE] >= 0) {
     w[p + P_DEADLINE] = -1;
     w[p + P_TIMER_SEQ]++; // disarm
   }
-}
-
-/** Pattern rules of LANGUAGE.md §3: "_" matches anything; Object patterns match objects having
- *  every pattern field; List patterns match element-wise; anything else by EQ. */
-export function matches(it: Interpreter, pat: number, msg: number): boolean {
-  const v = it.rt.values, w = it.rt.mem.i32;
-  if (v.isStr(pat) && v.str(pat) === "_") return true;
-  const pt = v.tag(pat);
-  if (pt === T_OBJECT) {
-    if (v.tag(msg) !== T_OBJECT) return false;
-    const po = v.obj(pat), n = w[(po << 2) + HDR_LEN];
-    for (let i = 0; i < n; i++) {
-      const j = v.fieldIndex(msg, w[((po + 1 + 2 * i) << 2) + 1]);
-      if (j < 0 || !matches(it, po + 2 + 2 * i, v.fieldCell(msg, j))) return false;
-    }
-    return true;
-  }
-  if (pt === T_LIST) {
-    if (v.tag(msg) !== T_LIST || v.len(msg) !== v.len(pat)) return false;
-    const po = v.obj(pat), mo = v.obj(msg), n = v.len(pat);
-    for (let i = 1; i <= n; i++) if (!matches(it, po + i, mo + i)) return false;
-    return true;
-  }
-  return v.equal(pat, msg);
 }
 
 /** SLEEP: suspend only this process; messages do not end the sleep. */
@@ -247,8 +218,8 @@ export function sleep(it: Interpreter, pcb: number, ip: number): number {
       return R_YIELD;
     }
     w[p + P_SAVE_PC] = pc;
-    w[p + P_DEADLINE] = now + ms;
-    rt.sched!.armTimer(rt.procs!.pid(pcb), now + ms, ++w[p + P_TIMER_SEQ]);
+    w[p + P_DEADLINE] = now + ms + 1; // whole milliseconds, rounded down: see receive
+    rt.sched!.armTimer(rt.procs!.pid(pcb), w[p + P_DEADLINE], ++w[p + P_TIMER_SEQ]);
   } else if (now >= w[p + P_DEADLINE]) {
     m.drop(pcb, 1);
     w[p + P_SAVE_PC] = -1;

@@ -8,14 +8,14 @@
  * at the end of the catch block closes *that* handler (LANGUAGE.md §1 fixes the original,
  * which popped the enclosing one) while a throw inside the catch block goes to an outer one.
  */
-import { HeapLimitError } from "../term/gc.ts";
+import { LimitError } from "../mem/limit_error.ts";
 import { setAtomStr, setNull } from "../term/tags.ts";
 import {
   FLAG_CRASHED,
   FLAG_UNHANDLED_THROW,
   growBlock,
-  H_ACTIVE,
-  H_CAUGHT,
+  HANDLER_ACTIVE,
+  HANDLER_CAUGHT,
   INITIAL_HANDLER_CELLS,
   P_EXIT_PC,
   P_FLAGS,
@@ -28,7 +28,6 @@ import {
   P_STACK,
   R_REASON,
   R_TMP0,
-  StackOverflowError,
 } from "../proc/pcb.ts";
 import { VmError } from "./errors.ts";
 import type { Interpreter } from "./interp.ts";
@@ -55,7 +54,7 @@ export function pushHandler(it: Interpreter, pcb: number, catchPc: number): void
   w[r] = catchPc;
   w[r + 1] = w[p + P_SP];
   w[r + 2] = w[p + P_FP];
-  w[r + 3] = H_ACTIVE;
+  w[r + 3] = HANDLER_ACTIVE;
   w[p + P_HTOP] = top + 1;
 }
 
@@ -72,11 +71,15 @@ export function popHandler(it: Interpreter, pcb: number): void {
 export function raise(it: Interpreter, pcb: number, faultPc: number, e: unknown): boolean {
   let message: string;
   let thrown = false;
+  let catchable = true;
   if (e instanceof VmError) {
     message = e.message;
     thrown = e.thrown;
-  } else if (e instanceof StackOverflowError || e instanceof HeapLimitError) {
+  } else if (e instanceof LimitError) {
+    // A limit on what one operation asks for is catchable; one on what the process holds
+    // (its memory, the VM's memory) ends it.
     message = e.message;
+    catchable = e.catchable;
   } else {
     throw e;
   }
@@ -85,20 +88,19 @@ export function raise(it: Interpreter, pcb: number, faultPc: number, e: unknown)
   // Find the innermost live handler, discarding dead records above it.
   const hb = w[p + P_HANDLERS];
   const fpRel = w[p + P_FP];
-  let top = w[p + P_HTOP];
+  let top = catchable ? w[p + P_HTOP] : 0;
   while (top > 0) {
     const r = (hb + top - 1) << 2;
-    if (w[r + 3] === H_ACTIVE && w[r + 2] <= fpRel) break;
+    if (w[r + 3] === HANDLER_ACTIVE && w[r + 2] <= fpRel) break;
     top--;
   }
   w[p + P_HTOP] = top;
   if (top > 0 && !thrown) {
     try {
-      rt.values.putException(pcb, pcb + R_TMP0, message, [
-        `at instruction ${rt.image.localPc(faultPc)}`,
-      ]);
+      // The same `file:line` an uncaught error reports (not the original's instruction index).
+      rt.values.putException(pcb, pcb + R_TMP0, message, [`at ${rt.image.location(faultPc)}`]);
     } catch (err) {
-      if (!(err instanceof HeapLimitError)) throw err;
+      if (!(err instanceof LimitError)) throw err;
       message = err.message;
       top = 0; // no memory left even for the exception value: the process ends
       w[p + P_HTOP] = 0;
@@ -116,7 +118,7 @@ export function raise(it: Interpreter, pcb: number, faultPc: number, e: unknown)
   const cell = w[p + P_STACK] + w[p + P_SP]++;
   copyCell(w, cell, pcb + R_TMP0);
   setNull(w, pcb + R_TMP0);
-  w[r + 3] = H_CAUGHT;
+  w[r + 3] = HANDLER_CAUGHT;
   w[p + P_PC] = w[r];
   return true;
 }

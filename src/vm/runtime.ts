@@ -1,7 +1,8 @@
 /**
  * Runtime: everything one thread needs to run processes over a shared memory — the memory and
- * its views, the atom table, the program image, the heap manager, value helpers and the host
- * I/O channels. One per thread (the main thread, or each SMP worker); it holds no process state.
+ * its views, the atom table, the program image, the heap manager, value helpers, the way to the
+ * port driver and the host output channels. One per thread (the main thread, or each SMP
+ * worker); it holds no process state.
  */
 import { AtomTable } from "../mem/atoms.ts";
 import { ProgramImage } from "../mem/image.ts";
@@ -9,15 +10,16 @@ import type { Memory } from "../mem/memory.ts";
 import { Heap } from "../term/gc.ts";
 import { Values } from "../term/values.ts";
 import type { Output } from "../io/output.ts";
-import type { Stdin } from "../io/stdin.ts";
 import { DEFAULT_LIMITS, type Limits } from "../proc/pcb.ts";
 import type { Processes, Scheduler } from "../proc/procs.ts";
 import type { Supervisors } from "../proc/supervisor.ts";
+import { PortClient } from "../ports/client.ts";
+import type { PortChannel } from "../ports/protocol.ts";
 
-export interface HostIo {
+/** What a thread's processes write to, and the program's arguments. */
+export interface ThreadIo {
   stdout: Output;
   stderr: Output;
-  stdin: Stdin;
   /** The program's own arguments (GET_ARGS). */
   args: string[];
 }
@@ -41,6 +43,7 @@ export class Runtime {
   readonly image: ProgramImage;
   readonly heap: Heap;
   readonly values: Values;
+  readonly ports: PortClient;
   /** The actor layer and the driver of this thread (set up by the Vm / worker). */
   procs: Processes | null = null;
   supervisors: Supervisors | null = null;
@@ -50,7 +53,9 @@ export class Runtime {
 
   constructor(
     readonly mem: Memory,
-    readonly io: HostIo,
+    readonly io: ThreadIo,
+    /** The way to the port driver, or how to build it from this thread's Values. */
+    channel: PortChannel | ((values: Values) => PortChannel),
     readonly options: RuntimeOptions = DEFAULT_OPTIONS,
     atoms?: AtomTable,
   ) {
@@ -58,6 +63,10 @@ export class Runtime {
     this.image = new ProgramImage(mem, this.atoms);
     this.heap = new Heap(mem, this.atoms, options.limits, { stress: options.stressGc });
     this.values = new Values(mem, this.atoms, this.heap, this.image);
+    this.ports = new PortClient(
+      mem,
+      typeof channel === "function" ? channel(this.values) : channel,
+    );
     this.clock = () => mem.nowMs();
   }
 }

@@ -5,7 +5,6 @@
  */
 import { OP_BY_CODE } from "../isa/opcodes.ts";
 import { P_MODULE_FP } from "../proc/pcb.ts";
-import { unsupported } from "./errors.ts";
 import { type Interpreter, R_CONTINUE, R_DONE, R_EXIT, R_YIELD } from "./interp.ts";
 import { arithSlow, compareSlow } from "./ops_arith.ts";
 import {
@@ -18,8 +17,13 @@ import {
   makeLambda,
   throwValue,
 } from "./ops_call.ts";
+import * as codec from "./ops_codec.ts";
 import * as data from "./ops_data.ts";
-import { exitCode, ioOp } from "./ops_io.ts";
+import * as text from "./ops_text.ts";
+import { formatTimeOp } from "./ops_time.ts";
+import * as values from "./ops_values.ts";
+import { exitCode, ioOp, waitingIoOp } from "./ops_io.ts";
+import { portOp } from "./ops_port.ts";
 import * as proc from "./ops_proc.ts";
 import { popHandler, pushHandler } from "./raise.ts";
 
@@ -137,6 +141,70 @@ export function execSlow(it: Interpreter, op: number, pcb: number, ip: number): 
     case 0xcf: // HASH
       data.hashOp(it, pcb);
       break;
+    case 0xcb: // COMPRESS
+      codec.compress(it, pcb);
+      break;
+    case 0xcc: // DECOMPRESS
+      codec.decompress(it, pcb);
+      break;
+    case 0xcd: // ENCRYPT
+      codec.encrypt(it, pcb);
+      break;
+    case 0xce: // DECRYPT
+      codec.decrypt(it, pcb);
+      break;
+    case 0xa4: // FORMAT_TIME
+      formatTimeOp(it, pcb);
+      break;
+    // ── atoms, tuples, types, text (LANGUAGE.md §6) ──
+    case 0x6a: // PUSH_ATOM
+      values.pushAtom(it, pcb, a);
+      break;
+    case 0x6b: // MAKE_TUPLE
+      values.makeTuple(it, pcb, a);
+      break;
+    case 0x6c: // TUPLE_TO_LIST
+      values.tupleToList(it, pcb);
+      break;
+    case 0x6d: // LIST_TO_TUPLE
+      values.listToTuple(it, pcb);
+      break;
+    case 0x4d: // TYPE_OF
+      values.typeOf(it, pcb);
+      break;
+    case 0x42: // SUBSTR
+      text.substr(it, pcb);
+      break;
+    case 0x43: // STR_FIND
+      text.strFind(it, pcb);
+      break;
+    case 0x44: // SPLIT
+      text.split(it, pcb);
+      break;
+    case 0x45: // JOIN
+      text.join(it, pcb);
+      break;
+    case 0x46: // TRIM
+      text.trim(it, pcb);
+      break;
+    case 0x47: // UPPER
+      text.upper(it, pcb);
+      break;
+    case 0x48: // LOWER
+      text.lower(it, pcb);
+      break;
+    case 0x49: // TO_INT
+      text.toInt(it, pcb);
+      break;
+    case 0x4a: // TO_FLOAT
+      text.toFloat(it, pcb);
+      break;
+    case 0x4b: // STR_TO_BYTES
+      text.strToBytes(it, pcb);
+      break;
+    case 0x4c: // BYTES_TO_STR
+      text.bytesToStr(it, pcb);
+      break;
     // ── functions, closures, exceptions, modules ──
     case 0x35: // CALL_FUNCTION
       callFunction(it, pcb, ip);
@@ -163,6 +231,13 @@ export function execSlow(it: Interpreter, op: number, pcb: number, ip: number): 
       exportVar(it, pcb, a);
       break;
     // ── host I/O ──
+    case 0x7d: // GET_ENV
+    case 0x7e: // SET_ENV
+    case 0x7f: // GET_ARGS
+    case 0xa2: // GET_TIME
+    case 0xa5: // GET_TIME_MS
+      ioOp(it, pcb, op);
+      break;
     case 0x72: // READ_FILE
     case 0x73: // WRITE_FILE
     case 0x71: // APPEND_FILE
@@ -175,15 +250,9 @@ export function execSlow(it: Interpreter, op: number, pcb: number, ip: number): 
     case 0x7a: // READ_LINE
     case 0x7b: // READ_CHAR
     case 0x7c: // READ_INPUT
-    case 0x7d: // GET_ENV
-    case 0x7e: // SET_ENV
-    case 0x7f: // GET_ARGS
     case 0xa0: // EXEC
     case 0xa1: // EXEC_CAPTURE
-    case 0xa2: // GET_TIME
-    case 0xa5: // GET_TIME_MS
-      ioOp(it, pcb, op);
-      break;
+      return waitingIoOp(it, pcb, op, ip);
     case 0x41: // EXIT
       it.exitCode = exitCode(it, pcb);
       return R_EXIT;
@@ -234,11 +303,42 @@ export function execSlow(it: Interpreter, op: number, pcb: number, ip: number): 
     case 0x8a: // RESTART_CHILD
     case 0x99: // WHICH_CHILDREN
       return proc.supervisorOp(it, pcb, op, ip);
-    default: {
-      const info = OP_BY_CODE[op];
-      if (!info) throw new Error(`internal error: unknown opcode ${op} at pc ${ip >> 2}`);
-      throw unsupported(info.name);
-    }
+    // ── ports ──
+    case 0xb3: // TCP_LISTEN
+    case 0xba: // TCP_LISTEN_ON
+    case 0xbb: // TCP_ACCEPT
+    case 0xb2: // TCP_CONNECT
+    case 0xb4: // TCP_SEND
+    case 0xb5: // TCP_RECV
+    case 0xbc: // TCP_RECV_LINE
+    case 0xbd: // TCP_ACTIVE
+    case 0xbf: // CONN_PORT
+    case 0xbe: // CONN_CLOSE
+    case 0xd3: // CONN_HANDOVER
+    case 0xb6: // UDP_BIND
+    case 0xd4: // UDP_BIND_ON
+    case 0xb7: // UDP_SEND
+    case 0xb8: // UDP_RECV
+    case 0xb9: // DNS_RESOLVE
+    case 0xb0: // HTTP_GET
+    case 0xb1: // HTTP_POST
+    case 0xd5: // HTTP_REQUEST
+    case 0xd6: // HTTP_LISTEN
+    case 0xd7: // HTTP_LISTEN_ON
+    case 0xd8: // HTTP_RESPOND
+    case 0xc0: // ASYNC_READ
+    case 0xc1: // ASYNC_WRITE
+    case 0xc2: // AWAIT
+    case 0xc3: // STREAM_CREATE
+    case 0xc4: // STREAM_READ
+    case 0xc5: // STREAM_WRITE
+    case 0xc6: // STREAM_CLOSE
+    case 0xd0: // DB_CONNECT
+    case 0xd1: // DB_QUERY
+    case 0xd2: // DB_EXEC
+      return portOp(it, pcb, op, ip);
+    default:
+      throw new Error(`internal error: no handler for opcode ${op} at pc ${ip >> 2}`);
   }
   return R_CONTINUE;
 }

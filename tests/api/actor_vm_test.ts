@@ -54,29 +54,56 @@ Deno.test("values survive the round trip JS → VM → JS", async () => {
   assert.deepEqual(got, values.map((v) => ({ echo: v })));
 });
 
-Deno.test("spawn passes arguments; PRINT output goes to the stdout callback", () => {
+Deno.test("spawn passes arguments; PRINT output goes to the stdout callback", async () => {
   let out = "";
   const vm = ActorVm.fromSource(ECHO, "echo.ttvm", { stdout: (t) => (out += t) });
   vm.spawn("adder", 40, 2);
-  const summary = vm.runSync();
+  const summary = await vm.run();
   assert.equal(out, "42\n");
   assert.equal(summary.processesSpawned, 1);
   assert.equal(summary.processesAlive, 0);
 });
 
-Deno.test("registry: register, whereis, sendNamed, unregister; names die with the process", () => {
+Deno.test("registry: register, whereis, sendNamed, unregister", async () => {
   const vm = ActorVm.fromSource(ECHO, "echo.ttvm", { stdout: () => {} });
   const echo = vm.spawn("echo", vm.host.pid);
   vm.register("echo", echo);
   assert.equal(vm.whereis("echo"), echo);
   assert.throws(() => vm.register("echo", echo), /Name already registered: echo/);
   vm.sendNamed("echo", "hi");
-  vm.runSync();
+  await vm.run();
   assert.deepEqual(vm.host.tryReceive(), { echo: "hi" });
   vm.unregister("echo");
   assert.equal(vm.whereis("echo"), 0);
   assert.throws(() => vm.sendNamed("echo", 1), /No process registered as echo/);
   assert.throws(() => vm.unregister("echo"), /Name not registered: echo/);
+});
+
+Deno.test("a name registered through the API is freed when its process exits", async () => {
+  const vm = ActorVm.fromSource(ECHO, "echo.ttvm", { stdout: () => {} });
+  const adder = vm.spawn("adder", 1, 2); // ends at once when it runs
+  vm.register("adder", adder);
+  assert.equal(vm.whereis("adder"), adder);
+  await vm.run();
+  assert.equal(vm.isAlive(adder), false);
+  assert.equal(vm.whereis("adder"), 0);
+  // A name registered for a process that already ended is not kept either.
+  const echo = vm.spawn("echo", vm.host.pid);
+  vm.register("late", echo);
+  vm.send(echo, "x");
+  await vm.run();
+  assert.equal(vm.whereis("late"), echo); // still alive: it waits for more
+});
+
+Deno.test("a circular JavaScript value is refused with a clear error", () => {
+  const vm = ActorVm.fromSource(ECHO, "echo.ttvm", { stdout: () => {} });
+  const echo = vm.spawn("echo", vm.host.pid);
+  const loop: Record<string, unknown> = { a: 1 };
+  loop.self = loop;
+  assert.throws(() => vm.send(echo, loop as never), /circular/i);
+  const list: unknown[] = [1];
+  list.push(list);
+  assert.throws(() => vm.send(echo, list as never), /circular/i);
 });
 
 Deno.test("the mailbox iterator ends when the VM is idle", async () => {

@@ -15,13 +15,18 @@ function sourceOf(name: string): string {
 }
 
 /** Run bench/programs/<name>.ttvm with the given arguments. */
-function runBench(name: string, args: string[], options: RunOptions = {}): CapturedRun {
+function runBench(name: string, args: string[], options: RunOptions = {}): Promise<CapturedRun> {
   const path = `${programsDir}${name}.ttvm`;
   return runProgram(assembleSource(sourceOf(name), path), { ...options, args });
 }
 
 /** Run a copy of bench/programs/<name>.ttvm with `from` replaced by `to` (which must occur). */
-function runSabotaged(name: string, from: string, to: string, args: string[]): CapturedRun {
+function runSabotaged(
+  name: string,
+  from: string,
+  to: string,
+  args: string[],
+): Promise<CapturedRun> {
   const source = sourceOf(name);
   assert.ok(source.includes(from), `${name}.ttvm no longer contains ${JSON.stringify(from)}`);
   const path = `${programsDir}${name}.ttvm`;
@@ -45,24 +50,24 @@ function assertLoudFailure(r: CapturedRun, message: string): void {
   assert.ok(r.stderr.includes(message), `stderr ${JSON.stringify(r.stderr)} lacks ${message}`);
 }
 
-Deno.test("pingpong completes the requested round trips and kills its ponger", () => {
-  assertSuccess(runBench("pingpong", ["100"]), "pingpong", 100);
-  assertSuccess(runBench("pingpong", ["1"]), "pingpong", 1);
-  const verbose = runBench("pingpong", ["25"], { verbose: true });
+Deno.test("pingpong completes the requested round trips and kills its ponger", async () => {
+  assertSuccess(await runBench("pingpong", ["100"]), "pingpong", 100);
+  assertSuccess(await runBench("pingpong", ["1"]), "pingpong", 1);
+  const verbose = await runBench("pingpong", ["25"], { verbose: true });
   assert.match(verbose.stdout, benchLine("pingpong", 25));
   assert.match(verbose.stderr, /process 2 exited: killed/);
   assert.doesNotMatch(verbose.stderr, /still blocked/);
 });
 
-Deno.test("pingpong fails loudly when the replies do not count the round trips", () => {
-  const r = runSabotaged("pingpong", "RECEIVE\nPUSH_INT 1\nADD", "RECEIVE\nPUSH_INT 2\nADD", [
+Deno.test("pingpong fails loudly when the replies do not count the round trips", async () => {
+  const r = await runSabotaged("pingpong", "RECEIVE\nPUSH_INT 1\nADD", "RECEIVE\nPUSH_INT 2\nADD", [
     "11",
   ]);
   assertLoudFailure(r, "pingpong: wrong round-trip count 12");
 });
 
-Deno.test("pingpong fails loudly when the ponger crashes", () => {
-  const r = runSabotaged("pingpong", "RECEIVE\nPUSH_INT 1\nADD", "RECEIVE\nPUSH_STR x\nADD", [
+Deno.test("pingpong fails loudly when the ponger crashes", async () => {
+  const r = await runSabotaged("pingpong", "RECEIVE\nPUSH_INT 1\nADD", "RECEIVE\nPUSH_STR x\nADD", [
     "5",
   ]);
   assert.equal(r.exitCode, 1);
@@ -70,118 +75,148 @@ Deno.test("pingpong fails loudly when the ponger crashes", () => {
   assert.match(r.stderr, /^Error: GE expects two integers but got .*"EXIT".*ADD expects/m);
 });
 
-Deno.test("pingpong rejects a round-trip count below 1", () => {
-  assertLoudFailure(runBench("pingpong", ["0"]), "round_trips must be >= 1");
+Deno.test("pingpong rejects a round-trip count below 1", async () => {
+  assertLoudFailure(await runBench("pingpong", ["0"]), "round_trips must be >= 1");
 });
 
-Deno.test("ring passes the token exactly the requested hops and then stops every node", () => {
-  const r = runBench("ring", ["1000", "7"], { verbose: true });
+Deno.test("ring passes the token exactly the requested hops and then stops every node", async () => {
+  const r = await runBench("ring", ["1000", "7"], { verbose: true });
   assert.match(r.stdout, benchLine("ring", 1000));
   assert.equal(r.exitCode, 0);
   assert.doesNotMatch(r.stderr, /still blocked|crashed/);
   assert.equal(r.stderr.match(/exited: normal/g)?.length, 8); // 7 nodes + main
-  assertSuccess(runBench("ring", ["3", "10"]), "ring", 3);
-  assertSuccess(runBench("ring", ["0", "1"]), "ring", 0);
-  assertSuccess(runBench("ring", ["5", "1"]), "ring", 5);
+  assertSuccess(await runBench("ring", ["3", "10"]), "ring", 3);
+  assertSuccess(await runBench("ring", ["0", "1"]), "ring", 0);
+  assertSuccess(await runBench("ring", ["5", "1"]), "ring", 5);
 });
 
-Deno.test("ring uses 1000 processes when only the hop count is given", () => {
-  const r = runBench("ring", ["50"], { verbose: true });
+Deno.test("ring uses 1000 processes when only the hop count is given", async () => {
+  const r = await runBench("ring", ["50"], { verbose: true });
   assert.match(r.stdout, benchLine("ring", 50));
   assert.equal(r.stderr.match(/exited: normal/g)?.length, 1001);
 });
 
-Deno.test("ring fails loudly when a node miscounts the hops", () => {
-  const r = runSabotaged("ring", "JZ node_stop\nPUSH_INT 1\nADD", "JZ node_stop\nPUSH_INT 2\nADD", [
-    "11",
-    "3",
-  ]);
+Deno.test("ring fails loudly when a node miscounts the hops", async () => {
+  const r = await runSabotaged(
+    "ring",
+    "JZ node_stop\nPUSH_INT 1\nADD",
+    "JZ node_stop\nPUSH_INT 2\nADD",
+    [
+      "11",
+      "3",
+    ],
+  );
   assertLoudFailure(r, "ring: wrong hop count 12");
 });
 
-Deno.test("ring rejects an empty ring", () => {
-  assertLoudFailure(runBench("ring", ["10", "0"]), "processes >= 1");
+Deno.test("ring rejects an empty ring", async () => {
+  assertLoudFailure(await runBench("ring", ["10", "0"]), "processes >= 1");
 });
 
-Deno.test("spawn waits for the DOWN of every child, across batches", () => {
-  assertSuccess(runBench("spawn", ["2500"]), "spawn", 2500);
-  assertSuccess(runBench("spawn", ["1000"]), "spawn", 1000);
-  assertSuccess(runBench("spawn", ["0"]), "spawn", 0);
-  const verbose = runBench("spawn", ["30"], { verbose: true });
+Deno.test("spawn waits for the DOWN of every child, across batches", async () => {
+  assertSuccess(await runBench("spawn", ["2500"]), "spawn", 2500);
+  assertSuccess(await runBench("spawn", ["1000"]), "spawn", 1000);
+  assertSuccess(await runBench("spawn", ["0"]), "spawn", 0);
+  const verbose = await runBench("spawn", ["30"], { verbose: true });
   assert.match(verbose.stdout, benchLine("spawn", 30));
   assert.equal(verbose.stderr.match(/exited: normal/g)?.length, 31);
   assert.doesNotMatch(verbose.stderr, /still blocked/);
 });
 
-Deno.test("spawn fails loudly when a child does not exit normally", () => {
-  const r = runSabotaged("spawn", "LABEL child\nHALT", 'LABEL child\nPUSH_STR "boom"\nTHROW', [
-    "3",
-  ]);
+Deno.test("spawn fails loudly when a child does not exit normally", async () => {
+  const r = await runSabotaged(
+    "spawn",
+    "LABEL child\nHALT",
+    'LABEL child\nPUSH_STR "boom"\nTHROW',
+    [
+      "3",
+    ],
+  );
   assertLoudFailure(r, "spawn: a child did not exit normally");
   assert.match(r.stderr, /Process 2 crashed: boom/);
 });
 
-Deno.test("counting sums the integers 1..N sent to one process", () => {
-  assertSuccess(runBench("counting", ["1000"]), "counting", 1000);
-  assertSuccess(runBench("counting", ["1"]), "counting", 1);
-  const verbose = runBench("counting", ["10"], { verbose: true });
+Deno.test("counting sums the integers 1..N sent to one process", async () => {
+  assertSuccess(await runBench("counting", ["1000"]), "counting", 1000);
+  assertSuccess(await runBench("counting", ["1"]), "counting", 1);
+  const verbose = await runBench("counting", ["10"], { verbose: true });
   assert.match(verbose.stdout, benchLine("counting", 10));
   assert.doesNotMatch(verbose.stderr, /still blocked/);
 });
 
-Deno.test("counting fails loudly when the total is wrong", () => {
-  const r = runSabotaged("counting", "LOAD sum\nADD\nSTORE sum", "LOAD sum\nADD\nNEG\nSTORE sum", [
-    "4",
-  ]);
+Deno.test("counting fails loudly when the total is wrong", async () => {
+  const r = await runSabotaged(
+    "counting",
+    "LOAD sum\nADD\nSTORE sum",
+    "LOAD sum\nADD\nNEG\nSTORE sum",
+    [
+      "4",
+    ],
+  );
   assertLoudFailure(r, "counting: wrong sum");
 });
 
-Deno.test("procmem ends with every sleeper still blocked in RECEIVE", () => {
-  const r = runBench("procmem", ["50"], { verbose: true });
+Deno.test("procmem ends with every sleeper still blocked in RECEIVE", async () => {
+  const r = await runBench("procmem", ["50"], { verbose: true });
   assert.match(r.stdout, benchLine("procmem", 50));
   assert.equal(r.exitCode, 0);
   assert.match(r.stderr, /run ended with 50 process\(es\) still blocked/);
   assert.doesNotMatch(r.stderr, /crashed/);
-  assertSuccess(runBench("procmem", ["0"]), "procmem", 0);
+  assertSuccess(await runBench("procmem", ["0"]), "procmem", 0);
 });
 
-Deno.test("procmem fails loudly if a sleeper is ever woken", () => {
-  const r = runSabotaged("procmem", "SENDNAMED procmem_main\nRECEIVE", "SENDNAMED procmem_main", [
-    "2",
-  ]);
+Deno.test("procmem fails loudly if a sleeper is ever woken", async () => {
+  const r = await runSabotaged(
+    "procmem",
+    "SENDNAMED procmem_main\nRECEIVE",
+    "SENDNAMED procmem_main",
+    [
+      "2",
+    ],
+  );
   assert.match(r.stdout, benchLine("procmem", 2));
   assert.match(r.stderr, /Process \d+ crashed: procmem: a sleeper was woken up/);
 });
 
-Deno.test("every benchmark program rejects an argument that is not a number", () => {
+Deno.test("every benchmark program rejects an argument that is not a number", async () => {
   for (const name of ["pingpong", "ring", "spawn", "counting", "procmem", "fanin", "big"]) {
-    const r = runBench(name, ["lots"]);
+    const r = await runBench(name, ["lots"]);
     assert.equal(r.exitCode, 1, name);
     assert.match(r.stderr, /^Error: .*JSON_PARSE/m, name);
   }
 });
 
-Deno.test("ring fails loudly when a node crashes", () => {
-  const r = runSabotaged("ring", "JZ node_stop\nPUSH_INT 1\nADD", "JZ node_stop\nPUSH_STR x\nADD", [
-    "20",
-    "4",
-  ]);
+Deno.test("ring fails loudly when a node crashes", async () => {
+  const r = await runSabotaged(
+    "ring",
+    "JZ node_stop\nPUSH_INT 1\nADD",
+    "JZ node_stop\nPUSH_STR x\nADD",
+    [
+      "20",
+      "4",
+    ],
+  );
   assertLoudFailure(r, "ring: wrong hop count {type: EXIT, from: ");
   assert.match(r.stderr, /Process \d+ crashed: ADD expects/);
 });
 
-Deno.test("counting fails loudly when the counter crashes", () => {
-  const r = runSabotaged("counting", "LOAD sum\nADD\nSTORE sum", "LOAD sum\nCONCAT\nSTORE sum", [
-    "4",
-  ]);
+Deno.test("counting fails loudly when the counter crashes", async () => {
+  const r = await runSabotaged(
+    "counting",
+    "LOAD sum\nADD\nSTORE sum",
+    "LOAD sum\nCONCAT\nSTORE sum",
+    [
+      "4",
+    ],
+  );
   assertLoudFailure(r, "counting: wrong sum {type: EXIT");
   assert.match(r.stderr, /Process 2 crashed: CONCAT expects/);
 });
 
-Deno.test("fanin sums every message of every producer and releases the producers", () => {
-  assertSuccess(runBench("fanin", ["100", "3"]), "fanin", 300);
-  assertSuccess(runBench("fanin", ["1", "1"]), "fanin", 1);
-  const verbose = runBench("fanin", ["50", "8"], { verbose: true });
+Deno.test("fanin sums every message of every producer and releases the producers", async () => {
+  assertSuccess(await runBench("fanin", ["100", "3"]), "fanin", 300);
+  assertSuccess(await runBench("fanin", ["1", "1"]), "fanin", 1);
+  const verbose = await runBench("fanin", ["50", "8"], { verbose: true });
   assert.match(verbose.stdout, benchLine("fanin", 400));
   assert.equal(verbose.stderr.match(/exited: normal/g)?.length, 9); // 8 producers + main
   assert.doesNotMatch(verbose.stderr, /still blocked|crashed/);
@@ -192,8 +227,8 @@ Deno.test("fanin uses 8 producers of 250,000 messages by default", () => {
   assert.match(source, /^PUSH_INT 250000\nSTORE m\nPUSH_INT 8\nSTORE producers$/m);
 });
 
-Deno.test("fanin fails loudly when a producer sends a wrong value", () => {
-  const r = runSabotaged(
+Deno.test("fanin fails loudly when a producer sends a wrong value", async () => {
+  const r = await runSabotaged(
     "fanin",
     "DUP\nSTORE i\nSEND",
     "DUP\nSTORE i\nPUSH_INT 1\nADD\nSEND",
@@ -202,8 +237,8 @@ Deno.test("fanin fails loudly when a producer sends a wrong value", () => {
   assertLoudFailure(r, "fanin: wrong sum 130, expected 110");
 });
 
-Deno.test("fanin fails loudly with the reason when a producer crashes", () => {
-  const r = runSabotaged(
+Deno.test("fanin fails loudly with the reason when a producer crashes", async () => {
+  const r = await runSabotaged(
     "fanin",
     "LOAD consumer\nLOAD i\nPUSH_INT 1\nADD",
     'LOAD consumer\nLOAD i\nPUSH_STR "x"\nADD',
@@ -213,30 +248,35 @@ Deno.test("fanin fails loudly with the reason when a producer crashes", () => {
   assert.match(r.stderr, /Process \d+ crashed: ADD expects/);
 });
 
-Deno.test("fanin rejects zero producers", () => {
-  assertLoudFailure(runBench("fanin", ["10", "0"]), "producers must be >= 1");
+Deno.test("fanin rejects zero producers", async () => {
+  assertLoudFailure(await runBench("fanin", ["10", "0"]), "producers must be >= 1");
 });
 
-Deno.test("big answers every ping with a pong and stops every worker normally", () => {
-  const verbose = runBench("big", ["30", "6"], { verbose: true });
+Deno.test("big answers every ping with a pong and stops every worker normally", async () => {
+  const verbose = await runBench("big", ["30", "6"], { verbose: true });
   assert.equal(verbose.exitCode, 0);
   assert.match(verbose.stdout, benchLine("big", 2 * 30 * 6));
   assert.equal(verbose.stderr.match(/exited: normal/g)?.length, 7); // 6 workers + main
   assert.doesNotMatch(verbose.stderr, /still blocked|crashed/);
-  assertSuccess(runBench("big", ["0", "2"]), "big", 0);
-  assertSuccess(runBench("big", ["5", "2"]), "big", 20);
+  assertSuccess(await runBench("big", ["0", "2"]), "big", 0);
+  assertSuccess(await runBench("big", ["5", "2"]), "big", 20);
 });
 
-Deno.test("big fails loudly when a worker crashes", () => {
-  const r = runSabotaged("big", "LABEL serve_ping\nPUSH_INT 0\nSEND", "LABEL serve_ping\nTHROW", [
-    "20",
-    "4",
-  ]);
+Deno.test("big fails loudly when a worker crashes", async () => {
+  const r = await runSabotaged(
+    "big",
+    "LABEL serve_ping\nPUSH_INT 0\nSEND",
+    "LABEL serve_ping\nTHROW",
+    [
+      "20",
+      "4",
+    ],
+  );
   assertLoudFailure(r, '"DOWN"');
   assert.match(r.stderr, /^Error: GE expects two integers but got .*"DOWN"/m);
   assert.match(r.stderr, /Process \d+ crashed/);
 });
 
-Deno.test("big rejects fewer than two workers", () => {
-  assertLoudFailure(runBench("big", ["10", "1"]), "workers >= 2");
+Deno.test("big rejects fewer than two workers", async () => {
+  assertLoudFailure(await runBench("big", ["10", "1"]), "workers >= 2");
 });

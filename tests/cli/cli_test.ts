@@ -46,15 +46,68 @@ Deno.test("usage errors exit 2 with a message on stderr", async () => {
   assert.equal(r.stdout, "");
   assert.match(r.stderr, /^Error: unknown option '--bogus'/);
   assert.equal((await ttvm(["--smp=0", "x.ttvm"])).code, 2);
+  for (const args of [[], ["--verbose"]]) {
+    const none = await ttvm(args);
+    assert.equal(none.code, 2);
+    assert.equal(none.stderr, "Error: no program given\nRun 'ttvm --help' for usage.\n");
+  }
 });
 
-Deno.test("a missing program file is one clear error, exit 1", async () => {
-  const r = await ttvm(["no/such/file.ttvm"]);
-  assert.equal(r.code, 1);
+Deno.test("option values: --smp 2 is --smp=2, --reductions=N works, bad values say why", async () => {
+  const path = tmpFile("v.ttvm", 'PUSH_STR "ran"\nPRINT\n');
+  const spaced = await ttvm(["--verbose", "--smp", "2", path]);
+  assert.equal(spaced.code, 0, spaced.stderr);
+  assert.equal(spaced.stdout, "ran\n");
+  assert.match(spaced.stderr, /ttvm: SMP pool of 2 worker\(s\)/);
+  const reductions = await ttvm(["--reductions=5", path]);
+  assert.equal(reductions.code, 0, reductions.stderr);
+  assert.equal(reductions.stdout, "ran\n");
+  const bad = await ttvm(["--smp=abc", path]);
+  assert.equal(bad.code, 2);
   assert.equal(
-    r.stderr,
-    "File operation failed on no/such/file.ttvm: No such file or directory (os error 2)\n",
+    bad.stderr,
+    "Error: invalid value 'abc' for --smp: expected an integer from 1 to 256\n" +
+      "Run 'ttvm --help' for usage.\n",
   );
+});
+
+Deno.test("a missing program file is one Error line, exit 1, for .ttvm and .ttb alike", async () => {
+  for (const path of ["no/such/file.ttvm", "no/such/file.ttb", "missing.ttvm"]) {
+    const r = await ttvm([path]);
+    assert.equal(r.code, 1);
+    assert.equal(
+      r.stderr,
+      `Error: File operation failed on ${path}: No such file or directory (os error 2)\n`,
+    );
+  }
+  const compiled = await ttvm(["compile", "no/such/file.ttvm"]);
+  assert.equal(compiled.code, 1);
+  assert.match(compiled.stderr, /^Error: File operation failed on no\/such\/file\.ttvm: /);
+});
+
+Deno.test("an unknown command is a usage error with a suggestion, not a missing file", async () => {
+  const typo = await ttvm(["compil", "x.ttvm"]);
+  assert.equal(typo.code, 2);
+  assert.equal(typo.stdout, "");
+  assert.equal(
+    typo.stderr,
+    "Error: unknown command 'compil' — did you mean 'compile'?\nRun 'ttvm --help' for usage.\n",
+  );
+  const far = await ttvm(["frobnicate"]);
+  assert.equal(far.code, 2);
+  assert.equal(far.stderr, "Error: unknown command 'frobnicate'\nRun 'ttvm --help' for usage.\n");
+  // An existing file without an extension is still a program.
+  const dir = Deno.makeTempDirSync({ prefix: "ttvm_cli_" });
+  Deno.writeTextFileSync(`${dir}/prog`, 'PUSH_STR "extensionless"\nPRINT\n');
+  const cmd = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${ROOT}main.ts`, "prog"],
+    cwd: dir,
+    stdout: "piped",
+    stderr: "piped",
+  });
+  const out = await cmd.output();
+  assert.equal(new TextDecoder().decode(out.stdout), "extensionless\n");
+  assert.equal(out.code, 0);
 });
 
 Deno.test("assembly errors: every diagnostic with caret and hint, exit 1, nothing run", async () => {
@@ -68,6 +121,38 @@ Deno.test("assembly errors: every diagnostic with caret and hint, exit 1, nothin
   );
   assert.match(r.stderr, /did you mean 'PUSH_INT'\?/);
   assert.match(r.stderr, /bad\.ttvm:4:5: unknown label 'nowhere'/);
+});
+
+Deno.test("binary garbage is refused in one line; many errors stop at 20 and a count", async () => {
+  // 100 KB of deterministic pseudo-random bytes (xorshift32).
+  const garbage = new Uint8Array(100_000);
+  let x = 2463534242;
+  for (let i = 0; i < garbage.length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    garbage[i] = x & 0xff;
+  }
+  const path = tmpFile("garbage.ttvm", "");
+  Deno.writeFileSync(path, garbage);
+  const r = await ttvm([path]);
+  assert.equal(r.code, 1);
+  assert.equal(r.stdout, "");
+  assert.match(
+    r.stderr,
+    /^Error: .*garbage\.ttvm: not a text file \(invalid UTF-8 at byte \d+\)\n$/,
+  );
+  // Text that is all wrong: 20 located diagnostics (4 lines each with the hint) and a count.
+  const bad = tmpFile("bad_lines.ttvm", "PUSH_IN 1\n".repeat(30));
+  const many = await ttvm([bad]);
+  assert.equal(many.code, 1);
+  const lines = many.stderr.trimEnd().split("\n");
+  assert.equal(lines.length, 20 * 4 + 1);
+  assert.equal(lines.at(-1), "… and 10 more");
+  // The same through compile.
+  const compiled = await ttvm(["compile", path]);
+  assert.equal(compiled.code, 1);
+  assert.equal(compiled.stderr.split("\n").length, 2);
 });
 
 Deno.test("compile → run .ttb → disasm → compile again gives the identical file", async () => {
@@ -86,6 +171,36 @@ Deno.test("compile → run .ttb → disasm → compile again gives the identical
   const again = tmpFile("other_name.ttvm", dis.stdout);
   assert.equal((await ttvm(["compile", again, `${again}.ttb`])).code, 0);
   assert.deepEqual(Deno.readFileSync(`${again}.ttb`), Deno.readFileSync(ttb));
+});
+
+Deno.test("check reports stack warnings and exits 1; compile warns but compiles; run never checks", async () => {
+  const clean = tmpFile("clean.ttvm", "PUSH_INT 1\nPRINT\n");
+  const ok = await ttvm(["check", clean]);
+  assert.deepEqual([ok.code, ok.stdout, ok.stderr], [0, "", ""]);
+  const path = tmpFile("under.ttvm", 'PUSH_STR "only one"\nPRINT\nPRINT\n');
+  const warning = `${path}:3:1: warning: stack underflow: PRINT needs 1 value but the stack ` +
+    "holds at most 0 here\n  PRINT\n  ^~~~~\n";
+  const checked = await ttvm(["check", path]);
+  assert.equal(checked.code, 1);
+  assert.equal(checked.stdout, "");
+  assert.equal(checked.stderr, warning);
+  const ttb = path.replace(/\.ttvm$/, ".ttb");
+  const compiled = await ttvm(["compile", path]);
+  assert.equal(compiled.code, 0);
+  assert.equal(compiled.stdout, `Compiled to ${ttb}\n`);
+  assert.equal(compiled.stderr, warning);
+  // Running the program: its own runtime error, no checker output.
+  const run = await ttvm([ttb]);
+  assert.equal(run.code, 1);
+  assert.equal(run.stdout, "only one\n");
+  assert.equal(run.stderr, `Error: Stack underflow during PRINT\n    at ${path}:3\n`);
+  // A .ttb has lines but no source text: file:line only.
+  const fromTtb = await ttvm(["check", ttb]);
+  assert.equal(fromTtb.code, 1);
+  assert.equal(
+    fromTtb.stderr,
+    `${path}:3: warning: stack underflow: PRINT needs 1 value but the stack holds at most 0 here\n`,
+  );
 });
 
 Deno.test("a corrupt .ttb is rejected with one line and exit 1", async () => {

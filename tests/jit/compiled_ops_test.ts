@@ -89,15 +89,17 @@ function programFor(op: string, how: "const" | "var" | "slot"): string[] {
 }
 
 for (const op of [...UNARY, ...BINARY]) {
-  Deno.test(`${op}: every operand kind gives the interpreter's result or error`, () => {
+  Deno.test(`${op}: every operand kind gives the interpreter's result or error`, async () => {
     for (const how of ["const", "var", "slot"] as const) {
       const src = programFor(op, how);
-      for (const reductions of [1000, 7]) assertSameAsInterpreter(src, "eager", { reductions });
+      for (const reductions of [1000, 7]) {
+        await assertSameAsInterpreter(src, "eager", { reductions });
+      }
     }
   });
 }
 
-Deno.test("constants, variables and control flow: PUSH_*, LOAD, STORE, JMP, JZ, CALL, RET, CATCH", () => {
+Deno.test("constants, variables and control flow: PUSH_*, LOAD, STORE, JMP, JZ, CALL, RET, CATCH", async () => {
   const src = [
     "PUSH_INT 5",
     "STORE n",
@@ -151,12 +153,12 @@ Deno.test("constants, variables and control flow: PUSH_*, LOAD, STORE, JMP, JZ, 
     "RET",
   ];
   for (const reductions of [1, 2, 3, 4, 5, 9, 1000]) {
-    assertSameAsInterpreter(src, "eager", { reductions });
-    assertSameAsInterpreter(src, "on", { reductions });
+    await assertSameAsInterpreter(src, "eager", { reductions });
+    await assertSameAsInterpreter(src, "on", { reductions });
   }
 });
 
-Deno.test("the fast paths run compiled: an Int and Float loop charges ≥ 95% in compiled code", () => {
+Deno.test("the fast paths run compiled: an Int and Float loop charges ≥ 95% in compiled code", async () => {
   const src = [
     "PUSH_INT 0",
     "STORE i",
@@ -207,14 +209,14 @@ Deno.test("the fast paths run compiled: an Int and Float loop charges ≥ 95% in
     "LOAD i",
     "PRINT",
   ];
-  const run = assertSameAsInterpreter(src, "on");
+  const run = await assertSameAsInterpreter(src, "on");
   assert.equal(run.stderr, "");
   assert.equal(run.stdout, "10000\n20000\n");
   const share = run.jit!.compiledReductions / run.reductions;
   assert.ok(share > 0.95, `only ${(share * 100).toFixed(1)}% of reductions in compiled code`);
 });
 
-Deno.test("every opcode the tier compiles is covered by these tests", () => {
+Deno.test("every opcode the tier compiles is covered by these tests", async () => {
   const covered = new Set([
     ...UNARY,
     ...BINARY,
@@ -224,8 +226,8 @@ Deno.test("every opcode the tier compiles is covered by these tests", () => {
   assert.deepEqual(COMPILED_OPCODES.filter((op) => !covered.has(op)), []);
 });
 
-Deno.test("a program that only uses opcodes the tier does not compile runs in the interpreter", () => {
-  const run = runWith(["MAKE_OBJECT", "KEYS", "PRINT"], "eager");
+Deno.test("a program that only uses opcodes the tier does not compile runs in the interpreter", async () => {
+  const run = await runWith(["MAKE_OBJECT", "KEYS", "PRINT"], "eager");
   assert.equal(run.stdout, "[]\n");
   assert.equal(run.jit!.compiledReductions, 0);
 });

@@ -152,13 +152,13 @@ export function program(seed: number): string[] {
 const SEEDS = Array.from({ length: 60 }, (_, i) => 1000 + i * 7919);
 const BUDGETS = [1, 2, 3, 5, 17, 1000];
 
-Deno.test("generated programs behave identically with the compiler tier off and eager", () => {
+Deno.test("generated programs behave identically with the compiler tier off and eager", async () => {
   let compiled = 0, total = 0;
   for (const seed of SEEDS) {
     const src = program(seed);
     for (const reductions of BUDGETS) {
       try {
-        const run = assertSameAsInterpreter(src, "eager", { reductions });
+        const run = await assertSameAsInterpreter(src, "eager", { reductions });
         if (reductions === 1000) {
           compiled += run.jit!.compiledReductions;
           total += run.reductions;
@@ -175,11 +175,11 @@ Deno.test("generated programs behave identically with the compiler tier off and 
   assert.ok(compiled > total * 0.5, `compiled code charged only ${compiled} of ${total}`);
 });
 
-Deno.test("generated programs: --stress-gc with the tier eager matches the interpreter", () => {
+Deno.test("generated programs: --stress-gc with the tier eager matches the interpreter", async () => {
   for (const seed of SEEDS.slice(0, 15)) {
     const src = program(seed);
     try {
-      assertSameAsInterpreter(src, "eager", { reductions: 3, stressGc: true });
+      await assertSameAsInterpreter(src, "eager", { reductions: 3, stressGc: true });
     } catch (e) {
       throw new Error(`seed ${seed}: ${(e as Error).message}\n${src.join("\n")}`);
     }

@@ -1,6 +1,6 @@
 /**
  * Errors raised in compiled code: the compiled fast path hands the faulting instruction to the
- * interpreter, which raises exactly its error — same message, same `at instruction N` trace,
+ * interpreter, which raises exactly its error — same message, same trace,
  * same `file:line` when uncaught — and a TRY in the same or an outer frame catches it.
  */
 import assert from "node:assert/strict";
@@ -109,26 +109,26 @@ const CASES: Array<[string, string[], string]> = [
 ];
 
 for (const [name, body, message] of CASES) {
-  Deno.test(`${name} in compiled code is caught by a TRY in the caller, as interpreted`, () => {
+  Deno.test(`${name} in compiled code is caught by a TRY in the caller, as interpreted`, async () => {
     const src = [...caught(body), "LABEL g", "RET"];
     for (const reductions of [1000, 4]) {
-      const run = assertSameAsInterpreter(src, "eager", { reductions });
+      const run = await assertSameAsInterpreter(src, "eager", { reductions });
       assert.ok(run.stdout.includes(message), `${name}: ${run.stdout}`);
       assert.ok(run.stdout.endsWith("after\n"), run.stdout);
-      assert.match(run.stdout, /at instruction \d+/);
+      assert.match(run.stdout, /at test\.ttvm:\d+/);
     }
   });
 
-  Deno.test(`${name} in compiled code, uncaught: same error and file:line`, () => {
+  Deno.test(`${name} in compiled code, uncaught: same error and file:line`, async () => {
     // Without the TRY: the process ends with the interpreter's report.
     const src = caught(body).filter((l) => !["TRY handler", "END_TRY", "CATCH"].includes(l));
-    const run = assertSameAsInterpreter([...src, "LABEL g", "RET"], "eager");
+    const run = await assertSameAsInterpreter([...src, "LABEL g", "RET"], "eager");
     assert.equal(run.exitCode, 1);
     assert.match(run.stderr, /^Error: .*\n {4}at test\.ttvm:\d+\n$/);
   });
 }
 
-Deno.test("an Int overflow in a compiled ADD goes on exactly in 64 bits (the interpreter's path)", () => {
+Deno.test("an Int overflow in a compiled ADD goes on exactly in 64 bits (the interpreter's path)", async () => {
   const src = [
     "PUSH_INT 9007199254740980",
     "STORE x",
@@ -156,11 +156,11 @@ Deno.test("an Int overflow in a compiled ADD goes on exactly in 64 bits (the int
     "ADD",
     "PRINT",
   ];
-  const run = assertSameAsInterpreter(src, "eager");
+  const run = await assertSameAsInterpreter(src, "eager");
   assert.equal(run.stdout, "9007199254741015\n-9223372036854775808\n");
 });
 
-Deno.test("a function with a TRY of its own returns through the interpreter's handler cleanup", () => {
+Deno.test("a function with a TRY of its own returns through the interpreter's handler cleanup", async () => {
   const src = [
     "PUSH_INT 0",
     "STORE i",
@@ -194,6 +194,6 @@ Deno.test("a function with a TRY of its own returns through the interpreter's ha
     "END_TRY",
     "RET",
   ];
-  const run = assertSameAsInterpreter(src, "eager");
+  const run = await assertSameAsInterpreter(src, "eager");
   assert.equal(run.stdout, "odd\n10\nodd\n10\n");
 });

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { assembleSource } from "../../src/asm/mod.ts";
 import { Output } from "../../src/io/output.ts";
-import { StdinReader } from "../../src/io/stdin.ts";
+import { fixedInput } from "../../src/io/stdin.ts";
 import type { JitStats } from "../../src/jit/tier.ts";
 import type { JitMode } from "../../src/vm/runtime.ts";
 import { Vm, type VmOptions } from "../../src/vm/vm.ts";
@@ -22,21 +22,21 @@ export interface TierRun {
 }
 
 /** Assemble `source` as test.ttvm and run it to the end in this thread. */
-export function runWith(
+export async function runWith(
   source: string | string[],
   jit: JitMode,
   options: VmOptions = {},
-): TierRun {
+): Promise<TierRun> {
   const text = Array.isArray(source) ? source.join("\n") + "\n" : source;
   const dec = new TextDecoder();
   let stdout = "", stderr = "";
   const vm = new Vm(assembleSource(text, "test.ttvm"), {
     stdout: new Output({ write: (b) => (stdout += dec.decode(b)) }),
     stderr: new Output({ write: (b) => (stderr += dec.decode(b)) }),
-    stdin: new StdinReader({ readSync: () => null }),
+    stdin: fixedInput(),
     args: [],
   }, { ...options, jit });
-  const { exitCode } = vm.run();
+  const { exitCode } = await vm.run();
   return {
     stdout,
     stderr,
@@ -51,13 +51,13 @@ export function runWith(
 /** Run with the tier off and with `mode`; everything observable must be identical — output,
  *  exit status, reductions charged and the number of slices (so preemption happened at the
  *  same instructions). Returns the compiled run. */
-export function assertSameAsInterpreter(
+export async function assertSameAsInterpreter(
   source: string | string[],
   mode: JitMode = "eager",
   options: VmOptions = {},
-): TierRun {
-  const off = runWith(source, "off", options);
-  const on = runWith(source, mode, options);
+): Promise<TierRun> {
+  const off = await runWith(source, "off", options);
+  const on = await runWith(source, mode, options);
   const label = `jit=${mode} ${JSON.stringify(options)}`;
   assert.equal(on.stdout, off.stdout, `stdout differs (${label})`);
   assert.equal(on.stderr, off.stderr, `stderr differs (${label})`);

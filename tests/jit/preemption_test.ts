@@ -54,23 +54,25 @@ const counters = (every: number) => [
   "RET",
 ];
 
-Deno.test("a compiled loop is preempted at exactly the interpreter's instruction, budgets 1..40", () => {
+Deno.test("a compiled loop is preempted at exactly the interpreter's instruction, budgets 1..40", async () => {
   const src = counters(7);
   for (let reductions = 1; reductions <= 40; reductions++) {
-    assertSameAsInterpreter(src, "eager", { reductions });
+    await assertSameAsInterpreter(src, "eager", { reductions });
   }
-  for (const reductions of [97, 250, 1000]) assertSameAsInterpreter(src, "eager", { reductions });
+  for (const reductions of [97, 250, 1000]) {
+    await assertSameAsInterpreter(src, "eager", { reductions });
+  }
 });
 
-Deno.test("with --jit=on the hot loop compiles mid-run and interleaving stays the interpreter's", () => {
+Deno.test("with --jit=on the hot loop compiles mid-run and interleaving stays the interpreter's", async () => {
   const src = counters(3);
   for (const reductions of [1, 2, 5, 11, 64, 1000]) {
-    const run = assertSameAsInterpreter(src, "on", { reductions });
+    const run = await assertSameAsInterpreter(src, "on", { reductions });
     assert.ok(run.jit!.units > 0, `nothing compiled with reductions ${reductions}`);
   }
 });
 
-Deno.test("a long compiled loop really is preempted: many slices, most reductions compiled", () => {
+Deno.test("a long compiled loop really is preempted: many slices, most reductions compiled", async () => {
   const src = [
     "PUSH_INT 0",
     "STORE i",
@@ -89,7 +91,7 @@ Deno.test("a long compiled loop really is preempted: many slices, most reduction
     "PRINT",
   ];
   for (const reductions of [3, 20, 1000]) {
-    const run = assertSameAsInterpreter(src, "on", { reductions });
+    const run = await assertSameAsInterpreter(src, "on", { reductions });
     assert.equal(run.stdout, "100000\n");
     // 900,000 instructions: a slice per `reductions` of them.
     assert.ok(run.slices >= Math.floor(900_000 / reductions), `${run.slices} slices`);

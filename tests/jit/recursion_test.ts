@@ -29,23 +29,23 @@ const sum = (n: number) => [
   "RET",
 ];
 
-Deno.test("recursion 200,000 deep runs compiled, frames in the frame block", () => {
-  const run = assertSameAsInterpreter(sum(200_000), "on");
+Deno.test("recursion 200,000 deep runs compiled, frames in the frame block", async () => {
+  const run = await assertSameAsInterpreter(sum(200_000), "on");
   assert.equal(run.stdout, "20000100000\n");
   assert.ok(run.jit!.compiledReductions > run.reductions * 0.9);
 });
 
-Deno.test("recursion beyond the frame limit ends in the interpreter's Stack overflow, catchable", () => {
+Deno.test("recursion beyond the frame limit ends in the interpreter's Stack overflow, catchable", async () => {
   const deep = sum(2_000_000);
-  const run = assertSameAsInterpreter(deep, "on");
+  const run = await assertSameAsInterpreter(deep, "on");
   assert.equal(run.exitCode, 1);
   assert.match(run.stderr, /^Error: Stack overflow\n {4}at test\.ttvm:\d+\n$/);
   const caught = ["TRY h", ...deep.slice(0, 3), "LABEL h", "CATCH", "PRINT", ...deep.slice(3)];
-  const run2 = assertSameAsInterpreter(caught, "on");
+  const run2 = await assertSameAsInterpreter(caught, "on");
   assert.match(run2.stdout, /^Exception: Stack overflow\n/);
 });
 
-Deno.test("a compiled loop that pushes 300,000 values grows the stack and goes on compiled", () => {
+Deno.test("a compiled loop that pushes 300,000 values grows the stack and goes on compiled", async () => {
   const src = [
     "PUSH_INT 0",
     "STORE i",
@@ -81,16 +81,16 @@ Deno.test("a compiled loop that pushes 300,000 values grows the stack and goes o
     "LOAD total",
     "PRINT",
   ];
-  const off = runWith(src, "off");
+  const off = await runWith(src, "off");
   for (const reductions of [1000, 6]) {
-    const run = assertSameAsInterpreter(src, "eager", { reductions });
+    const run = await assertSameAsInterpreter(src, "eager", { reductions });
     assert.equal(run.stdout, "89999700000\n");
     if (reductions === 1000) assert.ok(run.jit!.compiledReductions > run.reductions * 0.9);
   }
   assert.equal(off.stdout, "89999700000\n");
 });
 
-Deno.test("mutual recursion across calls inside one unit and through a CALL_FUNCTION", () => {
+Deno.test("mutual recursion across calls inside one unit and through a CALL_FUNCTION", async () => {
   const src = [
     "PUSH_INT 3000",
     "CALL even n",
@@ -125,6 +125,6 @@ Deno.test("mutual recursion across calls inside one unit and through a CALL_FUNC
     "FALSE",
     "RET",
   ];
-  const run = assertSameAsInterpreter(src, "eager", { reductions: 13 });
+  const run = await assertSameAsInterpreter(src, "eager", { reductions: 13 });
   assert.equal(run.stdout, "true\ntrue\n");
 });

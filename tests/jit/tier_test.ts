@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { assembleSource } from "../../src/asm/mod.ts";
 import { Output } from "../../src/io/output.ts";
-import { StdinReader } from "../../src/io/stdin.ts";
+import { fixedInput } from "../../src/io/stdin.ts";
 import { HOT_THRESHOLD } from "../../src/jit/tier.ts";
 import { Vm } from "../../src/vm/vm.ts";
 import type { JitMode } from "../../src/vm/runtime.ts";
@@ -18,7 +18,7 @@ function vmFor(source: string[], jit: JitMode, trace = false): { vm: Vm; out: ()
   const vm = new Vm(assembleSource(source.join("\n") + "\n", "test.ttvm"), {
     stdout: new Output({ write: (b) => (out += dec.decode(b)) }),
     stderr: new Output({ write: () => {} }),
-    stdin: new StdinReader({ readSync: () => null }),
+    stdin: fixedInput(),
     args: [],
   }, { jit, trace });
   return { vm, out: () => out };
@@ -53,7 +53,7 @@ const PROGRAM = [
   "RET", // 21
 ];
 
-Deno.test("units are keyed by pc range: invalidating a range drops exactly the units covering it", () => {
+Deno.test("units are keyed by pc range: invalidating a range drops exactly the units covering it", async () => {
   const { vm } = vmFor(PROGRAM, "on");
   const jit = vm.jit!;
   const main = jit.compile(0)!;
@@ -74,19 +74,19 @@ Deno.test("units are keyed by pc range: invalidating a range drops exactly the u
   assert.equal(jit.hot[9], HOT_THRESHOLD, "a dropped entry counts down from the start again");
 });
 
-Deno.test("after invalidation the program recompiles from the image and runs correctly", () => {
+Deno.test("after invalidation the program recompiles from the image and runs correctly", async () => {
   const { vm, out } = vmFor(PROGRAM, "eager");
   const jit = vm.jit!;
   jit.compile(0);
   jit.invalidate(0, vm.rt.image.nInstr);
   assert.equal(jit.unitCount, 0);
-  vm.run();
+  await vm.run();
   assert.equal(out(), "6\n10\n");
   assert.ok(jit.unitCount > 0);
   assert.ok(jit.stats.compiledReductions > 0);
 });
 
-Deno.test("ensureCapacity follows an image that grew: new pcs start cold", () => {
+Deno.test("ensureCapacity follows an image that grew: new pcs start cold", async () => {
   const { vm } = vmFor(PROGRAM, "on");
   const jit = vm.jit!;
   const n = vm.rt.image.nInstr;
@@ -99,7 +99,7 @@ Deno.test("ensureCapacity follows an image that grew: new pcs start cold", () =>
   assert.equal(jit.unitFor(n + 50), null);
 });
 
-Deno.test("policies: off compiles nothing, on compiles the hot loop only, eager compiles at once", () => {
+Deno.test("policies: off compiles nothing, on compiles the hot loop only, eager compiles at once", async () => {
   const loop = [
     "PUSH_INT 0",
     "STORE i",
@@ -115,18 +115,18 @@ Deno.test("policies: off compiles nothing, on compiles the hot loop only, eager 
     "JMP l",
     "LABEL d",
   ];
-  assert.equal(runWith(loop, "off").jit, null);
-  const on = runWith(loop, "on");
+  assert.equal((await runWith(loop, "off")).jit, null);
+  const on = await runWith(loop, "on");
   assert.equal(on.jit!.units, 1);
   assert.ok(on.jit!.compiledReductions > 0);
   // Below the threshold nothing is hot.
-  const cold = runWith(loop.map((l) => l.replace(`${HOT_THRESHOLD * 3}`, "5")), "on");
+  const cold = await runWith(loop.map((l) => l.replace(`${HOT_THRESHOLD * 3}`, "5")), "on");
   assert.equal(cold.jit!.units, 0);
-  const eager = runWith(loop.map((l) => l.replace(`${HOT_THRESHOLD * 3}`, "5")), "eager");
+  const eager = await runWith(loop.map((l) => l.replace(`${HOT_THRESHOLD * 3}`, "5")), "eager");
   assert.equal(eager.jit!.units, 1);
 });
 
-Deno.test("--trace runs without the tier (one instruction per slice)", () => {
+Deno.test("--trace runs without the tier (one instruction per slice)", async () => {
   const { vm } = vmFor(["PUSH_INT 1", "PRINT"], "eager", true);
   assert.equal(vm.jit, null);
   assert.equal(vm.interp.tier, null);
@@ -154,9 +154,9 @@ Deno.test("CLI: --jit=off|on|eager run the program; another value is a usage err
   }
   const bad = await cli(["--jit=fast", "examples/hello.ttvm"]);
   assert.equal(bad.code, 2);
-  assert.match(bad.stderr, /--jit must be one of off, on, eager/);
+  assert.match(bad.stderr, /invalid value 'fast' for --jit: expected one of off, on, eager/);
   const help = await cli(["--help"]);
-  assert.match(help.stdout, /--jit=MODE/);
+  assert.match(help.stdout, /--jit MODE +compiler tier/);
 });
 
 Deno.test("CLI: --trace with --jit=eager traces exactly what --jit=off traces", async () => {
@@ -174,7 +174,7 @@ Deno.test("CLI: --trace with --jit=eager traces exactly what --jit=off traces", 
   }
 });
 
-Deno.test("policy on hands back an entry that does too little work per activation; eager never", () => {
+Deno.test("policy on hands back an entry that does too little work per activation; eager never", async () => {
   // Compiled code entered in this loop leaves for a SELF after 5 or 6 instructions.
   const src = [
     "PUSH_INT 0",
@@ -197,12 +197,12 @@ Deno.test("policy on hands back an entry that does too little work per activatio
     "LOAD i",
     "PRINT",
   ];
-  const on = runWith(src, "on");
+  const on = await runWith(src, "on");
   assert.equal(on.stdout, "5000\n");
   assert.ok(on.jit!.demoted > 0, "nothing handed back");
   // After the hand-back the loop runs in the interpreter.
   assert.ok(on.jit!.compiledReductions < on.reductions / 10, `${on.jit!.compiledReductions}`);
-  const eager = runWith(src, "eager");
+  const eager = await runWith(src, "eager");
   assert.equal(eager.stdout, "5000\n");
   assert.equal(eager.jit!.demoted, 0);
   assert.ok(eager.jit!.compiledReductions > eager.reductions / 2);

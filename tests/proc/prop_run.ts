@@ -7,7 +7,7 @@
  */
 import { assembleSource } from "../../src/asm/mod.ts";
 import { Output } from "../../src/io/output.ts";
-import { StdinReader } from "../../src/io/stdin.ts";
+import { fixedInput } from "../../src/io/stdin.ts";
 import { Vm, type VmOptions } from "../../src/vm/vm.ts";
 
 export interface RunOutcome {
@@ -27,20 +27,24 @@ export interface MemLevel {
   bytesLive: number;
 }
 
-export function runInProcess(source: string, fileName: string, options: VmOptions): RunOutcome {
+export async function runInProcess(
+  source: string,
+  fileName: string,
+  options: VmOptions,
+): Promise<RunOutcome> {
   const program = assembleSource(source, fileName);
   const dec = new TextDecoder();
   let stdout = "", stderr = "";
   const vm = new Vm(program, {
     stdout: new Output({ write: (b) => (stdout += dec.decode(b)) }),
     stderr: new Output({ write: (b) => (stderr += dec.decode(b)) }),
-    stdin: new StdinReader({ readSync: () => null }),
+    stdin: fixedInput(),
     args: [],
   }, options);
   const started = performance.now();
   let exitCode = -1, reason = "", error: unknown = null;
   try {
-    const result = vm.run();
+    const result = await vm.run();
     exitCode = result.exitCode;
     reason = result.reason;
   } catch (e) {

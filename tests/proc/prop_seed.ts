@@ -14,14 +14,14 @@ export interface SeedResult {
   violations: Violation[];
 }
 
-export function checkSeed(seed: number, options: GenOptions = {}): SeedResult {
+export async function checkSeed(seed: number, options: GenOptions = {}): Promise<SeedResult> {
   const gen = generateProgram(seed, options);
   const vmOptions = { reductions: gen.reductions, stressGc: gen.stressGc };
   const fileName = `prop_${seed}.ttvm`;
-  const run = runInProcess(gen.source, fileName, vmOptions);
+  const run = await runInProcess(gen.source, fileName, vmOptions);
   let baseline = null;
   if (gen.expected.variant === "cleanup") {
-    const trivial = runInProcess(gen.baselineSource, fileName, vmOptions);
+    const trivial = await runInProcess(gen.baselineSource, fileName, vmOptions);
     baseline = memLevel(trivial.vm);
   }
   return { gen, run, violations: checkRun(gen, run, baseline) };

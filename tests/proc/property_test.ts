@@ -21,7 +21,7 @@ const STRESS_EVERY = 4;
 Deno.test("actor runtime properties hold on random programs", async (t) => {
   const results: SeedResult[] = [];
   for (let seed = 1; seed <= SEED_COUNT; seed++) {
-    results.push(checkSeed(seed, { stressGc: seed % STRESS_EVERY === 0 }));
+    results.push(await checkSeed(seed, { stressGc: seed % STRESS_EVERY === 0 }));
   }
   const expectNone = (category: Category) => {
     const failed = results.filter((r) => r.violations.some((v) => v.category === category));
@@ -161,9 +161,9 @@ Deno.test("model: racing kill and custom signals kill a calm component with eith
 
 // ── the checker catches real faults (so a green run means something) ────────────────────────
 
-function passingRun(wantVariant: "cleanup" | "leave"): SeedResult {
+async function passingRun(wantVariant: "cleanup" | "leave"): Promise<SeedResult> {
   for (let seed = 100;; seed++) {
-    const r = checkSeed(seed);
+    const r = await checkSeed(seed);
     if (r.gen.expected.variant === wantVariant && r.violations.length === 0) return r;
     if (seed > 140) throw new Error(`no clean ${wantVariant} run among seeds 100..140`);
   }
@@ -174,8 +174,8 @@ function categoriesAfter(r: SeedResult, edit: (lines: string[]) => string[]): Se
   return new Set(checkRun(r.gen, { ...r.run, stdout }, null).map((v) => v.category));
 }
 
-Deno.test("checker flags a lost, a duplicated and a reordered message", () => {
-  const r = passingRun("cleanup");
+Deno.test("checker flags a lost, a duplicated and a reordered message", async () => {
+  const r = await passingRun("cleanup");
   const g = (ls: string[]) => ls.findIndex((l) => l.startsWith("G|"));
   assert.ok(categoriesAfter(r, (ls) => ls.filter((_, i) => i !== g(ls))).has("messages"));
   assert.ok(
@@ -196,8 +196,8 @@ Deno.test("checker flags a lost, a duplicated and a reordered message", () => {
   assert.ok(categoriesAfter(r, reorder).has("messages"));
 });
 
-Deno.test("checker flags a duplicated DOWN, a wrong exit reason and a missing EXIT message", () => {
-  const r = passingRun("cleanup");
+Deno.test("checker flags a duplicated DOWN, a wrong exit reason and a missing EXIT message", async () => {
+  const r = await passingRun("cleanup");
   const d = (ls: string[]) => ls.findIndex((l) => l.startsWith("D|"));
   assert.ok(
     categoriesAfter(r, (ls) => [...ls.slice(0, d(ls) + 1), ...ls.slice(d(ls))]).has("monitors"),
@@ -215,8 +215,8 @@ Deno.test("checker flags a duplicated DOWN, a wrong exit reason and a missing EX
   );
 });
 
-Deno.test("checker flags memory above the trivial level and a process that should be blocked", () => {
-  const r = passingRun("cleanup");
+Deno.test("checker flags memory above the trivial level and a process that should be blocked", async () => {
+  const r = await passingRun("cleanup");
   const level = memLevel(r.run.vm);
   const lower = { blocksLive: level.blocksLive - 1, bytesLive: level.bytesLive - 16 };
   const cats = checkRun(r.gen, r.run, lower).map((v) => v.category);

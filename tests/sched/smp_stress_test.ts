@@ -43,6 +43,24 @@ const SEEDS = [
 ];
 
 for (const workers of [2, 4]) {
+  for (const reductions of [1000, 7]) {
+    // Timers are the port driver's and fire as signals: none is lost while its process runs on
+    // another worker, none keeps a finished run alive, and the pool never halts while one is due.
+    Deno.test(`smp=${workers} reductions=${reductions}: 300×30 receive timeouts and sleeps`, async () => {
+      const r = await ttvm([
+        `--smp=${workers}`,
+        "--stats",
+        "--reductions",
+        String(reductions),
+        PROGRAMS + "timers.ttvm",
+        "300",
+        "30",
+      ]);
+      assert.equal(r.stdout, "9000\n", r.stderr);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(alive(r.stderr), 0);
+    });
+  }
   for (const seed of SEEDS) {
     Deno.test(
       `smp=${workers} reductions=${seed.reductions}: ${seed.pairs}×${seed.messages} messages arrive exactly once and in order`,
@@ -194,3 +212,68 @@ Deno.test("a worker that fails is reported and the run ends non-zero instead of 
   assert.equal(out.code, 70);
   assert.match(stderr, /Error: worker 1 failed: injected fault/);
 });
+
+Deno.test("a worker that dies outside its own try still halts the pool (no parked survivors)", async () => {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "main.ts", "--smp=4", PROGRAMS + "pairs.ttvm", "50", "1000"],
+    cwd: ROOT,
+    env: { TTVM_DEBUG_CRASH_WORKER_OUTSIDE: "2" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stderr = new TextDecoder().decode(out.stderr);
+  assert.equal(out.code, 70, stderr);
+  assert.match(stderr, /Error: worker 2 died: .*injected fault outside/);
+});
+
+/** Run ttvm and read its stdout slowly, in small pieces, so that the pipe fills up and the
+ *  writers' large writes go through in parts — where unguarded writers interleave. */
+async function ttvmSlowReader(args: string[]): Promise<{ code: number; stdout: string }> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "main.ts", ...args],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const reader = child.stdout.getReader({ mode: "byob" });
+  const chunks: Uint8Array[] = [];
+  for (let i = 0;; i++) {
+    const { value, done } = await reader.read(new Uint8Array(1500));
+    if (done) break;
+    chunks.push(value);
+    if (i % 8 === 0) await new Promise((r) => setTimeout(r, 1));
+  }
+  const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let off = 0;
+  for (const c of chunks) {
+    bytes.set(c, off);
+    off += c.length;
+  }
+  return { code: (await child.status).code, stdout: new TextDecoder().decode(bytes) };
+}
+
+for (const workers of [2, 4]) {
+  Deno.test(`smp=${workers}: 20 KB lines of several workers never interleave on a pipe`, async () => {
+    const procs = 8, k = 40;
+    const r = await ttvmSlowReader([
+      `--smp=${workers}`,
+      PROGRAMS + "long_lines.ttvm",
+      String(procs),
+      String(k),
+    ]);
+    assert.equal(r.code, 0);
+    const lines = r.stdout.split("\n");
+    assert.equal(lines.pop(), "");
+    assert.equal(lines.length, procs * k);
+    const next = new Array(procs).fill(0);
+    for (const line of lines) {
+      const m = /^(\d+):(\d+):([a-z])+$/.exec(line);
+      assert.ok(m, `mangled line (${line.length} chars): ${line.slice(0, 80)}…`);
+      const me = Number(m[1]), n = Number(m[2]);
+      const letter = "abcdefghijklmnopqrstuvwxyz"[me % 26];
+      assert.equal(line.length, `${me}:${n}:`.length + 16384, `line ${me}:${n} length`);
+      assert.ok(line.endsWith(letter.repeat(16384)), `line ${me}:${n} has foreign bytes`);
+      assert.equal(n, next[me]++, `process ${me}'s lines out of order`);
+    }
+  });
+}

@@ -2,10 +2,13 @@
  * HostValue constructors and hostEquals, the EQ semantics of LANGUAGE.md §1 and reference §6.3.
  */
 import assert from "node:assert/strict";
+import { debugHost, displayHost } from "../../src/term/format.ts";
 import {
+  hAtom,
   hBool,
   hBytes,
   hClosure,
+  hConn,
   hException,
   hFloat,
   hFunction,
@@ -15,6 +18,8 @@ import {
   hObject,
   hostEquals,
   hStr,
+  hTerm,
+  hTuple,
 } from "../../src/term/host.ts";
 import { randomJsonValue, Rng } from "./random_host.ts";
 
@@ -52,6 +57,10 @@ Deno.test("values of different kinds are never equal, Int 1 vs Float 1.0 include
     hFunction(1, []),
     hClosure(1, [], []),
     hException("1"),
+    hAtom("1"),
+    hTuple([hInt(1)]),
+    hConn("tcp", 1),
+    hTerm(new Uint8Array([1])),
   ];
   for (const [i, a] of samples.entries()) {
     for (const [j, b] of samples.entries()) assert.equal(hostEquals(a, b), i === j, `${i} ${j}`);
@@ -101,4 +110,29 @@ Deno.test("every generated value equals itself and a structural copy", () => {
     const v = randomJsonValue(rng);
     assert.ok(hostEquals(v, structuredClone(v)));
   }
+});
+
+Deno.test("atoms by name, tuples element-wise, connections by id, terms by bytes", () => {
+  assert.ok(hostEquals(hAtom("ok"), hAtom("ok")));
+  assert.ok(!hostEquals(hAtom("ok"), hStr("ok")));
+  assert.ok(!hostEquals(hAtom("ok"), hAtom("error")));
+  assert.ok(hostEquals(hTuple([hAtom("a"), hInt(1)]), hTuple([hAtom("a"), hInt(1)])));
+  assert.ok(!hostEquals(hTuple([hAtom("a"), hInt(1)]), hTuple([hAtom("a"), hInt(2)])));
+  assert.ok(!hostEquals(hTuple([hInt(1)]), hList([hInt(1)])));
+  assert.ok(hostEquals(hConn("tcp", 3), hConn("udp", 3)));
+  assert.ok(!hostEquals(hConn("tcp", 3), hConn("tcp", 4)));
+  assert.ok(hostEquals(hTerm(new Uint8Array([1, 2])), hTerm(new Uint8Array([1, 2]))));
+  assert.ok(!hostEquals(hTerm(new Uint8Array([1, 2])), hTerm(new Uint8Array([1]))));
+  assert.ok(!hostEquals(hTerm(new Uint8Array([1])), hBytes([1])));
+});
+
+Deno.test("display and debug forms of atoms, tuples, connections and terms", () => {
+  const v = hTuple([hInt(1), hAtom("ok"), hStr("text"), hConn("http_request", 12)]);
+  assert.equal(displayHost(v), "{1, ok, text, Connection(http_request#12)}");
+  assert.equal(
+    debugHost(v),
+    'Tuple([Int(1), Atom(ok), Str("text"), Connection(http_request#12)])',
+  );
+  assert.equal(displayHost(hTuple([])), "{}");
+  assert.equal(debugHost(hList([hTerm(new Uint8Array(3))])), "List([#Term<3 bytes>])");
 });

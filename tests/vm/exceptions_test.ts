@@ -6,9 +6,9 @@
 import assert from "node:assert/strict";
 import { out, run } from "./helpers.ts";
 
-Deno.test("canonical TRY/CATCH shapes nest correctly", () => {
+Deno.test("canonical TRY/CATCH shapes nest correctly", async () => {
   assert.deepEqual(
-    out([
+    await out([
       "TRY outer",
       "  TRY inner",
       '    PUSH_STR "e1"',
@@ -35,18 +35,18 @@ Deno.test("canonical TRY/CATCH shapes nest correctly", () => {
     [
       "Exception: e1",
       "Stack trace:",
-      "  at instruction 3",
+      "  at test.ttvm:4",
       "Exception: e2",
       "Stack trace:",
-      "  at instruction 10",
+      "  at test.ttvm:13",
       "done",
     ],
   );
 });
 
-Deno.test("errors inside called functions unwind frames and operand stack", () => {
+Deno.test("errors inside called functions unwind frames and operand stack", async () => {
   assert.deepEqual(
-    out([
+    await out([
       "PUSH_INT 7",
       "STORE keep",
       "TRY h",
@@ -69,13 +69,13 @@ Deno.test("errors inside called functions unwind frames and operand stack", () =
       "DIV",
       "RET",
     ]),
-    ["Exception: Division by zero", "Stack trace:", "  at instruction 17", "7"],
+    ["Exception: Division by zero", "Stack trace:", "  at test.ttvm:20", "7"],
   );
 });
 
-Deno.test("THROW of a non-string wraps it; rethrowing keeps the original trace", () => {
+Deno.test("THROW of a non-string wraps it; rethrowing keeps the original trace", async () => {
   assert.deepEqual(
-    out([
+    await out([
       "TRY a",
       "PUSH_INT 42",
       "THROW",
@@ -91,19 +91,38 @@ Deno.test("THROW of a non-string wraps it; rethrowing keeps the original trace",
       "PRINT",
       "END_TRY",
     ]),
-    ["Exception: Thrown value: Int(42)", "Stack trace:", "  at instruction 2"],
+    ["Exception: Thrown value: Int(42)", "Stack trace:", "  at test.ttvm:3"],
   );
 });
 
-Deno.test("uncaught THROW reports Unhandled exception with file:line", () => {
-  const r = run(["PUSH_INT 1", "POP", 'PUSH_STR "boom"', "THROW"]);
+Deno.test("a caught error's trace names the same file:line as the uncaught error", async () => {
+  const uncaught = await run(["NULL", "POP", "PUSH_INT 1", "PUSH_INT 0", "DIV"]);
+  assert.equal(uncaught.stderr, "Error: Division by zero\n    at test.ttvm:5\n");
+  const caught = await out([
+    "TRY h",
+    "NULL",
+    "PUSH_INT 1",
+    "PUSH_INT 0",
+    "DIV",
+    "LABEL h",
+    "CATCH",
+    "PRINT",
+  ]);
+  assert.deepEqual(caught, ["Exception: Division by zero", "Stack trace:", "  at test.ttvm:5"]);
+  // A thrown Str likewise.
+  const thrown = await out(["TRY h", 'PUSH_STR "boom"', "THROW", "LABEL h", "CATCH", "PRINT"]);
+  assert.deepEqual(thrown, ["Exception: boom", "Stack trace:", "  at test.ttvm:3"]);
+});
+
+Deno.test("uncaught THROW reports Unhandled exception with file:line", async () => {
+  const r = await run(["PUSH_INT 1", "POP", 'PUSH_STR "boom"', "THROW"]);
   assert.equal(r.exitCode, 1);
   assert.equal(r.stdout, "");
   assert.equal(r.stderr, "Error: Unhandled exception: boom\n    at test.ttvm:4\n");
 });
 
-Deno.test("a handler installed in a returned frame no longer catches", () => {
-  const r = run([
+Deno.test("a handler installed in a returned frame no longer catches", async () => {
+  const r = await run([
     "CALL f",
     'PUSH_STR "late"',
     "THROW",

@@ -5,14 +5,14 @@ import { assembleSource, type RunOptions, runProgram } from "../../mod.ts";
 import type { CapturedRun } from "../../mod.ts";
 
 /** Assemble `lines` (joined by newlines) as `test.ttvm` and run it. */
-export function run(lines: string[] | string, options: RunOptions = {}): CapturedRun {
+export function run(lines: string[] | string, options: RunOptions = {}): Promise<CapturedRun> {
   const src = Array.isArray(lines) ? lines.join("\n") + "\n" : lines;
   return runProgram(assembleSource(src, "test.ttvm"), options);
 }
 
 /** Run and return stdout lines (without the final empty one). */
-export function out(lines: string[] | string, options: RunOptions = {}): string[] {
-  const r = run(lines, options);
+export async function out(lines: string[] | string, options: RunOptions = {}): Promise<string[]> {
+  const r = await run(lines, options);
   if (r.exitCode !== 0 || r.stderr !== "") {
     throw new Error(`program failed (exit ${r.exitCode}): ${r.stderr}`);
   }

@@ -1,8 +1,8 @@
 /**
- * Timer heap: a binary min-heap of (deadline ms, pid, seq) for receive timeouts and SLEEP.
- * A timer fires by making its process runnable if the process is still waiting on that timer
- * (the PCB's P_TIMER_SEQ equals `seq`); stale timers are simply discarded, so cancelling is
- * free. O(log n) insert and pop; no polling.
+ * Timer heap of the port driver: a binary min-heap of (deadline ms, pid, seq) for receive
+ * timeouts and SLEEP. A due timer becomes a SIG_TIMEOUT signal to its process, which acts on
+ * it only if it still waits on that timer (the PCB's P_TIMER_SEQ equals `seq`); stale timers
+ * are simply discarded, so cancelling is free. O(log n) insert and pop; no polling.
  */
 
 export class TimerHeap {
@@ -42,31 +42,31 @@ export class TimerHeap {
     d.pop();
     p.pop();
     s.pop();
-    let i = 0;
+    this.siftDown(0);
+    return top;
+  }
+
+  /** Whether `test(pid, seq)` holds for some timer (heap order, stops at the first). */
+  some(test: (pid: number, seq: number) => boolean): boolean {
+    for (let i = 0; i < this.pids.length; i++) if (test(this.pids[i], this.seqs[i])) return true;
+    return false;
+  }
+
+  clear(): void {
+    this.deadlines.length = this.pids.length = this.seqs.length = 0;
+  }
+
+  private siftDown(i: number): void {
+    const d = this.deadlines;
     for (;;) {
       const l = 2 * i + 1, r = l + 1;
       let m = i;
       if (l < d.length && d[l] < d[m]) m = l;
       if (r < d.length && d[r] < d[m]) m = r;
-      if (m === i) break;
+      if (m === i) return;
       this.swap(i, m);
       i = m;
     }
-    return top;
-  }
-
-  /** Keep only the timers for which `keep(pid, seq)` holds; returns how many were dropped. */
-  retain(keep: (pid: number, seq: number) => boolean): number {
-    const entries = this.deadlines.map((d, i) => [d, this.pids[i], this.seqs[i]]);
-    this.deadlines = [];
-    this.pids = [];
-    this.seqs = [];
-    let dropped = 0;
-    for (const [d, pid, seq] of entries) {
-      if (keep(pid, seq)) this.push(d, pid, seq);
-      else dropped++;
-    }
-    return dropped;
   }
 
   private swap(i: number, j: number): void {
