@@ -103,6 +103,13 @@ export const BENCHMARKS: BenchDef[] = [
   { name: "parfib", unit: "fib(27) computations", args: ["8", "27"], quickArgs: ["2", "10"] },
   { name: "big", unit: "messages (200 workers)", args: ["2000", "200"], quickArgs: ["10", "20"] },
   { name: "procmem", unit: "blocked processes", args: ["100000"], quickArgs: ["500"] },
+  // Two nodes on loopback (bench/dist_bench.ts runs both sides the same way for either engine).
+  {
+    name: "dist_pingpong",
+    unit: "remote round trips (2 nodes)",
+    args: ["20000"],
+    quickArgs: ["500"],
+  },
 ];
 
 export type Engine = "ttvm" | "beam";
@@ -152,6 +159,14 @@ export function commandFor(
   programArgs: string[],
   beamCodeDir: string,
 ): Command {
+  if (bench === "dist_pingpong") {
+    // ttvm↔ttvm or erl↔erl nodes, started and timed by bench/dist_bench.ts.
+    const pair = config.engine === "ttvm" ? "ttvm" : "erl";
+    return {
+      cmd: Deno.execPath(),
+      args: ["run", "-A", "bench/dist_bench.ts", pair, ...config.flags, ...programArgs],
+    };
+  }
   if (config.engine === "ttvm") {
     const stats = bench === "procmem" ? ["--stats"] : [];
     return {

@@ -5,9 +5,9 @@
  */
 const listener = Deno.listen({ hostname: "127.0.0.1", port: Number(Deno.args[0] ?? 0) });
 console.log(`listening ${(listener.addr as Deno.NetAddr).port}`);
-for await (const conn of listener) serve(conn);
+for await (const conn of listener) serve(conn as Deno.TcpConn);
 
-async function serve(conn: Deno.Conn): Promise<void> {
+async function serve(conn: Deno.TcpConn): Promise<void> {
   conn.setNoDelay(true);
   const buf = new Uint8Array(64 * 1024);
   let pending = new Uint8Array(0);

@@ -93,6 +93,7 @@ const C = {
   SPAWN: op("SPAWN"),
   SPAWN_LINK: op("SPAWN_LINK"),
   SPAWN_MONITOR: op("SPAWN_MONITOR"),
+  SPAWN_AT: op("SPAWN_AT"),
   SEND: op("SEND"),
   LINK: op("LINK"),
   UNLINK: op("UNLINK"),
@@ -115,6 +116,7 @@ export const OPERAND_DEPENDENT: ReadonlyMap<number, string> = new Map([
   [C.SPAWN, "pops the callable and a Function's parameters; pushes the pid"],
   [C.SPAWN_LINK, "as SPAWN"],
   [C.SPAWN_MONITOR, "as SPAWN, pushes pid and ref"],
+  [C.SPAWN_AT, "as SPAWN, and the node under the callable"],
   [C.SEND, "pops the message, and the pid when its operand is absent or 0"],
   [C.LINK, "pops the pid when its operand is absent or 0"],
   [C.UNLINK, "as LINK"],
@@ -458,6 +460,11 @@ class Checker {
         if (top?.kind === "fn") return fixed(1 + top.params, pushes);
         return { need: 1, popMin: 1, popMax: Infinity, pushMin: pushes, pushMax: pushes };
       }
+      case C.SPAWN_AT:
+        // The callable on top, the node under it, then a Function's parameters.
+        if (top?.kind === "label") return fixed(2, 1);
+        if (top?.kind === "fn") return fixed(2 + top.params, 1);
+        return { need: 2, popMin: 2, popMax: Infinity, pushMin: 1, pushMax: 1 };
       case C.SEND:
         return fixed(1 + (this.word(pc, 0) === 0 ? 1 : 0), 0);
       case C.LINK:

@@ -16,10 +16,12 @@ import {
   integer,
   optionalInteger,
   optionsHelp,
+  type ParsedOptions,
   parseOptions,
   text,
   UsageError,
 } from "./options.ts";
+import { type DistOptions, DistStartError } from "../cluster/start.ts";
 import { type CliIo, defaultIo } from "./io.ts";
 import { check, compile, disasm } from "./commands.ts";
 import { loadProgram } from "./load.ts";
@@ -135,7 +137,53 @@ export const RUN_OPTIONS = {
     7936,
     "memory of the whole VM; an allocation beyond it ends the allocating process\nwith 'Out of memory' (default: three quarters of physical memory)",
   ),
+  sname: text(
+    "NAME",
+    "run as node NAME@<short host> of an Erlang cluster",
+    (v) => nodeNameProblem(v, false),
+  ),
+  name: text("NAME@HOST", "run as node NAME@HOST (long names)", (v) => nodeNameProblem(v, true)),
+  cookie: text(
+    "COOKIE",
+    "the cluster's cookie (default: $HOME/.erlang.cookie, created\nwith a random cookie when missing)",
+  ),
 };
+
+/** Why a --sname/--name value is no node name (undefined when it is one). */
+function nodeNameProblem(value: string, long: boolean): string | undefined {
+  const at = value.indexOf("@");
+  const alive = at < 0 ? value : value.slice(0, at), host = at < 0 ? "x" : value.slice(at + 1);
+  if (!/^[A-Za-z0-9_-]+$/.test(alive)) {
+    return "expected a node name of letters, digits, '_' and '-' (optionally @host)";
+  }
+  if (host === "" || host.includes("@")) return "expected NAME or NAME@HOST";
+  if (!long && host.includes(".") && at >= 0) return "a short name's host has no dots (use --name)";
+  return undefined;
+}
+
+/** The distribution options of a command line, or undefined when the run is not a node. */
+function distOptions(given: ParsedOptions<typeof RUN_OPTIONS>): DistOptions | undefined {
+  if (given.sname !== undefined && given.name !== undefined) {
+    throw new UsageError("--sname and --name cannot be used together");
+  }
+  const name = given.sname ?? given.name;
+  if (name === undefined) {
+    if (given.cookie !== undefined) throw new UsageError("--cookie needs --sname or --name");
+    return undefined;
+  }
+  const portText = Deno.env.get("ERL_EPMD_PORT");
+  const port = portText === undefined ? undefined : Number(portText);
+  if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) {
+    throw new UsageError(`invalid ERL_EPMD_PORT '${portText}': expected a port number`);
+  }
+  return {
+    name,
+    longNames: given.name !== undefined,
+    cookie: given.cookie,
+    epmdPort: port,
+    embeddedEpmd: Deno.env.get("TTVM_EPMD_EMBEDDED") === "1",
+  };
+}
 
 const USAGE = `ttvm ${VERSION} — a BEAM-style actor VM for TinyTotVM programs
 
@@ -148,8 +196,13 @@ ${commandsHelp()}
 
 Options (a value may follow as --name=V or --name V):
 ${optionsHelp(RUN_OPTIONS)}
+Environment:
+  ERL_EPMD_PORT=N            the EPMD port of a distributed node (default 4369), as Erlang's
+
 Environment (debug switches):
   TTVM_STRESS_GC=1           same as --stress-gc
+  TTVM_EPMD_EMBEDDED=1       a distributed node serves EPMD itself when none answers, instead
+                             of starting \`epmd -daemon\`
   TTVM_INITIAL_MEMORY_MB=N   start with an N MiB shared buffer (it grows as needed)
   TTVM_DEBUG_CRASH_WORKER=N  make SMP worker N fail at start (fault handling test)
   TTVM_DEBUG_CRASH_WORKER_OUTSIDE=N  make it fail outside its own error handling
@@ -218,6 +271,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     reductions: given.reductions,
     jit: given.jit as JitMode | undefined,
     limits: limitsFrom(given),
+    dist: distOptions(given),
   };
   // Debug switch: start with a small shared buffer so that it must grow during the run
   // (exercises view rebuilding on every worker).
@@ -229,6 +283,14 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   const program = loadProgram(path, io.stderr);
   if (!program) return 1;
   const hostIo = { ...io, args };
-  if (given.smp !== undefined) return (await runSmp(program, hostIo, options, given.smp)).exitCode;
-  return (await new Vm(program, hostIo, options).run()).exitCode;
+  try {
+    if (given.smp !== undefined) {
+      return (await runSmp(program, hostIo, options, given.smp)).exitCode;
+    }
+    return (await new Vm(program, hostIo, options).run()).exitCode;
+  } catch (e) {
+    if (!(e instanceof DistStartError)) throw e;
+    io.stderr.write(`Error: ${e.message}\n`);
+    return 1;
+  }
 }

@@ -81,6 +81,11 @@ export class ByteWriter {
   finish(): Uint8Array {
     return this.buf.subarray(0, this.length);
   }
+  /** Start again from empty, keeping the buffer (a scratch writer). */
+  reset(): this {
+    this.length = 0;
+    return this;
+  }
 }
 
 export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {

@@ -54,15 +54,25 @@ export interface ConnectionStats {
   ticksOut: number;
 }
 
+/** One scratch writer for every frame (encoding is synchronous); each frame is copied out of
+ *  it, and a scratch buffer grown by a large frame is dropped rather than kept. */
+let scratch = new ByteWriter(4096);
+const SCRATCH_KEEP_BYTES = 1 << 20;
+
 /** Encodes one pass-through frame (length prefix included). */
 export function encodeFrame(control: ErlTerm, payload?: ErlTerm): Uint8Array {
-  const w = new ByteWriter(64);
-  const at = w.reserveU32();
-  w.u8(PASS_THROUGH).u8(VERSION_MAGIC);
-  writeTerm(w, control);
-  if (payload !== undefined) w.u8(VERSION_MAGIC), writeTerm(w, payload);
-  w.patchU32(at, w.length - 4);
-  return w.finish();
+  const w = scratch.reset();
+  try {
+    const at = w.reserveU32();
+    w.u8(PASS_THROUGH).u8(VERSION_MAGIC);
+    writeTerm(w, control);
+    if (payload !== undefined) w.u8(VERSION_MAGIC), writeTerm(w, payload);
+    w.patchU32(at, w.length - 4);
+    return w.finish().slice();
+  } finally {
+    if (w.length > SCRATCH_KEEP_BYTES) scratch = new ByteWriter(4096);
+    else w.reset();
+  }
 }
 
 /** Decodes the body of a non-tick frame (without its length prefix). */
@@ -183,7 +193,8 @@ export class DistConnection {
   private async readLoop(): Promise<void> {
     try {
       for (;;) {
-        const frame = await this.sock.readPacket4(this.opts.maxFrameBytes);
+        // A view into the read buffer: decoded (copied out) before the next read.
+        const frame = await this.sock.readPacket4(this.opts.maxFrameBytes, false);
         if (!this.isOpen) return;
         if (frame === null) return this.close("connection closed by peer");
         this.lastReceivedMs = Date.now();

@@ -142,6 +142,12 @@ export function writeInteger(w: ByteWriter, n: bigint): void {
 }
 
 export function writeAtom(w: ByteWriter, name: string): void {
+  if (name.length < 256 && isAsciiText(name)) {
+    // Most atoms (node names, tags) are short ASCII: written without an encoder call.
+    w.u8(TAG.SMALL_ATOM_UTF8).u8(name.length);
+    for (let i = 0; i < name.length; i++) w.u8(name.charCodeAt(i));
+    return;
+  }
   const bytes = utf8Encoder.encode(name);
   if (bytes.length > MAX_ATOM_CHARS && countCodePoints(name) > MAX_ATOM_CHARS) {
     throw new EtfError(`atom longer than ${MAX_ATOM_CHARS} characters`);
@@ -149,6 +155,11 @@ export function writeAtom(w: ByteWriter, name: string): void {
   if (bytes.length < 256) w.u8(TAG.SMALL_ATOM_UTF8).u8(bytes.length);
   else w.u8(TAG.ATOM_UTF8).u16(bytes.length);
   w.bytes(bytes);
+}
+
+function isAsciiText(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return false;
+  return true;
 }
 
 function checkLength(n: number): number {

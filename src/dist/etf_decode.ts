@@ -134,6 +134,8 @@ class Decoder {
     if (latin1) {
       if (len > MAX_ATOM_CHARS) this.fail("atom too long", at);
       name = String.fromCharCode(...raw);
+    } else if (len <= 64 && (name = asciiText(raw)) !== "\u0080") {
+      // Most atoms (node names, tags): no decoder call for them (it costs an op each).
     } else {
       try {
         name = utf8Decoder.decode(raw);
@@ -435,4 +437,15 @@ export function describeOpaque(term: ErlOpaque): OpaqueInfo {
     default:
       return d.fail(`not an opaque term (tag ${tag})`, 0);
   }
+}
+
+/** The text of ASCII bytes, or "\u0080" (never a result) when a byte is not ASCII. */
+function asciiText(bytes: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i];
+    if (b >= 0x80) return "\u0080";
+    s += String.fromCharCode(b);
+  }
+  return s;
 }

@@ -307,8 +307,9 @@ export class DistNode extends SignalSender implements DistNodeEvents {
   }
 
   private async runOutgoing(peer: Peer): Promise<void> {
-    const { alive, host } = splitNodeName(peer.name);
     try {
+      // A bad name fails like an unreachable node (sendControl does not check names).
+      const { alive, host } = splitNodeName(peer.name);
       const info = await epmdPortPlease(alive, {
         hostname: host,
         port: this.opts.epmdPort ?? EPMD_DEFAULT_PORT,
@@ -565,6 +566,18 @@ export class DistNode extends SignalSender implements DistNodeEvents {
         // try again later
       }
     }
+  }
+
+  /** Waits (at most `timeoutMs`) until everything sent so far has been written: no signal
+   *  waits for a connection being set up and no connection has bytes queued. A node that ends
+   *  calls this before `stop`, so its last messages are not lost. */
+  async flush(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const busy = () =>
+      [...this.peers.values()].some((p) =>
+        p.state === "pending" ? p.queue.length > 0 : (p.conn?.pendingBytes ?? 0) > 0
+      );
+    while (busy() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
   }
 
   /** Closes every connection (reporting each as down), unregisters and stops listening. */

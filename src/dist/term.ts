@@ -104,7 +104,19 @@ export function float(value: number): ErlFloat {
 const utf8 = new TextEncoder();
 /** A binary; a string is stored as its UTF-8 bytes. */
 export function binary(data: Uint8Array | string): ErlBinary {
-  return { t: "binary", bytes: typeof data === "string" ? utf8.encode(data) : data };
+  if (typeof data !== "string") return { t: "binary", bytes: data };
+  if (data.length <= 64) {
+    // Short ASCII text without an encoder call (each one is an op).
+    const bytes = new Uint8Array(data.length);
+    let ascii = true;
+    for (let i = 0; i < data.length && ascii; i++) {
+      const c = data.charCodeAt(i);
+      bytes[i] = c;
+      ascii = c < 0x80;
+    }
+    if (ascii) return { t: "binary", bytes };
+  }
+  return { t: "binary", bytes: utf8.encode(data) };
 }
 export function tuple(...items: ErlTerm[]): ErlTuple {
   return { t: "tuple", items };

@@ -17,12 +17,28 @@ export interface Sink {
   write(bytes: Uint8Array): void;
 }
 
-/** A sink over a Deno file (Deno.stdout / Deno.stderr), handling partial writes. */
-export function fileSink(file: { writeSync(p: Uint8Array): number }): Sink {
+/** Exit status of a run whose stdout reader went away (128 + SIGPIPE, as a shell reports it). */
+export const BROKEN_PIPE_STATUS = 141;
+
+/** A sink over a Deno file (Deno.stdout / Deno.stderr), handling partial writes. When the
+ *  reader has gone (`ttvm prog | head`), later writes are dropped and `onBrokenPipe` runs once —
+ *  the run ends quietly, as a Unix program ends on SIGPIPE, instead of with a stack trace. */
+export function fileSink(
+  file: { writeSync(p: Uint8Array): number },
+  onBrokenPipe: () => void = () => Deno.exit(BROKEN_PIPE_STATUS),
+): Sink {
+  let broken = false;
   return {
     write(bytes) {
-      let off = 0;
-      while (off < bytes.length) off += file.writeSync(bytes.subarray(off));
+      if (broken) return;
+      try {
+        let off = 0;
+        while (off < bytes.length) off += file.writeSync(bytes.subarray(off));
+      } catch (e) {
+        if (!(e instanceof Deno.errors.BrokenPipe)) throw e;
+        broken = true;
+        onBrokenPipe();
+      }
     },
   };
 }

@@ -303,6 +303,16 @@ const ROWS: Array<[string, number, string, number, number, string, number, strin
   ["SUPERVISE_CHILD", 0x89, "name:id,name:label?,name:restart?", 0, 0, "", T | G | F.CONCURRENCY, "start and supervise a child"],
   ["RESTART_CHILD", 0x8a, "name:id", 0, 0, "", T | F.CONCURRENCY, "terminate and restart a child"],
   ["WHICH_CHILDREN", 0x99, "", 0, 1, "→ list", G | F.CONCURRENCY, "the children as {id, pid} objects"],
+  // ── distribution (LANGUAGE.md §8) ─────────────────────────────────────────────────────
+  ["@Distribution: nodes of an Erlang cluster", 0, "", 0, 0, "", 0, ""],
+  ["NODE", 0xe0, "", 0, 1, "→ atom", F.CONCURRENCY, "this node's name; `nonode@nohost` when not distributed"],
+  ["NODE_OF", 0xe1, "", 1, 1, "pid → atom", T | F.CONCURRENCY, "the node a PID lives on (a proxy's node, else this node)"],
+  ["NODES", 0xe2, "", 0, 1, "→ list", G | F.CONCURRENCY | F.IO, "the nodes connected now, as Atoms"],
+  ["CONNECT_NODE", 0xe3, "", 1, 1, "node → bool", T | F.CONCURRENCY | F.IO, "connect to a node (Atom or Str), waiting for the handshake; false when it fails"],
+  ["DISCONNECT_NODE", 0xe4, "", 1, 1, "node → bool", T | F.CONCURRENCY | F.IO, "drop the connection to a node (links and monitors over it get `noconnection`); false when there was none"],
+  ["MONITOR_NODE", 0xe5, "", 2, 0, "node flag →", T | F.CONCURRENCY, "while true, a lost connection (or one that cannot be made) sends `{type: \"nodedown\", node: <atom>}` once per true"],
+  ["SENDNAMED_AT", 0xe6, "name:name", 2, 0, "node msg →", T | F.CONCURRENCY, "send to the process registered as name on node (Erlang's `{Name, Node} ! Msg`), connecting on demand"],
+  ["SPAWN_AT", 0xe7, "", -1, 1, "[args…] node callable → pid", T | G | F.CONCURRENCY | F.IO, "start a process on node: a label name or Function of the same program on a ttvm node, `{module, function, args}` on an Erlang node; failure → `Cannot spawn on <node>: <reason>`"],
 ];
 
 function parseOperands(spec: string): OperandSpec[] {

@@ -37,7 +37,7 @@ export const GROW_FACTOR = 2;
  * ```
  *  line  words     contents
  *   0    0–15      read-mostly: magic, generation, buffer size, limits, atom directory, image,
- *                  process table, registry
+ *                  process table, registry, node name
  *   1    16–31     halt, exit code, worker count, workers ready
  *   2    32–47     I/O requests: queue head, the driver's futex word
  *   3    48–63     port (handle) table: directory, next handle id, lock, open count
@@ -71,6 +71,9 @@ export const H_ATOM_DIR_CAP = 8;
 export const H_IMAGE_CELL = 9;
 /** Process table (src/proc/table.ts). */
 export const H_PROC_TABLE_CELL = 13;
+/** This node's name (LANGUAGE.md §8) as atom id + 1; 0 while the run is not distributed.
+ *  Written once by the distribution bridge before the first process runs. */
+export const H_NODE_ATOM = 12;
 /** Name registry (src/proc/registry.ts). */
 export const H_REGISTRY_CELL = 2;
 export const H_REGISTRY_CAP = 3;

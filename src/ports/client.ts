@@ -73,6 +73,12 @@ export class PortClient {
     this.channel.submit({ kind, from: 0, seq: 0, handle, a: 0, b: 0, args: [] });
   }
 
+  /** A request built by the runtime itself (the distribution bridge's signal forwarding,
+   *  src/cluster/forward.ts). */
+  submit(req: PortRequest): void {
+    this.channel.submit(req);
+  }
+
   /** A process that used ports has exited: the driver closes what it still owns. */
   exited(pid: number): void {
     this.channel.submit({ kind: REQ_EXITED, from: pid, seq: 0, handle: 0, a: 0, b: 0, args: [] });

@@ -41,9 +41,7 @@ function sqlParam(v: HostValue): SqlValue {
     case "null":
       return null;
     case "int":
-      return v.value >= -9007199254740991n && v.value <= 9007199254740991n
-        ? Number(v.value)
-        : v.value;
+      return v.value; // a bigint: SQLite binds it as INTEGER (a JS number would become REAL)
     case "float":
       return v.value;
     case "bool":

@@ -74,6 +74,15 @@ export interface PortHandle {
   resume?(): void;
 }
 
+/** Something long-lived in the driver's world besides handles (the distribution node,
+ *  src/cluster/): it keeps the run alive while `canWake()` is true and is stopped with the
+ *  driver. */
+export interface DriverService {
+  canWake(): boolean;
+  /** The run is over: release everything; resolves when done. */
+  stop(): Promise<void>;
+}
+
 /** A request handler: starts the work; replies (now or later) through the driver. */
 export type Handler = (driver: PortDriver, req: PortRequest) => void;
 
@@ -104,9 +113,15 @@ export class PortDriver {
   onActivity: (() => void) | null = null;
   /** Set once the run ended: late completions are dropped. */
   private closed = false;
+  private readonly services: DriverService[] = [];
+  private servicesStopped: Promise<unknown> = Promise.resolve();
 
   constructor(readonly host: DriverHost, private readonly waker: Waker) {
     this.ports = new PortTable(host.mem);
+  }
+
+  addService(service: DriverService): void {
+    this.services.push(service);
   }
 
   /** Register the handler of a request kind (each src/ports module registers its own). */
@@ -345,11 +360,12 @@ export class PortDriver {
     return this.waitsOnOutside() || this.hasLiveTimer();
   }
 
-  /** Work in flight or handles that deliver by themselves: what only Deno's event loop can
-   *  complete (timers the scheduler fires itself). */
+  /** Work in flight, handles and services that deliver by themselves: what only Deno's event
+   *  loop can complete (timers the scheduler fires itself). */
   waitsOnOutside(): boolean {
     if (this.inflight > 0) return true;
     for (const h of this.handles.values()) if (h.isSource()) return true;
+    for (const s of this.services) if (s.canWake()) return true;
     return false;
   }
 
@@ -368,6 +384,7 @@ export class PortDriver {
   async shutdown(lingerMs = 5000): Promise<void> {
     for (const id of [...this.handles.keys()]) this.closeHandle(id);
     this.closed = true;
+    this.servicesStopped = Promise.allSettled(this.services.splice(0).map((s) => s.stop()));
     if (this.finishing.size === 0) return;
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([
@@ -375,6 +392,11 @@ export class PortDriver {
       new Promise<void>((resolve) => timer = setTimeout(resolve, lingerMs)),
     ]);
     clearTimeout(timer);
+  }
+
+  /** Resolves when the services stopped by `shutdown` have finished stopping. */
+  async stopped(): Promise<void> {
+    await this.servicesStopped;
   }
 }
 

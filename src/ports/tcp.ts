@@ -138,6 +138,7 @@ class TcpSocket implements PortHandle {
   private active = 0;
   private readonly decoder = new TextDecoder();
   private writing: Promise<void> = Promise.resolve();
+  private landing = new Uint8Array(4096);
 
   constructor(
     private readonly driver: PortDriver,
@@ -284,11 +285,19 @@ class TcpSocket implements PortHandle {
 
   private read(): void {
     this.reading = true;
-    const chunk = new Uint8Array(READ_CHUNK_BYTES);
+    // The socket's own landing buffer, reused (a fresh 64 KiB array per read made half of an
+    // echo server's time garbage collection): small while reads are small, grown when a read
+    // fills it. One read is in flight per socket; the bytes are copied out before the next.
+    const chunk = this.landing;
     this.conn.read(chunk).then(
       (n) => {
         if (n === null) this.eof = true;
-        else this.append(chunk.subarray(0, n));
+        else {
+          this.append(chunk.slice(0, n));
+          if (n === chunk.length && chunk.length < READ_CHUNK_BYTES) {
+            this.landing = new Uint8Array(chunk.length * 4);
+          }
+        }
       },
       (e) => {
         this.eof = true;

@@ -33,6 +33,11 @@ export class TimerHeap {
     }
   }
 
+  /** The earliest timer's [pid, seq] (the heap must not be empty). */
+  top(): [number, number] {
+    return [this.pids[0], this.seqs[0]];
+  }
+
   /** Remove the earliest timer; returns [pid, seq]. */
   pop(): [number, number] {
     const d = this.deadlines, p = this.pids, s = this.seqs;

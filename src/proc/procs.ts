@@ -14,6 +14,7 @@ import {
   objectCells,
   setAtomStr,
   setNull,
+  setPid,
   setPtr,
   setSmallInt,
   T_ATOM_STR,
@@ -76,6 +77,7 @@ import {
   SIG_TIMEOUT,
   SIG_UNLINK,
   takeSignals,
+  TARGET_GONE,
 } from "./signals.ts";
 import { E_FLAGS, EF_OVER_LIMIT, ProcTable, ST_RUNNABLE, ST_WAITING } from "./table.ts";
 import { H_NEXT_REF } from "../mem/layout.ts";
@@ -217,6 +219,11 @@ export class Processes {
   /** Called before any signal leaves this thread (SMP: flush output, so that a line printed
    *  before a SEND appears before anything the receiver prints). */
   beforeDeliver: (() => void) | null = null;
+  /** A signal whose target refused it (dead, or a proxy: src/proc/table.ts ST_PROXY) is offered
+   *  here: the distribution bridge takes (and frees) the node when `toPid` is a proxy and returns
+   *  true. So every signal to a process on another node leaves through `deliver`, like a local
+   *  one. Null when the run is not distributed. */
+  remote: ((toPid: number, node: number) => boolean) | null = null;
 
   /** Deliver a signal node; wakes the target. False (node freed) when the target is dead. A
    *  message beyond the target's memory limit is refused and the target woken to end with
@@ -227,11 +234,13 @@ export class Processes {
     if (w[(node << 2) + N_KIND] === SIG_MSG) {
       const r = pushMessage(this.mem, this.table, toPid, node, this.queueLimitCells);
       if (r !== PUSHED) {
+        if (r === TARGET_GONE && this.remote?.(toPid, node)) return true;
         freeNode(this.mem, node);
         if (r === OVER_LIMIT) this.wake(toPid);
         return false;
       }
     } else if (!pushSignal(this.mem, this.table, toPid, node)) {
+      if (this.remote?.(toPid, node)) return true;
       freeNode(this.mem, node);
       return false;
     }
@@ -292,7 +301,7 @@ export class Processes {
     };
     setAtomStr(w, field(a.type), down ? a.DOWN : a.EXIT);
     if (down) setSmallInt(w, f, field(a.ref), ref);
-    setSmallInt(w, f, field(down ? a.pid : a.from), fromPid);
+    setPid(w, f, field(down ? a.pid : a.from), fromPid);
     const reasonDst = field(a.reason);
     if (reasonCell >= 0) {
       let next = o + objectCells(fields);

@@ -15,8 +15,15 @@
  *                        the receiver subtracts) — they count toward its memory limit
  *     word 5  flags      EF_OVER_LIMIT: a sender found the queue over the limit; the process
  *                        ends with `Heap limit exceeded` at its next slice
- *     words 6–7 spare
+ *                        EF_PROXY_DEAD (proxies): the remote process is known to be gone
+ *     word 6  node       proxies: atom id of the node the remote process lives on
+ *     word 7  spare
  * ```
+ * A **proxy** (status ST_PROXY) stands for a process on another node (LANGUAGE.md §8): a PID
+ * number with no PCB, handed out by the distribution bridge (src/cluster/) the first time a
+ * remote pid is seen. Its signal queue is CLOSED, so a push fails exactly as towards a dead
+ * process, and Processes.deliver then hands the signal to the bridge instead of dropping it.
+ * A proxy is not a live process (it counts in neither the live nor the spawned total).
  * Cost: 32 bytes per PID ever spawned (pages are kept), 4096 PIDs per page.
  *
  * Live processes are limited (H_MAX_PROCESSES, --max-processes): spawning beyond the limit is
@@ -58,6 +65,8 @@ export const E_OWNER = 3;
 export const E_QUEUED = 4;
 export const E_FLAGS = 5;
 export const EF_OVER_LIMIT = 1;
+export const EF_PROXY_DEAD = 2;
+export const E_NODE = 6;
 
 /** Entry status. RUNNABLE = in a run queue; only the CAS into RUNNABLE may enqueue. */
 export const ST_NONE = 0;
@@ -65,6 +74,8 @@ export const ST_RUNNABLE = 1;
 export const ST_RUNNING = 2;
 export const ST_WAITING = 3;
 export const ST_EXITED = 4;
+/** A local stand-in for a process on another node (see the header). */
+export const ST_PROXY = 5;
 
 export class ProcTable {
   constructor(private readonly mem: Memory) {}
@@ -146,12 +157,53 @@ export class ProcTable {
   }
 
   /** False from the moment an exiting process closes its signal queue (before it notifies
-   *  anyone), so IS_ALIVE after its DOWN or EXIT is false on every worker. */
+   *  anyone), so IS_ALIVE after its DOWN or EXIT is false on every worker. A proxy is alive
+   *  until its remote process is known to be gone (its EXIT or DOWN came, or its node went). */
   isAlive(pid: number): boolean {
     const e = this.entry(pid);
     if (e === 0) return false;
     const w = this.mem.i32, s = Atomics.load(w, (e << 2) + E_STATUS);
+    if (s === ST_PROXY) return (Atomics.load(w, (e << 2) + E_FLAGS) & EF_PROXY_DEAD) === 0;
     return s !== ST_NONE && s !== ST_EXITED && Atomics.load(w, (e << 2) + E_SIGQ) !== SIGQ_CLOSED;
+  }
+
+  // ── proxies (processes on other nodes) ────────────────────────────────────────────────────
+
+  /** A new proxy PID for a process on the node named by atom `nodeAtom`. */
+  newProxy(nodeAtom: number): number {
+    const w = this.mem.i32;
+    const pid = Atomics.add(w, H_NEXT_PID, 1) + 1;
+    if (!ensurePage(this.mem, LAYOUT, pid >> PAGE_SHIFT)) {
+      throw new LimitError("Process limit reached (all 2^28 process ids are used)", true);
+    }
+    const e = this.entry(pid) << 2;
+    const v = this.mem.i32;
+    Atomics.store(v, e + E_PCB, 0);
+    Atomics.store(v, e + E_SIGQ, SIGQ_CLOSED);
+    Atomics.store(v, e + E_FLAGS, 0);
+    Atomics.store(v, e + E_NODE, nodeAtom);
+    Atomics.store(v, e + E_STATUS, ST_PROXY);
+    return pid;
+  }
+
+  isProxy(pid: number): boolean {
+    return this.status(pid) === ST_PROXY;
+  }
+
+  /** The node atom of proxy `pid`, or -1 when `pid` is no proxy. */
+  proxyNode(pid: number): number {
+    const e = this.entry(pid);
+    if (e === 0) return -1;
+    const w = this.mem.i32;
+    return Atomics.load(w, (e << 2) + E_STATUS) === ST_PROXY
+      ? Atomics.load(w, (e << 2) + E_NODE)
+      : -1;
+  }
+
+  /** The remote process of proxy `pid` is gone: IS_ALIVE says false, signals to it are dropped. */
+  markProxyDead(pid: number): void {
+    const e = this.entry(pid);
+    if (e !== 0) Atomics.or(this.mem.i32, (e << 2) + E_FLAGS, EF_PROXY_DEAD);
   }
 
   get live(): number {

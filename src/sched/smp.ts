@@ -46,6 +46,7 @@ import { SliceRunner, STEP_EXIT } from "./slice.ts";
 import { setupThread } from "./thread.ts";
 import type { PortDriver } from "../ports/driver.ts";
 import { createDriver } from "../ports/mod.ts";
+import { startDistribution } from "../cluster/start.ts";
 
 const DEQUE_CAPACITY = 1 << 14;
 const INJECTION_CAPACITY = 1 << 12;
@@ -78,6 +79,8 @@ export async function runSmp(
 
   // The I/O owner: completions make processes runnable through the injection queue.
   const rt = new Runtime(mem, io, { submit: () => {} }, { stressGc: false, limits }, atoms);
+  /** Queue a process just made RUNNABLE and wake a parked worker. */
+  const inject = (pid: number) => injectRunnable(mem, injection, pid);
   const driver = createDriver(
     {
       mem,
@@ -92,11 +95,29 @@ export async function runSmp(
     },
     {
       wake(pid: number) {
-        if (table.casStatus(pid, ST_WAITING, ST_RUNNABLE)) injectRunnable(mem, injection, pid);
+        if (table.casStatus(pid, ST_WAITING, ST_RUNNABLE)) inject(pid);
       },
     },
     io.stdin,
   );
+  if (options.dist) {
+    // A process layer of this thread, for the processes other nodes start here.
+    const { procs } = setupThread(
+      mem,
+      io,
+      { submit: () => {} },
+      { stressGc: false, limits },
+      atoms,
+    );
+    procs.sched = { enqueue: inject, armTimer: () => {} };
+    await startDistribution(options.dist, {
+      driver,
+      procs,
+      program,
+      stdout: io.stdout,
+      stderr: io.stderr,
+    });
+  }
   driver.onActivity = () => {
     Atomics.add(mem.i32, H_IO_SEQ, 1);
     Atomics.notify(mem.i32, H_IO_SEQ);
@@ -154,6 +175,7 @@ export async function runSmp(
   await serve(mem, rt, driver);
   const portsOpenAtEnd = driver.openHandles;
   await driver.shutdown();
+  await driver.stopped();
   await Promise.all(finished);
 
   const halt = Atomics.load(mem.i32, H_HALT);

@@ -6,13 +6,13 @@
  * and turned into a pool-wide halt, so a failing worker can never hang the run.
  */
 import { Memory } from "../mem/memory.ts";
-import { H_READY } from "../mem/layout.ts";
-import { fileSink, Output, OutputClock } from "../io/output.ts";
+import { H_EXIT_CODE, H_HALT, H_READY } from "../mem/layout.ts";
+import { BROKEN_PIPE_STATUS, fileSink, Output, OutputClock } from "../io/output.ts";
 import { SharedChannel } from "../ports/channel.ts";
 import { reportExit } from "../vm/report.ts";
 import { setupThread } from "./thread.ts";
 import { SliceRunner } from "./slice.ts";
-import { HALT_FAILED, haltPool, WorkerScheduler } from "./worker_scheduler.ts";
+import { HALT_EXIT, HALT_FAILED, haltPool, WorkerScheduler } from "./worker_scheduler.ts";
 import type { WorkerBoot, WorkerMessage } from "./smp_protocol.ts";
 
 declare const self: {
@@ -30,8 +30,8 @@ function run(boot: WorkerBoot): void {
   const mem = Memory.attach(boot.sab);
   mem.enableThreadCache();
   const io = {
-    stdout: new Output(fileSink(Deno.stdout)).shareWith(mem),
-    stderr: new Output(fileSink(Deno.stderr)).shareWith(mem),
+    stdout: new Output(fileSink(Deno.stdout, () => endOnBrokenPipe(mem))).shareWith(mem),
+    stderr: new Output(fileSink(Deno.stderr, () => endOnBrokenPipe(mem))).shareWith(mem),
     args: boot.args,
   };
   try {
@@ -97,6 +97,13 @@ function run(boot: WorkerBoot): void {
       message: e instanceof Error ? `${e.message}\n${e.stack ?? ""}` : String(e),
     });
   }
+}
+
+/** The reader of our output went away: end the whole run quietly with 141. */
+function endOnBrokenPipe(mem: Memory): void {
+  if (Atomics.load(mem.i32, H_HALT) !== 0) return;
+  Atomics.store(mem.i32, H_EXIT_CODE, BROKEN_PIPE_STATUS);
+  haltPool(mem, HALT_EXIT);
 }
 
 self.onmessage = (e: MessageEvent<WorkerBoot>) => {

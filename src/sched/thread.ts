@@ -16,6 +16,7 @@ import { REQ_RESUME } from "../ports/protocol.ts";
 import type { Values } from "../term/values.ts";
 import { Interpreter } from "../vm/interp.ts";
 import { attachTier, type Jit } from "../jit/tier.ts";
+import { remoteForwarder } from "../cluster/forward.ts";
 import { Runtime, type RuntimeOptions, type ThreadIo } from "../vm/runtime.ts";
 
 export interface ThreadParts {
@@ -47,6 +48,8 @@ export function setupThread(
   };
   procs.portsExit = (pid) => rt.ports.exited(pid);
   procs.adopt = (pcb, cell) => rt.ports.adopt(pcb, cell);
+  // Signals to processes on other nodes (proxy PIDs) go to the distribution bridge.
+  procs.remote = remoteForwarder(mem, rt.values, procs.table, rt.ports);
   procs.mailbox.onPortDrained = (port) => rt.ports.notify(REQ_RESUME, port);
   return { rt, interp, procs, jit };
 }

@@ -134,7 +134,15 @@ export class Heap {
   collect(pcb: number, needCells: number): void {
     const p = pcb << 2;
     let w = this.mem.i32;
-    let toCap = Math.max(w[p + P_NEXT_HEAP_CAP], MemoryClass.blockCells(needCells * 2));
+    // The to-space must hold everything that may be live: at most what the heap has in use
+    // (the previous cycle's plan alone can be smaller — a copy beyond the block would write
+    // over whatever block follows it).
+    const usedCells = w[p + P_HP] - w[p + P_HEAP];
+    let toCap = Math.max(
+      w[p + P_NEXT_HEAP_CAP],
+      MemoryClass.blockCells(needCells * 2),
+      MemoryClass.blockCells(usedCells),
+    );
     this.checkLimit(pcb, toCap, needCells);
     let live = this.copyInto(pcb, toCap);
     w = this.mem.i32;

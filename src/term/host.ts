@@ -3,14 +3,15 @@
  * I/O instructions (JSON, CSV, files), the TypeScript API, tests. Values in shared memory are
  * converted with Values.toHost / Values.putHost (src/term/values.ts).
  *
- * Invariants: ints are exact 64-bit bigints; object entries keep insertion order and have
+ * Invariants: ints are exact 64-bit bigints (a PID is an int with `pid: true`); object entries keep insertion order and have
  * unique keys; an atom is its name; a connection is its kind name (one of CONN_KINDS) and its
  * handle id; a term is its External Term Format bytes. Functions here that walk a value
  * (hostEquals) use an explicit work stack, so any nesting depth is fine.
  */
 
 export type HostValue =
-  | { kind: "int"; value: bigint }
+  /** `pid`: the Int is a PID (src/term/tags.ts PID_MARK); only distribution looks at it. */
+  | { kind: "int"; value: bigint; pid?: boolean }
   | { kind: "float"; value: number }
   | { kind: "str"; value: string }
   | { kind: "bool"; value: boolean }
@@ -18,15 +19,35 @@ export type HostValue =
   | { kind: "list"; items: HostValue[] }
   | { kind: "object"; entries: Array<[string, HostValue]> }
   | { kind: "bytes"; value: Uint8Array }
-  | { kind: "function"; addr: number; params: string[] }
-  | { kind: "closure"; addr: number; params: string[]; captured: Array<[string, HostValue]> }
+  | { kind: "function"; addr: number; params: string[]; code?: FuncCode }
+  | {
+    kind: "closure";
+    addr: number;
+    params: string[];
+    captured: Array<[string, HostValue]>;
+    code?: FuncCode;
+  }
   | { kind: "exception"; message: string; trace: string[] }
   | { kind: "atom"; name: string }
   | { kind: "tuple"; items: HostValue[] }
   | { kind: "conn"; connKind: string; id: number }
   | { kind: "term"; bytes: Uint8Array };
 
+/** Where a Function lives in the running program — its cell's payload: the global pc and the
+ *  parameter-list index. Present on functions read from memory; needed to write one back
+ *  (only meaningful within one program). `addr` is the pc within its file, for display. */
+export interface FuncCode {
+  pc: number;
+  paramList: number;
+}
+
 export const hNull: HostValue = { kind: "null" };
+/** A PID (an Int the runtime made as a PID). */
+export const hPid = (pid: number | bigint): HostValue => ({
+  kind: "int",
+  value: BigInt(pid),
+  pid: true,
+});
 const I64_MIN = -(1n << 63n), I64_MAX = (1n << 63n) - 1n;
 
 /** An Int; throws RangeError for a non-integral number or a value outside i64 (never wraps

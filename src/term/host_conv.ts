@@ -18,14 +18,17 @@ import {
   HDR_LEN,
   listCells,
   objectCells,
+  PID_MARK,
   setAtom,
   setAtomStr,
   setBigInt,
   setBool,
   setConn,
   setFloat,
+  setFunc,
   setList,
   setNull,
+  setPid,
   setPtr,
   setStr,
   strCells,
@@ -92,6 +95,9 @@ function hostNode(
     case T_BOOL:
       return { kind: "bool", value: w[d + 1] !== 0 };
     case T_INT:
+      return w[d + 1] === PID_MARK
+        ? { kind: "int", value: v.int(c), pid: true }
+        : { kind: "int", value: v.int(c) };
     case T_BIGINT:
       return { kind: "int", value: v.int(c) };
     case T_FLOAT:
@@ -108,7 +114,12 @@ function hostNode(
     case T_BYTES:
       return { kind: "bytes", value: v.bytes(c) };
     case T_FUNC:
-      return { kind: "function", addr: v.funcAddr(c), params: v.funcParams(c) };
+      return {
+        kind: "function",
+        addr: v.funcAddr(c),
+        params: v.funcParams(c),
+        code: { pc: w[d + 1], paramList: w[d + 2] },
+      };
     case T_LIST:
     case T_TUPLE: {
       const o = v.obj(c), n = v.len(c);
@@ -125,6 +136,7 @@ function hostNode(
         addr: v.funcAddr(o + 1),
         params: v.funcParams(o + 1),
         captured: hostEntries(v, o + 2, w[(o << 2) + HDR_LEN], later),
+        code: { pc: w[((o + 1) << 2) + 1], paramList: w[((o + 1) << 2) + 2] },
       };
     }
     case T_EXCEPTION: {
@@ -218,7 +230,8 @@ export function writeHostValue(
         setBool(mem.i32, to, x.value);
         break;
       case "int":
-        setBigInt(mem.i32, mem.f64, mem.i64, to, BigInt.asIntN(64, x.value));
+        if (x.pid) setPid(mem.i32, mem.f64, to, Number(x.value));
+        else setBigInt(mem.i32, mem.f64, mem.i64, to, BigInt.asIntN(64, x.value));
         break;
       case "float":
         setFloat(mem.i32, mem.f64, to, x.value);
@@ -279,9 +292,25 @@ export function writeHostValue(
         break;
       }
       case "function":
-        throw new Error("internal error: functions cannot be built from host values");
-      case "closure":
-        throw new Error("internal error: closures cannot be built from host values");
+        if (!x.code) throw new Error("internal error: a function needs its code to be built");
+        setFunc(mem.i32, to, x.code.pc, x.code.paramList);
+        break;
+      case "closure": {
+        // CLOSURE: h+1 = FUNC cell, then (name, value) cell pairs (src/term/tags.ts).
+        if (!x.code) throw new Error("internal error: a closure needs its code to be built");
+        const n = x.captured.length;
+        const o = v.newObjectWith(alloc, T_CLOSURE, n, closureCells(n));
+        setFunc(mem.i32, o + 1, x.code.pc, x.code.paramList);
+        for (let i = 0; i < n; i++) {
+          const [k, item] = x.captured[i];
+          setAtomStr(mem.i32, o + 2 + 2 * i, v.atoms.intern(k));
+          setNull(mem.i32, o + 3 + 2 * i);
+          values.push(item);
+          dsts.push(o + 3 + 2 * i);
+        }
+        setPtr(mem.i32, to, T_CLOSURE, o);
+        break;
+      }
       case "exception": {
         const o = v.newObjectWith(alloc, T_EXCEPTION, 0, EXCEPTION_CELLS);
         setNull(mem.i32, o + 1);

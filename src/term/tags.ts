@@ -5,7 +5,7 @@
  *  i32 word:  +0 tag   +1 aux                  +2                    +3
  *  NULL        0       0                       -                     -
  *  BOOL        1       0 | 1                   -                     -
- *  INT         2       0                       f64 (words 2..3): an integer with |n| ≤ 2^53-1
+ *  INT         2       0 | PID_MARK            f64 (words 2..3): an integer with |n| ≤ 2^53-1
  *  BIGINT      3       0                       i64 (words 2..3): an integer outside that range
  *  FLOAT       4       0                       f64 (words 2..3)
  *  ATOM        5       atom id                 -                     -      (Atom: no heap)
@@ -24,6 +24,14 @@
  * Invariants: an Int is INT whenever it fits in ±(2^53-1), BIGINT otherwise (so equal ints have
  * equal representations); exactly the tags 8..15 (isPtrTag) hold a heap pointer in aux. Cells are
  * copied as four i32 words (never through f64, which could alter NaN bits of an i64 payload).
+ *
+ * PIDs are Ints (LANGUAGE.md §2). An Int that the runtime made as a PID (SELF, SPAWN*, WHEREIS,
+ * the `from`/`pid` of EXIT and DOWN messages, a pid from another node) carries PID_MARK in its aux
+ * word, so that distribution can send it as an Erlang pid (LANGUAGE.md §8). The mark is invisible
+ * to programs (EQ, arithmetic, printing and TYPE_OF read only the number) and is kept only by
+ * copying the cell: every code path that *writes* an INT — setSmallInt, setBigInt, PUSH_INT and
+ * the in-place arithmetic and comparisons of the interpreter — writes aux 0, so a number computed
+ * from a PID is a plain Int.
  *
  * Heap objects (in a process heap, cell-aligned). Header cell h:
  *   +0 type (= the value tag)  +1 length  +2 size in cells incl. header  +3 GC forwarding (0)
@@ -153,10 +161,27 @@ export function setBool(w: Int32Array, c: number, b: boolean): void {
   w[d + 1] = b ? 1 : 0;
 }
 
+/** Aux word of an INT cell that holds a PID (see the header). Above every cell index (the
+ *  buffer is at most 2^29 cells), so a stale pointer can never read as the mark. */
+export const PID_MARK = 0x5049_4400;
+
 /** Store a JS-number integer (must be a safe integer). */
 export function setSmallInt(w: Int32Array, f: Float64Array, c: number, n: number): void {
   w[c << 2] = T_INT;
+  w[(c << 2) + 1] = 0;
   f[(c << 1) + 1] = n;
+}
+
+/** Store a PID: an Int carrying PID_MARK. */
+export function setPid(w: Int32Array, f: Float64Array, c: number, pid: number): void {
+  w[c << 2] = T_INT;
+  w[(c << 2) + 1] = PID_MARK;
+  f[(c << 1) + 1] = pid;
+}
+
+/** Whether cell `c` holds an Int made as a PID. */
+export function isPidCell(w: Int32Array, c: number): boolean {
+  return w[c << 2] === T_INT && w[(c << 2) + 1] === PID_MARK;
 }
 
 /** Store any i64 (a bigint already wrapped to 64 bits). */
@@ -169,6 +194,7 @@ export function setBigInt(
 ): void {
   if (n >= -9007199254740991n && n <= 9007199254740991n) {
     w[c << 2] = T_INT;
+    w[(c << 2) + 1] = 0;
     f[(c << 1) + 1] = Number(n);
   } else {
     w[c << 2] = T_BIGINT;

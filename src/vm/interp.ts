@@ -152,6 +152,7 @@ export class Interpreter {
               const c = sp++ << 2;
               if (code[ip + 2] === 0) {
                 w[c] = T_INT;
+                w[c + 1] = 0; // not a PID (src/term/tags.ts PID_MARK)
                 f[(c >> 1) + 1] = code[ip + 1];
               } else {
                 setIntFromPool(rt, c >> 2, ints[code[ip + 1]]);
@@ -220,6 +221,7 @@ export class Interpreter {
                 const x = f[(a << 1) + 1], y = f[(b << 1) + 1];
                 const r = op === 0x10 ? x + y : op === 0x11 ? x - y : x * y;
                 if (r >= -MAX_SAFE && r <= MAX_SAFE) {
+                  w[(a << 2) + 1] = 0; // a computed Int is no PID
                   f[(a << 1) + 1] = r === 0 ? 0 : r; // no -0 for ints
                   sp = b;
                   break;
@@ -264,6 +266,7 @@ export class Interpreter {
                   default:
                     r = x <= y;
                 }
+                w[(a << 2) + 1] = 0; // a computed Int is no PID
                 f[(a << 1) + 1] = r ? 1 : 0;
               } else {
                 compareSlow(rt, op, a, b);
@@ -450,6 +453,7 @@ function setIntFromPool(rt: Runtime, cell: number, n: bigint): void {
   const mem = rt.mem;
   if (n >= -9007199254740991n && n <= 9007199254740991n) {
     mem.i32[cell << 2] = T_INT;
+    mem.i32[(cell << 2) + 1] = 0;
     mem.f64[(cell << 1) + 1] = Number(n);
   } else {
     mem.i32[cell << 2] = 3; // T_BIGINT

@@ -164,9 +164,16 @@ export function sendRequest(
 }
 
 /** The instruction at `ip` runs again while its request is out: R_WAIT until the reply has
- *  arrived; then its operands (the opcode's `pops`) are replaced by the result (when the
- *  opcode pushes one), or the error is raised. */
-export function finishRequest(it: Interpreter, pcb: number, op: number, ip: number): number {
+ *  arrived; then its operands (the opcode's `pops`, or `popsNow` for an opcode whose operand
+ *  count depends on them) are replaced by the result (when the opcode pushes one), or the
+ *  error is raised. */
+export function finishRequest(
+  it: Interpreter,
+  pcb: number,
+  op: number,
+  ip: number,
+  popsNow?: number,
+): number {
   const rt = it.rt, p = pcb << 2;
   let w = rt.mem.i32;
   const node = w[p + P_SAVE_NODE];
@@ -191,7 +198,7 @@ export function finishRequest(it: Interpreter, pcb: number, op: number, ip: numb
     copyValue(w, src, pcb + R_TMP0, (c) => heap.bump(pcb, c));
   }
   freeNode(rt.mem, node);
-  const pops = Math.max(0, info.pops);
+  const pops = popsNow ?? Math.max(0, info.pops);
   if (info.pushes > 0) replaceWithTmp(it, pcb, pops);
   else it.m.drop(pcb, pops);
   return R_CONTINUE;

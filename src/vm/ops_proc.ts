@@ -29,6 +29,7 @@ import {
   HDR_LEN,
   setBool,
   setNull,
+  setPid,
   setSmallInt,
   T_BOOL,
   T_CLOSURE,
@@ -84,7 +85,7 @@ export function spawn(it: Interpreter, pcb: number, op: number): number {
     procs.rel.add(pcb, REL_MON, ref, pid);
     procs.rel.add(child, REL_WATCH, ref, self);
   }
-  setSmallInt(rt.mem.i32, rt.mem.f64, m.push(pcb), pid);
+  setPid(rt.mem.i32, rt.mem.f64, m.push(pcb), pid);
   if (op === 0x92) setSmallInt(rt.mem.i32, rt.mem.f64, m.push(pcb), ref);
   procs.start(pid);
   return R_CONTINUE;
@@ -248,7 +249,8 @@ export function unregister(it: Interpreter, atom: number): number {
 
 export function whereis(it: Interpreter, pcb: number, atom: number): number {
   const pid = it.rt.procs!.registry.whereis(atom);
-  setSmallInt(it.rt.mem.i32, it.rt.mem.f64, it.m.push(pcb), pid);
+  if (pid === 0) setSmallInt(it.rt.mem.i32, it.rt.mem.f64, it.m.push(pcb), 0);
+  else setPid(it.rt.mem.i32, it.rt.mem.f64, it.m.push(pcb), pid);
   return R_CONTINUE;
 }
 
@@ -334,7 +336,7 @@ export function isAlive(it: Interpreter, pcb: number): number {
 
 export function self(it: Interpreter, pcb: number): number {
   const w = it.rt.mem.i32;
-  setSmallInt(w, it.rt.mem.f64, it.m.push(pcb), w[(pcb << 2) + P_PID]);
+  setPid(w, it.rt.mem.f64, it.m.push(pcb), w[(pcb << 2) + P_PID]);
   return R_CONTINUE;
 }
 
@@ -366,7 +368,10 @@ export function supervisorOp(it: Interpreter, pcb: number, op: number, ip: numbe
           entries: [["id", { kind: "str", value: ch.id }], ["pid", {
             kind: "int",
             value: BigInt(ch.pid),
-          }]] as Array<[string, { kind: "str"; value: string } | { kind: "int"; value: bigint }]>,
+            pid: ch.pid !== 0,
+          }]] as Array<
+            [string, { kind: "str"; value: string } | { kind: "int"; value: bigint; pid: boolean }]
+          >,
         })),
       });
       break;

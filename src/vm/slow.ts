@@ -25,6 +25,7 @@ import * as values from "./ops_values.ts";
 import { exitCode, ioOp, waitingIoOp } from "./ops_io.ts";
 import { portOp } from "./ops_port.ts";
 import * as proc from "./ops_proc.ts";
+import * as dist from "./ops_dist.ts";
 import { popHandler, pushHandler } from "./raise.ts";
 
 export function execSlow(it: Interpreter, op: number, pcb: number, ip: number): number {
@@ -337,6 +338,21 @@ export function execSlow(it: Interpreter, op: number, pcb: number, ip: number): 
     case 0xd1: // DB_QUERY
     case 0xd2: // DB_EXEC
       return portOp(it, pcb, op, ip);
+    // ── distribution (LANGUAGE.md §8) ──
+    case 0xe0: // NODE
+      return dist.node(it, pcb);
+    case 0xe1: // NODE_OF
+      return dist.nodeOf(it, pcb);
+    case 0xe2: // NODES
+    case 0xe3: // CONNECT_NODE
+    case 0xe4: // DISCONNECT_NODE
+      return dist.askNode(it, pcb, op, ip);
+    case 0xe5: // MONITOR_NODE
+      return dist.monitorNode(it, pcb);
+    case 0xe6: // SENDNAMED_AT
+      return dist.sendNamedAt(it, pcb, a);
+    case 0xe7: // SPAWN_AT
+      return dist.spawnAt(it, pcb, ip);
     default:
       throw new Error(`internal error: no handler for opcode ${op} at pc ${ip >> 2}`);
   }

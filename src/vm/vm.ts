@@ -31,6 +31,7 @@ import type { JitMode, Runtime } from "./runtime.ts";
 import type { Jit } from "../jit/tier.ts";
 import { instructionText } from "./trace.ts";
 import { blockedReport, deadlockReport, type MainExit, reportExit } from "./report.ts";
+import { type DistOptions, startDistribution } from "../cluster/start.ts";
 
 export interface VmOptions {
   /** Reductions per time slice (default 1000). */
@@ -48,6 +49,8 @@ export interface VmOptions {
   /** Compiler tier: "off", "on" (default) or "eager" (compile everything on first arrival).
    *  Off while tracing (one instruction per slice). */
   jit?: JitMode;
+  /** Make the run a node of an Erlang cluster (LANGUAGE.md §8). */
+  dist?: DistOptions;
 }
 
 /** Where a run's output goes and where its input comes from. */
@@ -93,6 +96,7 @@ export class Vm {
   private readonly channel = new DirectChannel();
   private readonly output: OutputClock;
   private readonly options: VmOptions;
+  private readonly program: Program;
   private main: MainExit | null = null;
   /** Handles (sockets, servers, files…) still open when the run ended (--stats). */
   portsOpenAtEnd = 0;
@@ -101,6 +105,7 @@ export class Vm {
 
   constructor(program: Program, io: HostIo, options: VmOptions = {}) {
     this.options = options;
+    this.program = program;
     const limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.mem = createMemory(options.initialBytes, limits);
     const atoms = new AtomTable(this.mem);
@@ -150,9 +155,20 @@ export class Vm {
     const started = performance.now();
     const io = this.rt.io;
     if (this.options.verbose) io.stderr.write("ttvm: single scheduler\n");
+    if (this.options.dist) {
+      const { driver, procs, program } = this;
+      await startDistribution(this.options.dist, {
+        driver,
+        procs,
+        program,
+        stdout: io.stdout,
+        stderr: io.stderr,
+      });
+    }
     const { pid } = this.procs.create(0, 0);
     this.procs.start(pid);
     await this.loop();
+    await this.driver.stopped();
     io.stdout.flush();
     const deadlock = this.scheduler.exitCode === null
       ? deadlockReport(this.rt, this.procs.table)

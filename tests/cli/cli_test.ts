@@ -257,3 +257,22 @@ Deno.test("--stats and --verbose report on stderr only", async () => {
   assert.match(smp.stderr, /ttvm: SMP pool of 2 worker\(s\)/);
   assert.match(smp.stderr, /worker 1: slices \d+, steals \d+\/\d+, parks \d+/);
 });
+
+Deno.test("a reader that goes away ends the run quietly with 141 (like SIGPIPE)", async () => {
+  const path = tmpFile("yes.ttvm", 'LABEL loop\nPUSH_STR "yes"\nPRINT\nJMP loop\n');
+  for (const mode of [[], ["--smp=2"]]) {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "main.ts", ...mode, path],
+      cwd: ROOT,
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const reader = child.stdout.getReader();
+    const first = await reader.read(); // `| head -1`: one chunk, then the pipe closes
+    assert.ok(!first.done);
+    await reader.cancel();
+    const [status, stderr] = await Promise.all([child.status, new Response(child.stderr).text()]);
+    assert.equal(status.code, 141, stderr);
+    assert.equal(stderr, "", `${mode}: no stack trace`);
+  }
+});

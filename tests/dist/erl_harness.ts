@@ -195,7 +195,7 @@ export class ErlNode {
   }
 
   /** Waits for a stdout line matching `pattern`; fails with everything erl printed. */
-  async waitForLine(pattern: RegExp, timeoutMs = 10_000): Promise<string> {
+  async waitForLine(pattern: RegExp, timeoutMs = 30_000): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     let seen = 0;
     for (;;) {

@@ -164,12 +164,14 @@ for (const mode of [[], ["--smp=2"]]) {
       "CONCAT",
       "PRINT",
       "HALT",
+      // "marked" is out (an I/O request flushes stdout first) before the file exists, so
+      // it comes before anything main prints after the child process ends.
       "LABEL ticker_then_mark",
+      'PUSH_STR "marked"',
+      "PRINT",
       'PUSH_STR "marker"',
       `PUSH_STR "${marker}"`,
       "WRITE_FILE",
-      'PUSH_STR "marked"',
-      "PRINT",
       "HALT",
     ]);
     const child = new Child([...mode, path]);

@@ -78,8 +78,8 @@ Deno.test("Terms hold their bytes, print through describeTerm and compare byte-w
   v.putTerm(pcb, pcb + R_TMP0, bytes);
   v.putTerm(pcb, pcb + R_TMP1, bytes.slice());
   v.putTerm(pcb, pcb + R_TMP2, new Uint8Array([131]));
-  assert.equal(describeTerm(bytes), "#Term<5 bytes>");
-  assert.equal(v.display(pcb + R_TMP0), "#Term<5 bytes>");
+  assert.equal(describeTerm(bytes), "#Term<a>");
+  assert.equal(v.display(pcb + R_TMP0), "#Term<a>");
   assert.equal(v.debug(pcb + R_TMP2), "#Term<1 bytes>");
   assert.equal(v.equal(pcb + R_TMP0, pcb + R_TMP1), true);
   assert.equal(v.equal(pcb + R_TMP0, pcb + R_TMP2), false);
