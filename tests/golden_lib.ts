@@ -12,7 +12,7 @@
  *   ;! exit: 1          expected exit status (default 0)
  *   ;! args: a b c      program arguments, split on whitespace
  *   ;! stdin: x\ny      standard input; escapes \n \t \r \\ are decoded
- *   ;! modes: source    only these run modes (default: source ttb stress)
+ *   ;! modes: source    only these run modes (default: all of RUN_MODES)
  *   ;! module           an imported module, not a program (never run on its own)
  *   ;! smp: sorted      under --smp compare output lines as a multiset (concurrent processes
  *                       whose lines are not causally ordered); `smp: skip` skips SMP modes
@@ -22,8 +22,25 @@
  * typo never silently weakens a test.
  */
 
-/** The run modes: from source, compiled to .ttb and run, from source with --stress-gc. */
-export const RUN_MODES = ["source", "ttb", "stress", "smp1", "smp2", "smp4"] as const;
+/** The run modes: from source, compiled to .ttb and run, from source with --stress-gc, on the
+ *  SMP pool, and with the compiler tier compiling everything on first use (`--jit=eager`),
+ *  alone and with --stress-gc. (Every mode but `jit*` runs with the default `--jit=on`.) */
+export const RUN_MODES = [
+  "source",
+  "ttb",
+  "stress",
+  "smp1",
+  "smp2",
+  "smp4",
+  "jit",
+  "jitstress",
+] as const;
+/** Flags of the modes that are only flags. */
+const MODE_FLAGS: Partial<Record<string, string[]>> = {
+  stress: ["--stress-gc"],
+  jit: ["--jit=eager"],
+  jitstress: ["--jit=eager", "--stress-gc"],
+};
 /** The SMP pool's modes: `--smp=N`. */
 const SMP_WORKERS: Partial<Record<string, number>> = { smp1: 1, smp2: 2, smp4: 4 };
 export type RunMode = typeof RUN_MODES[number];
@@ -202,7 +219,7 @@ export async function runTtvm(args: string[], stdin: string): Promise<RunOutcome
 /** CLI arguments (after `run -A main.ts`) that run `programPath` in a mode. */
 export function cliArgsFor(mode: RunMode, programPath: string, programArgs: string[]): string[] {
   const workers = SMP_WORKERS[mode];
-  const flags = mode === "stress" ? ["--stress-gc"] : workers ? [`--smp=${workers}`] : [];
+  const flags = MODE_FLAGS[mode] ?? (workers ? [`--smp=${workers}`] : []);
   return [...flags, programPath, ...programArgs];
 }
 

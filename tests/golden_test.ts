@@ -1,10 +1,11 @@
 /**
  * The golden-program runner. Discovers the `.ttvm` files under tests/golden/ and examples/, reads
  * the expectations each carries (syntax: tests/golden_lib.ts) and runs every program through
- * the real CLI as a subprocess (cwd = repository root, relative paths) in six modes:
+ * the real CLI as a subprocess (cwd = repository root, relative paths) in eight modes:
  * from source, compiled to a temporary .ttb and run (must match source mode exactly), from
- * source with --stress-gc, and on the SMP pool with 1, 2 and 4 workers. One test step per
- * program per mode, named by both.
+ * source with --stress-gc, on the SMP pool with 1, 2 and 4 workers, and with the compiler tier
+ * compiling everything on first use, alone and with --stress-gc (golden_lib.ts, RUN_MODES).
+ * One test step per program per mode, named by both.
  *
  * Invariants: programs run in a bounded pool (the machine has 2 cores), each program's modes one
  * after another (programs that use fixed temporary paths never race with themselves); every

@@ -1,8 +1,9 @@
 /**
  * Side-by-side benchmark of ttvm against BEAM (`deno task bench:compare`).
  *
- * Runs the nine programs of bench/programs/ on ttvm (single scheduler and --smp=2) and their
- * Erlang twins of bench/erlang/ on BEAM (`erl +S 1` and `+S 2`), several runs each, then writes
+ * Runs the nine programs of bench/programs/ on ttvm (single scheduler with the compiler tier on
+ * and off, and --smp=2) and their Erlang twins of bench/erlang/ on BEAM (`erl +S 1` and
+ * `+S 2`), several runs each, then writes
  * docs/PERFORMANCE.md (machine, versions, commands, medians, ttvm/BEAM ratios, raw runs, CPU
  * profiles) and docs/performance.svg (bar chart of the ratios). Without `erl` on the PATH it
  * still measures ttvm and says that BEAM was not found.
@@ -122,14 +123,25 @@ export interface Config {
 }
 
 export const CONFIGS: Config[] = [
+  {
+    id: "ttvm-1-nojit",
+    label: "ttvm (1 scheduler, --jit=off)",
+    engine: "ttvm",
+    flags: ["--jit=off"],
+  },
   { id: "ttvm-1", label: "ttvm (1 scheduler)", engine: "ttvm", flags: [] },
   { id: "ttvm-2", label: "ttvm --smp=2", engine: "ttvm", flags: ["--smp=2"] },
   { id: "beam-1", label: "BEAM +S 1", engine: "beam", flags: ["+S", "1"] },
   { id: "beam-2", label: "BEAM +S 2", engine: "beam", flags: ["+S", "2"] },
 ];
 
-/** Which BEAM configuration each ttvm configuration is compared with. */
-export const PAIRS: [ttvm: string, beam: string][] = [["ttvm-1", "beam-1"], ["ttvm-2", "beam-2"]];
+/** Which BEAM configuration each ttvm configuration is compared with, in table order (the
+ *  compiler tier off and on against `+S 1`, then the SMP pool against `+S 2`). */
+export const PAIRS: [ttvm: string, beam: string][] = [
+  ["ttvm-1-nojit", "beam-1"],
+  ["ttvm-1", "beam-1"],
+  ["ttvm-2", "beam-2"],
+];
 
 /** Enough process slots for skynet's 1,111,111 processes (BEAM's default is 262,144). */
 const BEAM_PROCESS_LIMIT = "4000000";
@@ -481,27 +493,40 @@ function cellText(cell: Cell | undefined, value: number | null): string {
   return fmtInt(value);
 }
 
-/** Markdown table of median times and ttvm/BEAM ratios. */
+/** Markdown table of median times and ttvm/BEAM ratios: the single scheduler with the compiler
+ *  tier off and on against `+S 1`, then `--smp=2` (tier on) against `+S 2`. */
 export function renderTimeTable(
   benches: BenchDef[],
   cells: Cell[],
   beamPresent: boolean,
 ): string {
   const head = beamPresent
-    ? "| benchmark | n | ttvm 1 sched (ms) | BEAM +S 1 (ms) | ttvm/BEAM | ttvm --smp=2 (ms) | " +
-      "BEAM +S 2 (ms) | ttvm/BEAM |\n|---|---:|---:|---:|---:|---:|---:|---:|"
-    : "| benchmark | n | ttvm 1 sched (ms) | ttvm --smp=2 (ms) |\n|---|---:|---:|---:|";
+    ? "| benchmark | n | ttvm JIT off (ms) | ttvm JIT on (ms) | BEAM +S 1 (ms) | " +
+      "JIT off/BEAM | JIT on/BEAM | ttvm --smp=2 (ms) | BEAM +S 2 (ms) | ttvm/BEAM |\n" +
+      "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    : "| benchmark | n | ttvm JIT off (ms) | ttvm JIT on (ms) | ttvm --smp=2 (ms) |\n" +
+      "|---|---:|---:|---:|---:|";
+  const ms = (bench: string, config: string) => {
+    const c = cellOf(cells, bench, config);
+    return { text: cellText(c, medianMs(c)), value: medianMs(c) };
+  };
   const rows = benches.map((b) => {
     const first = cells.find((c) => c.bench === b.name && c.lines.length > 0);
     const n = first ? `${fmtInt(first.lines[0].n)} ${b.unit}` : b.unit;
-    const parts = [b.name, n];
-    for (const [t, e] of PAIRS) {
-      const tc = cellOf(cells, b.name, t), ec = cellOf(cells, b.name, e);
-      parts.push(cellText(tc, medianMs(tc)));
-      if (beamPresent) {
-        parts.push(cellText(ec, medianMs(ec)), fmtRatio(ratio(medianMs(tc), medianMs(ec))));
-      }
-    }
+    const off = ms(b.name, "ttvm-1-nojit"), on = ms(b.name, "ttvm-1");
+    const smp = ms(b.name, "ttvm-2");
+    const parts = [b.name, n, off.text, on.text];
+    if (beamPresent) {
+      const beam1 = ms(b.name, "beam-1"), beam2 = ms(b.name, "beam-2");
+      parts.push(
+        beam1.text,
+        fmtRatio(ratio(off.value, beam1.value)),
+        fmtRatio(ratio(on.value, beam1.value)),
+        smp.text,
+        beam2.text,
+        fmtRatio(ratio(smp.value, beam2.value)),
+      );
+    } else parts.push(smp.text);
     return `| ${parts.join(" | ")} |`;
   });
   return [head, ...rows].join("\n");
@@ -552,6 +577,7 @@ export function renderRatioChart(benches: BenchDef[], cells: Cell[], beamPresent
     title,
     yLabel: "ttvm / BEAM (×)",
     series: [
+      { name: "ttvm 1 scheduler, JIT off / BEAM +S 1", color: "#bab0ac" },
       { name: "ttvm 1 scheduler / BEAM +S 1", color: "#4e79a7" },
       { name: "ttvm --smp=2 / BEAM +S 2", color: "#f28e2b" },
     ],
@@ -663,6 +689,8 @@ export function renderReport(r: ReportInput): string {
     "- Ratios are ttvm median time / BEAM median time for the same work: `12×` means ttvm " +
       "took 12 times as long. ttvm's single scheduler is compared with `erl +S 1`, " +
       "`--smp=2` with `erl +S 2`.",
+    "- ttvm runs with its compiler tier on (the default, `--jit=on`: hot bytecode is compiled " +
+      "to JavaScript) except in the `JIT off` column (`--jit=off`: the interpreter alone).",
     "- procmem (bytes per blocked process): for ttvm, the program runs with `--stats`, and " +
       'the growth of "memory still in use" (the VM heap\'s live bytes after the run, with the ' +
       "N processes still blocked in RECEIVE) between a run with N processes and a run with 0 " +

@@ -8,6 +8,7 @@
 import { nearest } from "../asm/suggest.ts";
 import { Vm, type VmOptions } from "../vm/vm.ts";
 import type { Limits } from "../proc/pcb.ts";
+import { JIT_MODES, type JitMode } from "../vm/runtime.ts";
 import { runSmp } from "../sched/smp.ts";
 import denoJson from "../../deno.json" with { type: "json" };
 import {
@@ -104,6 +105,14 @@ export const RUN_OPTIONS = {
     "collect garbage on every allocation and verify the heap\n(also: environment variable TTVM_STRESS_GC=1)",
   ),
   reductions: integer("N", 1, 2 ** 31 - 1, "reductions per time slice (default 1000)"),
+  jit: text(
+    "MODE",
+    "compiler tier: on (default: hot code is compiled to JavaScript),\noff (interpret only), eager (compile everything on first use)",
+    (v) =>
+      (JIT_MODES as readonly string[]).includes(v)
+        ? undefined
+        : `expected one of ${JIT_MODES.join(", ")}`,
+  ),
   smp: optionalInteger(
     "N",
     1,
@@ -272,6 +281,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     stats: given.stats,
     verbose: given.verbose,
     reductions: given.reductions,
+    jit: given.jit as JitMode | undefined,
     limits: limitsFrom(given),
     dist: distOptions(given),
     traceProcs: given["trace-procs"],

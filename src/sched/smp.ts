@@ -192,6 +192,7 @@ export async function runSmp(
         injectionBlock,
         reductions: options.reductions ?? DEFAULT_REDUCTIONS,
         stressGc: options.stressGc ?? false,
+        jit: options.jit ?? "on",
         verbose: options.verbose ?? false,
         limits,
         args: io.args,
@@ -232,7 +233,7 @@ export async function runSmp(
       lines.push(
         `worker ${st.worker}: slices ${st.slices}, steals ${st.stealsSucceeded}/${st.stealsAttempted}` +
           `, parks ${st.parks}, processes finished ${st.exits}, reductions ${st.reductions}` +
-          `, GCs ${st.gcs}`,
+          `, GCs ${st.gcs}, compiled units ${st.jitUnits} (${st.jitReductions} reductions)`,
       );
     }
     lines.push(
@@ -285,7 +286,11 @@ function runWhileWorkersStart(
     mem,
     io,
     (values) => new SharedChannel(mem, values),
-    { stressGc: options.stressGc ?? false, limits: { ...DEFAULT_LIMITS, ...options.limits } },
+    {
+      stressGc: options.stressGc ?? false,
+      limits: { ...DEFAULT_LIMITS, ...options.limits },
+      jit: options.jit ?? "on",
+    },
     atoms,
   );
   const sched: Scheduler = {

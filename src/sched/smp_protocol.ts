@@ -4,6 +4,7 @@
  */
 import type { Limits } from "../proc/pcb.ts";
 import type { MainExit } from "../vm/report.ts";
+import type { JitMode } from "../vm/runtime.ts";
 import type { WorkerStats } from "./worker_scheduler.ts";
 import type { TracePart } from "../observe/trace.ts";
 
@@ -14,6 +15,8 @@ export interface WorkerBoot {
   injectionBlock: number;
   reductions: number;
   stressGc: boolean;
+  /** Compiler tier policy; each worker compiles for itself. */
+  jit: JitMode;
   verbose: boolean;
   limits: Limits;
   args: string[];
@@ -28,6 +31,9 @@ export interface WorkerBoot {
 export interface WorkerDoneStats extends WorkerStats {
   reductions: number;
   gcs: number;
+  /** Compiler tier: units this worker compiled, reductions its compiled code charged. */
+  jitUnits: number;
+  jitReductions: number;
 }
 
 export type WorkerMessage =

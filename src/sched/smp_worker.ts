@@ -36,11 +36,11 @@ function run(boot: WorkerBoot): void {
     args: boot.args,
   };
   try {
-    const { rt, interp, procs } = setupThread(
+    const { rt, interp, procs, jit } = setupThread(
       mem,
       io,
       (values) => new SharedChannel(mem, values),
-      { stressGc: boot.stressGc, limits: boot.limits },
+      { stressGc: boot.stressGc, limits: boot.limits, jit: boot.jit },
     );
     const sched = new WorkerScheduler(rt, boot.index, boot.dequeBlocks, boot.injectionBlock);
     rt.sched = sched;
@@ -85,7 +85,13 @@ function run(boot: WorkerBoot): void {
     const trace = tracer?.take() ?? null;
     self.postMessage({
       type: "done",
-      stats: { ...sched.stats, reductions: interp.reductions, gcs: procs.gcCount },
+      stats: {
+        ...sched.stats,
+        reductions: interp.reductions,
+        gcs: procs.gcCount,
+        jitUnits: jit?.stats.units ?? 0,
+        jitReductions: jit?.stats.compiledReductions ?? 0,
+      },
       trace,
     }, trace ? trace.chunks.map((c) => c.buffer) : []);
   } catch (e) {

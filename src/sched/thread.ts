@@ -1,8 +1,9 @@
 /**
  * One setup routine for a thread that runs processes — the single scheduler's main thread and
  * every SMP worker build the same parts the same way: runtime (memory views, atoms, image,
- * heap, values, the way to the port driver), interpreter, process layer and supervisors, with
- * the limits wired in. Only the scheduler that drives them differs (DESIGN.md invariant 5).
+ * heap, values, the way to the port driver), interpreter and its compiler tier, process layer
+ * and supervisors, with the limits wired in. Only the scheduler that drives them differs
+ * (DESIGN.md invariant 5).
  */
 import type { AtomTable } from "../mem/atoms.ts";
 import type { Memory } from "../mem/memory.ts";
@@ -14,6 +15,7 @@ import type { PortChannel } from "../ports/protocol.ts";
 import { REQ_RESUME } from "../ports/protocol.ts";
 import type { Values } from "../term/values.ts";
 import { Interpreter } from "../vm/interp.ts";
+import { attachTier, type Jit } from "../jit/tier.ts";
 import { remoteForwarder } from "../cluster/forward.ts";
 import { Runtime, type RuntimeOptions, type ThreadIo } from "../vm/runtime.ts";
 
@@ -21,6 +23,8 @@ export interface ThreadParts {
   rt: Runtime;
   interp: Interpreter;
   procs: Processes;
+  /** The thread's compiler tier (options.jit, default on; null when off). */
+  jit: Jit | null;
 }
 
 export function setupThread(
@@ -32,6 +36,7 @@ export function setupThread(
 ): ThreadParts {
   const rt = new Runtime(mem, io, channel, options, atoms);
   const interp = new Interpreter(rt);
+  const jit = attachTier(interp, options.jit ?? "on");
   const procs = new Processes(mem, rt.values, rt.atoms, rt.image, interp.m);
   rt.procs = procs;
   rt.supervisors = new Supervisors(procs, rt.clock);
@@ -46,5 +51,5 @@ export function setupThread(
   // Signals to processes on other nodes (proxy PIDs) go to the distribution bridge.
   procs.remote = remoteForwarder(mem, rt.values, procs.table, rt.ports);
   procs.mailbox.onPortDrained = (port) => rt.ports.notify(REQ_RESUME, port);
-  return { rt, interp, procs };
+  return { rt, interp, procs, jit };
 }

@@ -17,6 +17,12 @@
  *
  * Invariants at each instruction boundary: sp + STACK_HEADROOM ≤ stack capacity; the PCB is
  * stale (locals are the truth) until saveRegs.
+ *
+ * Compiler tier (src/jit, optional): at `reload` the registers are in the PCB, so compiled code
+ * may run from there (`tier.enter`, when hot[pc] ≤ 0); it returns R_CONTINUE to have the
+ * interpreter go on from the PCB's pc, or the slice's end. An interpreted branch landing on a
+ * pc counts `hot[pc]` down and goes through `reload` at zero, which is where hot code gets
+ * compiled and entered.
  */
 import { OP_BY_CODE } from "../isa/opcodes.ts";
 import {
@@ -50,8 +56,24 @@ export const R_WAIT = 6;
 /** The reduction budget ran out (R_YIELD is the YIELD instruction). */
 export const R_PREEMPT = 7;
 
+/** The compiler tier as the interpreter sees it (src/jit/tier.ts; attached by the Vm or the SMP
+ *  worker; null = interpret only). */
+export interface CompiledTier {
+  /** Per-instruction countdown: an interpreted branch (JMP, taken JZ, CALL, RET) that lands on
+   *  pc decrements it and, at zero or below, hands over to `enter` through `reload`; `reload`
+   *  offers its pc to `enter` only while hot[pc] ≤ 0 (a compiled entry, or due). */
+  readonly hot: Int32Array;
+  /** Run compiled code from the PCB's pc while there is any (the registers are saved); returns
+   *  R_CONTINUE (interpret from the PCB's pc) or why the slice ends (R_PREEMPT). The budget
+   *  left is in `budget`. */
+  enter(pcb: number, budget: number): number;
+  budget: number;
+}
+
 export class Interpreter {
   readonly m: Machine;
+  /** The compiler tier, or null. */
+  tier: CompiledTier | null = null;
   /** Inline cache per instruction: frame entry index where LOAD/STORE last found its name. */
   private readonly ic: Int32Array;
   /** Set by EXIT (R_EXIT). */
@@ -85,9 +107,21 @@ export class Interpreter {
     let frameBase!: number, frameEnd!: number, fp!: number, ftop!: number;
     let pc!: number;
     let result = R_CONTINUE;
+    const tier = this.tier;
+    const hot = tier === null ? null : tier.hot;
     drainWorkReductions(); // work done outside this slice (signals, reports) is not charged
 
     reload: for (;;) {
+      // Registers are in the PCB here: compiled code may run from its pc (hot[pc] ≤ 0: an
+      // entry of compiled code, or due to be compiled).
+      if (hot !== null && hot[mem.i32[p + P_PC]] <= 0) {
+        result = tier!.enter(pcb, budget);
+        budget = tier!.budget;
+        if (result !== R_CONTINUE) {
+          this.reductions += startBudget - budget;
+          return result;
+        }
+      }
       w = mem.i32;
       f = mem.f64;
       stackBase = w[p + P_STACK];
@@ -253,6 +287,10 @@ export class Interpreter {
             }
             case 0x30: // JMP
               pc = code[ip + 1];
+              if (hot !== null && --hot[pc] <= 0) {
+                saveRegs(w, p, pc, sp - stackBase, fp - frameBase, ftop - frameBase);
+                continue reload; // hot branch target: compiled code may take over
+              }
               break;
             case 0x31: { // JZ
               if (sp - 1 < stackBase) throw underflow("JZ");
@@ -261,7 +299,13 @@ export class Interpreter {
               if (
                 (t === T_INT && f[(c >> 1) + 1] === 0) || (t === T_BOOL && w[c + 1] === 0) ||
                 t === T_NULL
-              ) pc = code[ip + 1];
+              ) {
+                pc = code[ip + 1];
+                if (hot !== null && --hot[pc] <= 0) {
+                  saveRegs(w, p, pc, sp - stackBase, fp - frameBase, ftop - frameBase);
+                  continue reload;
+                }
+              }
               break;
             }
             case 0x51: { // LOAD
@@ -325,6 +369,10 @@ export class Interpreter {
               ftop += 1 + 2 * n;
               if (n > 1) ftop -= 2 * dedupeParams(w, fp, n);
               pc = code[ip + 1];
+              if (hot !== null && --hot[pc] <= 0) {
+                saveRegs(w, p, pc, sp - stackBase, fp - frameBase, ftop - frameBase);
+                continue reload;
+              }
               break;
             }
             case 0x33: { // RET
@@ -338,6 +386,10 @@ export class Interpreter {
               pc = w[fp << 2];
               ftop = fp;
               fp = frameBase + w[(fp << 2) + 1];
+              if (hot !== null && --hot[pc] <= 0) {
+                saveRegs(w, p, pc, sp - stackBase, fp - frameBase, ftop - frameBase);
+                continue reload;
+              }
               break;
             }
             case 0x34: { // MAKE_FUNCTION

@@ -24,9 +24,16 @@ export interface ThreadIo {
   args: string[];
 }
 
+/** The compiler tier (src/jit): off, on (hot code is compiled), eager (everything on first
+ *  arrival; for testing). */
+export type JitMode = "off" | "on" | "eager";
+export const JIT_MODES: readonly JitMode[] = ["off", "on", "eager"];
+
 export interface RuntimeOptions {
   stressGc: boolean;
   limits: Limits;
+  /** Compiler tier policy (default "on"). */
+  jit?: JitMode;
 }
 
 export const DEFAULT_OPTIONS: RuntimeOptions = { stressGc: false, limits: DEFAULT_LIMITS };

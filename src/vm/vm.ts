@@ -35,7 +35,8 @@ import { type AsyncByteSource, createDriver } from "../ports/mod.ts";
 import { SingleScheduler, STEP_EXIT, STEP_IDLE } from "../sched/single.ts";
 import { setupThread } from "../sched/thread.ts";
 import type { Interpreter } from "./interp.ts";
-import type { Runtime } from "./runtime.ts";
+import type { JitMode, Runtime } from "./runtime.ts";
+import type { Jit } from "../jit/tier.ts";
 import { instructionText } from "./trace.ts";
 import { blockedReport, deadlockReport, type MainExit, reportExit } from "./report.ts";
 import { type DistOptions, startDistribution } from "../cluster/start.ts";
@@ -55,6 +56,9 @@ export interface VmOptions {
   limits?: Partial<Limits>;
   /** Initial shared memory size in bytes. */
   initialBytes?: number;
+  /** Compiler tier: "off", "on" (default) or "eager" (compile everything on first arrival).
+   *  Off while tracing (one instruction per slice). */
+  jit?: JitMode;
   /** Make the run a node of an Erlang cluster (LANGUAGE.md §8). */
   dist?: DistOptions;
   /** --trace-procs: write the processes' timeline to this file (src/observe/trace.ts). */
@@ -101,6 +105,8 @@ export class Vm {
   readonly interp: Interpreter;
   readonly procs: Processes;
   readonly scheduler: SingleScheduler;
+  /** This thread's compiler tier (null when off). */
+  readonly jit: Jit | null;
   readonly driver: PortDriver;
   private readonly channel = new DirectChannel();
   private readonly output: OutputClock;
@@ -128,10 +134,12 @@ export class Vm {
     const parts = setupThread(this.mem, io, this.channel, {
       stressGc: options.stressGc ?? false,
       limits,
+      jit: options.trace ? "off" : options.jit ?? "on",
     }, atoms);
     this.rt = parts.rt;
     this.interp = parts.interp;
     this.procs = parts.procs;
+    this.jit = parts.jit;
     this.output = new OutputClock([io.stdout, io.stderr]);
     this.driver = createDriver(
       {
@@ -332,6 +340,14 @@ export class Vm {
       `ports open at end:     ${this.portsOpenAtEnd}`,
       `wall time:             ${elapsedMs.toFixed(1)} ms`,
     ];
+    if (this.jit !== null) {
+      const j = this.jit.stats;
+      lines.push(
+        `compiled units:        ${j.units} (${j.compiledInstrs} instructions, ${
+          j.compileMs.toFixed(1)
+        } ms to generate; ${j.compiledReductions} reductions in compiled code; ${j.demoted} entries handed back)`,
+      );
+    }
     this.rt.io.stderr.write(lines.join("\n") + "\n");
   }
 }

@@ -84,9 +84,10 @@ Deno.test("ratio is ttvm time over BEAM time, with 0 ms counted as 1 ms", () => 
   assert.equal(ratio(100, null), null);
 });
 
-Deno.test("the time table shows medians and both ttvm/BEAM ratios", () => {
+Deno.test("the time table shows medians and the ttvm/BEAM ratios with the JIT off and on", () => {
   const benches = BENCHMARKS.filter((b) => b.name === "pingpong");
   const cells = [
+    cell("pingpong", "ttvm-1-nojit", [3000, 3100, 2900]),
     cell("pingpong", "ttvm-1", [2100, 2000, 1900]),
     cell("pingpong", "ttvm-2", [4000, 4200, 4400]),
     cell("pingpong", "beam-1", [110, 100, 90]),
@@ -96,37 +97,44 @@ Deno.test("the time table shows medians and both ttvm/BEAM ratios", () => {
   const row = table.split("\n")[2];
   assert.equal(
     row,
-    "| pingpong | 1,000 round trips | 2,000 | 100 | 20.0× | 4,200 | 210 | 20.0× |",
+    "| pingpong | 1,000 round trips | 3,000 | 2,000 | 100 | 30.0× | 20.0× | 4,200 | 210 | 20.0× |",
   );
 });
 
 Deno.test("the time table marks a failed cell and leaves its ratio empty", () => {
   const benches = BENCHMARKS.filter((b) => b.name === "ring");
   const failed: Cell = { ...cell("ring", "beam-1", []), error: "exit 1" };
-  const cells = [cell("ring", "ttvm-1", [800]), failed];
+  const cells = [cell("ring", "ttvm-1-nojit", [900]), cell("ring", "ttvm-1", [800]), failed];
   const row = renderTimeTable(benches, cells, true).split("\n")[2];
-  assert.match(row, /^\| ring \| 1,000 hops \(1,000 processes\) \| 800 \| failed \| — \|/);
+  assert.match(
+    row,
+    /^\| ring \| 1,000 hops \(1,000 processes\) \| 900 \| 800 \| failed \| — \| — \|/,
+  );
 });
 
-Deno.test("without BEAM the time table has only the two ttvm columns", () => {
+Deno.test("without BEAM the time table has only the three ttvm columns", () => {
   const benches = BENCHMARKS.filter((b) => b.name === "spawn");
   const table = renderTimeTable(benches, [
+    cell("spawn", "ttvm-1-nojit", [6]),
     cell("spawn", "ttvm-1", [5]),
-    cell("spawn", "ttvm-2", [
-      7,
-    ]),
+    cell("spawn", "ttvm-2", [7]),
   ], false);
-  assert.equal(table.split("\n")[0], "| benchmark | n | ttvm 1 sched (ms) | ttvm --smp=2 (ms) |");
-  assert.equal(table.split("\n")[2], "| spawn | 1,000 processes | 5 | 7 |");
+  assert.equal(
+    table.split("\n")[0],
+    "| benchmark | n | ttvm JIT off (ms) | ttvm JIT on (ms) | ttvm --smp=2 (ms) |",
+  );
+  assert.equal(table.split("\n")[2], "| spawn | 1,000 processes | 6 | 5 | 7 |");
 });
 
 Deno.test("the ratio chart draws one bar per pair and a memory group for procmem", () => {
   const benches = BENCHMARKS.filter((b) => b.name === "counting" || b.name === "procmem");
   const cells = [
+    cell("counting", "ttvm-1-nojit", [4000]),
     cell("counting", "ttvm-1", [2000]),
     cell("counting", "beam-1", [100]),
     cell("counting", "ttvm-2", [3000]),
     cell("counting", "beam-2", [100]),
+    cell("procmem", "ttvm-1-nojit", [10], [800]),
     cell("procmem", "ttvm-1", [10], [800]),
     cell("procmem", "beam-1", [5], [2600]),
     cell("procmem", "ttvm-2", [10], [800]),
@@ -134,10 +142,11 @@ Deno.test("the ratio chart draws one bar per pair and a memory group for procmem
   ];
   const svg = renderRatioChart(benches, cells, true);
   assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  assert.match(svg, /<title>counting, ttvm 1 scheduler, JIT off \/ BEAM \+S 1: 40.0<\/title>/);
   assert.match(svg, /<title>counting, ttvm 1 scheduler \/ BEAM \+S 1: 20.0<\/title>/);
   assert.match(svg, /<title>counting, ttvm --smp=2 \/ BEAM \+S 2: 30.0<\/title>/);
   assert.match(svg, /<title>procmem bytes, ttvm 1 scheduler \/ BEAM \+S 1: 0.3<\/title>/);
-  assert.equal(svg.match(/<title>/g)?.length, 6); // 2 counting + 2 procmem time + 2 bytes
+  assert.equal(svg.match(/<title>/g)?.length, 9); // 3 counting + 3 procmem time + 3 bytes
 });
 
 Deno.test("without BEAM the chart says so instead of drawing bars", () => {
@@ -223,12 +232,13 @@ Deno.test("without BEAM only ttvm runs, and procmem bytes come from --stats grow
   const log: string[] = [];
   const cells = await measureAll(fakeRun, ".", benches, ttvmOnly, 2, true, "", (m) => log.push(m));
   assert.ok(commands.every((c) => c.cmd === Deno.execPath()), "erl must never be started");
-  assert.equal(cells.length, 4);
+  assert.equal(cells.length, 6); // 2 benchmarks × JIT off, JIT on, --smp=2
   const procmem = cells.find((c) => c.bench === "procmem" && c.config === "ttvm-2")!;
   assert.deepEqual(procmem.bytesPerProcess, [700, 700]);
   assert.ok(commands.some((c) => c.args.includes("--stats") && c.args.at(-1) === "0"));
   assert.ok(commands.some((c) => c.args.includes("--smp=2")));
-  assert.match(log[0], /^\[1\/4\] pingpong on ttvm \(1 scheduler\)/);
+  assert.ok(commands.some((c) => c.args.includes("--jit=off")));
+  assert.match(log[0], /^\[1\/6\] pingpong on ttvm \(1 scheduler, --jit=off\)/);
 
   const report = renderReport(
     {

@@ -1,0 +1,117 @@
+/**
+ * Which opcodes the compiler tier compiles, and how the region analysis treats each
+ * instruction. Opcodes are looked up by mnemonic in the opcode table (src/isa/opcodes.ts), so
+ * the numbers always match the interpreter's; every opcode not listed here — including any added
+ * to the table later — is a Fallback: the interpreter runs it.
+ */
+import { OP_BY_CODE, OP_BY_NAME } from "../isa/opcodes.ts";
+import { Flow } from "./region.ts";
+
+/** What the generator needs to know about the program (a thread's view of the image). */
+export interface CodeView {
+  readonly code: Int32Array;
+  readonly nInstr: number;
+  readonly floats: Float64Array;
+  readonly ints: BigInt64Array;
+  readonly paramLists: readonly Int32Array[];
+}
+
+/** Compiled, falling through to the next instruction. */
+const STRAIGHT = [
+  "PUSH_INT",
+  "PUSH_STR",
+  "TRUE",
+  "FALSE",
+  "NULL",
+  "PUSH_FLOAT",
+  "PUSH_BOOL",
+  "DUP",
+  "POP",
+  "SWAP",
+  "OVER",
+  "ADD",
+  "SUB",
+  "MUL",
+  "DIV",
+  "MOD",
+  "NEG",
+  "ADD_F",
+  "SUB_F",
+  "MUL_F",
+  "DIV_F",
+  "EQ",
+  "NE",
+  "GT",
+  "LT",
+  "GE",
+  "LE",
+  "EQ_F",
+  "NE_F",
+  "GT_F",
+  "LT_F",
+  "GE_F",
+  "LE_F",
+  "NOT",
+  "AND",
+  "OR",
+  "LOAD",
+  "STORE",
+  "MAKE_FUNCTION",
+  "CATCH",
+];
+/** Run by the interpreter and never fall through. */
+const ENDING = ["HALT", "END", "THROW", "EXIT", "EXIT_SELF"];
+
+function code(name: string): number {
+  const info = OP_BY_NAME.get(name);
+  if (!info) throw new Error(`jit: opcode ${name} is not in the opcode table`);
+  return info.code;
+}
+
+/** Mnemonics of the opcodes compiled inline (for docs and tests). */
+export const COMPILED_OPCODES: readonly string[] = [...STRAIGHT, "JMP", "JZ", "CALL", "RET"];
+
+/** Opcode numbers of the compiled opcodes, by mnemonic. */
+export const OP = Object.fromEntries(COMPILED_OPCODES.map((n) => [n, code(n)])) as Record<
+  string,
+  number
+>;
+
+/** Flow class per opcode number; unknown numbers are Fallback. */
+const FLOW_BY_CODE: Int8Array = (() => {
+  const t = new Int8Array(256).fill(Flow.Fallback);
+  for (const n of STRAIGHT) t[code(n)] = Flow.Straight;
+  t[code("JMP")] = Flow.Jump;
+  t[code("JZ")] = Flow.Branch;
+  t[code("CALL")] = Flow.Call;
+  t[code("RET")] = Flow.Return;
+  for (const n of ENDING) t[code(n)] = Flow.FallbackEnd;
+  return t;
+})();
+
+/** How the region analysis and the generator treat the instruction at `pc`. */
+export function flowOf(view: CodeView, pc: number): Flow {
+  const ip = pc << 2;
+  const op = view.code[ip];
+  if (op < 0 || op > 255) return Flow.Fallback;
+  const flow = FLOW_BY_CODE[op] as Flow;
+  // CALL with a repeated parameter name binds the last value: rare, left to the interpreter.
+  if (flow === Flow.Call && hasDuplicates(view.paramLists[view.code[ip + 2]])) {
+    return Flow.Fallback;
+  }
+  return flow;
+}
+
+function hasDuplicates(list: Int32Array | undefined): boolean {
+  if (!list) return true;
+  return new Set(list).size !== list.length;
+}
+
+/** Values popped and pushed by a compiled instruction (CALL: its parameter count). */
+export function stackEffect(view: CodeView, pc: number): [pops: number, pushes: number] {
+  const ip = pc << 2;
+  const op = view.code[ip];
+  if (op === OP.CALL) return [view.paramLists[view.code[ip + 2]].length, 0];
+  const info = OP_BY_CODE[op]!;
+  return [info.pops, info.pushes];
+}

@@ -1,0 +1,406 @@
+/**
+ * The compiler tier of one thread: decides what to compile, keeps the compiled units, and runs
+ * them on behalf of the interpreter (`Interpreter.tier`, the hook in src/vm/interp.ts).
+ *
+ * - Compiled code is per program and shared by all processes: units are keyed by pc and hold
+ *   no process state (everything lives in the PCB and the process's blocks). Each thread (the
+ *   main thread, every SMP worker: separate V8 isolates) compiles its own units; nothing
+ *   compiled crosses threads.
+ * - Policy `on`: an interpreted branch (JMP, taken JZ, CALL, RET) that lands on a pc counts
+ *   down `hot[pc]`; at zero the next `enter` compiles a unit rooted there. An entry whose
+ *   activations do too little work before leaving for the interpreter again (a loop body cut
+ *   short by a message operation every round) is handed back to the interpreter for good.
+ *   Policy `eager`: every pc where the interpreter stops or lands is compiled the first time,
+ *   and nothing is handed back (for tests).
+ * - `enter` runs units while control stays in compiled code: a unit returns J_JUMP when pc
+ *   leaves its entries (a RET to an uncompiled caller, a call outside), J_BLOCKED when a block
+ *   prologue failed, or the slice result: R_CONTINUE (the interpreter runs the instruction at
+ *   the PCB's pc) or R_PREEMPT.
+ * - Invalidation (hot code loading appends code and purges old versions): `invalidate(from,
+ *   to)` drops every unit that covers any pc in [from, to) and forgets their entries, so the
+ *   next arrival recompiles from the image as it is then; `ensureCapacity` follows an image
+ *   that grew. See docs/ARCHITECTURE.md, "The compiler tier".
+ */
+import type { Memory } from "../mem/memory.ts";
+import { P_FP, P_FRAMES, P_PC, P_SP, P_STACK } from "../proc/pcb.ts";
+import { type CompiledTier, type Interpreter, R_CONTINUE, R_PREEMPT } from "../vm/interp.ts";
+import type { JitMode } from "../vm/runtime.ts";
+import { ENTRY_VARS_MAX, generateUnit, J_BAIL, J_BLOCKED, J_JUMP } from "./codegen.ts";
+import { type CodeView, flowOf } from "./compiled_ops.ts";
+import { discoverRegion, Flow } from "./region.ts";
+import { type BailInfo, spill } from "./vstack.ts";
+
+/** Interpreted arrivals at a branch target before it is compiled (policy `on`). */
+export const HOT_THRESHOLD = 64;
+/** `hot` value of a pc that is never worth compiling (never counts down to 0 in practice). */
+const NEVER = 0x3fffffff;
+/** Policy `on`: after this many activations through an entry that ended by leaving for the
+ *  interpreter (an instruction it runs, a failed guard), the entry is judged… */
+export const DEMOTE_WINDOW = 64;
+/** …and handed back to the interpreter when they averaged fewer reductions than this plus one
+ *  per variable looked up on entry: entering and leaving a unit costs about as much as
+ *  interpreting that many instructions (measured: a loop body cut short by a SEND or RECEIVE
+ *  each round runs slower compiled with 7 instructions and 3 variables, faster with 9 and 1). */
+export const DEMOTE_MIN = 6;
+/** What a bail costs beyond a plain exit, in instructions' worth (judging entries). */
+const BAIL_COST = 16;
+/** activations[pc] once an entry has been judged worth keeping, or handed back. */
+const JUDGED = -(1 << 30);
+const DEMOTED = JUDGED - 1;
+
+/** A compiled unit function (see codegen.ts). */
+export type UnitFn = (jit: Jit, pcb: number, pc: number, budget: number) => number;
+
+export interface Unit {
+  root: number;
+  fn: UnitFn;
+  /** Bail descriptions (bail number n is bails[n - 1]). */
+  bails: BailInfo[];
+  /** Per entry pc, the variables looked up on entry there. */
+  sets: Int32Array[];
+  /** Covered pcs, ascending (what invalidation tests). */
+  pcs: number[];
+  /** Entry pcs. */
+  leaders: number[];
+  /** Generated JavaScript source length in characters (diagnostics). */
+  sourceChars: number;
+}
+
+export interface JitStats {
+  /** Units compiled (including dropped ones). */
+  units: number;
+  /** Instructions compiled inline, summed over units. */
+  compiledInstrs: number;
+  /** Generated JavaScript, characters. */
+  sourceChars: number;
+  /** Time spent analysing and generating (V8 compiles later, lazily). */
+  compileMs: number;
+  /** Reductions charged by compiled code (the rest were the interpreter's). */
+  compiledReductions: number;
+  /** Entries given back to the interpreter (too little work per activation). */
+  demoted: number;
+}
+
+export class Jit implements CompiledTier {
+  readonly mem: Memory;
+  hot: Int32Array;
+  /** Per-instruction inline cache of LOAD/STORE frame entry indexes (validated on use). */
+  ic: Int32Array;
+  /** Budget left when a unit or `enter` returns. */
+  budget = 0;
+  /** Set by a unit that bailed: its bail number (1-based), and the spill slots it filled. */
+  bail = 0;
+  qs: Float64Array = new Float64Array(16);
+  /** frameVars' result: frame entry index per variable of the entering unit. */
+  kk: Int32Array = new Int32Array(ENTRY_VARS_MAX);
+  private entries: Array<Unit | null>;
+  /** Per entry pc: activations through it and the reductions they charged (policy on). */
+  private activations: Int32Array;
+  private activationReductions: Float64Array;
+  /** pcs covered by some unit (policy eager compiles a new root only where this is 0). */
+  private covered: Uint8Array;
+  private readonly units = new Set<Unit>();
+  readonly stats: JitStats = {
+    units: 0,
+    compiledInstrs: 0,
+    sourceChars: 0,
+    compileMs: 0,
+    compiledReductions: 0,
+    demoted: 0,
+  };
+
+  constructor(private readonly it: Interpreter, readonly mode: Exclude<JitMode, "off">) {
+    this.mem = it.rt.mem;
+    const n = it.rt.image.nInstr;
+    this.hot = new Int32Array(n).fill(mode === "eager" ? 0 : HOT_THRESHOLD);
+    this.ic = new Int32Array(n);
+    this.entries = new Array<Unit | null>(n).fill(null);
+    this.activations = new Int32Array(n);
+    this.activationReductions = new Float64Array(n);
+    this.covered = new Uint8Array(n);
+  }
+
+  /** Run compiled code from the PCB's pc for as long as control stays in compiled code. */
+  enter(pcb: number, budget: number): number {
+    const p = pcb << 2;
+    let arrived = false; // false: the interpreter stopped here; true: a unit jumped here
+    for (;;) {
+      const pc = this.mem.i32[p + P_PC];
+      let unit = pc >= 0 && pc < this.entries.length ? this.entries[pc] : null;
+      if (unit === null) {
+        unit = this.maybeCompile(pc, arrived);
+        if (unit === null) {
+          this.budget = budget;
+          return R_CONTINUE;
+        }
+      }
+      this.hot[pc] = 0;
+      const before = budget;
+      const rc = unit.fn(this, pcb, pc, budget);
+      budget = this.budget;
+      // Judge entries by the work done before leaving for an instruction the interpreter runs
+      // (not before a preemption, which small budgets make frequent anyway).
+      const judged = this.activations[pc] >= 0 && this.mode === "on" &&
+        (rc === R_CONTINUE || rc === J_BAIL);
+      if (judged) {
+        // A bail also costs writing the stack out and interpreting the rest of its block.
+        const used = before - budget - (rc === J_BAIL ? BAIL_COST : 0);
+        this.judge(pc, used, DEMOTE_MIN + (unit.sets[pc]?.length ?? 0));
+      }
+      if (rc === J_BAIL) {
+        // A guard failed: write out the virtual stack, refund the instructions not run, and
+        // let the interpreter execute the instruction at the saved pc.
+        const info = unit.bails[this.bail - 1];
+        const w = this.mem.i32;
+        w[p + P_SP] = spill(w, this.mem.f64, this.qs, w[p + P_STACK], w[p + P_SP], info);
+        if (info.relook >= 0) this.relook(pcb, info.pc, info.relook);
+        budget += info.refund;
+        this.stats.compiledReductions += before - budget;
+        this.budget = budget;
+        return R_CONTINUE;
+      }
+      this.stats.compiledReductions += before - budget;
+      if (rc === J_JUMP) {
+        arrived = true;
+        continue;
+      }
+      if (rc !== J_BLOCKED) return rc; // R_CONTINUE or R_PREEMPT
+      // A block prologue failed at the PCB's pc. Budget used up (it may be below 0 after the
+      // work a slow instruction charged): preempt here. Otherwise the interpreter runs from
+      // there: the rest of the budget instruction by instruction (so preemption falls on
+      // exactly the instruction it would without compiled code), or the block whose stack is
+      // too shallow (it raises the error) or must grow (the interpreter grows it, charging
+      // reductions as it always does).
+      this.budget = budget;
+      return budget <= 0 ? R_PREEMPT : R_CONTINUE;
+    }
+  }
+
+  /** Called by a unit on entry: looks up its variables `set` (indexes into `atoms`, all below
+   *  ENTRY_VARS_MAX) in the frame at `fp`; returns a mask with bit i set when variable i was
+   *  found, its frame entry index then in kk[i]. `guesses` remembers where each was last found. */
+  frameVars(
+    w: Int32Array,
+    fp: number,
+    atoms: Int32Array,
+    guesses: Int32Array,
+    set: Int32Array,
+  ): number {
+    const kk = this.kk, n = w[(fp << 2) + 2];
+    let found = 0;
+    for (let j = 0; j < set.length; j++) {
+      const i = set[j], atom = atoms[i];
+      let k = guesses[i];
+      if (k >= n || w[(fp + 1 + 2 * k) << 2] !== atom) {
+        k = findVar(w, fp, n, atom);
+        if (k < 0) continue;
+        guesses[i] = k;
+      }
+      kk[i] = k;
+      found |= 1 << i;
+    }
+    return found;
+  }
+
+  /** Policy on: account an activation through entry `pc` that charged `used` reductions; after
+   *  DEMOTE_WINDOW of them, keep the entry or give it back to the interpreter. */
+  private judge(pc: number, used: number, min: number): void {
+    const n = ++this.activations[pc];
+    this.activationReductions[pc] += used;
+    if (n < DEMOTE_WINDOW) return;
+    if (this.activationReductions[pc] >= min * n) {
+      this.activations[pc] = JUDGED;
+      return;
+    }
+    this.activations[pc] = DEMOTED;
+    this.entries[pc] = null;
+    this.hot[pc] = NEVER;
+    this.stats.demoted++;
+  }
+
+  /** Refresh the inline cache of the LOAD at `pc` after a miss (the variable moved in this
+   *  frame layout); a variable that does not exist is the interpreter's error to raise. */
+  private relook(pcb: number, pc: number, atom: number): void {
+    const w = this.mem.i32, p = pcb << 2;
+    const fp = w[p + P_FRAMES] + w[p + P_FP];
+    const k = findVar(w, fp, w[(fp << 2) + 2], atom);
+    if (k >= 0) this.ic[pc] = k;
+  }
+
+  /** The unit to run at `pc` if policy says to compile one now, else null. */
+  private maybeCompile(pc: number, arrived: boolean): Unit | null {
+    if (pc < 0 || pc >= this.entries.length) return null;
+    if (this.mode === "eager") {
+      if (this.covered[pc]) {
+        this.hot[pc] = NEVER; // inside a unit but not one of its entries
+        return null;
+      }
+    } else {
+      if (arrived) this.hot[pc]--;
+      if (this.hot[pc] > 0) return null;
+    }
+    const unit = this.compile(pc);
+    if (unit === null) {
+      this.hot[pc] = NEVER;
+      this.covered[pc] = 1;
+      return null;
+    }
+    return this.entries[pc]; // null when pc's own block compiles nothing
+  }
+
+  /** Compile the unit rooted at `root`; null when it would compile nothing. */
+  compile(root: number): Unit | null {
+    const started = performance.now();
+    const view = this.view();
+    const region = discoverRegion(view.code, view.nInstr, root, (pc) => flowOf(view, pc));
+    let compiledInstrs = 0;
+    for (const pc of region.pcs) if (flowOf(view, pc) < Flow.Fallback) compiledInstrs++;
+    if (compiledInstrs === 0) return null;
+    const src = generateUnit(view, region);
+    const fn = unitFunction(src.body, src.atoms, src.sets);
+    if (src.spillSlots > this.qs.length) this.qs = new Float64Array(src.spillSlots * 2);
+    const unit: Unit = {
+      root,
+      fn,
+      bails: src.bails,
+      sets: src.sets,
+      pcs: region.pcs,
+      leaders: region.leaders,
+      sourceChars: src.body.length,
+    };
+    this.units.add(unit);
+    const empty = new Set(src.emptyLeaders);
+    for (const pc of region.leaders) {
+      if (empty.has(pc)) {
+        // Entering there would only leave again: the interpreter runs that instruction and
+        // enters at the next leader.
+        if (this.entries[pc] === null) this.hot[pc] = NEVER;
+      } else if (this.entries[pc] === null && this.activations[pc] !== DEMOTED) {
+        this.entries[pc] = unit;
+        this.hot[pc] = 0;
+      }
+    }
+    // The root always runs its own unit (it may have been an entry of a smaller one).
+    if (!empty.has(root) && this.activations[root] !== DEMOTED) this.entries[root] = unit;
+    for (const pc of region.pcs) this.covered[pc] = 1;
+    this.stats.units++;
+    this.stats.compiledInstrs += src.compiledInstrs;
+    this.stats.sourceChars += src.body.length;
+    this.stats.compileMs += performance.now() - started;
+    return unit;
+  }
+
+  /**
+   * Drop every unit covering any pc in [fromPc, toPc) — for code loading: run before the code
+   * in that range changes or is purged. Units are rebuilt from the image on later arrivals.
+   * Must not run while a unit of this thread is on the stack (code loading happens in an
+   * instruction the interpreter executes, so none is).
+   */
+  invalidate(fromPc: number, toPc: number): number {
+    let dropped = 0;
+    for (const unit of [...this.units]) {
+      if (!unit.pcs.some((pc) => pc >= fromPc && pc < toPc)) continue;
+      this.units.delete(unit);
+      dropped++;
+      for (const pc of unit.leaders) {
+        this.activations[pc] = 0;
+        this.activationReductions[pc] = 0;
+        if (this.entries[pc] === unit) {
+          this.entries[pc] = null;
+          this.hot[pc] = this.mode === "eager" ? 0 : HOT_THRESHOLD;
+        }
+      }
+      for (const pc of unit.pcs) {
+        this.covered[pc] = 0;
+        if (this.entries[pc] === null) this.hot[pc] = this.mode === "eager" ? 0 : HOT_THRESHOLD;
+      }
+    }
+    // Units that survive keep their entries; pcs they cover stay covered.
+    for (const unit of this.units) for (const pc of unit.pcs) this.covered[pc] = 1;
+    this.ic.fill(0, Math.max(0, fromPc), Math.min(this.ic.length, toPc));
+    return dropped;
+  }
+
+  /** Follow an image that grew (code appended by code loading). */
+  ensureCapacity(nInstr: number): void {
+    const old = this.entries.length;
+    if (nInstr <= old) return;
+    const hot = new Int32Array(nInstr).fill(this.mode === "eager" ? 0 : HOT_THRESHOLD);
+    hot.set(this.hot);
+    this.hot = hot;
+    const ic = new Int32Array(nInstr);
+    ic.set(this.ic);
+    this.ic = ic;
+    const covered = new Uint8Array(nInstr);
+    covered.set(this.covered);
+    this.covered = covered;
+    const activations = new Int32Array(nInstr);
+    activations.set(this.activations);
+    this.activations = activations;
+    const reductions = new Float64Array(nInstr);
+    reductions.set(this.activationReductions);
+    this.activationReductions = reductions;
+    for (let pc = old; pc < nInstr; pc++) {
+      this.entries.push(null);
+    }
+  }
+
+  /** Units currently compiled (tests, diagnostics). */
+  get unitCount(): number {
+    return this.units.size;
+  }
+
+  /** The unit an entry pc runs, or null. */
+  unitFor(pc: number): Unit | null {
+    return this.entries[pc] ?? null;
+  }
+
+  private view(): CodeView {
+    const img = this.it.rt.image;
+    return {
+      code: img.code,
+      nInstr: img.nInstr,
+      floats: img.floats,
+      ints: img.ints,
+      paramLists: img.paramLists,
+    };
+  }
+}
+
+/**
+ * The function for a unit's source. Functions are cached per thread by their source text: the
+ * text determines the function completely (it closes over nothing process- or VM-specific), so
+ * another VM in the same thread (tests, in-process benchmarks, the API) reuses the function
+ * V8 has already optimised instead of warming up a new one.
+ */
+const unitFunctions = new Map<string, UnitFn>();
+const UNIT_FUNCTIONS_MAX = 4096;
+
+function unitFunction(body: string, atoms: Int32Array, sets: Int32Array[]): UnitFn {
+  let fn = unitFunctions.get(body);
+  if (fn === undefined) {
+    const factory = new Function("env", body) as (env: unknown) => UnitFn;
+    fn = factory({ findVar, atoms, guesses: new Int32Array(atoms.length), sets });
+    if (unitFunctions.size >= UNIT_FUNCTIONS_MAX) unitFunctions.clear();
+    unitFunctions.set(body, fn);
+  }
+  return fn;
+}
+
+/** Frame entry index of variable `atom` among the `n` entries of the frame at `fp`, or -1
+ *  (the inline cache's slow path). */
+function findVar(w: Int32Array, fp: number, n: number, atom: number): number {
+  for (let k = 0; k < n; k++) if (w[(fp + 1 + 2 * k) << 2] === atom) return k;
+  return -1;
+}
+
+/** The tier for `mode`, attached to the interpreter (null for "off"). */
+export function attachTier(it: Interpreter, mode: JitMode): Jit | null {
+  if (mode === "off") {
+    it.tier = null;
+    return null;
+  }
+  const jit = new Jit(it, mode);
+  it.tier = jit;
+  return jit;
+}

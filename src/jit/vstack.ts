@@ -1,0 +1,155 @@
+/**
+ * The code generator's model of the operand stack inside a block, and the description of the
+ * stack a bail leaves behind (which the tier writes out, so that bail sites stay free of
+ * operations).
+ *
+ * Inside a block, values pushed by compiled instructions are *virtual*: they live in
+ * JavaScript locals (or are constants) and reach the process's stack only when the block
+ * ends or the interpreter takes over. Virtual entries sit above the real stack: entry i is at
+ * stack position `sp + base + i`, where `base ≤ 0` counts the real values already popped by
+ * the block. Invariants: a virtual entry never refers to a stack slot (values popped from the
+ * real stack are consumed at once or the block writes everything out first), so writing the
+ * entries in order can never overwrite a value another entry still needs.
+ */
+
+import { T_INT } from "../term/tags.ts";
+
+/** A JavaScript operand: a number literal, or the name of a local. Never an expression. */
+export type Operand = number | string;
+
+/** A value held in locals: tag, f64 payload, aux word, extra constant words (index, value),
+ *  and — for comparison results — a boolean expression over locals, true iff truthy. */
+export interface Val {
+  k: "val";
+  t: Operand;
+  v?: Operand;
+  a?: Operand;
+  extra?: Array<[number, number]>;
+  truth?: string;
+}
+/** A value in a shared-memory cell, named by a local holding the cell index: a frame
+ *  variable's value cell (atom = its name) or a real stack slot being consumed (atom = -1).
+ *  A variable's cell also has a view: locals holding its tag and its payload read as f64
+ *  (meaningful for Int and Float), kept equal to memory by every compiled STORE. */
+export interface CellRef {
+  k: "cell";
+  c: string;
+  atom: number;
+  view?: { t: string; v: string };
+}
+/** Already written to its own stack position. */
+export interface Done {
+  k: "done";
+}
+export type Entry = Val | CellRef | Done;
+
+/** An operand of a bail's stack description: a constant, or spill slot `q` (`jit.qs[q]`). */
+export type SpillOperand = { c: number } | { q: number };
+
+export type SpillEntry =
+  | {
+    k: "val";
+    t: SpillOperand;
+    a?: SpillOperand;
+    v?: SpillOperand;
+    extra?: Array<[number, number]>;
+  }
+  | { k: "cell"; src: SpillOperand }
+  | { k: "done" };
+
+/** What a bail leaves for the tier: the instruction the interpreter runs next, the budget of
+ *  the block's instructions not run, and the virtual stack to write out (entry i at stack
+ *  position sp + base + i, sp being the one the unit saved). */
+export interface BailInfo {
+  pc: number;
+  refund: number;
+  base: number;
+  entries: SpillEntry[];
+  /** A LOAD whose inline cache missed: the variable, so that the tier can refresh the cache
+   *  (-1 otherwise). */
+  relook: number;
+}
+
+/** A number as a JavaScript literal that is safe inside any expression (negatives are
+ *  parenthesised, so `-${lit}` never becomes `--7`). */
+export function lit(x: number): string {
+  if (Number.isNaN(x)) return "NaN";
+  if (x === Infinity) return "Infinity";
+  if (x === -Infinity) return "(-Infinity)";
+  if (Object.is(x, -0)) return "(-0)";
+  return x < 0 ? `(${x})` : String(x);
+}
+
+/** An operand as JavaScript source. */
+export function ex(x: Operand): string {
+  return typeof x === "number" ? lit(x) : x;
+}
+
+/** Stack position `sp + offset` as JavaScript source. */
+export function pos(offset: number): string {
+  return offset === 0 ? "sp" : offset > 0 ? `sp + ${offset}` : `sp - ${-offset}`;
+}
+
+/** `tag === T` as JavaScript source, folded when the tag is known. */
+export function isTag(t: Operand, want: number): string {
+  if (typeof t === "number") return t === want ? "true" : "false";
+  return `${t} === ${want}`;
+}
+
+/** `a && b` with constant folding of "true"/"false". */
+export function and(a: string, b: string): string {
+  if (a === "false" || b === "false") return "false";
+  if (a === "true") return b;
+  if (b === "true") return a;
+  return `${a} && ${b}`;
+}
+
+/** JavaScript statements writing entry `e` into the cell at expression `dst`. */
+export function writeCode(e: Entry, dst: string): string {
+  if (e.k === "done") return "";
+  if (e.k === "cell") {
+    const copy = `{ const d = (${dst}) << 2, s = ${e.c} << 2; w[d] = w[s]; ` +
+      `w[d + 1] = w[s + 1]; w[d + 2] = w[s + 2]; w[d + 3] = w[s + 3]; }`;
+    if (e.view === undefined) return copy + " ";
+    // An Int is its tag and payload (nothing reads an Int's aux word).
+    return `if (${e.view.t} === ${T_INT}) { const d = ${dst}; w[d << 2] = ${T_INT}; ` +
+      `f[(d << 1) + 1] = ${e.view.v}; } else ${copy} `;
+  }
+  let s = `{ const d = ${dst}; w[d << 2] = ${ex(e.t)}; `;
+  if (e.a !== undefined) s += `w[(d << 2) + 1] = ${ex(e.a)}; `;
+  if (e.v !== undefined) s += `f[(d << 1) + 1] = ${ex(e.v)}; `;
+  for (const [k, x] of e.extra ?? []) s += `w[(d << 2) + ${k}] = ${x}; `;
+  return s + "} ";
+}
+
+/** Write a bail's virtual stack into the process's stack (`spRel` is the saved sp; `stack`
+ *  the stack block's first cell); returns the new relative sp. */
+export function spill(
+  w: Int32Array,
+  f: Float64Array,
+  qs: Float64Array,
+  stack: number,
+  spRel: number,
+  info: BailInfo,
+): number {
+  const value = (o: SpillOperand) => ("c" in o ? o.c : qs[o.q]);
+  const entries = info.entries;
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i];
+    const d = stack + spRel + info.base + i;
+    if (e.k === "done") continue;
+    if (e.k === "cell") {
+      const s = value(e.src) << 2, t = d << 2;
+      w[t] = w[s];
+      w[t + 1] = w[s + 1];
+      w[t + 2] = w[s + 2];
+      w[t + 3] = w[s + 3];
+      continue;
+    }
+    w[d << 2] = value(e.t);
+    if (e.a !== undefined) w[(d << 2) + 1] = value(e.a);
+    if (e.v !== undefined) f[(d << 1) + 1] = value(e.v);
+    for (const [k, x] of e.extra ?? []) w[(d << 2) + k] = x;
+  }
+  return spRel + info.base + entries.length;
+}

@@ -1,0 +1,68 @@
+/**
+ * Helpers of the compiler-tier tests: run a program in-process with a chosen tier policy and
+ * reduction budget, capturing its output, the reductions charged, the slices and the tier's
+ * counters; and a comparison that demands identical behaviour with the tier off and on.
+ */
+import assert from "node:assert/strict";
+import { assembleSource } from "../../src/asm/mod.ts";
+import { Output } from "../../src/io/output.ts";
+import { fixedInput } from "../../src/io/stdin.ts";
+import type { JitStats } from "../../src/jit/tier.ts";
+import type { JitMode } from "../../src/vm/runtime.ts";
+import { Vm, type VmOptions } from "../../src/vm/vm.ts";
+
+export interface TierRun {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+  reductions: number;
+  slices: number;
+  jit: JitStats | null;
+  vm: Vm;
+}
+
+/** Assemble `source` as test.ttvm and run it to the end in this thread. */
+export async function runWith(
+  source: string | string[],
+  jit: JitMode,
+  options: VmOptions = {},
+): Promise<TierRun> {
+  const text = Array.isArray(source) ? source.join("\n") + "\n" : source;
+  const dec = new TextDecoder();
+  let stdout = "", stderr = "";
+  const vm = new Vm(assembleSource(text, "test.ttvm"), {
+    stdout: new Output({ write: (b) => (stdout += dec.decode(b)) }),
+    stderr: new Output({ write: (b) => (stderr += dec.decode(b)) }),
+    stdin: fixedInput(),
+    args: [],
+  }, { ...options, jit });
+  const { exitCode } = await vm.run();
+  return {
+    stdout,
+    stderr,
+    exitCode,
+    reductions: vm.interp.reductions,
+    slices: vm.scheduler.slices,
+    jit: vm.jit?.stats ?? null,
+    vm,
+  };
+}
+
+/** Run with the tier off and with `mode`; everything observable must be identical — output,
+ *  exit status, reductions charged and the number of slices (so preemption happened at the
+ *  same instructions). Returns the compiled run. */
+export async function assertSameAsInterpreter(
+  source: string | string[],
+  mode: JitMode = "eager",
+  options: VmOptions = {},
+): Promise<TierRun> {
+  const off = await runWith(source, "off", options);
+  const on = await runWith(source, mode, options);
+  const label = `jit=${mode} ${JSON.stringify(options)}`;
+  assert.equal(on.stdout, off.stdout, `stdout differs (${label})`);
+  assert.equal(on.stderr, off.stderr, `stderr differs (${label})`);
+  assert.equal(on.exitCode, off.exitCode, `exit status differs (${label})`);
+  assert.equal(on.reductions, off.reductions, `reductions differ (${label})`);
+  assert.equal(on.slices, off.slices, `slices differ (${label})`);
+  return on;
+}

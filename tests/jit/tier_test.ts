@@ -1,0 +1,209 @@
+/**
+ * The tier's bookkeeping: units keyed by pc range and dropped by range (what hot code loading
+ * will call), recompilation after a drop, policies (off / on / eager, off under --trace), and
+ * the `--jit` command-line option.
+ */
+import assert from "node:assert/strict";
+import { assembleSource } from "../../src/asm/mod.ts";
+import { Output } from "../../src/io/output.ts";
+import { fixedInput } from "../../src/io/stdin.ts";
+import { HOT_THRESHOLD } from "../../src/jit/tier.ts";
+import { Vm } from "../../src/vm/vm.ts";
+import type { JitMode } from "../../src/vm/runtime.ts";
+import { runWith } from "./helpers.ts";
+
+function vmFor(source: string[], jit: JitMode, trace = false): { vm: Vm; out: () => string } {
+  let out = "";
+  const dec = new TextDecoder();
+  const vm = new Vm(assembleSource(source.join("\n") + "\n", "test.ttvm"), {
+    stdout: new Output({ write: (b) => (out += dec.decode(b)) }),
+    stderr: new Output({ write: () => {} }),
+    stdin: fixedInput(),
+    args: [],
+  }, { jit, trace });
+  return { vm, out: () => out };
+}
+
+// pc 0..7: main calls f twice; f (pc 8..) has a loop.
+const PROGRAM = [
+  "PUSH_INT 3", // 0
+  "CALL f n", // 1
+  "PRINT", // 2
+  "PUSH_INT 4", // 3
+  "CALL f n", // 4
+  "PRINT", // 5
+  "HALT", // 6
+  "LABEL f",
+  "PUSH_INT 0", // 7
+  "STORE acc", // 8
+  "LABEL loop",
+  "LOAD n", // 9
+  "JZ out", // 10
+  "LOAD acc", // 11
+  "LOAD n", // 12
+  "ADD", // 13
+  "STORE acc", // 14
+  "LOAD n", // 15
+  "PUSH_INT 1", // 16
+  "SUB", // 17
+  "STORE n", // 18
+  "JMP loop", // 19
+  "LABEL out",
+  "LOAD acc", // 20
+  "RET", // 21
+];
+
+Deno.test("units are keyed by pc range: invalidating a range drops exactly the units covering it", () => {
+  const { vm } = vmFor(PROGRAM, "on");
+  const jit = vm.jit!;
+  const main = jit.compile(0)!;
+  assert.ok(main.pcs.includes(0) && main.pcs.includes(9), "main's unit includes f (a call target)");
+  const loop = jit.compile(9)!;
+  assert.equal(jit.unitFor(9), loop, "a root runs its own unit");
+  assert.equal(jit.unitFor(0), main);
+  assert.equal(jit.unitCount, 2);
+  // Only main's unit covers pc 3.
+  assert.equal(jit.invalidate(3, 4), 1);
+  assert.equal(jit.unitFor(0), null);
+  assert.equal(jit.unitFor(9), loop);
+  // Both cover the loop body.
+  jit.compile(0);
+  assert.equal(jit.invalidate(12, 13), 2);
+  assert.equal(jit.unitCount, 0);
+  assert.equal(jit.unitFor(9), null);
+  assert.equal(jit.hot[9], HOT_THRESHOLD, "a dropped entry counts down from the start again");
+});
+
+Deno.test("after invalidation the program recompiles from the image and runs correctly", async () => {
+  const { vm, out } = vmFor(PROGRAM, "eager");
+  const jit = vm.jit!;
+  jit.compile(0);
+  jit.invalidate(0, vm.rt.image.nInstr);
+  assert.equal(jit.unitCount, 0);
+  await vm.run();
+  assert.equal(out(), "6\n10\n");
+  assert.ok(jit.unitCount > 0);
+  assert.ok(jit.stats.compiledReductions > 0);
+});
+
+Deno.test("ensureCapacity follows an image that grew: new pcs start cold", () => {
+  const { vm } = vmFor(PROGRAM, "on");
+  const jit = vm.jit!;
+  const n = vm.rt.image.nInstr;
+  jit.hot[5] = 1;
+  jit.ensureCapacity(n + 100);
+  assert.equal(jit.hot.length, n + 100);
+  assert.equal(jit.ic.length, n + 100);
+  assert.equal(jit.hot[5], 1, "existing counters are kept");
+  assert.equal(jit.hot[n + 50], HOT_THRESHOLD);
+  assert.equal(jit.unitFor(n + 50), null);
+});
+
+Deno.test("policies: off compiles nothing, on compiles the hot loop only, eager compiles at once", async () => {
+  const loop = [
+    "PUSH_INT 0",
+    "STORE i",
+    "LABEL l",
+    "LOAD i",
+    "PUSH_INT 1",
+    "ADD",
+    "DUP",
+    "STORE i",
+    `PUSH_INT ${HOT_THRESHOLD * 3}`,
+    "LT",
+    "JZ d",
+    "JMP l",
+    "LABEL d",
+  ];
+  assert.equal((await runWith(loop, "off")).jit, null);
+  const on = await runWith(loop, "on");
+  assert.equal(on.jit!.units, 1);
+  assert.ok(on.jit!.compiledReductions > 0);
+  // Below the threshold nothing is hot.
+  const cold = await runWith(loop.map((l) => l.replace(`${HOT_THRESHOLD * 3}`, "5")), "on");
+  assert.equal(cold.jit!.units, 0);
+  const eager = await runWith(loop.map((l) => l.replace(`${HOT_THRESHOLD * 3}`, "5")), "eager");
+  assert.equal(eager.jit!.units, 1);
+});
+
+Deno.test("--trace runs without the tier (one instruction per slice)", () => {
+  const { vm } = vmFor(["PUSH_INT 1", "PRINT"], "eager", true);
+  assert.equal(vm.jit, null);
+  assert.equal(vm.interp.tier, null);
+});
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+async function cli(args: string[]) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "main.ts", ...args],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+Deno.test("CLI: --jit=off|on|eager run the program; another value is a usage error", async () => {
+  for (const mode of ["off", "on", "eager"]) {
+    const r = await cli([`--jit=${mode}`, "--stats", "bench/programs/fib.ttvm"]);
+    assert.equal(r.stdout, "196418\n", r.stderr);
+    assert.equal(r.code, 0);
+    assert.equal(/compiled units/.test(r.stderr), mode !== "off", r.stderr);
+  }
+  const bad = await cli(["--jit=fast", "examples/hello.ttvm"]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /invalid value 'fast' for --jit: expected one of off, on, eager/);
+  const help = await cli(["--help"]);
+  assert.match(help.stdout, /--jit MODE +compiler tier/);
+});
+
+Deno.test("CLI: --trace with --jit=eager traces exactly what --jit=off traces", async () => {
+  const path = await Deno.makeTempFile({ suffix: ".ttvm" });
+  try {
+    const fib = await Deno.readTextFile(ROOT + "bench/programs/fib.ttvm");
+    await Deno.writeTextFile(path, fib.replace("PUSH_INT 27", "PUSH_INT 12"));
+    const on = await cli(["--trace", "--jit=eager", path]);
+    const off = await cli(["--trace", "--jit=off", path]);
+    assert.equal(on.stdout, "144\n");
+    assert.equal(on.stderr, off.stderr);
+    assert.ok(on.stderr.split("\n").filter((l) => l.startsWith("[trace]")).length > 3000);
+  } finally {
+    await Deno.remove(path);
+  }
+});
+
+Deno.test("policy on hands back an entry that does too little work per activation; eager never", async () => {
+  // Compiled code entered in this loop leaves for a SELF after 5 or 6 instructions.
+  const src = [
+    "PUSH_INT 0",
+    "STORE i",
+    "LABEL loop",
+    "SELF",
+    "POP",
+    "LOAD i",
+    "PUSH_INT 1",
+    "ADD",
+    "STORE i",
+    "SELF",
+    "POP",
+    "LOAD i",
+    "PUSH_INT 5000",
+    "LT",
+    "JZ done",
+    "JMP loop",
+    "LABEL done",
+    "LOAD i",
+    "PRINT",
+  ];
+  const on = await runWith(src, "on");
+  assert.equal(on.stdout, "5000\n");
+  assert.ok(on.jit!.demoted > 0, "nothing handed back");
+  // After the hand-back the loop runs in the interpreter.
+  assert.ok(on.jit!.compiledReductions < on.reductions / 10, `${on.jit!.compiledReductions}`);
+  const eager = await runWith(src, "eager");
+  assert.equal(eager.stdout, "5000\n");
+  assert.equal(eager.jit!.demoted, 0);
+  assert.ok(eager.jit!.compiledReductions > eager.reductions / 2);
+});
