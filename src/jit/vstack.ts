@@ -111,12 +111,15 @@ export function writeCode(e: Entry, dst: string): string {
     const copy = `{ const d = (${dst}) << 2, s = ${e.c} << 2; w[d] = w[s]; ` +
       `w[d + 1] = w[s + 1]; w[d + 2] = w[s + 2]; w[d + 3] = w[s + 3]; }`;
     if (e.view === undefined) return copy + " ";
-    // An Int is its tag and payload (nothing reads an Int's aux word).
+    // An Int is its tag, aux word (PID_MARK for an Int made as a PID, else 0) and payload.
     return `if (${e.view.t} === ${T_INT}) { const d = ${dst}; w[d << 2] = ${T_INT}; ` +
-      `f[(d << 1) + 1] = ${e.view.v}; } else ${copy} `;
+      `w[(d << 2) + 1] = w[(${e.c} << 2) + 1]; f[(d << 1) + 1] = ${e.view.v}; } else ${copy} `;
   }
-  let s = `{ const d = ${dst}; w[d << 2] = ${ex(e.t)}; `;
-  if (e.a !== undefined) s += `w[(d << 2) + 1] = ${ex(e.a)}; `;
+  // The aux word is always written: a cell that held a PID must not lend its mark to an Int
+  // (or anything else) written over it.
+  let s = `{ const d = ${dst}; w[d << 2] = ${ex(e.t)}; w[(d << 2) + 1] = ${
+    e.a !== undefined ? ex(e.a) : 0
+  }; `;
   if (e.v !== undefined) s += `f[(d << 1) + 1] = ${ex(e.v)}; `;
   for (const [k, x] of e.extra ?? []) s += `w[(d << 2) + ${k}] = ${x}; `;
   return s + "} ";
@@ -147,7 +150,7 @@ export function spill(
       continue;
     }
     w[d << 2] = value(e.t);
-    if (e.a !== undefined) w[(d << 2) + 1] = value(e.a);
+    w[(d << 2) + 1] = e.a !== undefined ? value(e.a) : 0;
     if (e.v !== undefined) f[(d << 1) + 1] = value(e.v);
     for (const [k, x] of e.extra ?? []) w[(d << 2) + k] = x;
   }
