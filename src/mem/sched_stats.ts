@@ -8,13 +8,16 @@
  *  line (16 i32 words = 8 f64):
  *   f64 0   reductions   executed by this scheduler's interpreter (total; stored after each
  *                        slice)
+ *   f64 1   boot reductions  (line 0 only, SMP) executed by the main thread while the
+ *                        workers started (src/sched/smp.ts runWhileWorkersStart); counted
+ *                        in line 0's reductions by readers
  *   f64 2   idle ms      time spent parked or handing Deno's event loop a turn (added when
  *                        the idle period ends)
  *   f64 3   idle since   run-clock ms (runClockMs) at which the current idle period began;
  *                        0 while it runs slices — so a long park counts before it ends
  *   word 9  queue        run queue length (published by the single scheduler per batch; the
  *                        SMP pool's queues are shared deques, read directly)
- *   words 2–3, 8, 10–15 spare
+ *   words 8, 10–15 spare
  * ```
  * Invariants: a line is written only by its scheduler's thread, with plain stores (a few per
  * slice); everyone else reads it racily — a torn or stale figure is acceptable for statistics,
@@ -28,6 +31,7 @@ export const SS_LINE_WORDS = 16;
 const LINE_CELLS = SS_LINE_WORDS / CELL_WORDS;
 /** f64 offsets within a line. */
 export const SS_REDUCTIONS_F64 = 0;
+export const SS_BOOT_REDUCTIONS_F64 = 1;
 export const SS_IDLE_MS_F64 = 2;
 export const SS_IDLE_SINCE_F64 = 3;
 /** i32 offsets within a line. */
@@ -96,7 +100,7 @@ export function readSchedStats(mem: Memory): SchedStat[] {
     if (w < 0) break;
     const f = w >> 1, since = mem.f64[f + SS_IDLE_SINCE_F64];
     out.push({
-      reductions: mem.f64[f + SS_REDUCTIONS_F64],
+      reductions: mem.f64[f + SS_REDUCTIONS_F64] + mem.f64[f + SS_BOOT_REDUCTIONS_F64],
       idleMs: mem.f64[f + SS_IDLE_MS_F64] + (since > 0 ? Math.max(0, now - since) : 0),
       idle: since > 0,
       queue: mem.i32[w + SS_QUEUE],

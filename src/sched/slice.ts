@@ -17,7 +17,12 @@
  * `tracer` per slice when off.
  */
 import { H_ACTIVE } from "../mem/layout.ts";
-import { SS_REDUCTIONS_F64, statsLineWord } from "../mem/sched_stats.ts";
+import {
+  schedulerCount,
+  SS_BOOT_REDUCTIONS_F64,
+  SS_REDUCTIONS_F64,
+  statsLineWord,
+} from "../mem/sched_stats.ts";
 import {
   FLAG_CRASHED,
   FLAG_PARKED,
@@ -74,8 +79,8 @@ export class SliceRunner {
   exitCode: number | null = null;
   /** --trace-procs: records slices (null: off). */
   tracer: SliceTracer | null = null;
-  /** i32 word of this scheduler's statistics line (its f64 index is half of it). */
-  private readonly statsWord: number;
+  /** f64 index where this scheduler stores its reductions total after each slice (-1: none). */
+  private readonly reductionsF64: number;
 
   constructor(
     private readonly rt: Runtime,
@@ -88,8 +93,17 @@ export class SliceRunner {
     /** Non-zero (worker index + 1) enables the ownership assertion. */
     private readonly ownerTag = 0,
   ) {
-    // The single scheduler has line 0; SMP worker i (ownerTag i + 1) has line i.
-    this.statsWord = statsLineWord(rt.mem, ownerTag === 0 ? 0 : ownerTag - 1);
+    // The single scheduler has line 0; SMP worker i (ownerTag i + 1) has line i; the SMP main
+    // thread running slices while the workers start (ownerTag workers + 1) has line 0's boot
+    // figure.
+    const index = ownerTag === 0 ? 0 : ownerTag - 1;
+    const own = statsLineWord(rt.mem, index);
+    const line0 = statsLineWord(rt.mem, 0);
+    this.reductionsF64 = own >= 0
+      ? (own >> 1) + SS_REDUCTIONS_F64
+      : index === schedulerCount(rt.mem) && line0 >= 0
+      ? (line0 >> 1) + SS_BOOT_REDUCTIONS_F64
+      : -1;
   }
 
   /** Run one slice of `pid` (which the caller took from a run queue). */
@@ -152,8 +166,7 @@ export class SliceRunner {
           break;
       }
     }
-    const stats = this.statsWord;
-    if (stats >= 0) rt.mem.f64[(stats >> 1) + SS_REDUCTIONS_F64] = interp.reductions;
+    if (this.reductionsF64 >= 0) rt.mem.f64[this.reductionsF64] = interp.reductions;
     return result;
   }
 

@@ -277,6 +277,8 @@ function runWhileWorkersStart(
 ): number {
   const w = mem.i32;
   if (Atomics.load(w, H_READY) >= workers || injection.size === 0) return 0;
+  // A --trace-procs timeline has one track per worker: every slice runs on one.
+  if (options.traceProcs !== undefined) return 0;
   const io = {
     stdout: new Output(fileSink(Deno.stdout)).shareWith(mem),
     stderr: new Output(fileSink(Deno.stderr)).shareWith(mem),

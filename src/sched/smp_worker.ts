@@ -6,7 +6,7 @@
  * and turned into a pool-wide halt, so a failing worker can never hang the run.
  */
 import { Memory } from "../mem/memory.ts";
-import { H_EXIT_CODE, H_HALT, H_READY } from "../mem/layout.ts";
+import { H_EXIT_CODE, H_HALT, H_READY, H_WORKERS } from "../mem/layout.ts";
 import { BROKEN_PIPE_STATUS, fileSink, Output, OutputClock } from "../io/output.ts";
 import { SharedChannel } from "../ports/channel.ts";
 import { reportExit } from "../vm/report.ts";
@@ -77,7 +77,8 @@ function run(boot: WorkerBoot): void {
     }
     // Start at once: the main thread runs processes until every worker is up (worker start-up
     // takes 70–190 ms each), then leaves them to the pool.
-    Atomics.add(mem.i32, H_READY, 1);
+    const ready = Atomics.add(mem.i32, H_READY, 1) + 1;
+    if (boot.traceProcs) awaitEveryWorker(mem, ready);
     sched.loop();
     mem.flushCaches();
     io.stdout.flush();
@@ -118,3 +119,19 @@ self.onmessage = (e: MessageEvent<WorkerBoot>) => {
   run(e.data);
   self.close();
 };
+
+/** --trace-procs: the timeline starts with every worker up (and the main thread runs no
+ *  process meanwhile: src/sched/smp.ts), so every slice is on a worker's track and a short
+ *  program is spread over all of them. Bounded: a worker that never starts costs 5 s. */
+function awaitEveryWorker(mem: Memory, ready: number): void {
+  const workers = mem.i32[H_WORKERS];
+  if (ready >= workers) {
+    Atomics.notify(mem.i32, H_READY);
+    return;
+  }
+  const deadline = performance.now() + 5_000;
+  for (let n = ready; n < workers && performance.now() < deadline;) {
+    Atomics.wait(mem.i32, H_READY, n, 50);
+    n = Atomics.load(mem.i32, H_READY);
+  }
+}
