@@ -126,6 +126,12 @@ export const RUN_OPTIONS = {
     2 ** 28,
     "live processes allowed; SPAWN beyond it raises 'Process limit reached'\n(default 2097152)",
   ),
+  "max-atoms": integer(
+    "N",
+    1024,
+    2 ** 28,
+    "atoms the VM may hold (object keys made at run time are atoms); one more\nraises 'Atom table full' (default 1048576)",
+  ),
   "max-heap-mb": integer(
     "N",
     1,
@@ -251,10 +257,16 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
 
 /** The resource limits of LANGUAGE.md §2 that the options set (the rest keep their defaults). */
 function limitsFrom(
-  given: { "max-processes"?: number; "max-heap-mb"?: number; "max-memory-mb"?: number },
+  given: {
+    "max-processes"?: number;
+    "max-heap-mb"?: number;
+    "max-memory-mb"?: number;
+    "max-atoms"?: number;
+  },
 ): Partial<Limits> {
   const limits: Partial<Limits> = {};
   if (given["max-processes"] !== undefined) limits.maxProcesses = given["max-processes"];
+  if (given["max-atoms"] !== undefined) limits.maxAtoms = given["max-atoms"];
   if (given["max-heap-mb"] !== undefined) limits.maxHeapCells = given["max-heap-mb"] * 65536;
   if (given["max-memory-mb"] !== undefined) {
     limits.maxMemoryBytes = given["max-memory-mb"] * 1024 * 1024;

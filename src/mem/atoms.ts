@@ -1,7 +1,11 @@
 /**
  * Atom table: interned strings shared by every process and worker — variable names, field
  * names, string literals, registry names, and object keys created at run time (JSON_PARSE).
- * Atoms are never freed (as in BEAM); an atom id is a small integer.
+ * Atoms are never freed (as in BEAM); an atom id is a small integer. So that a program making
+ * atoms from its input (a JSON-parsing server: every new object key is an atom) cannot grow
+ * the table without bound, it holds at most H_ATOM_LIMIT atoms (--max-atoms, BEAM's `+t`):
+ * the operation that would make one more fails its process with the catchable `Atom table
+ * full`, and the VM goes on.
  *
  * Shared layout: H_ATOM_DIR_CELL points at a directory block of i32 entries (H_ATOM_DIR_CAP of
  * them), entry i = cell index of atom i's string, stored like a heap STR object (header + UTF-16
@@ -11,10 +15,31 @@
  * Each thread keeps a JS cache (names[], Map name→id) and syncs it from the shared table on a
  * miss; insertion takes H_ATOM_LOCK, re-syncs, and only then appends.
  */
-import { H_ATOM_COUNT, H_ATOM_DIR_CAP, H_ATOM_DIR_CELL, H_ATOM_LOCK } from "./layout.ts";
+import {
+  H_ATOM_COUNT,
+  H_ATOM_DIR_CAP,
+  H_ATOM_DIR_CELL,
+  H_ATOM_LIMIT,
+  H_ATOM_LOCK,
+} from "./layout.ts";
+import { LimitError } from "./limit_error.ts";
 import type { Memory } from "./memory.ts";
 import { spinLock, spinUnlock } from "./spin.ts";
 import { strCells, T_STR } from "../term/tags.ts";
+
+export const ATOM_LIMIT_REASON = "Atom table full";
+/** Default of --max-atoms (BEAM's default atom table size). */
+export const DEFAULT_MAX_ATOMS = 1_048_576;
+
+/** Room kept above the program's own atoms for the runtime's (reasons, field names). */
+const RUNTIME_ATOMS = 256;
+
+/** Set the atom limit once the program's own atoms are in (they, and the runtime's, always
+ *  fit). */
+export function setAtomLimit(mem: Memory, maxAtoms: number): void {
+  const floor = Atomics.load(mem.i32, H_ATOM_COUNT) + RUNTIME_ATOMS;
+  Atomics.store(mem.i32, H_ATOM_LIMIT, Math.max(maxAtoms, floor));
+}
 
 export class AtomTable {
   private readonly names: string[] = [];
@@ -63,6 +88,8 @@ export class AtomTable {
   private append(s: string): number {
     const mem = this.mem;
     const id = mem.i32[H_ATOM_COUNT];
+    const limit = mem.i32[H_ATOM_LIMIT];
+    if (limit > 0 && id >= limit) throw new LimitError(ATOM_LIMIT_REASON, true);
     if (id >= mem.i32[H_ATOM_DIR_CAP]) this.growDirectory(id + 1);
     const cell = mem.allocBlock(strCells(s.length));
     const w = mem.i32, u16 = mem.u16;

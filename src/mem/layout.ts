@@ -51,7 +51,7 @@ export const GROW_FACTOR = 2;
  *  12    192–207   parked workers, wake-up sequence (the futex word)
  *  13    208–223   next monitor reference
  *  14    224–239   registry lock, fill count, seqlock sequence
- *  15    240–255   atom lock and count
+ *  15    240–255   atom lock, count and limit
  * ```
  */
 const LINE_WORDS = 16;
@@ -149,6 +149,8 @@ export const H_REGISTRY_SEQ = H_REGISTRY_LOCK + 2;
 
 export const H_ATOM_LOCK = 15 * LINE_WORDS;
 export const H_ATOM_COUNT = H_ATOM_LOCK + 1;
+/** Atoms the table may hold (--max-atoms; 0: no limit); src/mem/atoms.ts. */
+export const H_ATOM_LIMIT = H_ATOM_LOCK + 2;
 
 export const HEADER_WORDS = 16 * LINE_WORDS;
 export const HEADER_CELLS = HEADER_WORDS / CELL_WORDS;

@@ -126,6 +126,8 @@ export interface Limits {
   /** Arena bytes all processes together may use (--max-memory-mb); 0 = the default, three
    *  quarters of physical memory. */
   maxMemoryBytes: number;
+  /** Atoms the atom table may hold (--max-atoms; src/mem/atoms.ts). */
+  maxAtoms: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -133,6 +135,7 @@ export const DEFAULT_LIMITS: Limits = {
   maxHeapCells: 1 << 24, // 256 MiB
   maxProcesses: 2_097_152,
   maxMemoryBytes: 0,
+  maxAtoms: 1_048_576,
 };
 
 /** Allocate and initialise a PCB with its blocks; pc = entryPc, one base frame. */

@@ -10,7 +10,7 @@
  * so sockets, child processes and timers keep being served while it waits.
  */
 import type { Program } from "../isa/program.ts";
-import { AtomTable } from "../mem/atoms.ts";
+import { AtomTable, setAtomLimit } from "../mem/atoms.ts";
 import { writeImage } from "../mem/image.ts";
 import {
   CELL_BYTES,
@@ -69,6 +69,7 @@ export async function runSmp(
   mem.concurrent = true;
   const atoms = new AtomTable(mem);
   writeImage(mem, atoms, program);
+  setAtomLimit(mem, limits.maxAtoms);
   const dequeBlocks = Array.from({ length: workers }, () => Deque.create(mem, DEQUE_CAPACITY));
   const injectionBlock = InjectionQueue.create(mem, INJECTION_CAPACITY);
   const injection = new InjectionQueue(mem, injectionBlock);

@@ -14,7 +14,7 @@
  */
 import type { Program } from "../isa/program.ts";
 import { writeImage } from "../mem/image.ts";
-import { AtomTable } from "../mem/atoms.ts";
+import { AtomTable, setAtomLimit } from "../mem/atoms.ts";
 import { Memory } from "../mem/memory.ts";
 import { CELL_BYTES, H_MESSAGES } from "../mem/layout.ts";
 import {
@@ -131,6 +131,7 @@ export class Vm {
     createSchedStats(this.mem, 1);
     const atoms = new AtomTable(this.mem);
     writeImage(this.mem, atoms, program);
+    setAtomLimit(this.mem, limits.maxAtoms);
     const parts = setupThread(this.mem, io, this.channel, {
       stressGc: options.stressGc ?? false,
       limits,

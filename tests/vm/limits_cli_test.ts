@@ -205,3 +205,52 @@ Deno.test("limit options reject values out of range with a usage error", async (
   assert.equal(r.code, 2);
   assert.match(r.stderr, /^Error: invalid value '0' for --max-heap-mb/);
 });
+
+/** A parser of untrusted JSON: every object has a key never seen before, and each key becomes an
+ *  atom. The table stops at --max-atoms with a catchable error; known keys still parse. */
+const ATOM_FLOOD = `
+PUSH_INT 0
+STORE i
+TRY full
+LABEL loop
+PUSH_STR "{\\"key"
+LOAD i
+TO_STR
+CONCAT
+PUSH_STR "\\": 1}"
+CONCAT
+JSON_PARSE
+POP
+LOAD i
+PUSH_INT 1
+ADD
+STORE i
+JMP loop
+LABEL full
+CATCH
+TO_STR
+PUSH_STR "\\n"
+SPLIT
+PUSH_INT 0
+INDEX
+PRINT
+LOAD i
+PUSH_INT 4000
+GT
+PRINT
+PUSH_STR "{\\"key7\\": 2}"
+JSON_PARSE
+GET_FIELD key7
+PRINT
+HALT
+`;
+
+for (const mode of [[], ["--smp=2"]]) {
+  const name = mode.length ? mode[0] : "single";
+  Deno.test(`${name}: new atoms beyond --max-atoms raise the catchable 'Atom table full'`, async () => {
+    const r = await ttvm([...mode, "--max-atoms", "5000"], ATOM_FLOOD);
+    assert.equal(r.stdout, "Exception: Atom table full\n1\n2\n");
+    assert.equal(r.code, 0, r.stderr);
+    noHostTrace(r.stderr);
+  });
+}
