@@ -6,7 +6,7 @@
  * stack. Every count is checked against the bytes that remain before anything is allocated, and
  * every malformed input is an EtfError naming the offset.
  */
-import { inflateSync } from "node:zlib";
+import { nodeBuiltin } from "../host/node_builtin.ts";
 import { readU16, readU32, utf8Decoder } from "./bytes.ts";
 import { countCodePoints, EtfError, MAX_ATOM_CHARS, TAG, VERSION_MAGIC } from "./etf_tags.ts";
 import {
@@ -52,7 +52,9 @@ function decodeCompressed(bytes: Uint8Array): ErlTerm {
   const sizeBytes = readU32(bytes, 2);
   let inflated: Uint8Array;
   try {
-    inflated = new Uint8Array(inflateSync(bytes.subarray(6), { maxOutputLength: sizeBytes + 1 }));
+    inflated = new Uint8Array(
+      nodeBuiltin("node:zlib").inflateSync(bytes.subarray(6), { maxOutputLength: sizeBytes + 1 }),
+    );
   } catch (e) {
     throw new EtfError(`bad compressed term: ${(e as Error).message}`);
   }

@@ -20,7 +20,7 @@ import {
 } from "../proc/pcb.ts";
 import type { HostValue } from "../term/host.ts";
 import { PortTable } from "./port_table.ts";
-import { NEVER_MS } from "./driver.ts";
+import { NEVER_MS } from "./protocol.ts";
 import { type PortChannel, type PortRequest, REQ_EXITED, REQ_TIMER } from "./protocol.ts";
 
 export class PortClient {

@@ -35,6 +35,7 @@ import type { HostValue } from "../term/host.ts";
 import type { Values } from "../term/values.ts";
 import { PortTable } from "./port_table.ts";
 import {
+  NEVER_MS,
   type PortRequest,
   REPLY_ERROR,
   REPLY_OK,
@@ -97,8 +98,7 @@ export interface DriverHost {
   flushOutput(): void;
 }
 
-/** Timer deadlines at or beyond this are "never" (a request word is an i32). */
-export const NEVER_MS = 0x7fffffff;
+export { NEVER_MS };
 
 export class PortDriver {
   readonly ports: PortTable;

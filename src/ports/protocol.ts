@@ -15,6 +15,12 @@
  */
 import type { HostValue } from "../term/host.ts";
 
+/** Timer deadlines at or beyond this are "never" (a request word is an i32). */
+export const NEVER_MS = 0x7fffffff;
+/** Unwritten bytes a process may leave queued on a socket before TCP_SEND waits (the
+ *  process side checks it, src/vm/ops_port.ts; the driver's sockets honour it, tcp.ts). */
+export const WRITE_WINDOW_BYTES = 64 * 1024;
+
 export interface PortRequest {
   kind: number;
   from: number;

@@ -27,8 +27,7 @@ export const K_LISTENER = 1;
 const ACTIVE_BACKLOG = 1000;
 export const MAX_LINE_BYTES = 1024 * 1024;
 const READ_CHUNK_BYTES = 64 * 1024;
-/** Unwritten bytes a process may leave queued on a socket before TCP_SEND waits. */
-export const WRITE_WINDOW_BYTES = 64 * 1024;
+export { WRITE_WINDOW_BYTES } from "./protocol.ts";
 /** How long a closed socket may still try to write what was sent before the close. */
 const LINGER_MS = 5000;
 

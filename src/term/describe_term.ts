@@ -10,7 +10,8 @@
  * `#Term<123456789012345678901234567890>`. Bytes that are not a valid term print as
  * `#Term<N bytes>`. Invariant: a pure function of the bytes that always starts with `#`.
  */
-import { decodeTerm, formatErlTerm } from "../dist/mod.ts";
+import { decodeTerm } from "../dist/etf.ts";
+import { formatErlTerm } from "../dist/format.ts";
 
 export function describeTerm(bytes: Uint8Array): string {
   let text: string;

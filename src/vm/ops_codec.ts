@@ -23,8 +23,7 @@
  * while every message still gets its own random nonce. A wrong key, a damaged or truncated
  * ciphertext, or a non-ENCRYPT input all fail authentication: `Decryption failed`.
  */
-import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from "node:crypto";
-import { gunzipSync, gzipSync } from "node:zlib";
+import { nodeBuiltin } from "../host/node_builtin.ts";
 import { R_TMP0 } from "../proc/pcb.ts";
 import { T_BYTES } from "../term/tags.ts";
 import { typeMismatch, VmError } from "./errors.ts";
@@ -66,7 +65,7 @@ export function compress(it: Interpreter, pcb: number): void {
   it.m.need(pcb, 1, "COMPRESS");
   const data = dataArg(it, it.m.arg(pcb, 0), "COMPRESS");
   it.charge(data.length);
-  result(it, pcb, 1, new Uint8Array(gzipSync(data)), false);
+  result(it, pcb, 1, new Uint8Array(nodeBuiltin("node:zlib").gzipSync(data)), false);
 }
 
 export function decompress(it: Interpreter, pcb: number): void {
@@ -76,7 +75,7 @@ export function decompress(it: Interpreter, pcb: number): void {
   if (v.tag(c) !== T_BYTES) throw typeMismatch("DECOMPRESS", "bytes", [v.debug(c)]);
   let plain: Uint8Array;
   try {
-    plain = new Uint8Array(gunzipSync(v.bytes(c)));
+    plain = new Uint8Array(nodeBuiltin("node:zlib").gunzipSync(v.bytes(c)));
   } catch {
     throw new VmError("Invalid compressed data");
   }
@@ -108,7 +107,7 @@ function deriveKey(it: Interpreter, key: string, salt: Uint8Array): Uint8Array {
     return known;
   }
   it.charge(DERIVE_WORK);
-  const derived = new Uint8Array(scryptSync(key, salt, 32, SCRYPT));
+  const derived = new Uint8Array(nodeBuiltin("node:crypto").scryptSync(key, salt, 32, SCRYPT));
   derivedKeys.set(id, derived);
   if (derivedKeys.size > DERIVED_KEYS_KEPT) derivedKeys.delete(derivedKeys.keys().next().value!);
   return derived;
@@ -133,7 +132,7 @@ export function encrypt(it: Interpreter, pcb: number): void {
   const plain = dataArg(it, dataCell, "ENCRYPT", [m.arg(pcb, 0)]);
   let salt = saltOfKey.get(key);
   if (salt === undefined) {
-    salt = new Uint8Array(randomBytes(SALT_BYTES));
+    salt = new Uint8Array(nodeBuiltin("node:crypto").randomBytes(SALT_BYTES));
     saltOfKey.set(key, salt);
     if (saltOfKey.size > DERIVED_KEYS_KEPT) saltOfKey.delete(saltOfKey.keys().next().value!);
   }
@@ -141,8 +140,8 @@ export function encrypt(it: Interpreter, pcb: number): void {
   header[0] = VERSION;
   header[1] = v.isStr(dataCell) ? KIND_STR : KIND_BYTES;
   header.set(salt, 2);
-  header.set(randomBytes(NONCE_BYTES), 2 + SALT_BYTES);
-  const cipher = createCipheriv(
+  header.set(nodeBuiltin("node:crypto").randomBytes(NONCE_BYTES), 2 + SALT_BYTES);
+  const cipher = nodeBuiltin("node:crypto").createCipheriv(
     "aes-256-gcm",
     deriveKey(it, key, salt),
     header.subarray(2 + SALT_BYTES),
@@ -175,7 +174,7 @@ export function decrypt(it: Interpreter, pcb: number): void {
   const header = data.subarray(0, HEADER_BYTES);
   let plain: Uint8Array;
   try {
-    const decipher = createDecipheriv(
+    const decipher = nodeBuiltin("node:crypto").createDecipheriv(
       "aes-256-gcm",
       deriveKey(it, key, data.subarray(2, 2 + SALT_BYTES)),
       header.subarray(2 + SALT_BYTES),

@@ -9,7 +9,7 @@
 import { FLAG_IO_WAIT, FLAG_USES_PORTS, P_FLAGS, P_PID } from "../proc/pcb.ts";
 import { PS_ANSWERED, PS_CLOSED } from "../ports/port_table.ts";
 import { REQ_CLOSE, REQ_HANDOVER } from "../ports/protocol.ts";
-import { WRITE_WINDOW_BYTES } from "../ports/tcp.ts";
+import { WRITE_WINDOW_BYTES } from "../ports/protocol.ts";
 import type { HostValue } from "../term/host.ts";
 import {
   CONN_KINDS,
