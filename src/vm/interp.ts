@@ -68,6 +68,8 @@ export interface CompiledTier {
    *  left is in `budget`. */
   enter(pcb: number, budget: number): number;
   budget: number;
+  /** Follow an image that grew to `nInstr` instructions (hot code loading). */
+  ensureCapacity(nInstr: number): void;
 }
 
 export class Interpreter {
@@ -75,7 +77,7 @@ export class Interpreter {
   /** The compiler tier, or null. */
   tier: CompiledTier | null = null;
   /** Inline cache per instruction: frame entry index where LOAD/STORE last found its name. */
-  private readonly ic: Int32Array;
+  private ic: Int32Array;
   /** Set by EXIT (R_EXIT). */
   exitCode = 0;
   /** Instructions executed (for --stats). */
@@ -86,6 +88,16 @@ export class Interpreter {
     this.ic = new Int32Array(rt.image.nInstr);
   }
 
+  /** The image grew (hot code loading appended a module version): grow the per-instruction
+   *  arrays, here and in the compiler tier. Old entries stay valid: old code never changes. */
+  private followImage(): void {
+    const n = this.rt.image.nInstr;
+    const ic = new Int32Array(n);
+    ic.set(this.ic);
+    this.ic = ic;
+    this.tier?.ensureCapacity(n);
+  }
+
   /** Charge the running instruction for `units` elements or characters of work (on top of
    *  its one reduction; about one more reduction per 64 units). */
   charge(units: number): void {
@@ -94,6 +106,7 @@ export class Interpreter {
 
   run(pcb: number, budget: number): number {
     const rt = this.rt;
+    if (this.ic.length < rt.image.nInstr) this.followImage();
     const mem = rt.mem;
     const code = rt.image.code;
     const ints = rt.image.ints;
