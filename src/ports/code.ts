@@ -26,7 +26,7 @@
  * (src/proc/procs.ts). The purged code stays in memory (leaked, as old image blocks are): a
  * Function value into it still runs it, and no pc ever names other code.
  */
-import { dirname, isAbsolute, resolve } from "node:path";
+import { dirname, isAbsolute, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { AsmError, assembleFile, formatDiagnostics } from "../asm/mod.ts";
 import { OP_BY_CODE, operandWordOffsets } from "../isa/opcodes.ts";
@@ -114,7 +114,10 @@ export class CodeLoader {
     const cwd = Deno.cwd();
     const info = image.modules[index];
     const files = this.filesOf(info.path, cwd);
-    const file = files.find((f) => exists(f)) ?? files[0];
+    const abs = files.find((f) => exists(f)) ?? files[0];
+    // Diagnostics name the file as the program's own did (relative to the working directory).
+    const inCwd = relative(cwd, abs);
+    const file = inCwd.startsWith("..") || isAbsolute(inCwd) ? abs : inCwd;
     let program: Program;
     try {
       program = assembleFile(file, { cwd, stdDir: this.stdDir });
