@@ -416,6 +416,15 @@ export class Interpreter {
             case 0x39: // CATCH
               break;
             default: {
+              if (op === undefined) {
+                // pc lies beyond this slice's image: a Function value of code loaded since the
+                // slice began (sent by a process on an up-to-date thread). End the slice at
+                // that pc; the next one starts with the new image.
+                saveRegs(w, p, pc - 1, sp - stackBase, fp - frameBase, ftop - frameBase);
+                rt.image.refresh();
+                this.reductions += startBudget - budget;
+                return R_PREEMPT;
+              }
               saveRegs(w, p, pc, sp - stackBase, fp - frameBase, ftop - frameBase);
               result = execSlow(this, op, pcb, ip);
               budget -= drainWorkReductions();

@@ -51,8 +51,10 @@ HALT
 /** Collects a child's output as it arrives. */
 class Collected {
   text = "";
+  /** Resolves when the stream has ended (everything the child wrote is in `text`). */
+  readonly done: Promise<void>;
   constructor(stream: ReadableStream<Uint8Array>) {
-    this.read(stream);
+    this.done = this.read(stream);
   }
   private async read(stream: ReadableStream<Uint8Array>) {
     const dec = new TextDecoder();
@@ -105,6 +107,7 @@ async function reloadRun(flags: string[]): Promise<void> {
 
     await Deno.writeTextFile(libPath, lib(`PUSH_STR "stop"`));
     const status = await child.status;
+    await Promise.all([out.done, err.done]); // the last lines may still be in the pipes
     assert.equal(status.code, 0, err.text);
     const lines = out.lines();
     assert.equal(lines.at(-1), "stop");
