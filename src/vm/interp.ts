@@ -45,6 +45,7 @@ import { raise } from "./raise.ts";
 import { arithSlow, compareSlow } from "./ops_arith.ts";
 import { execSlow } from "./slow.ts";
 import type { Runtime } from "./runtime.ts";
+import type { ImageModule } from "../mem/image.ts";
 
 /** Why a slice ended (R_CONTINUE is internal to slow paths). */
 export const R_CONTINUE = 0;
@@ -70,6 +71,8 @@ export interface CompiledTier {
   budget: number;
   /** Follow an image that grew to `nInstr` instructions (hot code loading). */
   ensureCapacity(nInstr: number): void;
+  /** Drop what was compiled from pcs [fromPc, toPc) (a purged module version). */
+  invalidate(fromPc: number, toPc: number): number;
 }
 
 export class Interpreter {
@@ -88,14 +91,37 @@ export class Interpreter {
     this.ic = new Int32Array(rt.image.nInstr);
   }
 
-  /** The image grew (hot code loading appended a module version): grow the per-instruction
-   *  arrays, here and in the compiler tier. Old entries stay valid: old code never changes. */
+  /** The image this interpreter last followed: its generation and module table. */
+  private imageGeneration = -1;
+  private imageModules: readonly ImageModule[] = [];
+
+  /** Hot code loading published a new image (src/mem/image.ts): grow the per-instruction
+   *  arrays, here and in the compiler tier (old entries stay valid: old code never changes),
+   *  and drop what the tier compiled from module versions that are neither current nor old any
+   *  more (purged: no process runs them). */
   private followImage(): void {
-    const n = this.rt.image.nInstr;
-    const ic = new Int32Array(n);
-    ic.set(this.ic);
-    this.ic = ic;
-    this.tier?.ensureCapacity(n);
+    const image = this.rt.image;
+    const n = image.nInstr;
+    if (this.ic.length < n) {
+      const ic = new Int32Array(n);
+      ic.set(this.ic);
+      this.ic = ic;
+      this.tier?.ensureCapacity(n);
+    }
+    const tier = this.tier;
+    if (tier !== null) {
+      this.imageModules.forEach((before, i) => {
+        const now = image.modules[i];
+        for (
+          const [from, to] of [[before.startPc, before.endPc], [before.oldStartPc, before.oldEndPc]]
+        ) {
+          if (from < 0 || (now && (from === now.startPc || from === now.oldStartPc))) continue;
+          tier.invalidate(from, to + 1);
+        }
+      });
+    }
+    this.imageModules = image.modules;
+    this.imageGeneration = image.generation;
   }
 
   /** Charge the running instruction for `units` elements or characters of work (on top of
@@ -106,7 +132,7 @@ export class Interpreter {
 
   run(pcb: number, budget: number): number {
     const rt = this.rt;
-    if (this.ic.length < rt.image.nInstr) this.followImage();
+    if (rt.image.generation !== this.imageGeneration) this.followImage();
     const mem = rt.mem;
     const code = rt.image.code;
     const ints = rt.image.ints;
