@@ -16,9 +16,9 @@
  * table's operand kinds say which word is what: strings and names become atoms of the shared
  * atom table, ints/floats/parameter lists are appended to the image's pools, jump and function
  * targets move by the new code's base pc, and IMPORT operands map to the image's module of the
- * same file. Only modules of the running program can be loaded, and a new version may import
- * only modules that are loaded (hot loading replaces code; it does not add modules); the main
- * program cannot be reloaded (every process's root frame returns into it).
+ * same file — or, for a module the program did not have yet, to a new module entry (version
+ * 1) with its code appended too. Only imported modules of the running program can be loaded;
+ * the main program cannot be reloaded (every process's root frame returns into it).
  *
  * Two-version rule: a load makes the current version old and, when there was an old version
  * already, purges it first; CODE_PURGE purges the old version explicitly. Purging sends every
@@ -130,20 +130,22 @@ export class CodeLoader {
       }
       throw new CodeLoadError(`Cannot load ${info.path}: ${osErrorText(e)}`);
     }
-    const imports = program.modules.map((m, j) => {
-      if (j === 0) return index;
+    // Each module of the fresh Program: the loaded module's new version, a module the program
+    // already has (its running code is used), or a module it did not have (added, version 1).
+    let added = image.modules.length;
+    const plan: Placement[] = program.modules.map((m, j) => {
+      if (j === 0) return { index, append: true };
+      const files = this.filesOf(m.path, cwd);
       const found = image.modules.findIndex((im) =>
-        this.filesOf(im.path, cwd).some((f) => this.filesOf(m.path, cwd).includes(f))
+        this.filesOf(im.path, cwd).some((f) => files.includes(f))
       );
-      if (found < 0 || found === index) {
-        throw new CodeLoadError(
-          `Cannot load ${info.path}: it imports ${m.path}, which is not a loaded module`,
-        );
+      if (found === index) {
+        throw new CodeLoadError(`Cannot load ${info.path}: it imports itself (through ${m.path})`);
       }
-      return found;
+      return found >= 0 ? { index: found, append: false } : { index: added++, append: true };
     });
     const purged = info.oldStartPc >= 0 ? [info.oldStartPc, info.oldEndPc] : null;
-    publishImage(this.values.mem, this.values.atoms, appendVersion(this, index, program, imports));
+    publishImage(this.values.mem, this.values.atoms, appendModules(this, program, plan));
     image.refresh();
     if (purged) this.purgeRange(purged[0], purged[1]);
   }
@@ -201,78 +203,104 @@ function currentTables(loader: CodeLoader): ImageTables {
   };
 }
 
-/** The image with `program`'s main module appended as the new current version of module
- *  `index`; `imports[j]` is the image module of the program's module j. */
-function appendVersion(
-  loader: CodeLoader,
-  index: number,
-  program: Program,
-  imports: number[],
-): ImageTables {
+/** Where each module of a freshly assembled Program goes in the image: `index` is its image
+ *  module; `append` says whether its code is appended (the loaded module's new version, or a
+ *  module the program did not have yet) or the image's is used (a module already loaded). */
+interface Placement {
+  index: number;
+  append: boolean;
+}
+
+/** The image with the code of `program`'s modules marked `append` added at new pcs: module 0
+ *  as the new current version of its image module, the others as new modules (version 1). */
+function appendModules(loader: CodeLoader, program: Program, plan: Placement[]): ImageTables {
   const old = loader.tables();
   const atoms = loader.values.atoms;
-  const base = old.code.length >> 2;
-  const n = program.modules[0].endPc + 1;
-  const code = new Int32Array((base + n) * 4);
+  let total = old.code.length >> 2;
+  const bases = plan.map((p, j) => {
+    if (!p.append) return -1;
+    const base = total;
+    total += program.modules[j].endPc - program.modules[j].startPc + 1;
+    return base;
+  });
+  const code = new Int32Array(total * 4);
   code.set(old.code);
-  const lines = new Int32Array(base + n);
+  const lines = new Int32Array(total);
   lines.set(old.lines);
-  lines.set(program.lines.subarray(0, n), base);
-  const files = new Int32Array(base + n);
+  const files = new Int32Array(total);
   files.set(old.files);
-  files.fill(index, base);
   const floats = Array.from(old.floats);
   const ints = Array.from(old.ints);
   const paramLists: ArrayLike<number>[] = Array.from(old.paramLists);
   const atom = (s: number) => atoms.intern(program.strings[s]);
-  for (let i = 0; i < n; i++) {
-    const src = i * 4, dst = (base + i) * 4;
-    code.set(program.code.subarray(src, src + 4), dst);
-    const op = OP_BY_CODE[program.code[src]];
-    if (op === undefined) throw new CodeLoadError(`internal error: opcode ${program.code[src]}`);
-    const offsets = operandWordOffsets(op);
-    op.operands.forEach((operand, k) => {
-      const at = offsets[k], a = program.code[src + at];
-      switch (operand.kind) {
-        case "i64":
-          if (program.code[src + at + 1] === 1) code[dst + at] = ints.push(program.ints[a]) - 1;
-          break;
-        case "f64":
-          code[dst + at] = floats.push(program.floats[a]) - 1;
-          break;
-        case "str":
-        case "name":
-          if (a >= 0) code[dst + at] = atom(a);
-          break;
-        case "label":
-          if (a >= 0) code[dst + at] = base + a;
-          break;
-        case "func":
-          code[dst + at] = base + a;
-          code[dst + at + 1] =
-            paramLists.push(program.paramLists[program.code[src + at + 1]].map(atom)) - 1;
-          break;
-        case "module":
-          code[dst + at] = imports[a];
-          break;
-      }
-    });
-  }
   const modules: ImageModule[] = old.modules.map((m) => ({ ...m }));
-  const m = modules[index];
-  modules[index] = {
-    path: m.path,
-    startPc: base,
-    endPc: base + n - 1,
-    version: m.version + 1,
-    oldStartPc: m.startPc,
-    oldEndPc: m.endPc,
-  };
-  // Labels name the current version (SPAWN of a label name, supervisor restarts).
-  const labels: LabelInfo[] = old.labels.filter((l) => l.module !== index);
-  for (const l of program.labels) {
-    if (l.module === 0) labels.push({ name: l.name, pc: base + l.pc, module: index });
-  }
+  const replaced = plan[0].index;
+  const labels: LabelInfo[] = old.labels.filter((l) => l.module !== replaced);
+  plan.forEach((place, j) => {
+    if (!place.append) return;
+    const { startPc, endPc } = program.modules[j];
+    const base = bases[j];
+    const moved = (pc: number) => base + pc - startPc;
+    for (let pc = startPc; pc <= endPc; pc++) {
+      const src = pc * 4, dst = moved(pc) * 4;
+      code.set(program.code.subarray(src, src + 4), dst);
+      lines[moved(pc)] = program.lines[pc];
+      files[moved(pc)] = place.index;
+      const op = OP_BY_CODE[program.code[src]];
+      if (op === undefined) throw new CodeLoadError(`internal error: opcode ${program.code[src]}`);
+      const offsets = operandWordOffsets(op);
+      op.operands.forEach((operand, k) => {
+        const at = offsets[k], a = program.code[src + at];
+        switch (operand.kind) {
+          case "i64":
+            if (program.code[src + at + 1] === 1) code[dst + at] = ints.push(program.ints[a]) - 1;
+            break;
+          case "f64":
+            code[dst + at] = floats.push(program.floats[a]) - 1;
+            break;
+          case "str":
+          case "name":
+            if (a >= 0) code[dst + at] = atom(a);
+            break;
+          case "label":
+            if (a >= 0) code[dst + at] = moved(a);
+            break;
+          case "func":
+            code[dst + at] = moved(a);
+            code[dst + at + 1] =
+              paramLists.push(program.paramLists[program.code[src + at + 1]].map(atom)) - 1;
+            break;
+          case "module":
+            code[dst + at] = plan[a].index;
+            break;
+        }
+      });
+    }
+    const range = { startPc: base, endPc: moved(endPc) };
+    if (j === 0) {
+      const m = modules[place.index];
+      modules[place.index] = {
+        ...m,
+        ...range,
+        version: m.version + 1,
+        oldStartPc: m.startPc,
+        oldEndPc: m.endPc,
+      };
+    } else {
+      if (place.index !== modules.length) throw new CodeLoadError("internal error: module order");
+      modules.push({
+        path: program.modules[j].path,
+        ...range,
+        version: 1,
+        oldStartPc: -1,
+        oldEndPc: -1,
+      });
+    }
+    // Labels name the current version (SPAWN of a label name, supervisor restarts).
+    for (const l of program.labels) {
+      if (l.module === j) labels.push({ name: l.name, pc: moved(l.pc), module: place.index });
+    }
+  });
   return { code, lines, files, floats, ints, paramLists, modules, labels, nStrings: old.nStrings };
 }
 

@@ -35,6 +35,7 @@ import {
   T_STR,
 } from "../term/tags.ts";
 import { insufficient, typeMismatch, VmError } from "./errors.ts";
+import type { HostValue } from "../term/host.ts";
 import type { Interpreter } from "./interp.ts";
 
 /** CALL_FUNCTION: call the Function/Closure on top with its params bound from below it. */
@@ -119,11 +120,17 @@ export function exportVar(it: Interpreter, pcb: number, atom: number): void {
 export function importModule(it: Interpreter, pcb: number, ip: number, module: number): void {
   const rt = it.rt, m = it.m, v = rt.values;
   const cache = pcb + R_MODCACHE;
+  const cells = 2 * rt.image.modules.length;
   if (v.tag(cache) !== T_LIST) {
-    v.putHost(pcb, cache, {
-      kind: "list",
-      items: rt.image.modules.flatMap(() => [{ kind: "null" as const }, { kind: "null" as const }]),
-    });
+    v.putHost(pcb, cache, { kind: "list", items: nulls(cells) });
+  } else if (v.len(cache) < cells) {
+    // Hot code loading added modules since this process's first IMPORT: a longer cache,
+    // holding the entries it had (R_MODCACHE stays a root while the new list is allocated).
+    v.putHost(pcb, pcb + R_TMP0, { kind: "list", items: nulls(cells) });
+    const w = rt.mem.i32, from = v.obj(cache) + 1, to = v.obj(pcb + R_TMP0) + 1;
+    for (let i = v.len(cache) - 1; i >= 0; i--) copyCell(w, to + i, from + i);
+    copyCell(w, cache, pcb + R_TMP0);
+    setNull(w, pcb + R_TMP0);
   }
   const info = rt.image.modules[module];
   const entry = v.obj(cache) + 1 + 2 * module;
@@ -147,6 +154,10 @@ export function importModule(it: Interpreter, pcb: number, ip: number, module: n
   w[p + P_MODULE_FP] = w[p + P_FP];
   setNull(w, pcb + R_EXPORTS);
   w[p + P_PC] = info.startPc;
+}
+
+function nulls(n: number): HostValue[] {
+  return Array.from({ length: n }, () => ({ kind: "null" }));
 }
 
 /** Module numbers take the low bits of the module frame's info word, the version the rest. */
