@@ -10,6 +10,8 @@
  *   load happens DEBOUNCE_MS after the last one, so it reads the finished file.
  * - A version that does not assemble is reported on stderr and nothing changes: the running
  *   version stays. A successful load is reported on stderr too (`ttvm: reloaded <path>`).
+ * - A loaded version may import modules the program did not have: their directories are
+ *   watched from then on too.
  * - It never keeps the run alive (canWake false): the run ends when its processes are done.
  */
 import { dirname } from "node:path";
@@ -20,30 +22,20 @@ import type { DriverService, PortDriver } from "./driver.ts";
 export const DEBOUNCE_MS = 100;
 
 export class Reloader implements DriverService {
-  private readonly watcher: Deno.FsWatcher;
+  private readonly watchers: Deno.FsWatcher[] = [];
+  private readonly watching: Promise<void>[] = [];
+  private readonly watchedDirs = new Set<string>();
   private readonly pending = new Map<string, ReturnType<typeof setTimeout>>();
-  private readonly files: Map<string, number>;
-  private readonly watching: Promise<void>;
+  private files = new Map<string, number>();
+  private stopped = false;
 
   constructor(
     private readonly driver: PortDriver,
     private readonly stderr: Output,
     private readonly debounceMs = DEBOUNCE_MS,
   ) {
-    const loader = driver.codeLoader;
-    if (loader === null) throw new Error("--reload: the driver has no code loader");
-    this.files = loader.moduleFiles();
-    const dirs = new Set<string>();
-    for (const f of this.files.keys()) {
-      const dir = dirname(f);
-      try {
-        if (Deno.statSync(dir).isDirectory) dirs.add(dir);
-      } catch {
-        // a module from a bundle section, or a directory gone meanwhile: nothing to watch
-      }
-    }
-    this.watcher = Deno.watchFs([...dirs], { recursive: false });
-    this.watching = this.watch();
+    if (driver.codeLoader === null) throw new Error("--reload: the driver has no code loader");
+    this.followModules();
   }
 
   /** The files being watched (absolute paths). */
@@ -51,9 +43,30 @@ export class Reloader implements DriverService {
     return [...this.files.keys()];
   }
 
-  private async watch(): Promise<void> {
+  /** Watch the directories of the program's module files not watched yet (at start, and after
+   *  a load that added modules). */
+  private followModules(): void {
+    this.files = this.driver.codeLoader!.moduleFiles();
+    const dirs: string[] = [];
+    for (const f of this.files.keys()) {
+      const dir = dirname(f);
+      if (this.watchedDirs.has(dir)) continue;
+      try {
+        if (Deno.statSync(dir).isDirectory) dirs.push(dir);
+      } catch {
+        continue; // a module from a bundle section, or a directory gone meanwhile
+      }
+      this.watchedDirs.add(dir);
+    }
+    if (dirs.length === 0) return;
+    const watcher = Deno.watchFs(dirs, { recursive: false });
+    this.watchers.push(watcher);
+    this.watching.push(this.watch(watcher));
+  }
+
+  private async watch(watcher: Deno.FsWatcher): Promise<void> {
     try {
-      for await (const event of this.watcher) {
+      for await (const event of watcher) {
         if (event.kind === "access") continue;
         for (const path of event.paths) if (this.files.has(path)) this.schedule(path);
       }
@@ -78,6 +91,7 @@ export class Reloader implements DriverService {
     try {
       this.driver.codeLoader!.load(path);
       this.stderr.write(`ttvm: reloaded ${path}\n`);
+      if (!this.stopped) this.followModules(); // the new version may import new modules
     } catch (e) {
       this.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
     }
@@ -89,13 +103,16 @@ export class Reloader implements DriverService {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     for (const timer of this.pending.values()) clearTimeout(timer);
     this.pending.clear();
-    try {
-      this.watcher.close();
-    } catch {
-      // already closed
+    for (const watcher of this.watchers) {
+      try {
+        watcher.close();
+      } catch {
+        // already closed
+      }
     }
-    await this.watching;
+    await Promise.all(this.watching);
   }
 }

@@ -2,7 +2,8 @@
  * `ttvm --reload` (LANGUAGE.md §9): a running program that calls through a freshly IMPORTed
  * function every 20 ms moves to the new code when its module file is rewritten; a version that
  * does not assemble is reported on stderr while the running one keeps printing; a later good
- * version is loaded again. On the single scheduler and on two workers.
+ * version is loaded again, one that imports a module the program did not have too, and that
+ * new module's file is then watched as well. On the single scheduler and on two workers.
  */
 import assert from "node:assert/strict";
 
@@ -17,6 +18,18 @@ LABEL main
 MAKE_FUNCTION tick
 STORE tick
 EXPORT tick
+HALT
+`;
+
+const ADDED = (text: string) =>
+  `JMP main
+LABEL t
+PUSH_STR "${text}"
+RET
+LABEL main
+MAKE_FUNCTION t
+STORE added_tick
+EXPORT added_tick
 HALT
 `;
 
@@ -105,6 +118,18 @@ async function reloadRun(flags: string[]): Promise<void> {
       "the running version keeps running",
     );
 
+    // A version importing a module the program did not have: that module is watched too.
+    await Deno.mkdir(`${dir}/extra`);
+    await Deno.writeTextFile(`${dir}/extra/added.ttvm`, ADDED("added v1"));
+    await Deno.writeTextFile(
+      libPath,
+      lib(`IMPORT extra/added.ttvm\nLOAD added_tick\nCALL_FUNCTION`),
+    );
+    await until("added v1", () => out.lines().includes("added v1"));
+    await new Promise((r) => setTimeout(r, 200));
+    await Deno.writeTextFile(`${dir}/extra/added.ttvm`, ADDED("added v2"));
+    await until("added v2", () => out.lines().includes("added v2"));
+
     await Deno.writeTextFile(libPath, lib(`PUSH_STR "stop"`));
     const status = await child.status;
     await Promise.all([out.done, err.done]); // the last lines may still be in the pipes
@@ -113,11 +138,9 @@ async function reloadRun(flags: string[]): Promise<void> {
     assert.equal(lines.at(-1), "stop");
     // Old code until the load, new code after it: the versions appear in order, never mixed.
     const order = lines.map((l) => l.replace(/^tick /, ""));
-    const firstOf = (v: string) => order.indexOf(v);
-    const lastOf = (v: string) => order.lastIndexOf(v);
-    assert.ok(lastOf("v1") < firstOf("v2") && lastOf("v2") < firstOf("stop"), order.join(" "));
-    assert.ok(!order.includes("v3"));
-    assert.equal(err.text.match(/ttvm: reloaded/g)?.length, 2, err.text);
+    const versions = ["v1", "v2", "added v1", "added v2", "stop"];
+    assert.deepEqual(order.filter((l, i) => i === 0 || order[i - 1] !== l), versions);
+    assert.equal(err.text.match(/ttvm: reloaded/g)?.length, 4, err.text);
   } finally {
     try {
       child.kill();
