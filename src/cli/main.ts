@@ -161,6 +161,9 @@ export const RUN_OPTIONS = {
     () => DEFAULT_OBSERVE_PORT,
     "serve a live dashboard of the run on http://127.0.0.1:PORT/ (default 4000;\n0 picks a free port; the address is printed on stderr)",
   ),
+  reload: flag(
+    "watch the files of the imported modules and load each one that changes\n(one that does not assemble is reported; the running version stays)",
+  ),
   "trace-procs": text(
     "FILE",
     "write the processes' timeline (spawns, exits, slices per scheduler, migrations,\nmessages) to FILE as Chrome Trace Event JSON: open it in ui.perfetto.dev",
@@ -298,6 +301,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     dist: distOptions(given),
     traceProcs: given["trace-procs"],
     observe: given.observe,
+    reload: given.reload,
   };
   if (options.traceProcs !== undefined) checkWritable(options.traceProcs, "--trace-procs");
   // Debug switch: start with a small shared buffer so that it must grow during the run

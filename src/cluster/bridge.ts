@@ -560,6 +560,8 @@ export class DistBridge implements DriverService, ValueContext {
     const args = (properListItems(msg.args) ?? []).map((a) => erlToHost(a, this));
     let entryPc: number;
     const bindings: Array<[string, HostValue]> = [];
+    // Hot code loading may have published a new image (new pcs, labels of new versions).
+    if (this.host.image.refresh()) this.labels = null;
     if (msg.function === FUN_ENTRY) {
       const f = args[0];
       if (f?.kind !== "function" && f?.kind !== "closure") return reply("badarg");

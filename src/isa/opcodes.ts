@@ -318,6 +318,9 @@ const ROWS: Array<[string, number, string, number, number, string, number, strin
   ["PROCESSES", 0xe8, "", 0, 1, "→ list", G | F.CONCURRENCY, "the PIDs of all live local processes, in PID order"],
   ["PROCESS_INFO", 0xe9, "", 1, 1, "pid → obj", T | G | W | F.CONCURRENCY, "`{pid, status, name, message_queue_len, reductions, memory_bytes, stack_depth, links, monitors, trap_exit, current}` (status `running`, `runnable` or `waiting`; name the registered name or null; `current` is `file:line`); Null for a process that is not alive. Asked of another process it is a signal that process answers itself at its next slice: the caller waits for the answer, the target is never stopped"],
   ["SYSTEM_INFO", 0xea, "", 0, 1, "→ obj", G | W | F.CONCURRENCY, "`{node, schedulers, process_count, process_limit, run_queue, memory_bytes, messages, reductions, uptime_ms}` (`messages` sent and `reductions` executed since the start, the caller's own included: it ends the caller's slice first; `node` is `nonode@nohost` when not distributed)"],
+  ["@Code loading (LANGUAGE.md §9)", 0, "", 0, 0, "", 0, ""],
+  ["CODE_LOAD", 0xeb, "", 1, 1, "path → bool", T | G | W | F.IO, "assemble the module file again (path resolved as IMPORT resolves it) and make it the module's current version: IMPORT binds it from then on, Function values keep their own version; the version before becomes old and an older one is purged (processes with frames in it exit with reason `killed`). false, with the assembler's diagnostics on stderr, when it does not assemble or is not an imported module of the program (the running version stays)"],
+  ["CODE_PURGE", 0xec, "", 1, 1, "path → bool", T | G | W | F.IO, "remove the module's old version: processes with frames in it exit with reason `killed`; false when there is none"],
 ];
 
 function parseOperands(spec: string): OperandSpec[] {

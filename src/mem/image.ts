@@ -8,19 +8,56 @@
  *  4 nInts       5 intsCell      i64 each
  *  6 nParamLists 7 paramsCell    i32 offsets[nParamLists+1], then atom ids
  *  8 linesCell   9 filesCell     i32 per instruction
- * 10 nModules   11 modulesCell   3 i32 per module: path atom, startPc, endPc
+ * 10 nModules   11 modulesCell   MODULE_WORDS i32 per module (below)
  * 12 nLabels    13 labelsCell    3 i32 per label: name atom, pc, module
  * 14 nStrings                    Program.strings are atoms 0..nStrings-1, in order
+ *
+ * module entry: [path atom, startPc, endPc, version, oldStartPc, oldEndPc]
+ *               current version's range │ 1, 2, … │ the old version's range, -1 -1 when none
  * ```
- * Invariant: the image is written once, before any process runs, and never changes; the views
- * built here are fixed-length sub-views, valid across buffer growth.
+ * Invariants:
+ * - A descriptor and the blocks it points at are written once and never change afterwards.
+ *   Hot code loading (src/ports/code.ts, the only writer after start) publishes a NEW
+ *   descriptor: the old code with the new version appended at new pcs, the pools extended, the
+ *   module and label tables updated — then stores it at H_IMAGE_CELL and bumps H_CODE_GEN. The
+ *   old blocks are leaked on purpose (a thread may still read them until its next slice), so a
+ *   pc, once valid, always names the same instruction: Function values and return addresses
+ *   stay meaningful.
+ * - The views built here are fixed-length sub-views, valid across buffer growth. `refresh()`
+ *   (one Atomics.load of H_CODE_GEN) rebuilds them in place when a new image was published; the
+ *   object itself is shared by everything on a thread that holds "the image".
  */
 import type { LabelInfo, ModuleInfo, Program } from "../isa/program.ts";
-import { H_IMAGE_CELL } from "./layout.ts";
+import { H_CODE_GEN, H_IMAGE_CELL } from "./layout.ts";
 import type { Memory } from "./memory.ts";
 import type { AtomTable } from "./atoms.ts";
 
 const D_WORDS = 16;
+/** i32 words per module entry. */
+const MODULE_WORDS = 6;
+
+/** A module as the run sees it: its current version and, once reloaded, its old one. */
+export interface ImageModule extends ModuleInfo {
+  /** 1 for the version linked at start, +1 per load. */
+  version: number;
+  /** The old version's range (the one before the current), -1 when there is none. */
+  oldStartPc: number;
+  oldEndPc: number;
+}
+
+/** Everything a descriptor describes, in run-time form (strings already atoms). */
+export interface ImageTables {
+  code: Int32Array;
+  lines: Int32Array;
+  files: Int32Array;
+  floats: ArrayLike<number>;
+  ints: ArrayLike<bigint>;
+  /** Parameter lists as atom ids. */
+  paramLists: ArrayLike<ArrayLike<number>>;
+  modules: ReadonlyArray<ImageModule>;
+  labels: ReadonlyArray<LabelInfo>;
+  nStrings: number;
+}
 
 /** Copy `program` into `mem` (atoms must be empty so that string i becomes atom i). */
 export function writeImage(mem: Memory, atoms: AtomTable, program: Program): void {
@@ -29,82 +66,118 @@ export function writeImage(mem: Memory, atoms: AtomTable, program: Program): voi
     const id = atoms.intern(s);
     if (id !== i) throw new Error("writeImage: duplicate program string " + JSON.stringify(s));
   });
-  const nInstr = program.code.length >> 2;
-  const desc = mem.allocBlock(D_WORDS / 4);
+  publishImage(mem, atoms, {
+    code: program.code,
+    lines: program.lines,
+    files: program.files,
+    floats: program.floats,
+    ints: program.ints,
+    paramLists: program.paramLists,
+    modules: program.modules.map((m) => ({ ...m, version: 1, oldStartPc: -1, oldEndPc: -1 })),
+    labels: program.labels,
+    nStrings: program.strings.length,
+  });
+}
+
+/** Write `t` into fresh blocks and make it the current image (H_IMAGE_CELL, then H_CODE_GEN:
+ *  a thread that sees the new generation also sees the new descriptor). Single writer: the
+ *  caller (start-up, or the port driver's code loader) is the only thread publishing. */
+export function publishImage(mem: Memory, atoms: AtomTable, t: ImageTables): void {
+  const nInstr = t.code.length >> 2;
   const words = (n: number) => mem.allocBlock(Math.max(1, Math.ceil(n / 4)));
-  const codeCell = words(program.code.length);
-  const floatsCell = words(program.floats.length * 2);
-  const intsCell = words(program.ints.length * 2);
-  const paramWords = program.paramLists.length + 1 +
-    program.paramLists.reduce((n, l) => n + l.length, 0);
+  const desc = words(D_WORDS);
+  const codeCell = words(t.code.length);
+  const floatsCell = words(t.floats.length * 2);
+  const intsCell = words(t.ints.length * 2);
+  let paramWords = t.paramLists.length + 1;
+  for (let i = 0; i < t.paramLists.length; i++) paramWords += t.paramLists[i].length;
   const paramsCell = words(paramWords);
   const linesCell = words(nInstr);
   const filesCell = words(nInstr);
-  const modulesCell = words(program.modules.length * 3);
-  const labelsCell = words(program.labels.length * 3);
-  const w = mem.i32;
-  w.set(program.code, codeCell << 2);
-  program.floats.forEach((x, i) => (mem.f64[(floatsCell << 1) + i] = x));
-  program.ints.forEach((n, i) => (mem.i64[(intsCell << 1) + i] = n));
-  let off = (paramsCell << 2) + program.paramLists.length + 1;
-  program.paramLists.forEach((list, i) => {
-    w[(paramsCell << 2) + i] = off - (paramsCell << 2);
-    for (const s of list) w[off++] = s;
+  const modulesCell = words(t.modules.length * MODULE_WORDS);
+  const labelsCell = words(t.labels.length * 3);
+  const pathAtoms = t.modules.map((m) => atoms.intern(m.path));
+  const labelAtoms = t.labels.map((l) => atoms.intern(l.name));
+  const w = mem.i32; // no allocation below: the views stay valid
+  w.set(t.code, codeCell << 2);
+  for (let i = 0; i < t.floats.length; i++) mem.f64[(floatsCell << 1) + i] = t.floats[i];
+  for (let i = 0; i < t.ints.length; i++) mem.i64[(intsCell << 1) + i] = t.ints[i];
+  const p = paramsCell << 2;
+  let off = p + t.paramLists.length + 1;
+  for (let i = 0; i < t.paramLists.length; i++) {
+    w[p + i] = off - p;
+    const list = t.paramLists[i];
+    for (let k = 0; k < list.length; k++) w[off++] = list[k];
+  }
+  w[p + t.paramLists.length] = off - p;
+  w.set(t.lines, linesCell << 2);
+  w.set(t.files, filesCell << 2);
+  t.modules.forEach((m, i) => {
+    const b = (modulesCell << 2) + i * MODULE_WORDS;
+    w.set([pathAtoms[i], m.startPc, m.endPc, m.version, m.oldStartPc, m.oldEndPc], b);
   });
-  w[(paramsCell << 2) + program.paramLists.length] = off - (paramsCell << 2);
-  w.set(program.lines, linesCell << 2);
-  w.set(program.files, filesCell << 2);
-  program.modules.forEach((m, i) => {
-    const b = (modulesCell << 2) + i * 3;
-    w[b] = atoms.intern(m.path);
-    w[b + 1] = m.startPc;
-    w[b + 2] = m.endPc;
-  });
-  program.labels.forEach((l, i) => {
+  t.labels.forEach((l, i) => {
     const b = (labelsCell << 2) + i * 3;
-    w[b] = atoms.intern(l.name);
+    w[b] = labelAtoms[i];
     w[b + 1] = l.pc;
     w[b + 2] = l.module;
   });
-  const d = desc << 2;
-  const mw = mem.i32;
-  mw.set([
+  w.set([
     nInstr,
     codeCell,
-    program.floats.length,
+    t.floats.length,
     floatsCell,
-    program.ints.length,
+    t.ints.length,
     intsCell,
-    program.paramLists.length,
+    t.paramLists.length,
     paramsCell,
     linesCell,
     filesCell,
-    program.modules.length,
+    t.modules.length,
     modulesCell,
-    program.labels.length,
+    t.labels.length,
     labelsCell,
-    program.strings.length,
+    t.nStrings,
     0,
-  ], d);
-  Atomics.store(mw, H_IMAGE_CELL, desc);
+  ], desc << 2);
+  Atomics.store(w, H_IMAGE_CELL, desc);
+  Atomics.add(w, H_CODE_GEN, 1);
 }
 
 /** A thread's view of the program image. */
 export class ProgramImage {
-  readonly nInstr: number;
-  readonly code: Int32Array;
-  readonly floats: Float64Array;
-  readonly ints: BigInt64Array;
-  readonly lines: Int32Array;
-  readonly files: Int32Array;
+  nInstr = 0;
+  code!: Int32Array;
+  floats!: Float64Array;
+  ints!: BigInt64Array;
+  lines!: Int32Array;
+  files!: Int32Array;
   /** Parameter lists as atom ids. */
-  readonly paramLists: Int32Array[];
-  readonly modules: ModuleInfo[];
-  readonly labels: LabelInfo[];
-  readonly nStrings: number;
+  paramLists!: Int32Array[];
+  modules!: ImageModule[];
+  labels!: LabelInfo[];
+  nStrings = 0;
+  /** H_CODE_GEN when the views were built. */
+  generation = -1;
 
-  constructor(mem: Memory, atoms: AtomTable) {
+  constructor(private readonly mem: Memory, private readonly atoms: AtomTable) {
+    this.build();
+  }
+
+  /** Rebuild the views when a new image was published since they were built (one atomic
+   *  load otherwise). The caller has refreshed `mem` (the buffer may have grown). True when
+   *  the image changed. */
+  refresh(): boolean {
+    if (Atomics.load(this.mem.i32, H_CODE_GEN) === this.generation) return false;
+    this.build();
+    return true;
+  }
+
+  private build(): void {
+    const mem = this.mem, atoms = this.atoms;
+    mem.refresh();
     const w = mem.i32;
+    this.generation = Atomics.load(w, H_CODE_GEN);
     const d = Atomics.load(w, H_IMAGE_CELL) << 2;
     if (d === 0) throw new Error("no program image in memory");
     const [nInstr, codeCell, nFloats, floatsCell, nInts, intsCell, nParams, paramsCell] = w
@@ -125,8 +198,15 @@ export class ProgramImage {
     }
     this.modules = [];
     for (let i = 0; i < nModules; i++) {
-      const b = (modulesCell << 2) + i * 3;
-      this.modules.push({ path: atoms.name(w[b]), startPc: w[b + 1], endPc: w[b + 2] });
+      const b = (modulesCell << 2) + i * MODULE_WORDS;
+      this.modules.push({
+        path: atoms.name(w[b]),
+        startPc: w[b + 1],
+        endPc: w[b + 2],
+        version: w[b + 3],
+        oldStartPc: w[b + 4],
+        oldEndPc: w[b + 5],
+      });
     }
     this.labels = [];
     for (let i = 0; i < nLabels; i++) {
@@ -138,11 +218,13 @@ export class ProgramImage {
 
   /** Module index containing `pc`. */
   moduleOf(pc: number): number {
+    if (pc >= this.nInstr) this.refresh(); // code loaded since the last slice
     return pc >= 0 && pc < this.nInstr ? this.files[pc] : 0;
   }
 
   /** `file:line` of instruction pc. */
   location(pc: number): string {
+    if (pc >= this.nInstr) this.refresh();
     if (pc < 0 || pc >= this.nInstr) return "?";
     const m = this.modules[this.files[pc]];
     const line = this.lines[pc];
@@ -152,6 +234,10 @@ export class ProgramImage {
   /** Index of pc within its own file (what `at instruction N` reports). */
   localPc(pc: number): number {
     const m = this.modules[this.moduleOf(pc)];
-    return m ? pc - m.startPc : pc;
+    if (!m) return pc;
+    // A version that is neither current nor old (purged): its start is not kept.
+    if (pc >= m.startPc && pc <= m.endPc) return pc - m.startPc;
+    if (pc >= m.oldStartPc && pc <= m.oldEndPc) return pc - m.oldStartPc;
+    return pc;
   }
 }

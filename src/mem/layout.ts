@@ -37,7 +37,8 @@ export const GROW_FACTOR = 2;
  * ```
  *  line  words     contents
  *   0    0–15      read-mostly: magic, generation, buffer size, limits, atom directory, image,
- *                  process table, registry, node name, scheduler statistics block
+ *                  process table, registry, node name, scheduler statistics block, code
+ *                  generation
  *   1    16–31     halt, exit code, worker count, workers ready
  *   2    32–47     I/O requests: queue head, the driver's futex word
  *   3    48–63     port (handle) table: directory, next handle id, lock, open count
@@ -81,6 +82,11 @@ export const H_SCHED_STATS_COUNT = 11;
 /** Name registry (src/proc/registry.ts). */
 export const H_REGISTRY_CELL = 2;
 export const H_REGISTRY_CAP = 3;
+/** Code generation: bumped (Atomics.add) each time hot code loading publishes a new program
+ *  image descriptor at H_IMAGE_CELL (src/mem/image.ts); every thread compares it with its
+ *  view's at slice start and rebuilds the view when it changed. Read-mostly: it changes only
+ *  on CODE_LOAD / CODE_PURGE. */
+export const H_CODE_GEN = 14;
 
 /** Set to 1 to stop every scheduler (EXIT, fatal error). */
 export const H_HALT = 1 * LINE_WORDS;

@@ -114,6 +114,8 @@ export class PortDriver {
   /** Set once the run ended: late completions are dropped. */
   private closed = false;
   private readonly services: DriverService[] = [];
+  /** Hot code loading (src/ports/code.ts; set by createDriver): --reload loads through it. */
+  codeLoader: { load(path: string): void; moduleFiles(): Map<string, number> } | null = null;
   private servicesStopped: Promise<unknown> = Promise.resolve();
 
   constructor(readonly host: DriverHost, private readonly waker: Waker) {
@@ -214,6 +216,12 @@ export class PortDriver {
    *  SIG_MONITOR / SIG_DEMONITOR / SIG_DOWN (a = ref). False when `pid` is gone. */
   deliverSignal(pid: number, kind: number, from: number, a: number, value: HostValue): boolean {
     return this.signal(pid, kind, a, 0, value, 0, from);
+  }
+
+  /** A signal without a value from the runtime (SIG_PURGE: a and b are its pc range); false
+   *  when `pid` is gone. */
+  signalProcess(pid: number, kind: number, a: number, b: number): boolean {
+    return this.signal(pid, kind, a, b, { kind: "null" });
   }
 
   /** Build a signal node carrying `value` and deliver it; false when `pid` is gone. */

@@ -12,6 +12,7 @@ import { registerUdp } from "./udp.ts";
 import { registerHttp } from "./http.ts";
 import { registerFutures } from "./futures.ts";
 import { registerDb } from "./db.ts";
+import { registerCode } from "./code.ts";
 
 export function createDriver(host: DriverHost, waker: Waker, stdin: AsyncByteSource): PortDriver {
   const driver = new PortDriver(host, waker);
@@ -22,6 +23,7 @@ export function createDriver(host: DriverHost, waker: Waker, stdin: AsyncByteSou
   registerHttp(driver);
   registerFutures(driver);
   registerDb(driver);
+  driver.codeLoader = registerCode(driver);
   new StdinPort(driver, stdin);
   return driver;
 }

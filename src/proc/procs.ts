@@ -36,6 +36,8 @@ import {
   P_DEADLINE,
   P_EXIT_PC,
   P_FLAGS,
+  P_FP,
+  P_FRAMES,
   P_GC_CELLS_COPIED,
   P_GC_COUNT,
   P_MBOX_LEN,
@@ -78,6 +80,7 @@ import {
   SIG_MONITOR,
   SIG_MSG,
   SIG_NAME,
+  SIG_PURGE,
   SIG_TIMEOUT,
   SIG_UNLINK,
   takeSignals,
@@ -432,9 +435,35 @@ export class Processes {
         }
         this.answerInfo(pcb, pid, node);
         break;
+      case SIG_PURGE:
+        // Hot code loading purged code [a, b]: a process still running it is killed (its
+        // registers are in the PCB here, at slice start and inside a receive alike).
+        if (this.runsCodeIn(pcb, a, w[(node << 2) + 5])) {
+          freeNode(this.mem, node);
+          this.setReasonText(pcb, "killed");
+          return this.flags(pcb) & FLAG_SUPERVISOR ? this.supervisor!.beginShutdown(pcb) : true;
+        }
+        break;
     }
     freeNode(this.mem, node);
     return false;
+  }
+
+  /** Whether any frame of the process runs code in [fromPc, toPc]: the current pc (the top
+   *  frame's code) or a frame's return address (the code of the frame below it). Only the
+   *  process itself walks its frames. */
+  private runsCodeIn(pcb: number, fromPc: number, toPc: number): boolean {
+    const w = this.mem.i32, p = pcb << 2;
+    const inside = (pc: number) => pc >= fromPc && pc <= toPc;
+    if (inside(w[p + P_PC])) return true;
+    const base = w[p + P_FRAMES];
+    for (let fpRel = w[p + P_FP];;) {
+      const h = (base + fpRel) << 2;
+      if (inside(w[h])) return true;
+      const prev = w[h + 1];
+      if (fpRel === 0 || prev >= fpRel) return false; // the root frame
+      fpRel = prev;
+    }
   }
 
   /** Answer the SIG_INFO `node` (still linked to the signals taken after it). */

@@ -47,6 +47,9 @@ export const SIG_NAME = 10;
 /** PROCESS_INFO (LANGUAGE.md §9): `from` asks for this process's information; the target
  *  answers with a SIG_IO_REPLY carrying seq a, as the port driver answers a request. */
 export const SIG_INFO = 11;
+/** From the port driver's code loader (src/ports/code.ts): code [a, b] (pcs, inclusive) was
+ *  purged; the process exits with reason `killed` when any of its frames runs there. */
+export const SIG_PURGE = 12;
 
 export const EXIT_LINK = 0;
 export const EXIT_DIRECT = 1;

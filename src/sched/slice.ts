@@ -123,6 +123,7 @@ export class SliceRunner {
     const pcb = table.pcbOf(pid);
     if (pcb === 0 || !table.casStatus(pid, ST_RUNNABLE, ST_RUNNING)) return STEP_SKIP;
     rt.mem.refresh();
+    rt.image.refresh(); // hot code loading published a new image (one atomic load otherwise)
     this.claim(pid);
     this.slices++;
     let result = STEP_MORE;

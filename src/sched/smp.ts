@@ -46,6 +46,7 @@ import { SliceRunner, STEP_EXIT } from "./slice.ts";
 import { setupThread } from "./thread.ts";
 import type { PortDriver } from "../ports/driver.ts";
 import { createDriver } from "../ports/mod.ts";
+import { Reloader } from "../ports/reload.ts";
 import { startDistribution } from "../cluster/start.ts";
 import { createSchedStats } from "../mem/sched_stats.ts";
 import { type TracePart, TraceRecorder } from "../observe/trace.ts";
@@ -131,6 +132,7 @@ export async function runSmp(
       stderr: io.stderr,
     });
   }
+  if (options.reload) driver.addService(new Reloader(driver, io.stderr));
   driver.onActivity = () => {
     Atomics.add(mem.i32, H_IO_SEQ, 1);
     Atomics.notify(mem.i32, H_IO_SEQ);

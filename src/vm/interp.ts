@@ -45,6 +45,7 @@ import { raise } from "./raise.ts";
 import { arithSlow, compareSlow } from "./ops_arith.ts";
 import { execSlow } from "./slow.ts";
 import type { Runtime } from "./runtime.ts";
+import type { ImageModule } from "../mem/image.ts";
 
 /** Why a slice ended (R_CONTINUE is internal to slow paths). */
 export const R_CONTINUE = 0;
@@ -68,6 +69,10 @@ export interface CompiledTier {
    *  left is in `budget`. */
   enter(pcb: number, budget: number): number;
   budget: number;
+  /** Follow an image that grew to `nInstr` instructions (hot code loading). */
+  ensureCapacity(nInstr: number): void;
+  /** Drop what was compiled from pcs [fromPc, toPc) (a purged module version). */
+  invalidate(fromPc: number, toPc: number): number;
 }
 
 export class Interpreter {
@@ -75,7 +80,7 @@ export class Interpreter {
   /** The compiler tier, or null. */
   tier: CompiledTier | null = null;
   /** Inline cache per instruction: frame entry index where LOAD/STORE last found its name. */
-  private readonly ic: Int32Array;
+  private ic: Int32Array;
   /** Set by EXIT (R_EXIT). */
   exitCode = 0;
   /** Instructions executed (for --stats). */
@@ -86,6 +91,39 @@ export class Interpreter {
     this.ic = new Int32Array(rt.image.nInstr);
   }
 
+  /** The image this interpreter last followed: its generation and module table. */
+  private imageGeneration = -1;
+  private imageModules: readonly ImageModule[] = [];
+
+  /** Hot code loading published a new image (src/mem/image.ts): grow the per-instruction
+   *  arrays, here and in the compiler tier (old entries stay valid: old code never changes),
+   *  and drop what the tier compiled from module versions that are neither current nor old any
+   *  more (purged: no process runs them). */
+  private followImage(): void {
+    const image = this.rt.image;
+    const n = image.nInstr;
+    if (this.ic.length < n) {
+      const ic = new Int32Array(n);
+      ic.set(this.ic);
+      this.ic = ic;
+      this.tier?.ensureCapacity(n);
+    }
+    const tier = this.tier;
+    if (tier !== null) {
+      this.imageModules.forEach((before, i) => {
+        const now = image.modules[i];
+        for (
+          const [from, to] of [[before.startPc, before.endPc], [before.oldStartPc, before.oldEndPc]]
+        ) {
+          if (from < 0 || (now && (from === now.startPc || from === now.oldStartPc))) continue;
+          tier.invalidate(from, to + 1);
+        }
+      });
+    }
+    this.imageModules = image.modules;
+    this.imageGeneration = image.generation;
+  }
+
   /** Charge the running instruction for `units` elements or characters of work (on top of
    *  its one reduction; about one more reduction per 64 units). */
   charge(units: number): void {
@@ -94,6 +132,7 @@ export class Interpreter {
 
   run(pcb: number, budget: number): number {
     const rt = this.rt;
+    if (rt.image.generation !== this.imageGeneration) this.followImage();
     const mem = rt.mem;
     const code = rt.image.code;
     const ints = rt.image.ints;
@@ -403,6 +442,15 @@ export class Interpreter {
             case 0x39: // CATCH
               break;
             default: {
+              if (op === undefined) {
+                // pc lies beyond this slice's image: a Function value of code loaded since the
+                // slice began (sent by a process on an up-to-date thread). End the slice at
+                // that pc; the next one starts with the new image.
+                saveRegs(w, p, pc - 1, sp - stackBase, fp - frameBase, ftop - frameBase);
+                rt.image.refresh();
+                this.reductions += startBudget - budget;
+                return R_PREEMPT;
+              }
               saveRegs(w, p, pc, sp - stackBase, fp - frameBase, ftop - frameBase);
               result = execSlow(this, op, pcb, ip);
               budget -= drainWorkReductions();

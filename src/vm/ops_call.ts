@@ -4,7 +4,8 @@
  * Modules are linked statically by the assembler; IMPORT runs a module's top-level code once per
  * process in a MODULE frame (a fresh scope whose hidden entry saves the importer's export table,
  * stack depth and enclosing module), then binds the module's exports in the importer's frame.
- * Results are cached per process in R_MODCACHE (a list indexed by module number).
+ * Results are cached per process in R_MODCACHE (a list of two cells per module number: the
+ * exports and the module version that made them; hot code loading, src/ports/code.ts).
  */
 import {
   FRAME_CALL,
@@ -24,6 +25,7 @@ import {
 import {
   copyCell,
   setNull,
+  setSmallInt,
   T_ATOM_STR,
   T_CLOSURE,
   T_EXCEPTION,
@@ -33,6 +35,7 @@ import {
   T_STR,
 } from "../term/tags.ts";
 import { insufficient, typeMismatch, VmError } from "./errors.ts";
+import type { HostValue } from "../term/host.ts";
 import type { Interpreter } from "./interp.ts";
 
 /** CALL_FUNCTION: call the Function/Closure on top with its params bound from below it. */
@@ -110,37 +113,55 @@ export function exportVar(it: Interpreter, pcb: number, atom: number): void {
   v.putObjectWith(pcb, exports, exports, atom, m.varCell(pcb, atom));
 }
 
-/** IMPORT module: bind cached exports, or start running the module in a MODULE frame. */
+/** IMPORT module: bind cached exports, or start running the module in a MODULE frame. The
+ *  cache holds two cells per module — its exports object and the version that made them — so
+ *  IMPORT always binds the current version (LANGUAGE.md §9): after a load the module's
+ *  top-level code runs again, from its new code. */
 export function importModule(it: Interpreter, pcb: number, ip: number, module: number): void {
   const rt = it.rt, m = it.m, v = rt.values;
   const cache = pcb + R_MODCACHE;
+  const cells = 2 * rt.image.modules.length;
   if (v.tag(cache) !== T_LIST) {
-    v.putHost(pcb, cache, {
-      kind: "list",
-      items: rt.image.modules.map(() => ({ kind: "null" as const })),
-    });
+    v.putHost(pcb, cache, { kind: "list", items: nulls(cells) });
+  } else if (v.len(cache) < cells) {
+    // Hot code loading added modules since this process's first IMPORT: a longer cache,
+    // holding the entries it had (R_MODCACHE stays a root while the new list is allocated).
+    v.putHost(pcb, pcb + R_TMP0, { kind: "list", items: nulls(cells) });
+    const w = rt.mem.i32, from = v.obj(cache) + 1, to = v.obj(pcb + R_TMP0) + 1;
+    for (let i = v.len(cache) - 1; i >= 0; i--) copyCell(w, to + i, from + i);
+    copyCell(w, cache, pcb + R_TMP0);
+    setNull(w, pcb + R_TMP0);
   }
-  const entry = v.obj(cache) + 1 + module;
-  if (v.tag(entry) === T_OBJECT) {
+  const info = rt.image.modules[module];
+  const entry = v.obj(cache) + 1 + 2 * module;
+  if (v.tag(entry) === T_OBJECT && rt.mem.f64[((entry + 1) << 1) + 1] === info.version) {
     bindExports(it, pcb, entry);
     return;
   }
   const p = pcb << 2;
   const fp = m.pushFrame(pcb, (ip >> 2) + 1, FRAME_MODULE, 1);
   const w = rt.mem.i32;
-  // hidden entry: key cell [KEY_MODULE_INFO, savedSpRel, module, prevModuleFpRel]
+  // hidden entry: key cell [KEY_MODULE_INFO, savedSpRel, module | version << 16,
+  // prevModuleFpRel]
   const key = (fp + 1) << 2;
   w[key] = KEY_MODULE_INFO;
   w[key + 1] = w[p + P_SP];
-  w[key + 2] = module;
+  w[key + 2] = module | (info.version << MODULE_BITS);
   w[key + 3] = w[p + P_MODULE_FP];
   copyCell(w, fp + 2, pcb + R_EXPORTS);
   w[(fp << 2) + 2] = 1;
   w[p + P_FTOP] += 2; // the hidden entry
   w[p + P_MODULE_FP] = w[p + P_FP];
   setNull(w, pcb + R_EXPORTS);
-  w[p + P_PC] = rt.image.modules[module].startPc;
+  w[p + P_PC] = info.startPc;
 }
+
+function nulls(n: number): HostValue[] {
+  return Array.from({ length: n }, () => ({ kind: "null" }));
+}
+
+/** Module numbers take the low bits of the module frame's info word, the version the rest. */
+const MODULE_BITS = 16;
 
 /** The running module reached HALT or its end: cache its exports, return to the importer and
  *  bind them there. */
@@ -153,9 +174,12 @@ export function finishModule(it: Interpreter, pcb: number): void {
   const mfp = w[p + P_FRAMES] + mfpRel;
   const key = (mfp + 1) << 2;
   const savedSp = w[key + 1];
-  const module = w[key + 2];
-  // cache: the module's exports object
-  copyCell(w, v.obj(pcb + R_MODCACHE) + 1 + module, pcb + R_EXPORTS);
+  const module = w[key + 2] & ((1 << MODULE_BITS) - 1);
+  const version = w[key + 2] >>> MODULE_BITS;
+  // cache: the module's exports object and the version whose top-level code made them
+  const entry = v.obj(pcb + R_MODCACHE) + 1 + 2 * module;
+  copyCell(w, entry, pcb + R_EXPORTS);
+  setSmallInt(w, rt.mem.f64, entry + 1, version);
   // keep the exports reachable while we unwind (R_TMP0 is a root)
   copyCell(w, pcb + R_TMP0, pcb + R_EXPORTS);
   const retPc = w[mfp << 2];

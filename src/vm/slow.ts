@@ -27,6 +27,7 @@ import { portOp } from "./ops_port.ts";
 import * as proc from "./ops_proc.ts";
 import * as dist from "./ops_dist.ts";
 import * as introspect from "./ops_introspect.ts";
+import { codeOp } from "./ops_code.ts";
 import { popHandler, pushHandler } from "./raise.ts";
 
 export function execSlow(it: Interpreter, op: number, pcb: number, ip: number): number {
@@ -307,6 +308,9 @@ export function execSlow(it: Interpreter, op: number, pcb: number, ip: number): 
       return introspect.processInfo(it, pcb, ip);
     case 0xea: // SYSTEM_INFO
       return introspect.systemInfo(it, pcb, ip);
+    case 0xeb: // CODE_LOAD
+    case 0xec: // CODE_PURGE
+      return codeOp(it, pcb, op, ip);
     case 0x88: // START_SUPERVISOR
     case 0x89: // SUPERVISE_CHILD
     case 0x8a: // RESTART_CHILD

@@ -32,6 +32,7 @@ import { ProcTable } from "../proc/table.ts";
 import { DirectChannel } from "../ports/client.ts";
 import { casWaker, type PortDriver } from "../ports/driver.ts";
 import { type AsyncByteSource, createDriver } from "../ports/mod.ts";
+import { Reloader } from "../ports/reload.ts";
 import { SingleScheduler, STEP_EXIT, STEP_IDLE } from "../sched/single.ts";
 import { setupThread } from "../sched/thread.ts";
 import type { Interpreter } from "./interp.ts";
@@ -66,6 +67,9 @@ export interface VmOptions {
   /** --observe: serve the live dashboard on this port of 127.0.0.1 (src/observe/server.ts;
    *  0 picks a free port). */
   observe?: number;
+  /** --reload: watch the imported module files and load each one that changes (LANGUAGE.md
+   *  §9, src/ports/reload.ts). */
+  reload?: boolean;
 }
 
 /** Where a run's output goes and where its input comes from. */
@@ -96,6 +100,8 @@ export function createMemory(initialBytes: number | undefined, limits: Limits): 
 }
 /** Slices between checks of the loop (timers and requests are handled after every slice). */
 const SLICES_PER_BATCH = 256;
+/** With --reload, the event loop (file change events) gets a turn at least this often. */
+const RELOAD_TURN_MS = 50;
 /** While processes compute, the event loop still gets a turn this often when I/O is out. */
 const EVENT_LOOP_TURN_MS = 5;
 
@@ -196,6 +202,11 @@ export class Vm {
       });
     }
     const observer = this.options.observe === undefined ? null : await this.startObserver();
+    if (this.options.reload) {
+      this.driver.addService(new Reloader(this.driver, io.stderr));
+      // file events need event-loop turns while processes compute
+      this.turnEveryMs = Math.min(this.turnEveryMs, RELOAD_TURN_MS);
+    }
     const { pid } = this.procs.create(0, 0);
     this.procs.start(pid);
     try {
