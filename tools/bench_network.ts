@@ -367,8 +367,9 @@ export function renderNetworkSection(result: NetResult): string {
       `The tool opens ${fmtInt(plan.idleConnections)} connections to the echo server and does ` +
         "one round trip on each, so each has its handler waiting for the next line (on ttvm: " +
         `a process blocked in \`TCP_RECV_LINE\`); then, over ${plan.idleMs} ms, the server ` +
-        "process's CPU time (user + system, /proc/PID/stat, 10 ms ticks) per second of wall " +
-        "time.",
+        "process's CPU time (user + system, all threads, from /proc/PID/stat in 10 ms ticks) " +
+        `per second of wall time; one tick in the window is ${(10_000 / plan.idleMs).toFixed(1)} ` +
+        "ms per s, so 0.0 means less than that.",
       "",
       renderIdleTable(result),
       "",
