@@ -5,53 +5,29 @@
  *   scheduler and --smp=2) against Erlang's gen_tcp server ({active, once}, a process per
  *   connection; when `erl` is installed) and a bare Deno echo server, all driven by the same
  *   client (bench/ports/echo_client.ts). Target: ttvm at 100 connections ≥ BEAM.
- * - HTTP requests per second (wrk, when installed; else a fetch loop) against a plain
+ * - HTTP requests per second (wrk, when installed; skipped otherwise) against a plain
  *   Deno.serve handler. Target: ≥ 50 % of bare Deno.serve.
  * - a process waiting on a socket uses no CPU: 10,000 idle connections, the server's CPU time
  *   per second of wall time while idle.
- * The figures print first; the Deno.bench entries time one short run each.
+ * The figures print first; the Deno.bench entries time one short run each. The measuring itself
+ * lives in bench/ports/measure.ts, shared with `deno task bench:compare` (its Network part).
  */
-import { cpuSeconds, haveErlang, type ServerKind, startServer } from "./ports/servers.ts";
+import { haveErlang, type ServerKind, startServer } from "./ports/servers.ts";
+import {
+  echoRate as runEchoClient,
+  haveWrk,
+  idleCpu as measureIdle,
+  wrkRate,
+} from "./ports/measure.ts";
 
-const ROOT = new URL("../", import.meta.url).pathname;
 const ECHO_MS = Number(Deno.env.get("TTVM_BENCH_ECHO_MS") ?? 3000);
 
 async function echoRate(port: number, connections: number, ms: number): Promise<number> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      "bench/ports/echo_client.ts",
-      String(port),
-      String(connections),
-      String(ms),
-    ],
-    cwd: ROOT,
-    stderr: "inherit",
-  }).output();
-  if (!out.success) throw new Error("echo client failed");
-  return JSON.parse(new TextDecoder().decode(out.stdout)).rate;
+  return (await runEchoClient(port, connections, ms)).rate;
 }
 
-function haveWrk(): boolean {
-  try {
-    return new Deno.Command("wrk", { args: ["--version"], stdout: "null", stderr: "null" })
-      .outputSync().code !== 127;
-  } catch {
-    return false;
-  }
-}
-
-async function httpRate(port: number): Promise<number> {
-  const out = await new Deno.Command("wrk", {
-    args: ["-t1", "-c50", "-d3s", `http://127.0.0.1:${port}/`],
-    stderr: "inherit",
-  }).output();
-  const text = new TextDecoder().decode(out.stdout);
-  const m = /Requests\/sec:\s+([\d.]+)/.exec(text);
-  if (!m) throw new Error(`wrk: ${text}`);
-  if (/Non-2xx|Socket errors/.test(text)) throw new Error(`wrk saw errors: ${text}`);
-  return Number(m[1]);
+function httpRate(port: number): Promise<number> {
+  return wrkRate(port, { threads: 1, connections: 50, durationS: 3 });
 }
 
 const fmt = (x: number) => Math.round(x).toLocaleString("en-US");
@@ -105,26 +81,13 @@ async function httpTable(): Promise<void> {
 
 async function idleCpu(connections = 10_000): Promise<void> {
   const server = await startServer("ttvm", "echo");
-  const conns: Deno.Conn[] = [];
   try {
-    for (let i = 0; i < connections; i++) {
-      conns.push(await Deno.connect({ hostname: "127.0.0.1", port: server.port }));
-    }
-    // One round trip on each, so every connection has its process waiting in TCP_RECV_LINE.
-    const enc = new TextEncoder(), buf = new Uint8Array(64);
-    await Promise.all(conns.map(async (c) => {
-      await c.write(enc.encode("ready\n"));
-      await c.read(buf);
-    }));
-    const cpu0 = cpuSeconds(server.pid), t0 = performance.now();
-    await new Promise((r) => setTimeout(r, 5000));
-    const cpu = cpuSeconds(server.pid) - cpu0, wall = (performance.now() - t0) / 1000;
+    const r = await measureIdle(server.port, server.pid, connections, 5000);
     console.log(
       `idle: ${fmt(connections)} connections, each with its process waiting in TCP_RECV_LINE: ` +
-        `${(1000 * cpu / wall).toFixed(1)} ms of CPU per second of wall time`,
+        `${r.cpuMsPerS.toFixed(1)} ms of CPU per second of wall time`,
     );
   } finally {
-    for (const c of conns) c.close();
     await server.stop();
   }
 }

@@ -12,11 +12,31 @@
  * itself and prints `bench=<name> n=<N> ms=<wall> rate=<ops/s>`); a run that fails or prints no
  * such line is reported as failed, never replaced by a guess. The hand-written findings between
  * the FINDINGS markers of an existing report are carried over unchanged; everything else is
- * regenerated. Options: --quick (tiny sizes, for a smoke run), --runs=N, --only=a,b, --out=DIR,
- * --no-profile.
+ * regenerated.
+ *
+ * The Network part (tools/bench_network.ts, on the servers and measurements of bench/ports/)
+ * adds line echo round trips/s at 1–1,000 connections (ttvm, ttvm --smp=2, BEAM gen_tcp, bare
+ * Deno), HTTP requests/s with wrk (ttvm, ttvm --smp=2, bare Deno.serve) and the server CPU of
+ * idle connections, as the report's "Network" section.
+ *
+ * Options: --quick (tiny sizes, for a smoke run), --runs=N, --out=DIR, --no-profile,
+ * --only=a,b (message benchmarks by name and/or the network parts `echo`, `http`, `idle`;
+ * `network` names all three), --no-network (skip the network part of a run without --only),
+ * --net-ms=N (measuring time of each echo run, wrk run — rounded to whole seconds — and idle
+ * window; default 3000 ms, 300 ms with --quick, idle 5000 / 1000 ms).
  */
 import { basename, join } from "node:path";
 import { renderBarChart, renderMessageChart } from "./svg_chart.ts";
+import {
+  measureNetwork,
+  NET_PARTS,
+  type NetPart,
+  netPlan,
+  type NetResult,
+  renderNetworkSection,
+} from "./bench_network.ts";
+import { haveErlang, removeCompiledErlang, startServer } from "../bench/ports/servers.ts";
+import { echoRate, haveWrk, idleCpu, wrkRate } from "../bench/ports/measure.ts";
 
 // ── the benchmark line ──
 
@@ -444,6 +464,8 @@ export interface ReportInput {
   commands: { label: string; command: string }[];
   profiles: ProfileResult[];
   findings: string;
+  /** The Network part, when it was run. */
+  network?: NetResult | null;
 }
 
 export const FINDINGS_BEGIN = "<!-- FINDINGS:BEGIN (hand-written; kept when regenerated) -->";
@@ -706,30 +728,42 @@ export function renderReport(r: ReportInput): string {
     ...r.commands.map((c) => `# ${c.label}\n${c.command}`),
     "```",
     "",
-    "## Results: median wall time",
-    "",
-    renderTimeTable(r.benches, r.cells, beamPresent),
-    "",
-    "![ttvm/BEAM time ratios](performance.svg)",
-    "",
-    "## Results: median rates",
-    "",
-    "`rate` as printed by each program (operations per second; for parfib, fib computations " +
-      "per second).",
-    "",
-    renderRateTable(r.benches, r.cells, configs),
-    "",
   );
+  if (r.benches.length === 0) {
+    out.push("_No message-passing benchmark was selected (--only)._", "");
+  } else {
+    out.push(
+      "## Results: median wall time",
+      "",
+      renderTimeTable(r.benches, r.cells, beamPresent),
+      "",
+      "![ttvm/BEAM time ratios](performance.svg)",
+      "",
+      "## Results: median rates",
+      "",
+      "`rate` as printed by each program (operations per second; for parfib, fib computations " +
+        "per second).",
+      "",
+      renderRateTable(r.benches, r.cells, configs),
+      "",
+    );
+  }
   if (r.benches.some((b) => b.name === "procmem")) {
     out.push("## Memory per blocked process", "", renderMemoryTable(r.cells, configs), "");
   }
+  if (r.network) out.push(renderNetworkSection(r.network));
+  out.push();
+  if (r.benches.length > 0) {
+    out.push(
+      "## CPU profiles (ttvm, single scheduler)",
+      "",
+      "Self time per function (top 12), from `deno run --cpu-prof` on smaller sizes of the " +
+        "benchmark. Self time is the time the sampled stack had that function on top.",
+      "",
+      renderProfiles(r.profiles),
+    );
+  }
   out.push(
-    "## CPU profiles (ttvm, single scheduler)",
-    "",
-    "Self time per function (top 12), from `deno run --cpu-prof` on smaller sizes of the " +
-      "benchmark. Self time is the time the sampled stack had that function on top.",
-    "",
-    renderProfiles(r.profiles),
     "## Findings",
     "",
     FINDINGS_BEGIN,
@@ -743,7 +777,9 @@ export function renderReport(r: ReportInput): string {
     "## Reproducing",
     "",
     "`deno task bench:compare` (add `--quick` for a smoke run, `--runs=N`, `--only=pingpong,ring`, " +
-      "`--out=DIR`, `--no-profile`). It takes several minutes at full size.",
+      "`--out=DIR`, `--no-profile`). It takes several minutes at full size. The network part " +
+      "alone: `deno task bench:compare --only=network` (or any of `echo`, `http`, `idle`); " +
+      "`--no-network` leaves it out, `--net-ms=N` sets its measuring time per run.",
     "",
   );
   return out.join("\n");
@@ -793,6 +829,10 @@ interface Options {
   only: string[] | null;
   outDir: string;
   profile: boolean;
+  /** The network parts to run (from --only, all by default, none with --no-network). */
+  network: NetPart[];
+  /** --net-ms=N, or null for the defaults. */
+  netMs: number | null;
 }
 
 export function parseOptions(argv: string[], root: string): Options {
@@ -802,18 +842,35 @@ export function parseOptions(argv: string[], root: string): Options {
     only: null,
     outDir: join(root, "docs"),
     profile: true,
+    network: [...NET_PARTS],
+    netMs: null,
   };
+  let noNetwork = false;
   for (const a of argv) {
     if (a === "--quick") o.quick = true;
     else if (a === "--no-profile") o.profile = false;
-    else if (a.startsWith("--runs=")) o.runs = Math.max(1, Number(a.slice(7)) | 0);
+    else if (a === "--no-network") noNetwork = true;
+    else if (a.startsWith("--net-ms=")) {
+      o.netMs = Number(a.slice(9));
+      if (!Number.isInteger(o.netMs) || o.netMs < 50) {
+        throw new Error(`--net-ms needs a whole number of milliseconds ≥ 50: ${a}`);
+      }
+    } else if (a.startsWith("--runs=")) o.runs = Math.max(1, Number(a.slice(7)) | 0);
     else if (a.startsWith("--only=")) o.only = a.slice(7).split(",").filter((s) => s !== "");
     else if (a.startsWith("--out=")) o.outDir = a.slice(6);
     else throw new Error(`unknown option ${a}`);
   }
   if (o.only) {
-    const unknown = o.only.filter((n) => !BENCHMARKS.some((b) => b.name === n));
+    const isNet = (n: string) => n === "network" || (NET_PARTS as string[]).includes(n);
+    const unknown = o.only.filter((n) => !BENCHMARKS.some((b) => b.name === n) && !isNet(n));
     if (unknown.length) throw new Error(`unknown benchmark(s): ${unknown.join(", ")}`);
+    o.network = NET_PARTS.filter((p) => o.only!.includes(p) || o.only!.includes("network"));
+  }
+  if (noNetwork) {
+    if (o.only && o.network.length > 0) {
+      throw new Error("--no-network contradicts the network parts named in --only");
+    }
+    o.network = [];
   }
   return o;
 }
@@ -891,6 +948,20 @@ async function main(): Promise<void> {
     }
   }
   if (beamCodeDir) Deno.removeSync(beamCodeDir, { recursive: true });
+  let network: NetResult | null = null;
+  if (opts.network.length > 0) {
+    const beam = erlang !== null && haveErlang();
+    const plan = netPlan(opts.network, opts.runs, opts.quick, opts.netMs, beam, haveWrk());
+    try {
+      network = await measureNetwork(
+        { startServer, echo: echoRate, wrk: wrkRate, idle: idleCpu },
+        plan,
+        progress,
+      );
+    } finally {
+      removeCompiledErlang();
+    }
+  }
   const example = BENCHMARKS[0];
   const reportPath = join(opts.outDir, "PERFORMANCE.md");
   const report = renderReport({
@@ -909,6 +980,7 @@ async function main(): Promise<void> {
     })),
     profiles,
     findings: extractFindings(readTextOr(reportPath, "") || null),
+    network,
   });
   Deno.mkdirSync(opts.outDir, { recursive: true });
   Deno.writeTextFileSync(reportPath, report);
@@ -917,8 +989,11 @@ async function main(): Promise<void> {
     renderRatioChart(benches, cells, erlang !== null),
   );
   progress(`wrote ${reportPath} and ${join(opts.outDir, "performance.svg")}`);
-  if (cells.some((c) => c.error !== undefined)) {
-    progress("some runs failed: see the report's Raw runs section");
+  if (
+    cells.some((c) => c.error !== undefined) ||
+    network?.cells.some((c) => c.error !== undefined)
+  ) {
+    progress("some runs failed: see the report's raw runs sections");
     Deno.exitCode = 1;
   }
 }

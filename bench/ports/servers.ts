@@ -86,6 +86,13 @@ export async function startServer(kind: ServerKind, program: "echo" | "http"): P
   }
 }
 
+/** Remove the directory of compiled Erlang modules, if one was made. */
+export function removeCompiledErlang(): void {
+  if (erlDir === null) return;
+  Deno.removeSync(erlDir, { recursive: true });
+  erlDir = null;
+}
+
 /** CPU seconds (user + system) a process has used so far, from /proc. */
 export function cpuSeconds(pid: number): number {
   const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);

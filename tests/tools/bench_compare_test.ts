@@ -2,7 +2,9 @@
  * Tests of the fast parts of tools/bench_compare.ts and tools/svg_chart.ts: parsing the
  * `bench=` line and ttvm's --stats memory, medians and ratios, the tables, report and chart
  * generated from given numbers, CPU-profile summaries, and the path taken when BEAM is absent
- * (driven through a stand-in process runner, so no benchmark actually runs).
+ * (driven through a stand-in process runner, so no benchmark actually runs); and the Network
+ * part of tools/bench_network.ts: its plan, medians, tables with and without BEAM and wrk,
+ * failed cells, the report section, and its measuring loop driven by stand-in servers.
  */
 import assert from "node:assert/strict";
 import {
@@ -28,6 +30,23 @@ import {
   summariseCpuProfile,
 } from "../../tools/bench_compare.ts";
 import { axisTicks, escapeXml, renderBarChart } from "../../tools/svg_chart.ts";
+import {
+  measureNetwork,
+  NET_PARTS,
+  type NetCell,
+  type NetDeps,
+  netMedian,
+  type NetPart,
+  type NetPlan,
+  netPlan,
+  rateRatio,
+  renderEchoTable,
+  renderHttpTable,
+  renderIdleTable,
+  renderNetworkSection,
+  warmUpMs,
+} from "../../tools/bench_network.ts";
+import type { ServerKind } from "../../bench/ports/servers.ts";
 
 function line(bench: string, n: number, ms: number, rate: number) {
   return { bench, n, ms, rate, extra: {} };
@@ -292,8 +311,325 @@ Deno.test("options select sizes, runs, benchmarks and the output directory", () 
     only: ["ring", "big"],
     outDir: "/tmp/x",
     profile: true,
+    network: [],
+    netMs: null,
   });
   assert.equal(parseOptions([], "/r").outDir, "/r/docs");
   assert.throws(() => parseOptions(["--only=nope"], "/r"), /unknown benchmark/);
   assert.throws(() => parseOptions(["--fast"], "/r"), /unknown option/);
+});
+
+Deno.test("options select the network parts: all by default, by name, none with --no-network", () => {
+  assert.deepEqual(parseOptions([], "/r").network, ["echo", "http", "idle"]);
+  assert.deepEqual(parseOptions(["--only=network"], "/r").network, ["echo", "http", "idle"]);
+  const some = parseOptions(["--only=idle,pingpong,echo"], "/r");
+  assert.deepEqual(some.network, ["echo", "idle"]);
+  assert.deepEqual(some.only, ["idle", "pingpong", "echo"]);
+  assert.deepEqual(parseOptions(["--no-network"], "/r").network, []);
+  assert.deepEqual(parseOptions(["--no-network", "--only=ring"], "/r").network, []);
+  assert.throws(() => parseOptions(["--no-network", "--only=echo"], "/r"), /contradicts/);
+  assert.equal(parseOptions(["--net-ms=2000"], "/r").netMs, 2000);
+  assert.throws(() => parseOptions(["--net-ms=fast"], "/r"), /--net-ms needs/);
+  assert.throws(() => parseOptions(["--net-ms=10"], "/r"), /--net-ms needs/);
+});
+
+// ── the Network part (tools/bench_network.ts) ──
+
+function netCell(
+  part: NetPart,
+  server: ServerKind,
+  connections: number,
+  values: number[],
+  error?: string,
+): NetCell {
+  return error === undefined
+    ? { part, server, connections, values }
+    : { part, server, connections, values, error };
+}
+
+function plan(beam: boolean, wrkPresent: boolean, parts = NET_PARTS): NetPlan {
+  return netPlan(parts, 3, false, null, beam, wrkPresent);
+}
+
+/** Echo cells where each server's three runs have the given median (runs m-5, m, m+100). */
+function echoCells(medians: Partial<Record<ServerKind, number[]>>): NetCell[] {
+  const cells: NetCell[] = [];
+  for (const [server, perCount] of Object.entries(medians)) {
+    [1, 10, 100, 1000].forEach((n, i) => {
+      const m = perCount![i];
+      cells.push(netCell("echo", server as ServerKind, n, [m + 100, m - 5, m]));
+    });
+  }
+  return cells;
+}
+
+Deno.test("the network plan has tiny sizes with --quick and honours --net-ms", () => {
+  const full = netPlan(["echo", "http", "idle"], 3, false, null, true, true);
+  assert.deepEqual(full.echoConnections, [1, 10, 100, 1000]);
+  assert.equal(full.echoMs, 3000);
+  assert.deepEqual(full.wrk, { threads: 1, connections: 50, durationS: 3 });
+  assert.equal(full.idleConnections, 10_000);
+  assert.equal(full.idleMs, 5000);
+  const quick = netPlan(["echo"], 1, true, null, false, false);
+  assert.equal(quick.echoMs, 300);
+  assert.equal(quick.wrk.durationS, 1); // wrk's shortest run
+  assert.equal(quick.idleConnections, 1000);
+  assert.equal(quick.idleMs, 1000);
+  const set = netPlan(["echo"], 2, false, 2000, true, true);
+  assert.equal(set.echoMs, 2000);
+  assert.equal(set.wrk.durationS, 2);
+  assert.equal(set.idleMs, 2000);
+  assert.equal(warmUpMs(set), 500);
+  assert.equal(warmUpMs(quick), 100);
+});
+
+Deno.test("a network cell's figure is the median of its runs, none when it failed", () => {
+  assert.equal(netMedian(netCell("echo", "ttvm", 10, [300, 100, 200])), 200);
+  assert.equal(netMedian(netCell("echo", "ttvm", 10, [4, 1, 3, 2])), 2.5);
+  assert.equal(netMedian(netCell("echo", "ttvm", 10, [100], "echo client exit 1")), null);
+  assert.equal(netMedian(netCell("echo", "ttvm", 10, [])), null);
+  assert.equal(netMedian(undefined), null);
+  assert.equal(rateRatio(50, 100), 0.5);
+  assert.equal(rateRatio(50, null), null);
+  assert.equal(rateRatio(50, 0), null);
+});
+
+Deno.test("the echo table shows medians per connection count and ttvm/BEAM ratios", () => {
+  const cells = echoCells({
+    "ttvm": [5000, 30000, 48000, 20000],
+    "ttvm-smp2": [6000, 20000, 24000, 30000],
+    "erlang": [40000, 60000, 48000, 40000],
+    "deno": [41000, 62000, 58000, 32000],
+  });
+  const table = renderEchoTable({ plan: plan(true, true), cells }).split("\n");
+  assert.equal(
+    table[0],
+    "| connections | ttvm (1 scheduler) | ttvm --smp=2 | BEAM gen_tcp | bare Deno | ttvm/BEAM | " +
+      "ttvm --smp=2/BEAM |",
+  );
+  assert.equal(table[2], "| 1 | 5,000 | 6,000 | 40,000 | 41,000 | 0.13× | 0.15× |");
+  assert.equal(table[4], "| 100 | 48,000 | 24,000 | 48,000 | 58,000 | 1.00× | 0.50× |");
+  assert.equal(table[5], "| 1,000 | 20,000 | 30,000 | 40,000 | 32,000 | 0.50× | 0.75× |");
+  assert.equal(table.length, 6);
+});
+
+Deno.test("without BEAM the echo table has no BEAM column and no ratios", () => {
+  const cells = echoCells({
+    "ttvm": [1, 2, 3, 4].map((x) => x * 1000),
+    "ttvm-smp2": [1, 2, 3, 4].map((x) => x * 2000),
+    "deno": [1, 2, 3, 4].map((x) => x * 3000),
+  });
+  const table = renderEchoTable({ plan: plan(false, true), cells }).split("\n");
+  assert.equal(table[0], "| connections | ttvm (1 scheduler) | ttvm --smp=2 | bare Deno |");
+  assert.equal(table[3], "| 10 | 2,000 | 4,000 | 6,000 |");
+  assert.doesNotMatch(table.join("\n"), /BEAM/);
+});
+
+Deno.test("a failed echo cell shows 'failed' and leaves its ratio empty", () => {
+  const cells = [
+    netCell("echo", "ttvm", 100, [9000], "echo client exit 1: connection 3 closed"),
+    netCell("echo", "ttvm-smp2", 100, [8000]),
+    netCell("echo", "erlang", 100, [16000]),
+  ];
+  const row = renderEchoTable({ plan: plan(true, true), cells }).split("\n")[4];
+  assert.equal(row, "| 100 | failed | 8,000 | 16,000 | — | — | 0.50× |");
+});
+
+Deno.test("the HTTP table gives each ttvm its share of bare Deno.serve, or says wrk is missing", () => {
+  const cells = [
+    netCell("http", "ttvm", 50, [30000, 20000, 25000]),
+    netCell("http", "ttvm-smp2", 50, [], "wrk saw errors: Socket errors: connect 0, read 3"),
+    netCell("http", "deno", 50, [100000, 90000, 110000]),
+  ];
+  const table = renderHttpTable({ plan: plan(true, true), cells }).split("\n");
+  assert.equal(table[2], "| ttvm (1 scheduler) | 25,000 | 25 % |");
+  assert.equal(table[3], "| ttvm --smp=2 | failed | — |");
+  assert.equal(table[4], "| bare Deno.serve | 100,000 | 100 % |");
+  const none = renderHttpTable({ plan: plan(true, false), cells: [] });
+  assert.match(none, /wrk was not found on the PATH, so HTTP was not measured/);
+  assert.doesNotMatch(none, /\|/);
+});
+
+Deno.test("the idle table shows CPU ms per second for each server, with BEAM when present", () => {
+  const cells = [
+    netCell("idle", "ttvm", 10_000, [0.4, 0, 2]),
+    netCell("idle", "ttvm-smp2", 10_000, [6, 4, 5]),
+    netCell("idle", "erlang", 10_000, [0, 0, 0]),
+    netCell("idle", "deno", 10_000, [0, 0, 0.2]),
+  ];
+  const table = renderIdleTable({ plan: plan(true, true), cells }).split("\n");
+  assert.equal(table[2], "| ttvm (1 scheduler) | 10,000 | 0.4 | 0.4 / 0.0 / 2.0 |");
+  assert.equal(table[4], "| BEAM gen_tcp | 10,000 | 0.0 | 0.0 / 0.0 / 0.0 |");
+  const noBeam = renderIdleTable({ plan: plan(false, true), cells }).split("\n");
+  assert.equal(noBeam.length, 5);
+  assert.doesNotMatch(noBeam.join("\n"), /BEAM/);
+});
+
+Deno.test("the network section states the targets beside the measured figures", () => {
+  const cells = [
+    ...echoCells({
+      "ttvm": [1, 1, 60000, 1],
+      "ttvm-smp2": [1, 1, 30000, 1],
+      "erlang": [1, 1, 50000, 1],
+      "deno": [1, 1, 70000, 1],
+    }),
+    netCell("http", "ttvm", 50, [60000]),
+    netCell("http", "ttvm-smp2", 50, [40000]),
+    netCell("http", "deno", 50, [100000]),
+    netCell("idle", "ttvm", 10_000, [0.5]),
+  ];
+  const text = renderNetworkSection({ plan: plan(true, true), cells });
+  assert.match(text, /^## Network\n/);
+  assert.match(
+    text,
+    /\*\*Target: echo at 100 connections ≥ BEAM\.\*\* ttvm \(1 scheduler\): 1\.20× \(met\); ttvm --smp=2: 0\.60× \(not met\)\./,
+  );
+  assert.match(
+    text,
+    /\*\*Target: HTTP ≥ 50 % of bare Deno\.serve\.\*\* ttvm \(1 scheduler\): 60 % \(met\); ttvm --smp=2: 40 % \(not met\)\./,
+  );
+  assert.match(
+    text,
+    /\*\*Target: idle ≈ 0 CPU\.\*\* ttvm \(1 scheduler\): 0\.5 ms per s \(0\.05 % of a core\); ttvm --smp=2: not measured\./,
+  );
+  assert.match(text, /`wrk -t1 -c50 -d3s http:\/\/127\.0\.0\.1:PORT\/`/);
+  assert.match(text, /for 3000 ms per run, after a discarded 750 ms warm-up/);
+  assert.ok(text.includes("| idle | ttvm (1 scheduler) | 10,000 | 0.5 |  |"));
+  const echoOnly = renderNetworkSection({ plan: plan(false, false, ["echo"]), cells: [] });
+  assert.match(echoOnly, /ttvm \(1 scheduler\): BEAM not measured/);
+  assert.doesNotMatch(echoOnly, /### HTTP|### Idle/);
+});
+
+/** Stand-in servers and clients: port = 1000 + start order, figures from a table. */
+function fakeNetDeps(failEchoOn?: ServerKind, failStartOf?: ServerKind) {
+  const started: string[] = [];
+  const stopped: number[] = [];
+  const calls: string[] = [];
+  let next = 1000;
+  const deps: NetDeps = {
+    startServer(kind, program) {
+      if (kind === failStartOf) return Promise.reject(new Error(`${kind} ${program} ended: `));
+      const port = next++;
+      started.push(`${kind}:${program}`);
+      return Promise.resolve({
+        port,
+        pid: port + 1,
+        stop: () => {
+          stopped.push(port);
+          return Promise.resolve();
+        },
+      });
+    },
+    echo(port, connections, ms) {
+      calls.push(`echo ${port} ${connections} ${ms}`);
+      const kind = started[port - 1000].split(":")[0];
+      if (kind === failEchoOn) return Promise.reject(new Error("echo client exit 1: closed"));
+      const rate = connections * 10 + calls.length;
+      return Promise.resolve({ roundTrips: rate, ms: 1000, rate });
+    },
+    wrk(port, o) {
+      calls.push(`wrk ${port} -c${o.connections} -d${o.durationS}s`);
+      return Promise.resolve(5000 + port);
+    },
+    idle(port, pid, connections, ms) {
+      calls.push(`idle ${port} ${pid} ${connections} ${ms}`);
+      return Promise.resolve({ connections, cpuMs: 2, wallMs: ms, cpuMsPerS: 2000 / ms });
+    },
+  };
+  return { deps, started, stopped, calls };
+}
+
+Deno.test("the network loop runs each cell's warm-up and runs on one fresh server", async () => {
+  const f = fakeNetDeps();
+  const p = netPlan(["echo", "http", "idle"], 2, true, null, true, true);
+  const log: string[] = [];
+  const r = await measureNetwork(f.deps, p, (m) => log.push(m));
+  assert.equal(r.cells.length, 4 * 4 + 3 + 4); // echo 4 counts × 4 servers, http 3, idle 4
+  assert.equal(f.started.length, r.cells.length);
+  assert.equal(f.stopped.length, r.cells.length);
+  assert.deepEqual(f.started.slice(0, 4), [
+    "ttvm:echo",
+    "ttvm-smp2:echo",
+    "erlang:echo",
+    "deno:echo",
+  ]);
+  assert.deepEqual(f.started.slice(16, 19), ["ttvm:http", "ttvm-smp2:http", "deno:http"]);
+  // First cell: a 100 ms warm-up (discarded), then two 300 ms runs, all on port 1000.
+  assert.deepEqual(f.calls.slice(0, 3), ["echo 1000 1 100", "echo 1000 1 300", "echo 1000 1 300"]);
+  assert.deepEqual(r.cells[0], { part: "echo", server: "ttvm", connections: 1, values: [12, 13] });
+  assert.deepEqual(r.cells[16].values, [5000 + 1016, 5000 + 1016]);
+  assert.ok(f.calls.includes("wrk 1016 -c50 -d1s"));
+  assert.ok(f.calls.includes("idle 1019 1020 1000 1000"));
+  assert.deepEqual(r.cells.at(-1), {
+    part: "idle",
+    server: "deno",
+    connections: 1000,
+    values: [2, 2],
+  });
+  assert.match(log[0], /^network echo: ttvm \(1 scheduler\), 1 connections$/);
+});
+
+Deno.test("the network loop records failures per cell, skips HTTP without wrk and BEAM without erl", async () => {
+  const f = fakeNetDeps("ttvm-smp2", "deno");
+  const p = netPlan(["echo", "http"], 3, true, null, false, false);
+  const log: string[] = [];
+  const r = await measureNetwork(f.deps, p, (m) => log.push(m));
+  assert.ok(!f.started.some((s) => s.startsWith("erlang")), "erl must never be started");
+  assert.ok(!f.calls.some((c) => c.startsWith("wrk")), "wrk must never be run");
+  assert.ok(log.includes("http: wrk not found on the PATH, skipped"));
+  assert.equal(r.cells.length, 4 * 3);
+  const smp = r.cells.find((c) => c.server === "ttvm-smp2" && c.connections === 10)!;
+  assert.equal(smp.error, "warm-up: echo client exit 1: closed");
+  assert.deepEqual(smp.values, []);
+  const deno = r.cells.find((c) => c.server === "deno" && c.connections === 10)!;
+  assert.equal(deno.error, "server did not start: deno echo ended: ");
+  assert.equal(f.stopped.length, f.started.length, "every started server is stopped");
+  const ttvm = r.cells.find((c) => c.server === "ttvm" && c.connections === 100)!;
+  assert.equal(ttvm.values.length, 3);
+  assert.equal(
+    renderEchoTable(r).split("\n")[3].split(" | ").slice(2).join(" | "),
+    "failed | failed |",
+  );
+});
+
+Deno.test("a network-only report has the Network section, keeps the findings, and no profiles", () => {
+  const network = {
+    plan: plan(true, true, ["echo"]),
+    cells: echoCells({
+      "ttvm": [1, 2, 3, 4],
+      "ttvm-smp2": [1, 2, 3, 4],
+      "erlang": [2, 4, 6, 8],
+      "deno": [1, 2, 3, 4],
+    }),
+  };
+  const report = renderReport({
+    generatedAt: "2026-01-01T00:00:00Z",
+    quick: false,
+    runs: 3,
+    machine: {
+      cpuModel: "Test CPU",
+      logicalCores: 2,
+      memoryBytes: 2 ** 30,
+      os: "linux",
+      loadBefore: "1.00, 1.00, 1.00",
+      loadAfter: "1.00, 1.00, 1.00",
+    },
+    denoVersion: "2.9.6",
+    v8Version: "15",
+    erlang: { otpRelease: "25", ertsVersion: "13.1.5" },
+    benches: [],
+    cells: [],
+    commands: [],
+    profiles: [],
+    findings: "Echo is bounded by the port driver.",
+    network,
+  });
+  assert.match(report, /_No message-passing benchmark was selected \(--only\)\._/);
+  assert.doesNotMatch(report, /## Results: median wall time|## CPU profiles/);
+  assert.match(report, /## Network\n[\s\S]*\| 100 \| 3 \| 3 \| 6 \| 3 \| 0\.50× \| 0\.50× \|/);
+  assert.ok(
+    report.includes(`${FINDINGS_BEGIN}\nEcho is bounded by the port driver.\n${FINDINGS_END}`),
+  );
+  assert.ok(report.indexOf("## Network") < report.indexOf("## Findings"));
+  assert.match(report, /--only=network/);
 });
