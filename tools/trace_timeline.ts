@@ -449,7 +449,8 @@ export function layoutTimeline(tl: Timeline, win: TimeWindow, opts: LayoutOption
   tl.slices.forEach((s, i) => {
     if (s.endUs <= win.fromUs || s.beginUs >= win.toUs) return;
     const band = bandOf.get(s.tid)!;
-    const x = xOf(Math.max(s.beginUs, win.fromUs));
+    // At least 1 px wide, and inside the plot even when it begins at its right edge.
+    const x = Math.min(xOf(Math.max(s.beginUs, win.fromUs)), plotX + plotWidth - 1);
     const width = Math.max(1, xOf(Math.min(s.endUs, win.toUs)) - x);
     const text = `pid ${s.pid}`;
     const label = width >= text.length * CHAR_W + 6
@@ -465,7 +466,7 @@ export function layoutTimeline(tl: Timeline, win: TimeWindow, opts: LayoutOption
       pid: s.pid,
       x,
       y: band.barY,
-      width: Math.min(width, plotX + plotWidth - x),
+      width,
       height: band.barHeight,
       color: pidColor(s.pid),
       label,

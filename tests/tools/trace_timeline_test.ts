@@ -192,6 +192,12 @@ Deno.test("geometry of a small trace: times map linearly onto the plot", () => {
   const crash = layout.markers.find((m) => m.kind === "crash")!;
   assert.equal(crash.label, "3: badarith <x>");
   assert.match(renderSvg(layout), /3: badarith &lt;x&gt;/);
+  // A slice beginning a hair before the window's end still gets a full pixel inside the plot.
+  const edge = layoutTimeline(tl, { fromUs: 1000, toUs: 3000.001, note: "" }, LAYOUT);
+  const last = edge.bars.find((b) => b.pid === 3)!;
+  assert.equal(last.width, 1);
+  assert.equal(last.x + last.width, edge.plotX + edge.plotWidth);
+  checkGeometry(tl, edge);
 });
 
 Deno.test("malformed traces are refused with a message saying what is wrong", () => {
