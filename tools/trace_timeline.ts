@@ -352,6 +352,9 @@ export interface Marker {
   y: number;
   /** Drawn next to the marker ("" for none). */
   label: string;
+  /** Where the label's text is anchored, and at which end. */
+  labelX: number;
+  labelAnchor: "start" | "end";
   labelY: number;
   title: string;
 }
@@ -485,13 +488,16 @@ export function layoutTimeline(tl: Timeline, win: TimeWindow, opts: LayoutOption
       x: xOf(s.tsUs),
       y: band.barY - 4,
       label: "",
+      labelX: 0,
+      labelAnchor: "start",
       labelY: 0,
       title: `spawn pid ${s.pid}` + (s.parent ? ` by pid ${s.parent}` : "") +
         ` at ${fmtMs(s.tsUs)} ms`,
     });
   }
-  // Exit labels stagger over EXIT_ROWS rows so that neighbours do not overprint.
-  const rowEnd = new Map<number, number[]>();
+  // Exit labels stagger over EXIT_ROWS rows so that neighbours do not overprint; one that
+  // would run off the right edge is drawn leftwards of its marker.
+  const rows = new Map<number, Array<Array<[number, number]>>>();
   for (const e of [...tl.exits].sort((a, b) => a.tsUs - b.tsUs)) {
     const band = bandOf.get(e.tid);
     if (!band || !inWin(e.tsUs)) continue;
@@ -499,13 +505,19 @@ export function layoutTimeline(tl: Timeline, win: TimeWindow, opts: LayoutOption
     const crashed = e.reason !== "normal" && e.reason !== "shutdown";
     let label = e.reason === "normal" ? "" : `${e.pid}: ${e.reason}`;
     if (label.length > 40) label = label.slice(0, 39) + "…";
-    let ends = rowEnd.get(e.tid);
-    if (!ends) rowEnd.set(e.tid, ends = new Array(EXIT_ROWS).fill(-Infinity));
+    const textW = label.length * CHAR_W;
+    const leftwards = x + 3 + textW > opts.widthPx - 4;
+    const labelX = leftwards ? x - 3 : x + 3;
+    let taken = rows.get(e.tid);
+    if (!taken) rows.set(e.tid, taken = Array.from({ length: EXIT_ROWS }, () => []));
     let row = 0;
     if (label) {
-      row = ends.findIndex((end) => end < x);
-      if (row < 0) row = ends.indexOf(Math.min(...ends));
-      ends[row] = x + label.length * CHAR_W + 8;
+      const span: [number, number] = leftwards ? [labelX - textW, x] : [x, labelX + textW];
+      const free = (r: Array<[number, number]>) =>
+        r.every(([a, b]) => span[1] + 6 < a || b + 6 < span[0]);
+      row = taken.findIndex(free);
+      if (row < 0) row = taken.reduce((best, r, i) => r.length < taken![best].length ? i : best, 0);
+      taken[row].push(span);
     }
     const markerY = band.barY + band.barHeight + 6;
     markers.push({
@@ -514,6 +526,8 @@ export function layoutTimeline(tl: Timeline, win: TimeWindow, opts: LayoutOption
       x,
       y: markerY,
       label,
+      labelX,
+      labelAnchor: leftwards ? "end" : "start",
       labelY: markerY + 14 + row * 13,
       title: `pid ${e.pid} exits (${e.reason}) at ${fmtMs(e.tsUs)} ms`,
     });
@@ -528,6 +542,8 @@ export function layoutTimeline(tl: Timeline, win: TimeWindow, opts: LayoutOption
       x: xOf(m.tsUs),
       y: band.barY - 18,
       label: "",
+      labelX: 0,
+      labelAnchor: "start",
       labelY: 0,
       title: `pid ${m.pid} migrates from ${from} to ${band.name} at ${fmtMs(m.tsUs)} ms`,
     });
@@ -705,7 +721,8 @@ export function renderSvg(l: Layout): string {
         out.push(
           `<line x1="${x}" y1="${y + 4}" x2="${x}" y2="${m.labelY - 9}" stroke="${color}" ` +
             `stroke-width="0.75"/>`,
-          `<text x="${r(m.x + 3)}" y="${m.labelY}" ${FONT} font-size="10.5" fill="${color}">` +
+          `<text x="${r(m.labelX)}" y="${m.labelY}" ${FONT} font-size="10.5" fill="${color}" ` +
+            `text-anchor="${m.labelAnchor}">` +
             `${escapeXml(m.label)}</text>`,
         );
       }
@@ -825,8 +842,9 @@ export async function main(args: string[]): Promise<number> {
     });
     await Deno.writeTextFile(opts.output, renderSvg(layout));
     console.log(
-      `${opts.output}: ${layout.bands.length} tracks, ${layout.bars.length} slices, ` +
-        `${layout.arrows.length} messages` + (win.note ? ` (${win.note})` : ""),
+      `${opts.output}: ${plural(layout.bands.length, "track")}, ` +
+        `${plural(layout.bars.length, "slice")}, ${plural(layout.arrows.length, "message")}` +
+        (win.note ? ` (${win.note})` : ""),
     );
     return 0;
   } catch (e) {

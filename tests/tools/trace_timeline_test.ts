@@ -191,6 +191,8 @@ Deno.test("geometry of a small trace: times map linearly onto the plot", () => {
   assert.equal(layout.markers.filter((m) => m.kind === "spawn").length, 0);
   const crash = layout.markers.find((m) => m.kind === "crash")!;
   assert.equal(crash.label, "3: badarith <x>");
+  assert.equal(crash.labelAnchor, "end", "at the right edge the reason is written leftwards");
+  assert.ok(crash.labelX < crash.x);
   assert.match(renderSvg(layout), /3: badarith &lt;x&gt;/);
   // A slice beginning a hair before the window's end still gets a full pixel inside the plot.
   const edge = layoutTimeline(tl, { fromUs: 1000, toUs: 3000.001, note: "" }, LAYOUT);
