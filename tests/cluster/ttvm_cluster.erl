@@ -105,11 +105,15 @@ links() ->
     KRef = erlang:monitor(process, K),
     exit(K, kill),
     receive {'DOWN', KRef, process, K, R3} -> io:format("killed ~w~n", [R3]) after ?WAIT -> io:format("no down 2~n") end,
-    %% 4. an EXIT_SIGNAL from ttvm to a trapping Erlang process.
+    %% 4. an EXIT_SIGNAL from ttvm to a trapping Erlang process. It is handed to ttvm only once
+    %% it traps exits: a signal arriving before process_flag would kill it silently.
+    Self = self(),
     Trapper = spawn(fun() ->
                             process_flag(trap_exit, true),
+                            Self ! {trapping, self()},
                             receive {'EXIT', From, Why} -> io:format("trapped ~w ~s~n", [Why, show(From)]) end
                     end),
+    receive {trapping, Trapper} -> ok after ?WAIT -> io:format("no trapper~n"), halt(2) end,
     P ! {trapper, Trapper},
     %% 5. unlink: a ttvm process linked then unlinked ends abnormally; Erlang must not see it.
     U = receive {child, U0} -> U0 after ?WAIT -> io:format("no child 3~n"), halt(2) end,
