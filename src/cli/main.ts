@@ -10,6 +10,7 @@ import { Vm, type VmOptions } from "../vm/vm.ts";
 import type { Limits } from "../proc/pcb.ts";
 import { JIT_MODES, type JitMode } from "../vm/runtime.ts";
 import { runSmp } from "../sched/smp.ts";
+import type { PrestartedPool } from "../sched/prestart.ts";
 import denoJson from "../../deno.json" with { type: "json" };
 import {
   flag,
@@ -230,9 +231,13 @@ Environment (debug switches):
 `;
 
 /** Run the CLI; returns the exit status. */
-export async function runCli(argv: string[], io: CliIo = defaultIo()): Promise<number> {
+export async function runCli(
+  argv: string[],
+  io: CliIo = defaultIo(),
+  pool: PrestartedPool | null = null,
+): Promise<number> {
   try {
-    return await dispatch(argv, io);
+    return await dispatch(argv, io, pool);
   } catch (e) {
     if (e instanceof UsageError) {
       io.stderr.write(`Error: ${e.message}\nRun 'ttvm --help' for usage.\n`);
@@ -246,7 +251,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo()): Promise<n
   }
 }
 
-async function dispatch(argv: string[], io: CliIo): Promise<number> {
+async function dispatch(argv: string[], io: CliIo, pool: PrestartedPool | null): Promise<number> {
   if (argv.length === 0) throw new UsageError("no program given");
   const command = Object.hasOwn(COMMANDS, argv[0]) ? COMMANDS[argv[0]] : undefined;
   if (command) return await command.run(argv.slice(1), io);
@@ -255,7 +260,7 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
     const hint = guess === undefined ? "" : ` — did you mean '${guess}'?`;
     throw new UsageError(`unknown command '${argv[0]}'${hint}`);
   }
-  return await run(argv, io);
+  return await run(argv, io, pool);
 }
 
 /** The resource limits of LANGUAGE.md §2 that the options set (the rest keep their defaults). */
@@ -278,7 +283,7 @@ function limitsFrom(
 }
 
 /** `ttvm [options] <program> [args…]`: the options' handling, then the run. */
-async function run(argv: string[], io: CliIo): Promise<number> {
+async function run(argv: string[], io: CliIo, pool: PrestartedPool | null): Promise<number> {
   const { options: given, rest } = parseOptions(RUN_OPTIONS, argv);
   if (given.help) {
     io.stdout.write(USAGE);
@@ -316,7 +321,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   const hostIo = { ...io, args };
   try {
     if (given.smp !== undefined) {
-      return (await runSmp(program, hostIo, options, given.smp)).exitCode;
+      return (await runSmp(program, hostIo, options, given.smp, pool)).exitCode;
     }
     return (await new Vm(program, hostIo, options).run()).exitCode;
   } catch (e) {

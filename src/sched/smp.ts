@@ -52,6 +52,7 @@ import { createSchedStats } from "../mem/sched_stats.ts";
 import { type TracePart, TraceRecorder } from "../observe/trace.ts";
 import type { Observer } from "../observe/server.ts";
 import { runClockMs } from "../mem/sched_stats.ts";
+import { type PrestartedPool, workerUrl } from "./prestart.ts";
 
 const DEQUE_CAPACITY = 1 << 14;
 const INJECTION_CAPACITY = 1 << 12;
@@ -63,6 +64,8 @@ export async function runSmp(
   io: HostIo,
   options: VmOptions,
   workers: number,
+  /** Workers main.ts started before the runtime loaded (src/sched/prestart.ts). */
+  pool: PrestartedPool | null = null,
 ): Promise<RunResult> {
   const started = performance.now();
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
@@ -165,10 +168,11 @@ export async function runSmp(
   let main: MainExit | null = null;
   const failures: string[] = [];
   const stats: WorkerDoneStats[] = [];
-  const url = new URL("./smp_worker.ts", import.meta.url).href;
+  const url = workerUrl();
+  const prestarted = takePrestarted(pool, workers);
   const finished = Array.from({ length: workers }, (_, index) =>
     new Promise<void>((resolve) => {
-      const worker = new Worker(url, { type: "module" });
+      const worker = prestarted[index] ?? new Worker(url, { type: "module" });
       worker.onmessage = (e: MessageEvent<WorkerMessage>) => {
         const m = e.data;
         if (m.type === "main-exit") main = m.main;
@@ -344,6 +348,18 @@ function runWhileWorkersStart(
   io.stdout.flush();
   io.stderr.flush();
   return slices;
+}
+
+/** The workers `main.ts` started before the runtime loaded (src/sched/prestart.ts), as many as
+ *  the run uses; the others end. None if one of them failed while loading (the run then starts
+ *  its own and meets the failure there, with the usual report). */
+function takePrestarted(pool: PrestartedPool | null | undefined, workers: number): Worker[] {
+  if (!pool) return [];
+  const usable = pool.loadErrors.length === 0;
+  const taken = usable ? pool.workers.slice(0, workers) : [];
+  for (const w of pool.workers) if (!taken.includes(w)) w.terminate();
+  pool.workers = [];
+  return taken;
 }
 
 /** Make a process that just became RUNNABLE (by CAS) runnable on the pool: count it, queue it
