@@ -172,11 +172,6 @@ export class CodeLoader {
       if (table.pcbOf(pid) !== 0) this.driver.signalProcess(pid, SIG_PURGE, fromPc, toPc);
     }
   }
-
-  /** The image as it is (for appendVersion). */
-  tables(): ImageTables {
-    return currentTables(this);
-  }
 }
 
 function exists(path: string): boolean {
@@ -214,7 +209,7 @@ interface Placement {
 /** The image with the code of `program`'s modules marked `append` added at new pcs: module 0
  *  as the new current version of its image module, the others as new modules (version 1). */
 function appendModules(loader: CodeLoader, program: Program, plan: Placement[]): ImageTables {
-  const old = loader.tables();
+  const old = currentTables(loader);
   const atoms = loader.values.atoms;
   let total = old.code.length >> 2;
   const bases = plan.map((p, j) => {

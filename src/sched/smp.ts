@@ -48,10 +48,9 @@ import type { PortDriver } from "../ports/driver.ts";
 import { createDriver } from "../ports/mod.ts";
 import { Reloader } from "../ports/reload.ts";
 import { startDistribution } from "../cluster/start.ts";
-import { createSchedStats } from "../mem/sched_stats.ts";
+import { createSchedStats, runClockMs } from "../mem/sched_stats.ts";
 import { type TracePart, TraceRecorder } from "../observe/trace.ts";
 import type { Observer } from "../observe/server.ts";
-import { runClockMs } from "../mem/sched_stats.ts";
 import { type PrestartedPool, workerUrl } from "./prestart.ts";
 
 const DEQUE_CAPACITY = 1 << 14;

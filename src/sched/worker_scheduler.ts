@@ -55,6 +55,8 @@ export class WorkerScheduler implements Scheduler {
   private readonly own: Deque;
   private readonly others: Deque[];
   private readonly injection: InjectionQueue;
+  /** Word of this worker's statistics line (src/mem/sched_stats.ts; made before workers start). */
+  private readonly statsLine: number;
   private seed: number;
 
   constructor(
@@ -67,6 +69,7 @@ export class WorkerScheduler implements Scheduler {
     this.own = new Deque(mem, dequeBlocks[index]);
     this.others = dequeBlocks.filter((_, i) => i !== index).map((b) => new Deque(mem, b));
     this.injection = new InjectionQueue(mem, injectionBlock);
+    this.statsLine = statsLineWord(mem, index);
     this.seed = (index + 1) * 0x9e3779b1;
     this.stats = {
       worker: index,
@@ -186,10 +189,9 @@ export class WorkerScheduler implements Scheduler {
       // Every process may be waiting: the driver decides whether the run is over.
       if (Atomics.load(w, H_ACTIVE) === 0) wakeDriver(this.rt.mem);
       this.stats.parks++;
-      const line = statsLineWord(this.rt.mem, this.index);
-      idleBegins(this.rt.mem, line);
+      idleBegins(this.rt.mem, this.statsLine);
       Atomics.wait(w, H_WAKE_SEQ, seq);
-      idleEnds(this.rt.mem, line);
+      idleEnds(this.rt.mem, this.statsLine);
     }
     Atomics.sub(w, H_SLEEPERS, 1);
   }

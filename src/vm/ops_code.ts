@@ -7,14 +7,13 @@
  * Bool, or a Str saying why nothing changed: that text goes to stderr and the instruction
  * pushes false, so a program (or `--reload`) keeps running its current version.
  */
+import { OP_BY_CODE } from "../isa/opcodes.ts";
 import { FLAG_IO_WAIT, P_FLAGS } from "../proc/pcb.ts";
 import type { HostValue } from "../term/host.ts";
 import { setBool } from "../term/tags.ts";
 import { typeMismatch } from "./errors.ts";
 import { type Interpreter, R_CONTINUE } from "./interp.ts";
 import { finishRequest, sendRequest } from "./ops_io.ts";
-
-const NAMES: Record<number, string> = { 0xeb: "CODE_LOAD", 0xec: "CODE_PURGE" };
 
 /** CODE_LOAD / CODE_PURGE: `path → bool`. */
 export function codeOp(it: Interpreter, pcb: number, op: number, ip: number): number {
@@ -31,7 +30,7 @@ export function codeOp(it: Interpreter, pcb: number, op: number, ip: number): nu
     }
     return R_CONTINUE;
   }
-  const name = NAMES[op];
+  const name = OP_BY_CODE[op]!.name;
   m.need(pcb, 1, name);
   const c = m.arg(pcb, 0);
   if (!v.isStr(c)) throw typeMismatch(name, "a module path (str)", [v.debug(c)]);

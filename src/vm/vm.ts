@@ -269,10 +269,9 @@ export class Vm {
   /** Whether Deno's event loop is due a turn while processes compute: for I/O in flight, or
    *  for another user of the loop (turnEveryMs). */
   private wantsTurn(lastTurnMs: number): boolean {
-    if (this.turnEveryMs !== Infinity && performance.now() - lastTurnMs >= this.turnEveryMs) {
-      return true;
-    }
-    return this.driver.waitsOnOutside() && performance.now() - lastTurnMs >= EVENT_LOOP_TURN_MS;
+    const sinceMs = performance.now() - lastTurnMs;
+    return sinceMs >= this.turnEveryMs ||
+      (sinceMs >= EVENT_LOOP_TURN_MS && this.driver.waitsOnOutside());
   }
 
   /** Wait until a process becomes runnable or the next timer is due. */
