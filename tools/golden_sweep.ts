@@ -12,7 +12,9 @@
  *
  * Invariants: expectations, run modes and comparisons are the golden runner's own
  * (tests/golden_lib.ts); `--include-skipped` runs `smp: skip` programs in SMP modes too and
- * compares them exactly.
+ * compares them exactly. As in the golden runner, one program's runs never overlap (up to
+ * `--parallel` different programs run at once): a program may use files of its own — the
+ * code-loading goldens rewrite their module — and two copies of it would see each other's.
  */
 import { parseArgs } from "node:util";
 import {
@@ -92,18 +94,22 @@ async function main(): Promise<number> {
   }
   let done = 0, mismatches = 0;
   const step = Math.max(1, Math.floor(jobs.length / 20));
-  await Promise.all(runPooled(jobs, options.parallel, async ({ spec, mode }) => {
-    const outcome = await runTtvm(
-      [...options.extra, ...cliArgsFor(mode, spec.path, spec.args)],
-      spec.stdin,
-    );
-    const mismatch = describeMismatch(spec, outcome, mode);
-    if (mismatch !== null) {
-      mismatches++;
-      console.log(`MISMATCH ${spec.path} [${mode}]\n${mismatch}\n`);
-    }
-    if (++done % step === 0 || done === jobs.length) {
-      console.error(`sweep: ${done}/${jobs.length} runs, ${mismatches} mismatches`);
+  // One lane per program, its runs in order; lanes run in parallel.
+  const lanes = Map.groupBy(jobs, (job) => job.spec.path);
+  await Promise.all(runPooled([...lanes.values()], options.parallel, async (lane) => {
+    for (const { spec, mode } of lane) {
+      const outcome = await runTtvm(
+        [...options.extra, ...cliArgsFor(mode, spec.path, spec.args)],
+        spec.stdin,
+      );
+      const mismatch = describeMismatch(spec, outcome, mode);
+      if (mismatch !== null) {
+        mismatches++;
+        console.log(`MISMATCH ${spec.path} [${mode}]\n${mismatch}\n`);
+      }
+      if (++done % step === 0 || done === jobs.length) {
+        console.error(`sweep: ${done}/${jobs.length} runs, ${mismatches} mismatches`);
+      }
     }
   }));
   console.log(`${jobs.length} runs of ${specs.length} programs, ${mismatches} mismatches`);
