@@ -25,6 +25,10 @@ import { type PortChannel, type PortRequest, REQ_EXITED, REQ_TIMER } from "./pro
 
 export class PortClient {
   readonly table: PortTable;
+  /** Called before a request leaves this thread (SMP: flush output, so that a line printed
+   *  before a TCP_SEND or CONN_CLOSE appears before anything the peer prints in reply; the
+   *  single scheduler has one output buffer and needs none). */
+  beforeSubmit: (() => void) | null = null;
 
   constructor(private readonly mem: Memory, private readonly channel: PortChannel) {
     this.table = new PortTable(mem);
@@ -45,20 +49,20 @@ export class PortClient {
     w[p + P_FLAGS] |= FLAG_IO_WAIT | FLAG_USES_PORTS;
     w[p + P_SAVE_PC] = pc;
     w[p + P_SAVE_NODE] = 0;
-    this.channel.submit({ kind, from: w[p + P_PID], seq, handle, a, b, args });
+    this.send({ kind, from: w[p + P_PID], seq, handle, a, b, args });
   }
 
   /** Send a request that needs no reply (close, handover notice, resume). */
   cast(pcb: number, kind: number, handle: number, args: HostValue[] = [], a = 0, b = 0): void {
     const w = this.mem.i32, p = pcb << 2;
     w[p + P_FLAGS] |= FLAG_USES_PORTS;
-    this.channel.submit({ kind, from: w[p + P_PID], seq: 0, handle, a, b, args });
+    this.send({ kind, from: w[p + P_PID], seq: 0, handle, a, b, args });
   }
 
   /** Ask the driver for a SIG_TIMEOUT with `seq` at `deadlineMs` (run clock). */
   armTimer(pid: number, deadlineMs: number, seq: number): void {
     const a = deadlineMs >= NEVER_MS ? NEVER_MS : deadlineMs;
-    this.channel.submit({ kind: REQ_TIMER, from: pid, seq, handle: 0, a, b: 0, args: [] });
+    this.send({ kind: REQ_TIMER, from: pid, seq, handle: 0, a, b: 0, args: [] });
   }
 
   /** The process at `pcb` received the value in cell `c` (a message, its spawn arguments):
@@ -70,18 +74,23 @@ export class PortClient {
 
   /** A notice from the runtime (no process context), e.g. REQ_RESUME for a drained port. */
   notify(kind: number, handle: number): void {
-    this.channel.submit({ kind, from: 0, seq: 0, handle, a: 0, b: 0, args: [] });
+    this.send({ kind, from: 0, seq: 0, handle, a: 0, b: 0, args: [] });
   }
 
   /** A request built by the runtime itself (the distribution bridge's signal forwarding,
    *  src/cluster/forward.ts). */
   submit(req: PortRequest): void {
+    this.send(req);
+  }
+
+  private send(req: PortRequest): void {
+    this.beforeSubmit?.();
     this.channel.submit(req);
   }
 
   /** A process that used ports has exited: the driver closes what it still owns. */
   exited(pid: number): void {
-    this.channel.submit({ kind: REQ_EXITED, from: pid, seq: 0, handle: 0, a: 0, b: 0, args: [] });
+    this.send({ kind: REQ_EXITED, from: pid, seq: 0, handle: 0, a: 0, b: 0, args: [] });
   }
 }
 

@@ -308,6 +308,7 @@ function runWhileWorkersStart(
   rt.sched = sched;
   procs.sched = sched;
   procs.beforeDeliver = () => io.stdout.flush();
+  rt.ports.beforeSubmit = () => io.stdout.flush();
   procs.onExit = (pcb, report) => {
     const main = reportExit(rt, pcb, report, options.verbose ?? false);
     if (main) hooks.onMainExit(main);

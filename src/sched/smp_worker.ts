@@ -62,6 +62,7 @@ function run(boot: WorkerBoot): void {
     sched.output = new OutputClock([io.stdout, io.stderr]);
     // Causal output order: what this process printed is out before any signal leaves.
     procs.beforeDeliver = () => io.stdout.flush();
+    rt.ports.beforeSubmit = () => io.stdout.flush();
     procs.onExit = (pcb, report) => {
       sched.stats.exits++;
       const main = reportExit(rt, pcb, report, boot.verbose);
