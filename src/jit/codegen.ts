@@ -61,7 +61,7 @@ import {
 } from "../term/tags.ts";
 import { R_CONTINUE } from "../vm/interp.ts";
 import { STACK_HEADROOM } from "../vm/machine.ts";
-import { type CodeView, flowOf, OP, stackEffect } from "./compiled_ops.ts";
+import { type CodeView, flowOf, OP, runsInline, stackEffect } from "./compiled_ops.ts";
 import { Flow, type Region } from "./region.ts";
 import {
   and,
@@ -78,6 +78,13 @@ import {
 
 /** Unit result: pc left the unit's entries; the tier looks up the next unit. */
 export const J_JUMP = 64;
+/** Statement (re)loading the registers, block bounds and handler top from the PCB. */
+const LOAD_REGISTERS = `w = mem.i32; f = mem.f64; stackBase = w[p + ${P_STACK}]; ` +
+  `stackEnd = stackBase + w[p + ${P_STACK_CAP}] - ${STACK_HEADROOM}; ` +
+  `sp = stackBase + w[p + ${P_SP}]; frameBase = w[p + ${P_FRAMES}]; ` +
+  `frameEnd = frameBase + w[p + ${P_FRAMES_CAP}]; fp = frameBase + w[p + ${P_FP}]; ` +
+  `ftop = frameBase + w[p + ${P_FTOP}]; htop = w[p + ${P_HTOP}];`;
+
 /** Unit result: a block prologue failed (budget, stack depth or room) at the saved pc. */
 export const J_BLOCKED = 65;
 /** Unit result: a guard failed; `jit.bail` names the BailInfo (1-based). */
@@ -156,17 +163,12 @@ class UnitGen {
       `"use strict";`,
       `const findVar = env.findVar, atoms = env.atoms, guesses = env.guesses, sets = env.sets;`,
       `return function unit_${this.region.root}(jit, pcb, pc, budget) {`,
-      `const mem = jit.mem, w = mem.i32, f = mem.f64, ic = jit.ic, qs = jit.qs;`,
+      `const mem = jit.mem, ic = jit.ic, qs = jit.qs, interp = jit.interp;`,
       `const p = pcb << 2;`,
-      `const stackBase = w[p + ${P_STACK}];`,
-      `const stackEnd = stackBase + w[p + ${P_STACK_CAP}] - ${STACK_HEADROOM};`,
-      `let sp = stackBase + w[p + ${P_SP}];`,
-      `const frameBase = w[p + ${P_FRAMES}];`,
-      `const frameEnd = frameBase + w[p + ${P_FRAMES_CAP}];`,
-      `let fp = frameBase + w[p + ${P_FP}];`,
-      `let ftop = frameBase + w[p + ${P_FTOP}];`,
-      // Handlers change only in instructions the interpreter runs, never inside a unit.
-      `const htop = w[p + ${P_HTOP}];`,
+      // Registers and block bounds; reloaded after an instruction run by the interpreter's
+      // slow path inside the unit (it may move blocks, grow the buffer or change handlers).
+      `let w, f, stackBase, stackEnd, sp, frameBase, frameEnd, fp, ftop, htop;`,
+      LOAD_REGISTERS,
       `let rc = ${R_CONTINUE}, bail = 0;`,
       ...q.map((i) => `let q${i} = 0;`),
       // Variable cache: kc<atom> is the variable's value cell in the current frame, kt<atom>
@@ -257,10 +259,37 @@ class UnitGen {
     }
     if (!terminated) {
       this.flush();
-      if (fallbackAt >= 0) this.emit(`pc = ${fallbackAt}; rc = ${R_CONTINUE}; break out;`);
+      if (fallbackAt >= 0) this.fallback(fallbackAt);
       else this.emit(this.goto(fallsTo, nextCase));
     }
     this.emit(`}`);
+  }
+
+  /**
+   * The block ends at `pc`, an instruction the interpreter runs. Most are run from here,
+   * through the interpreter's slow path (`Interpreter.slowAt`), and the unit goes on at the
+   * pc they leave (the next instruction, a branch target, a handler): a loop cut by a SEND or
+   * RECEIVE then stays in compiled code instead of leaving and re-entering every round. The
+   * instruction is charged and preempted on exactly as the interpreter would; a result other
+   * than R_CONTINUE (waiting, exit, crash) ends the activation with the PCB as the slow path
+   * left it. The rest leave the unit for the interpreter (see `runsInline`).
+   */
+  private fallback(pc: number): void {
+    if (!runsInline(this.view.code[pc << 2])) {
+      this.emit(`pc = ${pc}; rc = ${R_CONTINUE}; break out;`);
+      return;
+    }
+    this.emit(
+      `if (budget < 1) { pc = ${pc}; rc = ${R_CONTINUE}; break out; } budget -= 1;`,
+    );
+    this.emit(
+      `w[p + ${P_PC}] = ${pc + 1}; w[p + ${P_SP}] = sp - stackBase; ` +
+        `w[p + ${P_FP}] = fp - frameBase; w[p + ${P_FTOP}] = ftop - frameBase;`,
+    );
+    this.emit(`rc = interp.slowAt(pcb, ${pc}); budget -= interp.slowWork;`);
+    this.emit(`${LOAD_REGISTERS} pc = w[p + ${P_PC}]; gen++;`);
+    this.emit(`if (rc !== ${R_CONTINUE}) break out;`);
+    this.emit(`continue out;`);
   }
 
   /** The compiled instructions of the block at `leader` and how it ends: at an instruction

@@ -77,6 +77,17 @@ export const OP = Object.fromEntries(COMPILED_OPCODES.map((n) => [n, code(n)])) 
   number
 >;
 
+/** Fallback instructions a unit leaves for the interpreter instead of running them through the
+ *  interpreter's slow path from inside (codegen.ts `fallback`): a CALL left uncompiled is the
+ *  interpreter's own fast path, not a slow-path instruction; CODE_LOAD and CODE_PURGE change
+ *  the image and what is compiled. */
+const LEFT_TO_INTERPRETER = new Set([OP.CALL, code("CODE_LOAD"), code("CODE_PURGE")]);
+
+/** Whether the Fallback instruction `op` is run from inside a unit (see LEFT_TO_INTERPRETER). */
+export function runsInline(op: number): boolean {
+  return !LEFT_TO_INTERPRETER.has(op);
+}
+
 /** Flow class per opcode number; unknown numbers are Fallback. */
 const FLOW_BY_CODE: Int8Array = (() => {
   const t = new Int8Array(256).fill(Flow.Fallback);

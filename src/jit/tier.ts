@@ -23,7 +23,13 @@
  */
 import type { Memory } from "../mem/memory.ts";
 import { P_FP, P_FRAMES, P_PC, P_SP, P_STACK } from "../proc/pcb.ts";
-import { type CompiledTier, type Interpreter, R_CONTINUE, R_PREEMPT } from "../vm/interp.ts";
+import {
+  type CompiledTier,
+  type Interpreter,
+  R_CONTINUE,
+  R_PREEMPT,
+  R_WAIT,
+} from "../vm/interp.ts";
 import type { JitMode } from "../vm/runtime.ts";
 import { ENTRY_VARS_MAX, generateUnit, J_BAIL, J_BLOCKED, J_JUMP } from "./codegen.ts";
 import { type CodeView, flowOf } from "./compiled_ops.ts";
@@ -109,9 +115,9 @@ export class Jit implements CompiledTier {
     demoted: 0,
   };
 
-  constructor(private readonly it: Interpreter, readonly mode: Exclude<JitMode, "off">) {
-    this.mem = it.rt.mem;
-    const n = it.rt.image.nInstr;
+  constructor(readonly interp: Interpreter, readonly mode: Exclude<JitMode, "off">) {
+    this.mem = interp.rt.mem;
+    const n = interp.rt.image.nInstr;
     this.hot = new Int32Array(n).fill(mode === "eager" ? 0 : HOT_THRESHOLD);
     this.ic = new Int32Array(n);
     this.entries = new Array<Unit | null>(n).fill(null);
@@ -139,9 +145,10 @@ export class Jit implements CompiledTier {
       const rc = unit.fn(this, pcb, pc, budget);
       budget = this.budget;
       // Judge entries by the work done before leaving for an instruction the interpreter runs
-      // (not before a preemption, which small budgets make frequent anyway).
+      // or to wait for a message (not before a preemption, which small budgets make frequent
+      // anyway).
       const judged = this.activations[pc] >= 0 && this.mode === "on" &&
-        (rc === R_CONTINUE || rc === J_BAIL);
+        (rc === R_CONTINUE || rc === J_BAIL || rc === R_WAIT);
       if (judged) {
         // A bail also costs writing the stack out and interpreting the rest of its block.
         const used = before - budget - (rc === J_BAIL ? BAIL_COST : 0);
@@ -356,7 +363,7 @@ export class Jit implements CompiledTier {
   }
 
   private view(): CodeView {
-    const img = this.it.rt.image;
+    const img = this.interp.rt.image;
     return {
       code: img.code,
       nInstr: img.nInstr,

@@ -130,6 +130,30 @@ export class Interpreter {
     addWork(units);
   }
 
+  /**
+   * The slow path of the instruction at `pc`, for compiled code (src/jit) that wrote its
+   * registers to the PCB with P_PC = pc + 1 and has already charged the instruction's one
+   * reduction: exactly what `run`'s default branch does. Returns R_CONTINUE (go on from the
+   * PCB's pc, which a branch, call or caught error may have moved) or why the slice ends; the
+   * reductions charged for work are in `slowWork`.
+   */
+  slowAt(pcb: number, pc: number): number {
+    const w = this.rt.mem.i32, p = pcb << 2;
+    const sp = w[p + P_SP], fp = w[p + P_FP], ftop = w[p + P_FTOP];
+    try {
+      const result = execSlow(this, this.rt.image.code[pc << 2], pcb, pc << 2);
+      this.slowWork = drainWorkReductions();
+      return result;
+    } catch (e) {
+      // As run's catch: the registers as they were before the instruction, pc at it.
+      this.slowWork = 0;
+      saveRegs(this.rt.mem.i32, p, pc, sp, fp, ftop);
+      return raise(this, pcb, pc, e) ? R_CONTINUE : R_CRASH;
+    }
+  }
+  /** Reductions for work charged by the last `slowAt`. */
+  slowWork = 0;
+
   run(pcb: number, budget: number): number {
     const rt = this.rt;
     if (rt.image.generation !== this.imageGeneration) this.followImage();

@@ -95,6 +95,19 @@ const CASES: Array<[string, string[], string]> = [
     "THROW",
     "LABEL ok",
   ], "thrown"],
+  // INDEX is not compiled: the unit runs it through the interpreter's slow path, which
+  // raises from inside the unit.
+  ["an instruction run through the slow path", [
+    "LOAD n",
+    "PUSH_INT 2",
+    "EQ",
+    "JZ ok",
+    "MAKE_LIST 0",
+    "PUSH_INT 3",
+    "INDEX",
+    "POP",
+    "LABEL ok",
+  ], "Index 3 out of bounds for list of length 0"],
   ["comparison of a Str", [
     "LOAD n",
     "PUSH_INT 2",
@@ -127,6 +140,60 @@ for (const [name, body, message] of CASES) {
     assert.match(run.stderr, /^Error: .*\n {4}at test\.ttvm:\d+\n$/);
   });
 }
+
+Deno.test("TRY, END_TRY and a raising INDEX inside a compiled loop: handlers pushed and popped in the unit", async () => {
+  // Every third round the INDEX raises and the handler of this round's TRY catches it; a RET
+  // after the loop must see no handler left (the unit reloads the handler top after each
+  // instruction it runs through the slow path).
+  const src = [
+    "PUSH_INT 0",
+    "CALL f n",
+    "PRINT",
+    "HALT",
+    "LABEL f",
+    "PUSH_INT 0",
+    "STORE caught",
+    "LABEL loop",
+    "TRY h",
+    "LOAD n",
+    "PUSH_INT 3",
+    "MOD",
+    "JZ skip",
+    "MAKE_LIST 0",
+    "LOAD n",
+    "INDEX",
+    "POP",
+    "LABEL skip",
+    "END_TRY",
+    "JMP next",
+    "LABEL h",
+    "CATCH",
+    "POP",
+    "LOAD caught",
+    "PUSH_INT 1",
+    "ADD",
+    "STORE caught",
+    "LABEL next",
+    "LOAD n",
+    "PUSH_INT 1",
+    "ADD",
+    "DUP",
+    "STORE n",
+    "PUSH_INT 3000",
+    "LT",
+    "JZ done",
+    "JMP loop",
+    "LABEL done",
+    "LOAD caught",
+    "RET",
+  ];
+  for (const reductions of [1000, 7]) {
+    for (const mode of ["eager", "on"] as const) {
+      const run = await assertSameAsInterpreter(src, mode, { reductions });
+      assert.equal(run.stdout, "2000\n");
+    }
+  }
+});
 
 Deno.test("an Int overflow in a compiled ADD goes on exactly in 64 bits (the interpreter's path)", async () => {
   const src = [
