@@ -143,16 +143,25 @@ export class Interpreter {
     try {
       const result = execSlow(this, this.rt.image.code[pc << 2], pcb, pc << 2);
       this.slowWork = drainWorkReductions();
+      this.slowCharged += 1 + this.slowWork;
+      this.slowCalls++;
       return result;
     } catch (e) {
       // As run's catch: the registers as they were before the instruction, pc at it.
       this.slowWork = 0;
+      this.slowCharged += 1;
+      this.slowCalls++;
       saveRegs(this.rt.mem.i32, p, pc, sp, fp, ftop);
       return raise(this, pcb, pc, e) ? R_CONTINUE : R_CRASH;
     }
   }
   /** Reductions for work charged by the last `slowAt`. */
   slowWork = 0;
+  /** Reductions charged by all `slowAt` calls so far, their own one included (the tier judges
+   *  compiled code by the work it did itself). */
+  slowCharged = 0;
+  /** Number of `slowAt` calls so far. */
+  slowCalls = 0;
 
   run(pcb: number, budget: number): number {
     const rt = this.rt;
