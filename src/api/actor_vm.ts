@@ -131,7 +131,7 @@ export class ActorVm {
   /** Start a process at `label` with `args` on its operand stack (first argument deepest). */
   spawn(label: string, ...args: JsValue[]): number {
     const { procs, rt, interp } = this.vm;
-    const entryPc = rt.supervisors!.labelPc(label);
+    const entryPc = rt.supervisors.labelPc(label);
     const { pid, pcb } = procs.create(this.host.pid, entryPc);
     for (const a of args) rt.values.putHost(pcb, interp.m.push(pcb), toHostValue(a));
     procs.start(pid);

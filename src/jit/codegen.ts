@@ -59,7 +59,7 @@ import {
   T_INT,
   T_NULL,
 } from "../term/tags.ts";
-import { R_CONTINUE } from "../vm/interp.ts";
+import { R_CONTINUE } from "../vm/results.ts";
 import { STACK_HEADROOM } from "../vm/machine.ts";
 import { type CodeView, flowOf, OP, runsInline, stackEffect } from "./compiled_ops.ts";
 import { Flow, type Region } from "./region.ts";

@@ -23,13 +23,8 @@
  */
 import type { Memory } from "../mem/memory.ts";
 import { P_FP, P_FRAMES, P_PC, P_SP, P_STACK } from "../proc/pcb.ts";
-import {
-  type CompiledTier,
-  type Interpreter,
-  R_CONTINUE,
-  R_PREEMPT,
-  R_WAIT,
-} from "../vm/interp.ts";
+import type { CompiledTier, Interpreter } from "../vm/interp.ts";
+import { R_CONTINUE, R_PREEMPT, R_WAIT } from "../vm/results.ts";
 import type { JitMode } from "../vm/runtime.ts";
 import { ENTRY_VARS_MAX, generateUnit, J_BAIL, J_BLOCKED, J_JUMP } from "./codegen.ts";
 import { type CodeView, flowOf } from "./compiled_ops.ts";

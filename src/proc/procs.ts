@@ -109,6 +109,18 @@ export interface Scheduler {
   armTimer(pid: number, deadlineMs: number, seq: number): void;
 }
 
+/** The scheduler of a process layer not yet attached to one. */
+const UNATTACHED: Scheduler = {
+  enqueue(pid: number): void {
+    throw new Error(`internal error: process ${pid} made runnable before a scheduler was attached`);
+  },
+  armTimer(pid: number): void {
+    throw new Error(
+      `internal error: timer of process ${pid} armed before a scheduler was attached`,
+    );
+  },
+};
+
 /** onLinkExit results. */
 export const SUP_NOT_CHILD = 0;
 export const SUP_HANDLED = 1;
@@ -142,7 +154,9 @@ export class Processes {
   readonly mailbox: Mailbox;
   /** Cells of unreceived messages a process may have queued (its memory limit). */
   queueLimitCells = DEFAULT_LIMITS.maxHeapCells;
-  sched: Scheduler | null = null;
+  /** The driver of this thread's processes, attached once it exists (the Vm, the SMP worker,
+   *  the pool's main thread); until then making a process runnable is an internal error. */
+  sched: Scheduler = UNATTACHED;
   supervisor: SupervisorHooks | null = null;
   /** Called for every exit (for --verbose, crash reports, the main process's status). */
   onExit: ((pcb: number, report: ExitReport) => void) | null = null;
@@ -226,7 +240,7 @@ export class Processes {
   start(pid: number): void {
     this.onStart?.(pid);
     this.table.setStatus(pid, ST_RUNNABLE);
-    this.sched!.enqueue(pid);
+    this.sched.enqueue(pid);
   }
 
   newRef(): number {
@@ -282,7 +296,7 @@ export class Processes {
 
   /** A WAITING process becomes RUNNABLE (the CAS decides who enqueues it). */
   wake(pid: number): void {
-    if (this.table.casStatus(pid, ST_WAITING, ST_RUNNABLE)) this.sched!.enqueue(pid);
+    if (this.table.casStatus(pid, ST_WAITING, ST_RUNNABLE)) this.sched.enqueue(pid);
   }
 
   /** Send a deep copy of the value in `cell`. Dropped silently if the target is dead. */

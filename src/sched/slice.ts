@@ -35,15 +35,8 @@ import {
 } from "../proc/pcb.ts";
 import type { Processes } from "../proc/procs.ts";
 import { E_OWNER, ST_RUNNABLE, ST_RUNNING, ST_WAITING } from "../proc/table.ts";
-import {
-  type Interpreter,
-  R_CRASH,
-  R_DONE,
-  R_EXIT,
-  R_PREEMPT,
-  R_WAIT,
-  R_YIELD,
-} from "../vm/interp.ts";
+import type { Interpreter } from "../vm/interp.ts";
+import { R_CRASH, R_DONE, R_EXIT, R_PREEMPT, R_WAIT, R_YIELD } from "../vm/results.ts";
 import type { Runtime } from "../vm/runtime.ts";
 
 /** Results of a step. */

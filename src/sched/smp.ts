@@ -305,7 +305,6 @@ function runWhileWorkersStart(
     enqueue: (pid) => injectRunnable(mem, injection, pid),
     armTimer: (pid, deadlineMs, seq) => rt.ports.armTimer(pid, deadlineMs, seq),
   };
-  rt.sched = sched;
   procs.sched = sched;
   procs.beforeDeliver = () => io.stdout.flush();
   rt.ports.beforeSubmit = () => io.stdout.flush();

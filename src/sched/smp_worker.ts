@@ -43,7 +43,6 @@ function run(boot: WorkerBoot): void {
       { stressGc: boot.stressGc, limits: boot.limits, jit: boot.jit },
     );
     const sched = new WorkerScheduler(rt, boot.index, boot.dequeBlocks, boot.injectionBlock);
-    rt.sched = sched;
     procs.sched = sched;
     sched.runner = new SliceRunner(
       rt,

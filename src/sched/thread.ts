@@ -8,9 +8,8 @@
 import type { AtomTable } from "../mem/atoms.ts";
 import type { Memory } from "../mem/memory.ts";
 import { P_FRAMES_CAP, P_PID, P_STACK_CAP } from "../proc/pcb.ts";
-import { Processes } from "../proc/procs.ts";
+import type { Processes } from "../proc/procs.ts";
 import { queuedCells } from "../proc/signals.ts";
-import { Supervisors } from "../proc/supervisor.ts";
 import type { PortChannel } from "../ports/protocol.ts";
 import { REQ_RESUME } from "../ports/protocol.ts";
 import type { Values } from "../term/values.ts";
@@ -37,9 +36,7 @@ export function setupThread(
   const rt = new Runtime(mem, io, channel, options, atoms);
   const interp = new Interpreter(rt);
   const jit = attachTier(interp, options.jit ?? "on");
-  const procs = new Processes(mem, rt.values, rt.atoms, rt.image, interp.m);
-  rt.procs = procs;
-  rt.supervisors = new Supervisors(procs, rt.clock);
+  const procs = rt.procs;
   // A process's memory: heap, stack and frames, and the messages it has not received yet.
   procs.queueLimitCells = options.limits.maxHeapCells;
   rt.heap.otherCells = (pcb) => {

@@ -40,22 +40,13 @@ import {
 import { MAX_SAFE, T_BOOL, T_FLOAT, T_FUNC, T_INT, T_NULL } from "../term/tags.ts";
 import { addWork, drainWorkReductions } from "../term/work.ts";
 import { insufficient, NO_SCOPE, undefinedVariable, underflow, VmError } from "./errors.ts";
-import { Machine, STACK_HEADROOM } from "./machine.ts";
+import { type Machine, STACK_HEADROOM } from "./machine.ts";
 import { raise } from "./raise.ts";
 import { arithSlow, compareSlow } from "./ops_arith.ts";
 import { execSlow } from "./slow.ts";
+import { R_CONTINUE, R_CRASH, R_PREEMPT } from "./results.ts";
 import type { Runtime } from "./runtime.ts";
 import type { ImageModule } from "../mem/image.ts";
-
-/** Why a slice ended (R_CONTINUE is internal to slow paths). */
-export const R_CONTINUE = 0;
-export const R_YIELD = 1;
-export const R_DONE = 2;
-export const R_CRASH = 3;
-export const R_EXIT = 4;
-export const R_WAIT = 6;
-/** The reduction budget ran out (R_YIELD is the YIELD instruction). */
-export const R_PREEMPT = 7;
 
 /** The compiler tier as the interpreter sees it (src/jit/tier.ts; attached by the Vm or the SMP
  *  worker; null = interpret only). */
@@ -87,7 +78,7 @@ export class Interpreter {
   reductions = 0;
 
   constructor(readonly rt: Runtime) {
-    this.m = new Machine(rt);
+    this.m = rt.machine;
     this.ic = new Int32Array(rt.image.nInstr);
   }
 

@@ -12,7 +12,8 @@ import { FLAG_IO_WAIT, P_FLAGS } from "../proc/pcb.ts";
 import type { HostValue } from "../term/host.ts";
 import { setBool } from "../term/tags.ts";
 import { typeMismatch } from "./errors.ts";
-import { type Interpreter, R_CONTINUE } from "./interp.ts";
+import type { Interpreter } from "./interp.ts";
+import { R_CONTINUE } from "./results.ts";
 import { finishRequest, sendRequest } from "./ops_io.ts";
 
 /** CODE_LOAD / CODE_PURGE: `path → bool`. */

@@ -35,7 +35,8 @@ import {
   T_TUPLE,
 } from "../term/tags.ts";
 import { insufficient, typeMismatch, VmError } from "./errors.ts";
-import { type Interpreter, R_CONTINUE } from "./interp.ts";
+import type { Interpreter } from "./interp.ts";
+import { R_CONTINUE } from "./results.ts";
 import { finishRequest, sendRequest } from "./ops_io.ts";
 import * as proc from "./ops_proc.ts";
 
@@ -80,7 +81,7 @@ export function nodeOf(it: Interpreter, pcb: number): number {
   const c = m.arg(pcb, 0);
   if (!v.isInt(c)) throw typeMismatch("NODE_OF", "a pid (int)", [v.debug(c)]);
   const n = v.int(c);
-  const remote = n > 0n && n <= 0x7fffffffn ? it.rt.procs!.table.proxyNode(Number(n)) : -1;
+  const remote = n > 0n && n <= 0x7fffffffn ? it.rt.procs.table.proxyNode(Number(n)) : -1;
   setAtom(it.rt.mem.i32, c, remote >= 0 ? remote : nodeAtom(it));
   return R_CONTINUE;
 }

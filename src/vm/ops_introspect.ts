@@ -36,7 +36,8 @@ import { newNode, SIG_INFO } from "../proc/signals.ts";
 import type { HostValue } from "../term/host.ts";
 import { setNull } from "../term/tags.ts";
 import { typeMismatch } from "./errors.ts";
-import { type Interpreter, R_CONTINUE, R_WAIT, R_YIELD } from "./interp.ts";
+import type { Interpreter } from "./interp.ts";
+import { R_CONTINUE, R_WAIT, R_YIELD } from "./results.ts";
 import { finishRequest } from "./ops_io.ts";
 
 const PROCESS_INFO = 0xe9;
@@ -47,7 +48,7 @@ export const NO_NODE = "nonode@nohost";
 /** PROCESSES: `→ list` of the live local PIDs. */
 export function processes(it: Interpreter, pcb: number): number {
   const rt = it.rt;
-  const pids = liveProcesses(rt.mem, rt.procs!.table);
+  const pids = liveProcesses(rt.mem, rt.procs.table);
   it.charge(pids.length);
   const dst = it.m.push(pcb);
   rt.values.putHost(pcb, dst, {
@@ -67,7 +68,7 @@ export function processInfo(it: Interpreter, pcb: number, ip: number): number {
   if (!v.isInt(c)) throw typeMismatch("PROCESS_INFO", "a pid (int)", [v.debug(c)]);
   const big = v.int(c);
   const target = big > 0n && big <= 0x7fffffffn ? Number(big) : 0;
-  const procs = rt.procs!;
+  const procs = rt.procs;
   // No PCB: not a process (the TypeScript API's host mailbox, a remote process's proxy).
   if (!procs.table.isAlive(target) || procs.table.pcbOf(target) === 0) {
     setNull(w, c);

@@ -20,7 +20,8 @@ import { copyValue, valueCells } from "../term/copy.ts";
 import type { HostValue } from "../term/host.ts";
 import { setNull, setSmallInt, T_BYTES, T_LIST } from "../term/tags.ts";
 import { typeMismatch, underflow, VmError } from "./errors.ts";
-import { type Interpreter, R_CONTINUE, R_WAIT } from "./interp.ts";
+import type { Interpreter } from "./interp.ts";
+import { R_CONTINUE, R_WAIT } from "./results.ts";
 import { replaceWithTmp } from "./ops_data.ts";
 
 /** The Str operand k from the top, or a type mismatch with the given expectation. */

@@ -23,7 +23,8 @@ import {
   T_OBJECT,
 } from "../term/tags.ts";
 import { typeMismatch, VmError } from "./errors.ts";
-import { type Interpreter, R_CONTINUE } from "./interp.ts";
+import type { Interpreter } from "./interp.ts";
+import { R_CONTINUE } from "./results.ts";
 import { finishRequest, sendRequest } from "./ops_io.ts";
 import { OP_BY_CODE } from "../isa/opcodes.ts";
 
@@ -307,7 +308,7 @@ function handover(it: Interpreter, pcb: number): number {
   const to = Number(v.int(target));
   const self = w[(pcb << 2) + P_PID];
   if (to !== self) {
-    if (!it.rt.procs!.table.isAlive(to)) throw new VmError("noproc");
+    if (!it.rt.procs.table.isAlive(to)) throw new VmError("noproc");
     if (!it.rt.ports.table.transfer(id, self, to)) {
       throw new VmError(`Not the owner of ${connText(it.rt.ports.table.kind(id), id)}`);
     }

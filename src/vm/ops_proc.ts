@@ -37,13 +37,14 @@ import {
   T_FUNC,
 } from "../term/tags.ts";
 import { insufficient, typeMismatch, VmError } from "./errors.ts";
-import { type Interpreter, R_CONTINUE, R_DONE, R_WAIT, R_YIELD } from "./interp.ts";
+import type { Interpreter } from "./interp.ts";
+import { R_CONTINUE, R_DONE, R_WAIT, R_YIELD } from "./results.ts";
 
 const NO_PARAMS = new Int32Array(0);
 
 /** SPAWN / SPAWN_LINK / SPAWN_MONITOR. */
 export function spawn(it: Interpreter, pcb: number, op: number): number {
-  const rt = it.rt, m = it.m, v = rt.values, procs = rt.procs!;
+  const rt = it.rt, m = it.m, v = rt.values, procs = rt.procs;
   const name = op === 0x80 ? "SPAWN" : op === 0x91 ? "SPAWN_LINK" : "SPAWN_MONITOR";
   m.need(pcb, 1, name);
   const callable = m.arg(pcb, 0);
@@ -52,7 +53,7 @@ export function spawn(it: Interpreter, pcb: number, op: number): number {
   let params: Int32Array = NO_PARAMS;
   let fnCell = -1;
   if (v.isStr(callable)) {
-    entryPc = rt.supervisors!.labelPc(v.str(callable));
+    entryPc = rt.supervisors.labelPc(v.str(callable));
   } else if (tag === T_FUNC || tag === T_CLOSURE) {
     fnCell = tag === T_FUNC ? callable : v.obj(callable) + 1;
     entryPc = rt.mem.i32[(fnCell << 2) + 1];
@@ -102,7 +103,7 @@ function pidArg(it: Interpreter, pcb: number, literal: number, op: string, above
 }
 
 export function send(it: Interpreter, pcb: number, literal: number): number {
-  const m = it.m, procs = it.rt.procs!;
+  const m = it.m, procs = it.rt.procs;
   m.need(pcb, 1, "SEND");
   const to = pidArg(it, pcb, literal, "SEND", 1);
   procs.send(procs.pid(pcb), to, m.arg(pcb, 0));
@@ -111,7 +112,7 @@ export function send(it: Interpreter, pcb: number, literal: number): number {
 }
 
 export function sendNamed(it: Interpreter, pcb: number, atom: number): number {
-  const m = it.m, procs = it.rt.procs!;
+  const m = it.m, procs = it.rt.procs;
   m.need(pcb, 1, "SEND_NAMED");
   const to = procs.registry.whereis(atom);
   if (to === 0) throw new VmError(`No process registered as ${it.rt.atoms.name(atom)}`);
@@ -124,7 +125,7 @@ const RECEIVE_NAMES = ["RECEIVE", "", "RECEIVE_MATCH", "RECEIVE_AFTER", "RECEIVE
 
 /** RECEIVE, RECEIVE_AFTER, RECEIVE_MATCH, RECEIVE_MATCH_AFTER. */
 export function receive(it: Interpreter, pcb: number, op: number, ip: number): number {
-  const rt = it.rt, m = it.m, v = rt.values, procs = rt.procs!;
+  const rt = it.rt, m = it.m, v = rt.values, procs = rt.procs;
   const p = pcb << 2;
   const pc = ip >> 2;
   const hasPattern = op === 0x8e || op === 0x90;
@@ -163,7 +164,7 @@ export function receive(it: Interpreter, pcb: number, op: number, ip: number): n
       // full timeout passes.
       w[p + P_DEADLINE] = now + timeoutMs + 1;
       const seq = ++w[p + P_TIMER_SEQ];
-      rt.sched!.armTimer(procs.pid(pcb), w[p + P_DEADLINE], seq);
+      rt.procs.sched.armTimer(procs.pid(pcb), w[p + P_DEADLINE], seq);
     } else if (now >= w[p + P_DEADLINE]) {
       return timeout(it, pcb, nArgs, rt.image.code[ip + 1]);
     }
@@ -175,7 +176,7 @@ export function receive(it: Interpreter, pcb: number, op: number, ip: number): n
 function timeout(it: Interpreter, pcb: number, nArgs: number, label: number): number {
   const w = it.rt.mem.i32, p = pcb << 2;
   it.m.drop(pcb, nArgs);
-  it.rt.procs!.mailbox.endReceive(pcb);
+  it.rt.procs.mailbox.endReceive(pcb);
   w[p + P_DEADLINE] = -1;
   w[p + P_TIMER_SEQ]++; // disarm
   w[p + P_PC] = label;
@@ -195,7 +196,7 @@ function takeMessage(it: Interpreter, pcb: number, node: number, nArgs: number):
   const w = rt.mem.i32;
   copyCell(w, dst, pcb + R_TMP0);
   setNull(w, pcb + R_TMP0);
-  rt.procs!.mailbox.endReceive(pcb);
+  rt.procs.mailbox.endReceive(pcb);
   if (w[p + P_DEADLINE] >= 0) {
     w[p + P_DEADLINE] = -1;
     w[p + P_TIMER_SEQ]++; // disarm
@@ -220,7 +221,7 @@ export function sleep(it: Interpreter, pcb: number, ip: number): number {
     }
     w[p + P_SAVE_PC] = pc;
     w[p + P_DEADLINE] = now + ms + 1; // whole milliseconds, rounded down: see receive
-    rt.sched!.armTimer(rt.procs!.pid(pcb), w[p + P_DEADLINE], ++w[p + P_TIMER_SEQ]);
+    rt.procs.sched.armTimer(rt.procs.pid(pcb), w[p + P_DEADLINE], ++w[p + P_TIMER_SEQ]);
   } else if (now >= w[p + P_DEADLINE]) {
     m.drop(pcb, 1);
     w[p + P_SAVE_PC] = -1;
@@ -232,7 +233,7 @@ export function sleep(it: Interpreter, pcb: number, ip: number): number {
 }
 
 export function register(it: Interpreter, pcb: number, atom: number): number {
-  const procs = it.rt.procs!;
+  const procs = it.rt.procs;
   if (!procs.registry.register(atom, procs.pid(pcb))) {
     throw new VmError(`Name already registered: ${it.rt.atoms.name(atom)}`);
   }
@@ -241,21 +242,21 @@ export function register(it: Interpreter, pcb: number, atom: number): number {
 }
 
 export function unregister(it: Interpreter, atom: number): number {
-  if (!it.rt.procs!.registry.unregister(atom)) {
+  if (!it.rt.procs.registry.unregister(atom)) {
     throw new VmError(`Name not registered: ${it.rt.atoms.name(atom)}`);
   }
   return R_CONTINUE;
 }
 
 export function whereis(it: Interpreter, pcb: number, atom: number): number {
-  const pid = it.rt.procs!.registry.whereis(atom);
+  const pid = it.rt.procs.registry.whereis(atom);
   if (pid === 0) setSmallInt(it.rt.mem.i32, it.rt.mem.f64, it.m.push(pcb), 0);
   else setPid(it.rt.mem.i32, it.rt.mem.f64, it.m.push(pcb), pid);
   return R_CONTINUE;
 }
 
 export function link(it: Interpreter, pcb: number, literal: number): number {
-  const procs = it.rt.procs!;
+  const procs = it.rt.procs;
   const target = pidArg(it, pcb, literal, "LINK", 0);
   if (literal === 0) it.m.drop(pcb, 1);
   if (!procs.link(pcb, target)) {
@@ -271,14 +272,14 @@ export function link(it: Interpreter, pcb: number, literal: number): number {
 export function unlink(it: Interpreter, pcb: number, literal: number): number {
   const target = pidArg(it, pcb, literal, "UNLINK", 0);
   if (literal === 0) it.m.drop(pcb, 1);
-  it.rt.procs!.unlink(pcb, target);
+  it.rt.procs.unlink(pcb, target);
   return R_CONTINUE;
 }
 
 export function monitor(it: Interpreter, pcb: number, literal: number): number {
   const target = pidArg(it, pcb, literal, "MONITOR", 0);
   if (literal === 0) it.m.drop(pcb, 1);
-  const ref = it.rt.procs!.monitor(pcb, target);
+  const ref = it.rt.procs.monitor(pcb, target);
   setSmallInt(it.rt.mem.i32, it.rt.mem.f64, it.m.push(pcb), ref);
   return R_CONTINUE;
 }
@@ -288,7 +289,7 @@ export function demonitor(it: Interpreter, pcb: number): number {
   m.need(pcb, 1, "DEMONITOR");
   const c = m.arg(pcb, 0);
   if (!v.isInt(c)) throw typeMismatch("DEMONITOR", "a monitor reference (int)", [v.debug(c)]);
-  it.rt.procs!.demonitor(pcb, Number(v.int(c)));
+  it.rt.procs.demonitor(pcb, Number(v.int(c)));
   m.drop(pcb, 1);
   return R_CONTINUE;
 }
@@ -313,7 +314,7 @@ export function exitSelf(it: Interpreter, pcb: number): number {
 }
 
 export function exitSignal(it: Interpreter, pcb: number): number {
-  const m = it.m, v = it.rt.values, procs = it.rt.procs!;
+  const m = it.m, v = it.rt.values, procs = it.rt.procs;
   m.need(pcb, 2, "EXIT_SIGNAL");
   const target = m.arg(pcb, 1);
   if (!v.isInt(target)) throw typeMismatch("EXIT_SIGNAL", "a pid (int)", [v.debug(target)]);
@@ -330,7 +331,7 @@ export function isAlive(it: Interpreter, pcb: number): number {
   m.need(pcb, 1, "IS_ALIVE");
   const c = m.arg(pcb, 0);
   if (!v.isInt(c)) throw typeMismatch("IS_ALIVE", "a pid (int)", [v.debug(c)]);
-  setBool(it.rt.mem.i32, c, it.rt.procs!.table.isAlive(Number(v.int(c))));
+  setBool(it.rt.mem.i32, c, it.rt.procs.table.isAlive(Number(v.int(c))));
   return R_CONTINUE;
 }
 
@@ -343,7 +344,7 @@ export function self(it: Interpreter, pcb: number): number {
 // ── supervisors ─────────────────────────────────────────────────────────────────────────────
 
 export function supervisorOp(it: Interpreter, pcb: number, op: number, ip: number): number {
-  const sup = it.rt.supervisors!, code = it.rt.image.code;
+  const sup = it.rt.supervisors, code = it.rt.image.code;
   const a = code[ip + 1], b = code[ip + 2], c = code[ip + 3];
   switch (op) {
     case 0x88: // START_SUPERVISOR

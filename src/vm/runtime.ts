@@ -1,8 +1,10 @@
 /**
  * Runtime: everything one thread needs to run processes over a shared memory — the memory and
  * its views, the atom table, the program image, the heap manager, value helpers, the way to the
- * port driver and the host output channels. One per thread (the main thread, or each SMP
- * worker); it holds no process state.
+ * port driver and the host output channels, the stack machine, the process layer and the
+ * supervisors. One per thread (the main thread, or each SMP worker); it holds no process state.
+ * The scheduler that drives the processes is attached to the process layer afterwards
+ * (`procs.sched`), since the scheduler is built on the interpreter, which is built on this.
  */
 import { AtomTable } from "../mem/atoms.ts";
 import { ProgramImage } from "../mem/image.ts";
@@ -11,8 +13,9 @@ import { Heap } from "../term/gc.ts";
 import { Values } from "../term/values.ts";
 import type { Output } from "../io/output.ts";
 import { DEFAULT_LIMITS, type Limits } from "../proc/pcb.ts";
-import type { Processes, Scheduler } from "../proc/procs.ts";
-import type { Supervisors } from "../proc/supervisor.ts";
+import { Processes } from "../proc/procs.ts";
+import { Supervisors } from "../proc/supervisor.ts";
+import { Machine } from "./machine.ts";
 import { PortClient } from "../ports/client.ts";
 import type { PortChannel } from "../ports/protocol.ts";
 
@@ -44,10 +47,12 @@ export class Runtime {
   readonly heap: Heap;
   readonly values: Values;
   readonly ports: PortClient;
-  /** The actor layer and the driver of this thread (set up by the Vm / worker). */
-  procs: Processes | null = null;
-  supervisors: Supervisors | null = null;
-  sched: Scheduler | null = null;
+  /** Operand stack, frames and variables of a process (shared by the interpreter and the
+   *  process layer, which binds a new process's arguments). */
+  readonly machine: Machine;
+  /** The actor layer of this thread. */
+  readonly procs: Processes;
+  readonly supervisors: Supervisors;
   /** Milliseconds since the run started (integer), for timers. */
   readonly clock: () => number;
 
@@ -68,5 +73,8 @@ export class Runtime {
       typeof channel === "function" ? channel(this.values) : channel,
     );
     this.clock = () => mem.nowMs();
+    this.machine = new Machine(this);
+    this.procs = new Processes(mem, this.values, this.atoms, this.image, this.machine);
+    this.supervisors = new Supervisors(this.procs, this.clock);
   }
 }

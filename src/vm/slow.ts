@@ -5,7 +5,8 @@
  */
 import { OP_BY_CODE } from "../isa/opcodes.ts";
 import { P_MODULE_FP } from "../proc/pcb.ts";
-import { type Interpreter, R_CONTINUE, R_DONE, R_EXIT, R_YIELD } from "./interp.ts";
+import type { Interpreter } from "./interp.ts";
+import { R_CONTINUE, R_DONE, R_EXIT, R_YIELD } from "./results.ts";
 import { arithSlow, compareSlow } from "./ops_arith.ts";
 import {
   callFunction,

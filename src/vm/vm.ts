@@ -173,7 +173,6 @@ export class Vm {
       { beforeSlice: options.trace ? (pcb) => this.traceLine(pcb) : undefined },
     );
     this.scheduler.onRunnable = () => this.wakeLoop?.();
-    this.rt.sched = this.scheduler;
     this.procs.sched = this.scheduler;
     this.procs.onExit = (pcb, report) => this.onExit(pcb, report);
     this.statsWord = statsLineWord(this.mem, 0);
