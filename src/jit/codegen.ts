@@ -14,7 +14,8 @@
  * ```
  * Every exit of the loop goes through that one epilogue, so the PCB is exact whenever compiled
  * code is not running: a unit is only ever left at a block start (a leader: re-entered through
- * its `case`) or just before an instruction the interpreter must run.
+ * its `case`), just before an instruction the interpreter must run, or just after one it ran
+ * for the unit (below).
  *
  * Block prologue (the safepoint): the block's instruction count is charged to the budget in
  * one step, and its deepest pop and highest push are checked against the stack block. When
@@ -34,8 +35,14 @@
  * no memory access, so its first execution cannot deoptimise the unit for lack of type
  * feedback. Compiled code never throws, allocates, collects or yields itself.
  *
+ * Block end at an instruction not compiled (`fallback`): the unit writes its registers back
+ * and calls the interpreter's slow path for it (`Interpreter.slowAt`), which may allocate,
+ * collect, raise (and catch), wait or end the process exactly as when interpreted; the unit
+ * then reloads every register and block bound, forgets its variable cache (a new
+ * generation) and goes on at the PCB's pc, or leaves with the slow path's result.
+ *
  * Invariant: only the opcodes of compiled_ops.ts are compiled; any other ends its block and is
- * run by the interpreter.
+ * run by the interpreter (from inside the unit, or after leaving it: `runsInline`).
  */
 import {
   FRAME_CALL,
@@ -78,13 +85,6 @@ import {
 
 /** Unit result: pc left the unit's entries; the tier looks up the next unit. */
 export const J_JUMP = 64;
-/** Statement (re)loading the registers, block bounds and handler top from the PCB. */
-const LOAD_REGISTERS = `w = mem.i32; f = mem.f64; stackBase = w[p + ${P_STACK}]; ` +
-  `stackEnd = stackBase + w[p + ${P_STACK_CAP}] - ${STACK_HEADROOM}; ` +
-  `sp = stackBase + w[p + ${P_SP}]; frameBase = w[p + ${P_FRAMES}]; ` +
-  `frameEnd = frameBase + w[p + ${P_FRAMES_CAP}]; fp = frameBase + w[p + ${P_FP}]; ` +
-  `ftop = frameBase + w[p + ${P_FTOP}]; htop = w[p + ${P_HTOP}];`;
-
 /** Unit result: a block prologue failed (budget, stack depth or room) at the saved pc. */
 export const J_BLOCKED = 65;
 /** Unit result: a guard failed; `jit.bail` names the BailInfo (1-based). */
@@ -112,6 +112,14 @@ export interface UnitSource {
    *  runs): entering the unit there would only leave it again. */
   emptyLeaders: number[];
 }
+
+/** Statement (re)loading the registers, block bounds and handler top from the PCB (unit entry,
+ *  and after every slow-path call: blocks may have moved, the buffer grown, handlers changed). */
+const LOAD_REGISTERS = `w = mem.i32; f = mem.f64; stackBase = w[p + ${P_STACK}]; ` +
+  `stackEnd = stackBase + w[p + ${P_STACK_CAP}] - ${STACK_HEADROOM}; ` +
+  `sp = stackBase + w[p + ${P_SP}]; frameBase = w[p + ${P_FRAMES}]; ` +
+  `frameEnd = frameBase + w[p + ${P_FRAMES_CAP}]; fp = frameBase + w[p + ${P_FP}]; ` +
+  `ftop = frameBase + w[p + ${P_FTOP}]; htop = w[p + ${P_HTOP}];`;
 
 export function generateUnit(view: CodeView, region: Region): UnitSource {
   return new UnitGen(view, region).run();
