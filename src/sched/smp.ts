@@ -43,7 +43,7 @@ import { fileSink, Output } from "../io/output.ts";
 import type { Scheduler } from "../proc/procs.ts";
 import { reportExit } from "../vm/report.ts";
 import { SliceRunner, STEP_EXIT } from "./slice.ts";
-import { setupThread } from "./thread.ts";
+import { flushBeforeLeaving, setupThread } from "./thread.ts";
 import type { PortDriver } from "../ports/driver.ts";
 import { createDriver } from "../ports/mod.ts";
 import { Reloader } from "../ports/reload.ts";
@@ -306,8 +306,7 @@ function runWhileWorkersStart(
     armTimer: (pid, deadlineMs, seq) => rt.ports.armTimer(pid, deadlineMs, seq),
   };
   procs.sched = sched;
-  procs.beforeDeliver = () => io.stdout.flush();
-  rt.ports.beforeSubmit = () => io.stdout.flush();
+  flushBeforeLeaving(rt);
   procs.onExit = (pcb, report) => {
     const main = reportExit(rt, pcb, report, options.verbose ?? false);
     if (main) hooks.onMainExit(main);

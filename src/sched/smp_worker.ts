@@ -10,7 +10,7 @@ import { H_EXIT_CODE, H_HALT, H_READY, H_WORKERS } from "../mem/layout.ts";
 import { BROKEN_PIPE_STATUS, fileSink, Output, OutputClock } from "../io/output.ts";
 import { SharedChannel } from "../ports/channel.ts";
 import { reportExit } from "../vm/report.ts";
-import { setupThread } from "./thread.ts";
+import { flushBeforeLeaving, setupThread } from "./thread.ts";
 import { SliceRunner } from "./slice.ts";
 import { HALT_EXIT, HALT_FAILED, haltPool, WorkerScheduler } from "./worker_scheduler.ts";
 import type { WorkerBoot, WorkerMessage } from "./smp_protocol.ts";
@@ -59,9 +59,7 @@ function run(boot: WorkerBoot): void {
       boot.index + 1,
     );
     sched.output = new OutputClock([io.stdout, io.stderr]);
-    // Causal output order: what this process printed is out before any signal leaves.
-    procs.beforeDeliver = () => io.stdout.flush();
-    rt.ports.beforeSubmit = () => io.stdout.flush();
+    flushBeforeLeaving(rt);
     procs.onExit = (pcb, report) => {
       sched.stats.exits++;
       const main = reportExit(rt, pcb, report, boot.verbose);

@@ -50,3 +50,14 @@ export function setupThread(
   procs.mailbox.onPortDrained = (port) => rt.ports.notify(REQ_RESUME, port);
   return { rt, interp, procs, jit };
 }
+
+/** Causal output for a thread of the SMP pool, where every thread buffers what its processes
+ *  print: that output is written before anything they caused leaves the thread — a signal to
+ *  another process, or a request to the port driver (TCP_SEND, CONN_CLOSE, a socket closed
+ *  at exit) — so whatever the other side prints in response comes after it. (The single
+ *  scheduler has one buffer for everyone and needs no hook.) */
+export function flushBeforeLeaving(rt: Runtime): void {
+  const flush = () => rt.io.stdout.flush();
+  rt.procs.beforeDeliver = flush;
+  rt.ports.beforeSubmit = flush;
+}
