@@ -56,6 +56,18 @@ const BAIL_COST = 16;
 const JUDGED = -(1 << 30);
 const DEMOTED = JUDGED - 1;
 
+/** A copy of `a` lengthened to `n` elements, the new ones set to `fill`. */
+function lengthened<T extends Int32Array | Uint8Array | Float64Array>(
+  a: T,
+  n: number,
+  fill = 0,
+): T {
+  const out = new (a.constructor as new (length: number) => T)(n);
+  out.fill(fill, a.length);
+  out.set(a);
+  return out;
+}
+
 /** A compiled unit function (see codegen.ts). */
 export type UnitFn = (jit: Jit, pcb: number, pc: number, budget: number) => number;
 
@@ -338,21 +350,11 @@ export class Jit implements CompiledTier {
   ensureCapacity(nInstr: number): void {
     const old = this.entries.length;
     if (nInstr <= old) return;
-    const hot = new Int32Array(nInstr).fill(this.mode === "eager" ? 0 : HOT_THRESHOLD);
-    hot.set(this.hot);
-    this.hot = hot;
-    const ic = new Int32Array(nInstr);
-    ic.set(this.ic);
-    this.ic = ic;
-    const covered = new Uint8Array(nInstr);
-    covered.set(this.covered);
-    this.covered = covered;
-    const activations = new Int32Array(nInstr);
-    activations.set(this.activations);
-    this.activations = activations;
-    const reductions = new Float64Array(nInstr);
-    reductions.set(this.activationReductions);
-    this.activationReductions = reductions;
+    this.hot = lengthened(this.hot, nInstr, this.mode === "eager" ? 0 : HOT_THRESHOLD);
+    this.ic = lengthened(this.ic, nInstr);
+    this.covered = lengthened(this.covered, nInstr);
+    this.activations = lengthened(this.activations, nInstr);
+    this.activationReductions = lengthened(this.activationReductions, nInstr);
     for (let pc = old; pc < nInstr; pc++) {
       this.entries.push(null);
     }

@@ -164,6 +164,22 @@ export class ProgramImage {
     this.build();
   }
 
+  /** The tables of the image as this view sees it (views, not copies), e.g. to publish a
+   *  next image built from them (hot code loading). */
+  tables(): ImageTables {
+    return {
+      code: this.code,
+      lines: this.lines,
+      files: this.files,
+      floats: this.floats,
+      ints: this.ints,
+      paramLists: this.paramLists,
+      modules: this.modules,
+      labels: this.labels,
+      nStrings: this.nStrings,
+    };
+  }
+
   /** Rebuild the views when a new image was published since they were built (one atomic
    *  load otherwise). The caller has refreshed `mem` (the buffer may have grown). True when
    *  the image changed. */

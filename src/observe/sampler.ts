@@ -30,7 +30,7 @@ import {
 } from "../mem/layout.ts";
 import type { Memory } from "../mem/memory.ts";
 import { readSchedStats, type SchedStat } from "../mem/sched_stats.ts";
-import { processMemoryBytes } from "../proc/introspect.ts";
+import { liveStatus, processMemoryBytes, processReductions } from "../proc/introspect.ts";
 import {
   FLAG_SUPERVISOR,
   FLAG_TRAP_EXIT,
@@ -38,21 +38,11 @@ import {
   P_MBOX_LEN,
   P_PARENT,
   P_PC,
-  P_REDUCTIONS_F64,
   P_REL,
   P_SP,
 } from "../proc/pcb.ts";
 import { REL_CHILD, REL_LINK, REL_MON, REL_NAME, REL_WATCH } from "../proc/relations.ts";
-import {
-  E_PCB,
-  E_SIGQ,
-  E_STATUS,
-  type ProcTable,
-  SIGQ_CLOSED,
-  ST_RUNNABLE,
-  ST_RUNNING,
-  ST_WAITING,
-} from "../proc/table.ts";
+import { E_PCB, type ProcTable, ST_NONE } from "../proc/table.ts";
 
 /** No walk over a relations block or the registry goes further than this. */
 const MAX_WALK = 1 << 20;
@@ -253,17 +243,16 @@ export class Sampler {
     const { mem, table } = this.src;
     const e = table.entry(pid);
     if (e === 0) return false;
-    const w = mem.i32, x = e << 2;
-    const status = Atomics.load(w, x + E_STATUS);
-    if (status !== ST_RUNNABLE && status !== ST_RUNNING && status !== ST_WAITING) return false;
-    if (Atomics.load(w, x + E_SIGQ) === SIGQ_CLOSED) return false;
-    const pcb = Atomics.load(w, x + E_PCB);
+    const w = mem.i32;
+    const status = liveStatus(w, e);
+    if (status === ST_NONE) return false;
+    const pcb = Atomics.load(w, (e << 2) + E_PCB);
     if (!this.validCell(pcb, 16)) return false;
     try {
       const p = pcb << 2, i = c.count;
       c.pid[i] = pid;
       c.status[i] = status;
-      c.reductions[i] = mem.f64[(pcb << 1) + P_REDUCTIONS_F64] || 0;
+      c.reductions[i] = processReductions(mem, pcb) || 0;
       c.memory[i] = Math.max(0, processMemoryBytes(mem, table, pcb)) || 0;
       c.mailbox[i] = Math.max(0, w[p + P_MBOX_LEN]);
       c.pc[i] = w[p + P_PC];

@@ -159,7 +159,7 @@ export class CodeLoader {
     if (info.oldStartPc < 0) return false;
     const modules = image.modules.map((m) => ({ ...m }));
     modules[index].oldStartPc = modules[index].oldEndPc = -1;
-    publishImage(this.values.mem, this.values.atoms, { ...currentTables(this), modules });
+    publishImage(this.values.mem, this.values.atoms, { ...this.values.image.tables(), modules });
     image.refresh();
     this.purgeRange(info.oldStartPc, info.oldEndPc);
     return true;
@@ -183,21 +183,6 @@ function exists(path: string): boolean {
   }
 }
 
-function currentTables(loader: CodeLoader): ImageTables {
-  const image = loader.values.image;
-  return {
-    code: image.code,
-    lines: image.lines,
-    files: image.files,
-    floats: image.floats,
-    ints: image.ints,
-    paramLists: image.paramLists,
-    modules: image.modules,
-    labels: image.labels,
-    nStrings: image.nStrings,
-  };
-}
-
 /** Where each module of a freshly assembled Program goes in the image: `index` is its image
  *  module; `append` says whether its code is appended (the loaded module's new version, or a
  *  module the program did not have yet) or the image's is used (a module already loaded). */
@@ -209,7 +194,7 @@ interface Placement {
 /** The image with the code of `program`'s modules marked `append` added at new pcs: module 0
  *  as the new current version of its image module, the others as new modules (version 1). */
 function appendModules(loader: CodeLoader, program: Program, plan: Placement[]): ImageTables {
-  const old = currentTables(loader);
+  const old = loader.values.image.tables();
   const atoms = loader.values.atoms;
   let total = old.code.length >> 2;
   const bases = plan.map((p, j) => {

@@ -41,6 +41,7 @@ import {
   E_STATUS,
   type ProcTable,
   SIGQ_CLOSED,
+  ST_NONE,
   ST_RUNNABLE,
   ST_RUNNING,
   ST_WAITING,
@@ -59,14 +60,21 @@ export function liveProcesses(mem: Memory, table: ProcTable): number[] {
   const last = Atomics.load(mem.i32, H_NEXT_PID);
   for (let pid = 1; pid <= last; pid++) {
     const e = table.entry(pid);
-    if (e === 0) continue;
-    const w = mem.i32, x = e << 2;
-    const s = Atomics.load(w, x + E_STATUS);
-    if (s !== ST_RUNNABLE && s !== ST_RUNNING && s !== ST_WAITING) continue;
-    if (Atomics.load(w, x + E_PCB) === 0 || Atomics.load(w, x + E_SIGQ) === SIGQ_CLOSED) continue;
+    if (e === 0 || liveStatus(mem.i32, e) === ST_NONE) continue;
+    if (Atomics.load(mem.i32, (e << 2) + E_PCB) === 0) continue;
     out.push(pid);
   }
   return out;
+}
+
+/** The status of process-table entry `e` (src/proc/table.ts) when it is a live local process
+ *  — RUNNABLE, RUNNING or WAITING, with its signal queue open — else ST_NONE. A racy
+ *  snapshot (PROCESSES, the dashboard). */
+export function liveStatus(w: Int32Array, e: number): number {
+  const x = e << 2;
+  const s = Atomics.load(w, x + E_STATUS);
+  if (s !== ST_RUNNABLE && s !== ST_RUNNING && s !== ST_WAITING) return ST_NONE;
+  return Atomics.load(w, x + E_SIGQ) === SIGQ_CLOSED ? ST_NONE : s;
 }
 
 /** Bytes a process holds: its PCB, stack, frames, handlers, heap and relations blocks and the

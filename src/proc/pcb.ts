@@ -18,6 +18,7 @@
  * ```
  * Invariant: only the process itself (the thread running it) touches its blocks.
  */
+import { DEFAULT_MAX_ATOMS } from "../mem/atoms.ts";
 import { LimitError } from "../mem/limit_error.ts";
 import { Memory } from "../mem/memory.ts";
 import { setNull } from "../term/tags.ts";
@@ -135,7 +136,7 @@ export const DEFAULT_LIMITS: Limits = {
   maxHeapCells: 1 << 24, // 256 MiB
   maxProcesses: 2_097_152,
   maxMemoryBytes: 0,
-  maxAtoms: 1_048_576,
+  maxAtoms: DEFAULT_MAX_ATOMS,
 };
 
 /** Allocate and initialise a PCB with its blocks; pc = entryPc, one base frame. */

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { assembleSource } from "../../src/asm/mod.ts";
 import { AtomTable } from "../../src/mem/atoms.ts";
-import { type ImageTables, ProgramImage, publishImage, writeImage } from "../../src/mem/image.ts";
+import { ProgramImage, publishImage, writeImage } from "../../src/mem/image.ts";
 import { H_CODE_GEN } from "../../src/mem/layout.ts";
 import { Memory } from "../../src/mem/memory.ts";
 
@@ -26,20 +26,6 @@ function setUp() {
   return { mem, atoms, image: new ProgramImage(mem, atoms) };
 }
 
-function tablesOf(image: ProgramImage): ImageTables {
-  return {
-    code: image.code,
-    lines: image.lines,
-    files: image.files,
-    floats: image.floats,
-    ints: image.ints,
-    paramLists: image.paramLists,
-    modules: image.modules,
-    labels: image.labels,
-    nStrings: image.nStrings,
-  };
-}
-
 Deno.test("image: the start-up image is version 1 of each module, with no old version", () => {
   const { mem, image } = setUp();
   assert.equal(Atomics.load(mem.i32, H_CODE_GEN), 1);
@@ -55,7 +41,7 @@ Deno.test("image: a published image is seen after refresh; old views keep the ol
   const other = new ProgramImage(mem, atoms); // another thread's view
   const oldCode = image.code;
   const oldSnapshot = Array.from(oldCode);
-  const t = tablesOf(image);
+  const t = image.tables();
   const n = image.nInstr;
   const code = new Int32Array((n + 2) * 4);
   code.set(t.code);
