@@ -184,7 +184,7 @@ export class ProgramImage {
    *  load otherwise). The caller has refreshed `mem` (the buffer may have grown). True when
    *  the image changed. */
   refresh(): boolean {
-    if (Atomics.load(this.mem.i32, H_CODE_GEN) === this.generation) return false;
+    if (this.mem.load(H_CODE_GEN) === this.generation) return false;
     this.build();
     return true;
   }

@@ -59,6 +59,7 @@ import {
   EXIT_UNTRAPPABLE,
   freeNode,
   hasSignals,
+  hasSignalsAt,
   N_FROM,
   N_KIND,
   N_NEXT,
@@ -69,8 +70,9 @@ import {
   OVER_LIMIT,
   pendingMessages,
   PUSHED,
-  pushMessage,
+  pushMessageAt,
   pushSignal,
+  pushSignalAt,
   SIG_DEMONITOR,
   SIG_DOWN,
   SIG_EXIT,
@@ -83,10 +85,10 @@ import {
   SIG_PURGE,
   SIG_TIMEOUT,
   SIG_UNLINK,
-  takeSignals,
+  takeSignalsAt,
   TARGET_GONE,
 } from "./signals.ts";
-import { E_FLAGS, EF_OVER_LIMIT, ProcTable, ST_RUNNABLE, ST_WAITING } from "./table.ts";
+import { E_FLAGS, E_STATUS, EF_OVER_LIMIT, ProcTable, ST_RUNNABLE, ST_WAITING } from "./table.ts";
 import { H_NEXT_REF } from "../mem/layout.ts";
 import type { Machine } from "../vm/machine.ts";
 import type { ProgramImage } from "../mem/image.ts";
@@ -263,30 +265,39 @@ export class Processes {
    *  message beyond the target's memory limit is refused and the target woken to end with
    *  `Heap limit exceeded` (src/proc/signals.ts pushMessage). */
   deliver(toPid: number, node: number): boolean {
+    return this.deliverAt(this.table.entry(toPid), toPid, node);
+  }
+
+  /** deliver, with toPid's table entry `e` already looked up (0: none). */
+  private deliverAt(e: number, toPid: number, node: number): boolean {
     this.beforeDeliver?.(toPid, node);
     const w = this.mem.i32;
     if (w[(node << 2) + N_KIND] === SIG_MSG) {
-      const r = pushMessage(this.mem, this.table, toPid, node, this.queueLimitCells);
+      const r = e === 0 ? TARGET_GONE : pushMessageAt(this.mem, e, node, this.queueLimitCells);
       if (r !== PUSHED) {
         if (r === TARGET_GONE && this.remote?.(toPid, node)) return true;
         freeNode(this.mem, node);
         if (r === OVER_LIMIT) this.wake(toPid);
         return false;
       }
-    } else if (!pushSignal(this.mem, this.table, toPid, node)) {
+    } else if (e === 0 || !pushSignalAt(this.mem, e, node)) {
       if (this.remote?.(toPid, node)) return true;
       freeNode(this.mem, node);
       return false;
     }
-    this.wake(toPid);
+    this.wakeAt(e, toPid);
     return true;
   }
 
   /** A sender found this process's unreceived messages over its memory limit: it ends now
    *  (reason in R_REASON). Checked at the start of every slice. */
   overLimit(pcb: number): boolean {
-    const e = this.table.entry(this.pid(pcb));
-    if ((Atomics.load(this.mem.i32, (e << 2) + E_FLAGS) & EF_OVER_LIMIT) === 0) return false;
+    return this.overLimitAt(pcb, this.table.entry(this.pid(pcb)));
+  }
+
+  /** overLimit, with the process's table entry `e` already looked up. */
+  overLimitAt(pcb: number, e: number): boolean {
+    if ((this.mem.load((e << 2) + E_FLAGS) & EF_OVER_LIMIT) === 0) return false;
     this.setReasonText(pcb, HEAP_LIMIT_REASON);
     const w = this.mem.i32, p = pcb << 2;
     w[p + P_FLAGS] |= FLAG_CRASHED;
@@ -296,14 +307,27 @@ export class Processes {
 
   /** A WAITING process becomes RUNNABLE (the CAS decides who enqueues it). */
   wake(pid: number): void {
-    if (this.table.casStatus(pid, ST_WAITING, ST_RUNNABLE)) this.sched.enqueue(pid);
+    const e = this.table.entry(pid);
+    if (e !== 0) this.wakeAt(e, pid);
+  }
+
+  /** wake, with pid's table entry `e` (non-zero) already looked up. The plain load first skips
+   *  the CAS when the target is running or queued already (most sends); it cannot lose a
+   *  wake-up: the signal was pushed before this load, and a parking process publishes
+   *  WAITING before it re-checks its queue (src/sched/slice.ts park), so one of the two sees
+   *  the other. */
+  private wakeAt(e: number, pid: number): void {
+    const slot = (e << 2) + E_STATUS, mem = this.mem;
+    if (
+      mem.load(slot) === ST_WAITING && mem.cas(slot, ST_WAITING, ST_RUNNABLE) === ST_WAITING
+    ) this.sched.enqueue(pid);
   }
 
   /** Send a deep copy of the value in `cell`. Dropped silently if the target is dead. */
   send(fromPid: number, toPid: number, cell: number): void {
-    if (this.table.entry(toPid) === 0) return;
-    const node = newValueNode(this.mem, SIG_MSG, fromPid, cell);
-    this.deliver(toPid, node);
+    const e = this.table.entry(toPid);
+    if (e === 0) return;
+    this.deliverAt(e, toPid, newValueNode(this.mem, SIG_MSG, fromPid, cell));
   }
 
   /** A message node holding `{type: "EXIT", from, reason}` or `{type: "DOWN", ref, pid, reason}`
@@ -358,8 +382,13 @@ export class Processes {
    *  before the slice's code runs (rather than from inside a receive). */
   handleSignals(pcb: number, sliceStart = false): boolean {
     const pid = this.pid(pcb);
+    return this.handleSignalsAt(pcb, pid, this.table.entry(pid), sliceStart);
+  }
+
+  /** handleSignals, with the process's pid and table entry `e` already looked up. */
+  handleSignalsAt(pcb: number, pid: number, e: number, sliceStart: boolean): boolean {
     this.rel.compact(pcb); // no relation index is held here
-    let node = takeSignals(this.mem, this.table, pid);
+    let node = takeSignalsAt(this.mem, e);
     while (node !== 0) {
       const next = this.mem.i32[(node << 2) + N_NEXT];
       const dies = this.handleOne(pcb, pid, node, sliceStart);
@@ -756,5 +785,10 @@ export class Processes {
   /** Would a waiting process have something to do? (lost-wake-up re-check) */
   hasSignals(pid: number): boolean {
     return hasSignals(this.mem, this.table, pid);
+  }
+
+  /** hasSignals, with pid's table entry `e` (non-zero) already looked up. */
+  hasSignalsAt(e: number): boolean {
+    return hasSignalsAt(this.mem, e);
   }
 }

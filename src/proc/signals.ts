@@ -98,13 +98,18 @@ export function newValueNode(
 ): number {
   const size = valueCells(mem.i32, src);
   const node = newNode(mem, kind, fromPid, extraA, size);
-  let next = node + NODE_HEADER_CELLS;
-  copyValue(mem.i32, src, node + N_VALUE_CELL, (cells) => {
-    const at = next;
-    next += cells;
-    return at;
-  });
+  nextObjectCell = node + NODE_HEADER_CELLS;
+  copyValue(mem.i32, src, node + N_VALUE_CELL, takeNodeCells);
   return node;
+}
+
+/** Where newValueNode places the next copied object (one shared allocator function, so that
+ *  a send allocates no closure; copyValue never re-enters newValueNode). */
+let nextObjectCell = 0;
+function takeNodeCells(cells: number): number {
+  const at = nextObjectCell;
+  nextObjectCell += cells;
+  return at;
 }
 
 export function freeNode(mem: Memory, node: number): void {
@@ -114,17 +119,23 @@ export function freeNode(mem: Memory, node: number): void {
 /** Push `node` onto pid's signal stack; false (node not consumed) when pid is dead/unknown. */
 export function pushSignal(mem: Memory, table: ProcTable, pid: number, node: number): boolean {
   const e = table.entry(pid);
-  if (e === 0) return false;
-  const slot = (e << 2) + E_SIGQ;
+  return e !== 0 && pushSignalAt(mem, e, node);
+}
+
+/** pushSignal for the process whose table entry is cell `e` (non-zero). */
+export function pushSignalAt(mem: Memory, e: number, node: number): boolean {
+  const slot = (e << 2) + E_SIGQ, link = (node << 2) + N_NEXT;
   const w = mem.i32;
+  let head = mem.load(slot);
   for (;;) {
-    const head = Atomics.load(w, slot);
     if (head === CLOSED) return false;
-    w[(node << 2) + N_NEXT] = head;
-    if (Atomics.compareExchange(w, slot, head, node) === head) {
-      if (w[(node << 2) + N_KIND] === SIG_MSG) Atomics.add(w, H_MESSAGES, 1);
+    w[link] = head;
+    const seen = mem.cas(slot, head, node);
+    if (seen === head) {
+      if (w[(node << 2) + N_KIND] === SIG_MSG) mem.add(H_MESSAGES, 1);
       return true;
     }
+    head = seen;
   }
 }
 
@@ -144,17 +155,21 @@ export function pushMessage(
   limitCells: number,
 ): number {
   const e = table.entry(pid);
-  if (e === 0) return TARGET_GONE;
-  const w = mem.i32, q = (e << 2) + E_QUEUED;
+  return e === 0 ? TARGET_GONE : pushMessageAt(mem, e, node, limitCells);
+}
+
+/** pushMessage for the process whose table entry is cell `e` (non-zero). */
+export function pushMessageAt(mem: Memory, e: number, node: number, limitCells: number): number {
+  const q = (e << 2) + E_QUEUED, w = mem.i32;
   const cells = w[(node << 2) + N_CELLS];
-  if (Atomics.add(w, q, cells) + cells > limitCells) {
-    Atomics.sub(w, q, cells);
+  if (mem.add(q, cells) + cells > limitCells) {
+    mem.add(q, -cells);
     Atomics.or(w, (e << 2) + E_FLAGS, EF_OVER_LIMIT);
     return OVER_LIMIT;
   }
   w[(node << 2) + N_QUEUED] = cells;
-  if (pushSignal(mem, table, pid, node)) return PUSHED;
-  Atomics.sub(w, q, cells);
+  if (pushSignalAt(mem, e, node)) return PUSHED;
+  mem.add(q, -cells);
   w[(node << 2) + N_QUEUED] = 0;
   return TARGET_GONE;
 }
@@ -165,7 +180,7 @@ const N_QUEUED = 6;
 /** The receiver took (or dropped) a message node: it no longer counts as queued. */
 export function unqueueMessage(mem: Memory, table: ProcTable, pid: number, node: number): void {
   const e = table.entry(pid);
-  if (e !== 0) Atomics.sub(mem.i32, (e << 2) + E_QUEUED, mem.i32[(node << 2) + N_QUEUED]);
+  if (e !== 0) mem.add((e << 2) + E_QUEUED, -mem.i32[(node << 2) + N_QUEUED]);
 }
 
 /** Cells queued to pid and not yet received (its mailbox and pending messages). */
@@ -176,14 +191,20 @@ export function queuedCells(mem: Memory, table: ProcTable, pid: number): number 
 
 /** Take every pending signal of pid, oldest first (linked through N_NEXT); 0 = none. */
 export function takeSignals(mem: Memory, table: ProcTable, pid: number): number {
-  const slot = (table.entry(pid) << 2) + E_SIGQ;
+  return takeSignalsAt(mem, table.entry(pid));
+}
+
+/** takeSignals for the process whose table entry is cell `e` (non-zero). */
+export function takeSignalsAt(mem: Memory, e: number): number {
+  const slot = (e << 2) + E_SIGQ;
+  let head = mem.load(slot);
+  if (head === 0 || head === CLOSED) return 0;
   mem.refresh(); // nodes may have been allocated by a thread that grew the buffer
-  const w = mem.i32;
-  if (Atomics.load(w, slot) === 0) return 0;
   for (;;) {
-    const head = Atomics.load(w, slot);
+    const seen = mem.cas(slot, head, 0);
+    if (seen === head) return reverse(mem.i32, head);
+    head = seen;
     if (head === 0 || head === CLOSED) return 0;
-    if (Atomics.compareExchange(w, slot, head, 0) === head) return reverse(w, head);
   }
 }
 
@@ -201,7 +222,12 @@ export function pendingMessages(mem: Memory, table: ProcTable, pid: number): num
 
 /** Whether pid has signals waiting (used for the lost-wake-up re-check). */
 export function hasSignals(mem: Memory, table: ProcTable, pid: number): boolean {
-  const h = Atomics.load(mem.i32, (table.entry(pid) << 2) + E_SIGQ);
+  return hasSignalsAt(mem, table.entry(pid));
+}
+
+/** hasSignals for the process whose table entry is cell `e` (non-zero). */
+export function hasSignalsAt(mem: Memory, e: number): boolean {
+  const h = mem.load((e << 2) + E_SIGQ);
   return h !== 0 && h !== CLOSED;
 }
 

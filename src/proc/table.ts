@@ -125,23 +125,37 @@ export class ProcTable {
   /** The live process's PCB, or 0. */
   pcbOf(pid: number): number {
     const e = this.entry(pid);
-    return e === 0 ? 0 : Atomics.load(this.mem.i32, (e << 2) + E_PCB);
+    return e === 0 ? 0 : this.mem.load((e << 2) + E_PCB);
   }
 
   status(pid: number): number {
     const e = this.entry(pid);
-    return e === 0 ? ST_NONE : Atomics.load(this.mem.i32, (e << 2) + E_STATUS);
+    return e === 0 ? ST_NONE : this.mem.load((e << 2) + E_STATUS);
   }
 
   /** Compare-and-swap pid's status; true when it was `from` and is now `to`. */
   casStatus(pid: number, from: number, to: number): boolean {
     const e = this.entry(pid);
-    if (e === 0) return false;
-    return Atomics.compareExchange(this.mem.i32, (e << 2) + E_STATUS, from, to) === from;
+    return e !== 0 && this.mem.cas((e << 2) + E_STATUS, from, to) === from;
+  }
+
+  /** The PCB recorded in entry cell `e` (from `entry`, non-zero), or 0. */
+  pcbAt(e: number): number {
+    return this.mem.load((e << 2) + E_PCB);
+  }
+
+  /** casStatus on entry cell `e` (from `entry`, non-zero). */
+  casStatusAt(e: number, from: number, to: number): boolean {
+    return this.mem.cas((e << 2) + E_STATUS, from, to) === from;
+  }
+
+  /** setStatus on entry cell `e` (from `entry`, non-zero). */
+  setStatusAt(e: number, status: number): void {
+    this.mem.store((e << 2) + E_STATUS, status);
   }
 
   setStatus(pid: number, status: number): void {
-    Atomics.store(this.mem.i32, (this.entry(pid) << 2) + E_STATUS, status);
+    this.mem.store((this.entry(pid) << 2) + E_STATUS, status);
   }
 
   attach(pid: number, pcb: number): void {

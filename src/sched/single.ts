@@ -63,7 +63,7 @@ export class SingleScheduler implements Scheduler {
   }
 
   enqueue(pid: number): void {
-    Atomics.add(this.rt.mem.i32, H_ACTIVE, 1);
+    this.rt.mem.add(H_ACTIVE, 1);
     this.queue.push(pid);
     this.onRunnable?.();
   }

@@ -54,6 +54,12 @@ export interface SliceHooks {
    *  visible to other threads again (SMP: flush what it printed, so that its next slice on
    *  another worker cannot overtake it). */
   afterRun?(pid: number): void;
+  /** Asked when a slice ended by preemption: true when nothing else waits for this scheduler,
+   *  so that the same process goes on at once in a new slice (SMP workers: see
+   *  WorkerScheduler.mayContinue). Such a slice still begins with the process's signals and
+   *  still counts; the process just stays RUNNING and owned instead of a round trip through
+   *  the run queue, its status word and the ownership mark (about twenty atomic operations). */
+  keepRunning?(): boolean;
 }
 
 /** What --trace-procs records around each slice (src/observe/trace.ts). */
@@ -113,52 +119,68 @@ export class SliceRunner {
   private runSlice(pid: number): number {
     const { procs, interp, rt } = this;
     const table = procs.table;
-    const pcb = table.pcbOf(pid);
-    if (pcb === 0 || !table.casStatus(pid, ST_RUNNABLE, ST_RUNNING)) return STEP_SKIP;
+    // The entry is looked up once per slice (entries never move: src/proc/table.ts).
+    const e = table.entry(pid);
+    const pcb = e === 0 ? 0 : table.pcbAt(e);
+    if (pcb === 0 || !table.casStatusAt(e, ST_RUNNABLE, ST_RUNNING)) return STEP_SKIP;
     rt.mem.refresh();
     rt.image.refresh(); // hot code loading published a new image (one atomic load otherwise)
-    this.claim(pid);
+    this.claim(e, pid);
     this.slices++;
     let result = STEP_MORE;
-    if (procs.overLimit(pcb)) {
-      this.release(pid);
-      this.exit(pcb, true); // its memory limit: reported like a crash, with where it was
-    } else if (procs.handleSignals(pcb, true)) {
-      this.release(pid);
-      this.exit(pcb, false);
-    } else if (rt.mem.i32[(pcb << 2) + P_FLAGS] & FLAG_SUPERVISING) {
-      this.release(pid);
-      this.park(pcb, pid);
-    } else {
-      const before = interp.reductions;
-      const r = this.hooks.beforeSlice ? this.traced(pcb) : interp.run(pcb, this.budget);
-      rt.mem.f64[(pcb << 1) + P_REDUCTIONS_F64] += interp.reductions - before;
-      this.hooks.afterRun?.(pid);
-      this.release(pid);
-      switch (r) {
-        case R_PREEMPT:
-        case R_YIELD: {
-          const f = (pcb << 2) + P_FLAGS, w = rt.mem.i32;
-          if (w[f] & FLAG_PARKED) w[f] &= ~FLAG_PARKED;
-          table.setStatus(pid, ST_RUNNABLE);
-          this.requeue(pid);
-          break;
+    for (;;) {
+      if (procs.overLimitAt(pcb, e)) {
+        this.release(e);
+        this.exit(pcb, true); // its memory limit: reported like a crash, with where it was
+      } else if (procs.handleSignalsAt(pcb, pid, e, true)) {
+        this.release(e);
+        this.exit(pcb, false);
+      } else if (rt.mem.i32[(pcb << 2) + P_FLAGS] & FLAG_SUPERVISING) {
+        this.release(e);
+        this.park(pcb, pid, e);
+      } else {
+        const before = interp.reductions;
+        const r = this.hooks.beforeSlice ? this.traced(pcb) : interp.run(pcb, this.budget);
+        rt.mem.f64[(pcb << 1) + P_REDUCTIONS_F64] += interp.reductions - before;
+        this.hooks.afterRun?.(pid);
+        if (
+          r === R_PREEMPT && this.tracer === null && this.hooks.keepRunning !== undefined &&
+          this.hooks.keepRunning()
+        ) {
+          // The next slice of the same process (see SliceHooks.keepRunning).
+          if (this.reductionsF64 >= 0) rt.mem.f64[this.reductionsF64] = interp.reductions;
+          this.slices++;
+          rt.mem.refresh();
+          rt.image.refresh();
+          continue;
         }
-        case R_WAIT:
-          this.park(pcb, pid);
-          break;
-        case R_DONE:
-          this.finish(pcb, pid);
-          break;
-        case R_CRASH:
-          rt.mem.i32[(pcb << 2) + P_FLAGS] |= FLAG_CRASHED;
-          this.exit(pcb, true);
-          break;
-        case R_EXIT:
-          this.exitCode = interp.exitCode;
-          result = STEP_EXIT;
-          break;
+        this.release(e);
+        switch (r) {
+          case R_PREEMPT:
+          case R_YIELD: {
+            const f = (pcb << 2) + P_FLAGS, w = rt.mem.i32;
+            if (w[f] & FLAG_PARKED) w[f] &= ~FLAG_PARKED;
+            table.setStatusAt(e, ST_RUNNABLE);
+            this.requeue(pid);
+            break;
+          }
+          case R_WAIT:
+            this.park(pcb, pid, e);
+            break;
+          case R_DONE:
+            this.finish(pcb, pid, e);
+            break;
+          case R_CRASH:
+            rt.mem.i32[(pcb << 2) + P_FLAGS] |= FLAG_CRASHED;
+            this.exit(pcb, true);
+            break;
+          case R_EXIT:
+            this.exitCode = interp.exitCode;
+            result = STEP_EXIT;
+            break;
+        }
       }
+      break;
     }
     if (this.reductionsF64 >= 0) rt.mem.f64[this.reductionsF64] = interp.reductions;
     return result;
@@ -177,9 +199,9 @@ export class SliceRunner {
 
   /** Debug assertion (always on with an owner tag, i.e. in SMP workers): mark the process as
    *  running here; finding another owner means it runs on two threads at once. */
-  private claim(pid: number): void {
+  private claim(e: number, pid: number): void {
     if (this.ownerTag === 0) return;
-    const slot = (this.procs.table.entry(pid) << 2) + E_OWNER;
+    const slot = (e << 2) + E_OWNER;
     const prev = Atomics.compareExchange(this.rt.mem.i32, slot, 0, this.ownerTag);
     if (prev !== 0) {
       throw new Error(
@@ -189,25 +211,25 @@ export class SliceRunner {
   }
 
   /** Clear the owner mark — before the process becomes visible to other threads again. */
-  private release(pid: number): void {
+  private release(e: number): void {
     if (this.ownerTag === 0) return;
-    Atomics.store(this.rt.mem.i32, (this.procs.table.entry(pid) << 2) + E_OWNER, 0);
+    Atomics.store(this.rt.mem.i32, (e << 2) + E_OWNER, 0);
   }
 
   private exit(pcb: number, crashed: boolean): void {
     this.procs.exit(pcb, crashed);
-    Atomics.sub(this.rt.mem.i32, H_ACTIVE, 1);
+    this.rt.mem.add(H_ACTIVE, -1);
   }
 
   /** A process's code ended: it exits, unless it is a supervisor, which keeps supervising. */
-  private finish(pcb: number, pid: number): void {
+  private finish(pcb: number, pid: number, e: number): void {
     const w = this.rt.mem.i32;
     const flags = w[(pcb << 2) + P_FLAGS];
     const reasonSet = this.rt.values.tag(pcb + R_REASON) !== 0;
     if ((flags & FLAG_SUPERVISOR) && !reasonSet) {
       w[(pcb << 2) + P_FLAGS] |= FLAG_SUPERVISING;
       w[(pcb << 2) + P_PC] = this.rt.image.modules[0].endPc;
-      this.park(pcb, pid);
+      this.park(pcb, pid, e);
       return;
     }
     this.exit(pcb, false);
@@ -216,15 +238,15 @@ export class SliceRunner {
   /** RUNNING → WAITING, then re-check for signals that raced in (no lost wake-up). H_ACTIVE is
    *  decremented only after the re-check, so it never reads 0 while this process is about to
    *  be requeued (another worker would take that for quiescence). */
-  private park(pcb: number, pid: number): void {
+  private park(pcb: number, pid: number, e: number): void {
     const table = this.procs.table;
     const f = (pcb << 2) + P_FLAGS, w = this.rt.mem.i32;
     if (!(w[f] & FLAG_PARKED)) w[f] |= FLAG_PARKED; // before the status publishes the park
-    table.setStatus(pid, ST_WAITING);
-    if (this.procs.hasSignals(pid) && table.casStatus(pid, ST_WAITING, ST_RUNNABLE)) {
+    table.setStatusAt(e, ST_WAITING);
+    if (this.procs.hasSignalsAt(e) && table.casStatusAt(e, ST_WAITING, ST_RUNNABLE)) {
       this.requeue(pid);
       return;
     }
-    Atomics.sub(this.rt.mem.i32, H_ACTIVE, 1);
+    this.rt.mem.add(H_ACTIVE, -1);
   }
 }

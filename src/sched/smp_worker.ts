@@ -55,6 +55,7 @@ function run(boot: WorkerBoot): void {
           io.stdout.flush();
           io.stderr.flush();
         },
+        keepRunning: () => sched.mayContinue(),
       },
       boot.index + 1,
     );

@@ -137,6 +137,21 @@ export class WorkerScheduler implements Scheduler {
     }
   }
 
+  /** After a slice ended by preemption (SliceHooks.keepRunning): true when this worker would
+   *  take the same process next anyway — its own deque is empty, the injection queue is not
+   *  due for a look, the pool is not halting — so it goes on without the run-queue round
+   *  trip. Counts the new slice as `loop` counts one. Other workers lose nothing: an empty
+   *  deque has nothing to steal, and a process woken here lands in the deque, which ends the
+   *  streak at the next preemption. */
+  mayContinue(): boolean {
+    if (this.own.size > 0) return false;
+    if ((this.stats.slices + 1) % INJECTION_EVERY === 0 && this.injection.size > 0) return false;
+    if (Atomics.load(this.rt.mem.i32, H_HALT) !== 0) return false;
+    this.stats.slices++;
+    this.output?.tick();
+    return true;
+  }
+
   private findWork(): number {
     // The shared injection queue (processes the I/O driver woke, overflow, the main thread's)
     // first every INJECTION_EVERY slices: a worker whose own deque never empties — a fork bomb,

@@ -72,6 +72,10 @@ export class Values {
   int(c: number): bigint {
     return this.tag(c) === T_INT ? BigInt(this.num(c)) : this.mem.i64[(c << 1) + 1];
   }
+  /** Int cell as a JS number (exact below 2^53; a small Int needs no BigInt). */
+  intNumber(c: number): number {
+    return this.tag(c) === T_INT ? this.num(c) : Number(this.mem.i64[(c << 1) + 1]);
+  }
   isStr(c: number): boolean {
     const t = this.tag(c);
     return t === T_STR || t === T_ATOM_STR;

@@ -54,8 +54,8 @@ export function arithSlow(rt: Runtime, op: number, a: number, b: number): void {
         return;
       }
       if ((isInt(ta) || ta === T_FLOAT) && (isInt(tb) || tb === T_FLOAT)) {
-        const x = ta === T_FLOAT ? v.num(a) : Number(v.int(a));
-        const y = tb === T_FLOAT ? v.num(b) : Number(v.int(b));
+        const x = ta === T_FLOAT ? v.num(a) : v.intNumber(a);
+        const y = tb === T_FLOAT ? v.num(b) : v.intNumber(b);
         let r: number;
         if (op === 0x10) r = x + y;
         else if (op === 0x11) r = x - y;

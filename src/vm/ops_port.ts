@@ -84,7 +84,7 @@ function strArg(it: Interpreter, pcb: number, k: number, op: number, what: strin
 function portArg(it: Interpreter, pcb: number, k: number, op: number): number {
   const c = it.m.arg(pcb, k), v = it.rt.values;
   if (!v.isInt(c)) throw typeMismatch(opName(op), "an int port number", [v.debug(c)]);
-  const n = Number(v.int(c));
+  const n = v.intNumber(c);
   if (n < 0 || n > 65535) throw new VmError(`Invalid port: ${n}`);
   return n;
 }
@@ -92,7 +92,7 @@ function portArg(it: Interpreter, pcb: number, k: number, op: number): number {
 function intArg(it: Interpreter, pcb: number, k: number, op: number, what: string): number {
   const c = it.m.arg(pcb, k), v = it.rt.values;
   if (!v.isInt(c)) throw typeMismatch(opName(op), what, [v.debug(c)]);
-  return Number(v.int(c));
+  return v.intNumber(c);
 }
 
 /** A Str (sent as UTF-8) or Bytes operand. */
@@ -305,7 +305,7 @@ function handover(it: Interpreter, pcb: number): number {
   const id = connArg(it, pcb, 1, 0xd3, [K_TCP, K_LISTENER, K_UDP, K_HTTP_LISTENER, K_DB, K_STREAM]);
   const target = m.arg(pcb, 0);
   if (!v.isInt(target)) throw typeMismatch("CONN_HANDOVER", "a pid (int)", [v.debug(target)]);
-  const to = Number(v.int(target));
+  const to = v.intNumber(target);
   const self = w[(pcb << 2) + P_PID];
   if (to !== self) {
     if (!it.rt.procs.table.isAlive(to)) throw new VmError("noproc");

@@ -99,7 +99,7 @@ function pidArg(it: Interpreter, pcb: number, literal: number, op: string, above
   m.need(pcb, above + 1, op);
   const c = m.arg(pcb, above);
   if (!v.isInt(c)) throw typeMismatch(op, "a pid (int)", [v.debug(c)]);
-  return Number(v.int(c));
+  return v.intNumber(c);
 }
 
 export function send(it: Interpreter, pcb: number, literal: number): number {
@@ -136,12 +136,13 @@ export function receive(it: Interpreter, pcb: number, op: number, ip: number): n
   let timeoutMs = -1;
   if (hasTimeout) {
     const c = m.arg(pcb, 0);
-    if (v.isInt(c)) timeoutMs = Number(v.int(c));
+    if (v.isInt(c)) timeoutMs = v.intNumber(c);
     else if (v.tag(c) === T_FLOAT) timeoutMs = Math.trunc(v.num(c));
     else throw typeMismatch(name, "an int timeout (milliseconds)", [v.debug(c)]);
     timeoutMs = Math.max(0, timeoutMs);
   }
-  if (procs.handleSignals(pcb)) return R_DONE;
+  const pid = rt.mem.i32[p + P_PID];
+  if (procs.handleSignalsAt(pcb, pid, procs.table.entry(pid), false)) return R_DONE;
   const w = rt.mem.i32;
   const pattern = hasPattern ? m.arg(pcb, hasTimeout ? 1 : 0) : -1;
   const resuming = w[p + P_SAVE_PC] === pc;
@@ -152,7 +153,7 @@ export function receive(it: Interpreter, pcb: number, op: number, ip: number): n
     pattern >= 0 ? (cell) => matches(v, pattern, cell) : null,
   );
   if (node !== 0) {
-    mailbox.take(pcb, procs.pid(pcb), node);
+    mailbox.take(pcb, pid, node);
     takeMessage(it, pcb, node, nArgs);
     return R_CONTINUE;
   }
@@ -183,12 +184,18 @@ function timeout(it: Interpreter, pcb: number, nArgs: number, label: number): nu
   return R_CONTINUE;
 }
 
+const NO_CELLS = (): number => {
+  throw new Error("internal error: a scalar message allocated heap cells");
+};
+
 /** Copy a message into the heap, replace the receive's operands with it, free the node. */
 function takeMessage(it: Interpreter, pcb: number, node: number, nArgs: number): void {
   const rt = it.rt, heap = rt.heap, p = pcb << 2;
   const src = node + N_VALUE_CELL;
-  heap.reserve(pcb, valueCells(rt.mem.i32, src));
-  copyValue(rt.mem.i32, src, pcb + R_TMP0, (c) => heap.bump(pcb, c));
+  const cells = valueCells(rt.mem.i32, src);
+  heap.reserve(pcb, cells);
+  // A scalar (most messages) allocates nothing: no allocator closure for it.
+  copyValue(rt.mem.i32, src, pcb + R_TMP0, cells === 0 ? NO_CELLS : (c) => heap.bump(pcb, c));
   if (takeCopiedConn()) rt.ports.adopt(pcb, pcb + R_TMP0);
   freeNode(rt.mem, node);
   it.m.drop(pcb, nArgs);
@@ -209,7 +216,7 @@ export function sleep(it: Interpreter, pcb: number, ip: number): number {
   m.need(pcb, 1, "SLEEP");
   const c = m.arg(pcb, 0);
   let ms: number;
-  if (v.isInt(c)) ms = Number(v.int(c));
+  if (v.isInt(c)) ms = v.intNumber(c);
   else if (v.tag(c) === T_FLOAT) ms = Math.trunc(v.num(c));
   else throw typeMismatch("SLEEP", "int or float (milliseconds)", [v.debug(c)]);
   const w = rt.mem.i32;
@@ -289,7 +296,7 @@ export function demonitor(it: Interpreter, pcb: number): number {
   m.need(pcb, 1, "DEMONITOR");
   const c = m.arg(pcb, 0);
   if (!v.isInt(c)) throw typeMismatch("DEMONITOR", "a monitor reference (int)", [v.debug(c)]);
-  it.rt.procs.demonitor(pcb, Number(v.int(c)));
+  it.rt.procs.demonitor(pcb, v.intNumber(c));
   m.drop(pcb, 1);
   return R_CONTINUE;
 }
@@ -318,7 +325,7 @@ export function exitSignal(it: Interpreter, pcb: number): number {
   m.need(pcb, 2, "EXIT_SIGNAL");
   const target = m.arg(pcb, 1);
   if (!v.isInt(target)) throw typeMismatch("EXIT_SIGNAL", "a pid (int)", [v.debug(target)]);
-  const pid = Number(v.int(target));
+  const pid = v.intNumber(target);
   procs.sendExitCell(procs.pid(pcb), pid, m.arg(pcb, 0), EXIT_DIRECT);
   m.drop(pcb, 2);
   // A signal to oneself takes effect now, as in Erlang.
@@ -331,7 +338,7 @@ export function isAlive(it: Interpreter, pcb: number): number {
   m.need(pcb, 1, "IS_ALIVE");
   const c = m.arg(pcb, 0);
   if (!v.isInt(c)) throw typeMismatch("IS_ALIVE", "a pid (int)", [v.debug(c)]);
-  setBool(it.rt.mem.i32, c, it.rt.procs.table.isAlive(Number(v.int(c))));
+  setBool(it.rt.mem.i32, c, it.rt.procs.table.isAlive(v.intNumber(c)));
   return R_CONTINUE;
 }
 

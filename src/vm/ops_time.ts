@@ -31,7 +31,7 @@ export function formatTimeOp(it: Interpreter, pcb: number): void {
       v.debug(fmt),
     ]);
   }
-  const seconds = v.isInt(ts) ? Number(v.int(ts)) : Math.floor(v.num(ts));
+  const seconds = v.isInt(ts) ? v.intNumber(ts) : Math.floor(v.num(ts));
   const format = v.str(fmt);
   it.charge(format.length);
   v.putStr(pcb, pcb + R_TMP0, formatTime(seconds, format, v.display(ts)));
