@@ -145,7 +145,9 @@ export class WorkerScheduler implements Scheduler {
    *  streak at the next preemption. */
   mayContinue(): boolean {
     if (this.own.size > 0) return false;
-    if ((this.stats.slices + 1) % INJECTION_EVERY === 0 && this.injection.size > 0) return false;
+    // The same test findWork makes before the next slice (stats.slices counts the slices
+    // begun so far): when it would serve the injection queue first, so must this.
+    if (this.stats.slices % INJECTION_EVERY === 0 && this.injection.size > 0) return false;
     if (Atomics.load(this.rt.mem.i32, H_HALT) !== 0) return false;
     this.stats.slices++;
     this.output?.tick();

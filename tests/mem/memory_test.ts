@@ -71,3 +71,44 @@ Deno.test("a cached block comes out of the shared lists once: another thread can
     assert.ok(!mine.has(theirs), `block ${theirs} is in both threads' hands`);
   }
 });
+
+Deno.test("word operations: the same results with Atomics (shared memory) and without (one thread)", () => {
+  const WORD = 4096;
+  const trace = (concurrent: boolean) => {
+    const mem = Memory.create(1024 * 1024);
+    mem.concurrent = concurrent;
+    const seen: number[] = [];
+    mem.store(WORD, 7);
+    seen.push(mem.load(WORD));
+    seen.push(mem.add(WORD, 5), mem.load(WORD));
+    seen.push(mem.add(WORD, -20), mem.load(WORD));
+    mem.store(WORD, 0x7fffffff);
+    seen.push(mem.add(WORD, 1), mem.load(WORD)); // wraps as an int32, as Atomics.add does
+    seen.push(mem.cas(WORD, 3, 9), mem.load(WORD)); // expected value absent: no swap
+    seen.push(mem.cas(WORD, -0x80000000, 9), mem.load(WORD)); // present: swapped
+    return seen;
+  };
+  const plain = trace(false);
+  assert.deepEqual(plain, trace(true));
+  assert.deepEqual(plain, [
+    7,
+    7,
+    12,
+    12,
+    -8,
+    0x7fffffff,
+    -0x80000000,
+    -0x80000000,
+    -0x80000000,
+    -0x80000000,
+    9,
+  ]);
+});
+
+Deno.test("Memory.classOf: the smallest power-of-two class that holds the cells", () => {
+  for (let cells = 0; cells <= 70_000; cells++) {
+    const k = Memory.classOf(cells);
+    assert.ok((1 << k) >= cells && k >= 2, `class ${k} too small for ${cells}`);
+    assert.ok(k === 2 || (1 << (k - 1)) < cells, `class ${k} too large for ${cells}`);
+  }
+});

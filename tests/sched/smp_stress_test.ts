@@ -194,6 +194,16 @@ Deno.test("smp=4: the shared buffer grows mid-run and every worker keeps working
   assert.equal(alive(r.stderr), 0);
 });
 
+for (const smp of [[], ["--smp=1"], ["--smp=2"]]) {
+  // A worker whose own deque is empty runs its busy process on without the run queue
+  // (WorkerScheduler.mayContinue); the process a timer wakes meanwhile must still run.
+  Deno.test(`${smp[0] ?? "one scheduler"}: a busy process does not keep a timer-woken one waiting`, async () => {
+    const r = await ttvm([...smp, PROGRAMS + "busy_and_sleeper.ttvm"]);
+    assert.equal(r.stdout, "sleeper woke\n", r.stderr);
+    assert.equal(r.code, 0, r.stderr);
+  });
+}
+
 Deno.test("EXIT ends the whole run from any worker, with its code", async () => {
   const r = await ttvm(["--smp=2", PROGRAMS + "exit_code.ttvm"]);
   assert.equal(r.code, 7, r.stderr);
