@@ -68,7 +68,14 @@ import {
 } from "../term/tags.ts";
 import { R_CONTINUE } from "../vm/results.ts";
 import { STACK_HEADROOM } from "../vm/machine.ts";
-import { type CodeView, flowOf, OP, runsInline, stackEffect } from "./compiled_ops.ts";
+import {
+  type CodeView,
+  flowOf,
+  keepsVariables,
+  OP,
+  runsInline,
+  stackEffect,
+} from "./compiled_ops.ts";
 import { Flow, type Region } from "./region.ts";
 import {
   and,
@@ -294,8 +301,14 @@ class UnitGen {
       `w[p + ${P_PC}] = ${pc + 1}; w[p + ${P_SP}] = sp - stackBase; ` +
         `w[p + ${P_FP}] = fp - frameBase; w[p + ${P_FTOP}] = ftop - frameBase;`,
     );
+    // The variable cache survives an instruction that keeps variables, unless its error
+    // handling moved to another frame (or the frame block moved: fp is absolute).
+    const keeps = keepsVariables(this.view.code[pc << 2]);
+    if (keeps) this.emit(`const fp${pc} = fp;`);
     this.emit(`rc = interp.slowAt(pcb, ${pc}); budget -= interp.slowWork;`);
-    this.emit(`${LOAD_REGISTERS} pc = w[p + ${P_PC}]; gen++;`);
+    this.emit(
+      `${LOAD_REGISTERS} pc = w[p + ${P_PC}]; ${keeps ? `if (fp !== fp${pc}) gen++;` : "gen++;"}`,
+    );
     this.emit(`if (rc !== ${R_CONTINUE}) break out;`);
     this.emit(`continue out;`);
   }

@@ -88,6 +88,30 @@ export function runsInline(op: number): boolean {
   return !LEFT_TO_INTERPRETER.has(op);
 }
 
+/** Fallback instructions whose slow path never writes a variable and never changes frames
+ *  other than by raising an error (after which TRY's handler may run in another frame): the
+ *  message instructions, SELF and PRINT. After one of them a unit keeps its variable cache
+ *  unless the frame pointer moved (codegen.ts `fallback`): a message loop would otherwise
+ *  look every variable up again after each SEND or RECEIVE. (A collection inside RECEIVE
+ *  moves heap objects, not the frame block, and the cache trusts only numbers.) */
+const KEEPS_VARIABLES = new Set(
+  [
+    "SEND",
+    "SENDNAMED",
+    "RECEIVE",
+    "RECEIVE_MATCH",
+    "RECEIVE_AFTER",
+    "RECEIVE_MATCH_AFTER",
+    "SELF",
+    "PRINT",
+  ].map(code),
+);
+
+/** Whether the slow path of `op` leaves every variable and the frames as they were. */
+export function keepsVariables(op: number): boolean {
+  return KEEPS_VARIABLES.has(op);
+}
+
 /** Flow class per opcode number; unknown numbers are Fallback. */
 const FLOW_BY_CODE: Int8Array = (() => {
   const t = new Int8Array(256).fill(Flow.Fallback);

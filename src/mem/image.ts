@@ -145,11 +145,16 @@ export function publishImage(mem: Memory, atoms: AtomTable, t: ImageTables): voi
 }
 
 /** A thread's view of the program image. */
+const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
+
 export class ProgramImage {
   nInstr = 0;
   code!: Int32Array;
   floats!: Float64Array;
   ints!: BigInt64Array;
+  /** `ints` as JS numbers where exact (within ±2^53), NaN elsewhere: PUSH_INT of a pool
+   *  constant then needs no BigInt (this thread's copy, built with the views). */
+  intNumbers!: Float64Array;
   lines!: Int32Array;
   files!: Int32Array;
   /** Parameter lists as atom ids. */
@@ -205,6 +210,10 @@ export class ProgramImage {
     this.code = new Int32Array(sab, codeCell * 16, nInstr * 4);
     this.floats = new Float64Array(sab, floatsCell * 16, nFloats);
     this.ints = new BigInt64Array(sab, intsCell * 16, nInts);
+    this.intNumbers = Float64Array.from(
+      this.ints,
+      (n) => n >= -MAX_SAFE_BIG && n <= MAX_SAFE_BIG ? Number(n) : NaN,
+    );
     this.lines = new Int32Array(sab, linesCell * 16, nInstr);
     this.files = new Int32Array(sab, filesCell * 16, nInstr);
     const p = paramsCell << 2;

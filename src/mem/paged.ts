@@ -32,8 +32,8 @@ export interface PagedLayout {
  *  directory is full. */
 export function ensurePage(mem: Memory, t: PagedLayout, page: number): boolean {
   if (page >= t.dirPages) return false;
-  const dir0 = Atomics.load(mem.i32, t.dirWord);
-  if (dir0 !== 0 && Atomics.load(mem.i32, (dir0 << 2) + page) !== 0) return true;
+  const dir0 = mem.load(t.dirWord);
+  if (dir0 !== 0 && mem.load((dir0 << 2) + page) !== 0) return true;
   spinLock(mem, t.lockWord);
   try {
     if (mem.i32[t.dirWord] === 0) {
@@ -59,7 +59,6 @@ export function ensurePage(mem: Memory, t: PagedLayout, page: number): boolean {
 export function pageCell(mem: Memory, t: PagedLayout, page: number): number {
   if (page >= t.dirPages) return 0;
   mem.refresh();
-  const w = mem.i32;
-  const dir = Atomics.load(w, t.dirWord);
-  return dir === 0 ? 0 : Atomics.load(w, (dir << 2) + page);
+  const dir = mem.load(t.dirWord);
+  return dir === 0 ? 0 : mem.load((dir << 2) + page);
 }

@@ -246,7 +246,7 @@ export class Processes {
   }
 
   newRef(): number {
-    return Atomics.add(this.mem.i32, H_NEXT_REF, 1) + 1;
+    return this.mem.add(H_NEXT_REF, 1) + 1;
   }
 
   // ── signals ─────────────────────────────────────────────────────────────────────────────

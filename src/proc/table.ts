@@ -83,19 +83,19 @@ export class ProcTable {
   /** A fresh PID with its entry created (status NONE). Throws the catchable LimitError
    *  `Process limit reached` when --max-processes processes live, or the table is full. */
   newPid(): number {
-    const w = this.mem.i32;
-    const live = Atomics.add(w, H_PROCS_LIVE, 1) + 1;
-    const max = Atomics.load(w, H_MAX_PROCESSES);
+    const mem = this.mem;
+    const live = mem.add(H_PROCS_LIVE, 1) + 1;
+    const max = mem.load(H_MAX_PROCESSES);
     if (max > 0 && live > max) {
-      Atomics.sub(w, H_PROCS_LIVE, 1);
+      mem.add(H_PROCS_LIVE, -1);
       throw new LimitError("Process limit reached", true);
     }
-    const pid = Atomics.add(w, H_NEXT_PID, 1) + 1;
-    if (!ensurePage(this.mem, LAYOUT, pid >> PAGE_SHIFT)) {
-      Atomics.sub(this.mem.i32, H_PROCS_LIVE, 1);
+    const pid = mem.add(H_NEXT_PID, 1) + 1;
+    if (!ensurePage(mem, LAYOUT, pid >> PAGE_SHIFT)) {
+      mem.add(H_PROCS_LIVE, -1);
       throw new LimitError("Process limit reached (all 2^28 process ids are used)", true);
     }
-    Atomics.add(this.mem.i32, H_PROCS_SPAWNED, 1);
+    mem.add(H_PROCS_SPAWNED, 1);
     return pid;
   }
 
@@ -159,15 +159,15 @@ export class ProcTable {
   }
 
   attach(pid: number, pcb: number): void {
-    Atomics.store(this.mem.i32, (this.entry(pid) << 2) + E_PCB, pcb);
+    this.mem.store((this.entry(pid) << 2) + E_PCB, pcb);
   }
 
   /** The process has exited: forget its PCB. */
   detach(pid: number): void {
-    const e = this.entry(pid) << 2;
-    Atomics.store(this.mem.i32, e + E_PCB, 0);
-    Atomics.store(this.mem.i32, e + E_STATUS, ST_EXITED);
-    Atomics.sub(this.mem.i32, H_PROCS_LIVE, 1);
+    const e = this.entry(pid) << 2, mem = this.mem;
+    mem.store(e + E_PCB, 0);
+    mem.store(e + E_STATUS, ST_EXITED);
+    mem.add(H_PROCS_LIVE, -1);
   }
 
   /** False from the moment an exiting process closes its signal queue (before it notifies
@@ -176,9 +176,9 @@ export class ProcTable {
   isAlive(pid: number): boolean {
     const e = this.entry(pid);
     if (e === 0) return false;
-    const w = this.mem.i32, s = Atomics.load(w, (e << 2) + E_STATUS);
-    if (s === ST_PROXY) return (Atomics.load(w, (e << 2) + E_FLAGS) & EF_PROXY_DEAD) === 0;
-    return s !== ST_NONE && s !== ST_EXITED && Atomics.load(w, (e << 2) + E_SIGQ) !== SIGQ_CLOSED;
+    const mem = this.mem, s = mem.load((e << 2) + E_STATUS);
+    if (s === ST_PROXY) return (mem.load((e << 2) + E_FLAGS) & EF_PROXY_DEAD) === 0;
+    return s !== ST_NONE && s !== ST_EXITED && mem.load((e << 2) + E_SIGQ) !== SIGQ_CLOSED;
   }
 
   // ── proxies (processes on other nodes) ────────────────────────────────────────────────────

@@ -160,6 +160,7 @@ export class Interpreter {
     const mem = rt.mem;
     const code = rt.image.code;
     const ints = rt.image.ints;
+    const intNumbers = rt.image.intNumbers;
     const floats = rt.image.floats;
     const params = rt.image.paramLists;
     const ic = this.ic;
@@ -218,7 +219,14 @@ export class Interpreter {
                 w[c + 1] = 0; // not a PID (src/term/tags.ts PID_MARK)
                 f[(c >> 1) + 1] = code[ip + 1];
               } else {
-                setIntFromPool(rt, c >> 2, ints[code[ip + 1]]);
+                const n = intNumbers[code[ip + 1]];
+                if (n === n) { // a pool constant within ±2^53
+                  w[c] = T_INT;
+                  w[c + 1] = 0;
+                  f[(c >> 1) + 1] = n;
+                } else {
+                  setIntFromPool(rt, c >> 2, ints[code[ip + 1]]);
+                }
               }
               break;
             }

@@ -27,14 +27,17 @@ function isInt(t: number): boolean {
   return t === T_INT || t === T_BIGINT;
 }
 
+/** The type error of instruction `op` for the operand cells `cells`. */
+function operandError(rt: Runtime, op: number, expected: string, cells: number[]): Error {
+  return typeMismatch(OP_BY_CODE[op]!.name, expected, cells.map((c) => rt.values.debug(c)));
+}
+
 /** ADD SUB MUL DIV MOD NEG ADD_F SUB_F MUL_F DIV_F NOT AND OR. */
 export function arithSlow(rt: Runtime, op: number, a: number, b: number): void {
   const v = rt.values, mem = rt.mem;
   const w = mem.i32, f = mem.f64;
-  const name = OP_BY_CODE[op]!.name;
   const ta = w[a << 2], tb = w[b << 2];
-  const mismatch = (expected: string, cells: number[]) =>
-    typeMismatch(name, expected, cells.map((c) => v.debug(c)));
+  const mismatch = (expected: string, cells: number[]) => operandError(rt, op, expected, cells);
   switch (op) {
     case 0x10: // ADD
     case 0x11: // SUB
@@ -113,7 +116,7 @@ export function arithSlow(rt: Runtime, op: number, a: number, b: number): void {
       return;
     }
   }
-  throw new Error(`internal error: arithSlow(${name})`);
+  throw new Error(`internal error: arithSlow(${OP_BY_CODE[op]!.name})`);
 }
 
 /** EQ NE GT LT GE LE and the `_F` comparisons; pushes Int 1 / Int 0. */

@@ -27,12 +27,14 @@ import { RESTART_EXIT_NOW, RESTART_WAIT } from "../proc/supervisor.ts";
 import {
   copyCell,
   HDR_LEN,
+  isPtrTag,
   setBool,
   setNull,
   setPid,
   setSmallInt,
   T_BOOL,
   T_CLOSURE,
+  T_CONN,
   T_FLOAT,
   T_FUNC,
 } from "../term/tags.ts";
@@ -184,25 +186,29 @@ function timeout(it: Interpreter, pcb: number, nArgs: number, label: number): nu
   return R_CONTINUE;
 }
 
-const NO_CELLS = (): number => {
-  throw new Error("internal error: a scalar message allocated heap cells");
-};
-
 /** Copy a message into the heap, replace the receive's operands with it, free the node. */
 function takeMessage(it: Interpreter, pcb: number, node: number, nArgs: number): void {
   const rt = it.rt, heap = rt.heap, p = pcb << 2;
   const src = node + N_VALUE_CELL;
-  const cells = valueCells(rt.mem.i32, src);
-  heap.reserve(pcb, cells);
-  // A scalar (most messages) allocates nothing: no allocator closure for it.
-  copyValue(rt.mem.i32, src, pcb + R_TMP0, cells === 0 ? NO_CELLS : (c) => heap.bump(pcb, c));
-  if (takeCopiedConn()) rt.ports.adopt(pcb, pcb + R_TMP0);
+  const tag = rt.mem.i32[src << 2];
+  if (!isPtrTag(tag) && tag !== T_CONN) {
+    // A scalar (most messages): no heap cells, no port to adopt; straight onto the stack,
+    // which has room for it where the operands were (or grows without collecting).
+    it.m.drop(pcb, nArgs);
+    const dst = it.m.push(pcb); // before reading mem.i32: a stack growth may grow the buffer
+    copyCell(rt.mem.i32, dst, src);
+  } else {
+    heap.reserve(pcb, valueCells(rt.mem.i32, src));
+    copyValue(rt.mem.i32, src, pcb + R_TMP0, (c) => heap.bump(pcb, c));
+    if (takeCopiedConn()) rt.ports.adopt(pcb, pcb + R_TMP0);
+    it.m.drop(pcb, nArgs);
+    const dst = it.m.push(pcb);
+    const w = rt.mem.i32;
+    copyCell(w, dst, pcb + R_TMP0);
+    setNull(w, pcb + R_TMP0);
+  }
   freeNode(rt.mem, node);
-  it.m.drop(pcb, nArgs);
-  const dst = it.m.push(pcb);
   const w = rt.mem.i32;
-  copyCell(w, dst, pcb + R_TMP0);
-  setNull(w, pcb + R_TMP0);
   rt.procs.mailbox.endReceive(pcb);
   if (w[p + P_DEADLINE] >= 0) {
     w[p + P_DEADLINE] = -1;
