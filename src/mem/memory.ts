@@ -186,6 +186,16 @@ export class Memory {
       return block;
     }
     const size = 1 << k;
+    if (!this.concurrent) {
+      // One thread: a free block of the class is popped without the lock's bookkeeping.
+      const w = this.i32, block = w[H_FREE_LISTS + k];
+      if (block !== 0) {
+        w[H_FREE_LISTS + k] = w[block << 2];
+        w[H_BLOCKS_LIVE]++;
+        w[H_CELLS_LIVE] += size;
+        return block;
+      }
+    }
     this.lock();
     try {
       let w = this.i32;
@@ -219,6 +229,14 @@ export class Memory {
       this.i32[block << 2] = heads[k];
       heads[k] = block;
       if (++this.cacheCount![k] > 2 * batchOf(k)) this.drainCache(k, batchOf(k));
+      return;
+    }
+    if (!this.concurrent) {
+      const w = this.i32;
+      w[block << 2] = w[H_FREE_LISTS + k];
+      w[H_FREE_LISTS + k] = block;
+      w[H_BLOCKS_LIVE]--;
+      w[H_CELLS_LIVE] -= 1 << k;
       return;
     }
     this.lock();
