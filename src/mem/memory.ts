@@ -37,6 +37,7 @@ import {
   H_LIMIT_CELLS,
   H_MAGIC,
   H_MEMORY_LIMIT_CELLS,
+  H_MESSAGES,
   H_PEAK_CELLS,
   HEADER_CELLS,
   INITIAL_BYTES,
@@ -118,6 +119,34 @@ export class Memory {
     if (this.concurrent && Atomics.load(this.i32, H_GENERATION) !== this.generation) {
       this.rebuildViews();
     }
+  }
+
+  // ── the message count ─────────────────────────────────────────────────────────────────
+
+  /** Messages this thread sent and has not yet added to H_MESSAGES. */
+  private unpublishedMessages = 0;
+
+  /** A message was sent from this thread (counted here; see `publishMessages`). */
+  countMessage(): void {
+    this.unpublishedMessages++;
+  }
+
+  /** Add this thread's count to the shared total H_MESSAGES. Schedulers call it after each
+   *  slice, the pool's I/O owner on each turn of its loop: one write to the shared word per
+   *  slice instead of one per message, which on the pool was a line every worker's sends
+   *  fought over. */
+  publishMessages(): void {
+    if (this.unpublishedMessages === 0) return;
+    this.add(H_MESSAGES, this.unpublishedMessages);
+    this.unpublishedMessages = 0;
+  }
+
+  /** Messages sent so far (SYSTEM_INFO, --stats, the dashboard): the shared total with this
+   *  thread's own count in it. Like the reduction counts (LANGUAGE.md §9) it lags by what
+   *  processes running on other threads sent in their current slice. */
+  messagesSent(): number {
+    this.publishMessages();
+    return this.load(H_MESSAGES);
   }
 
   // ── words other threads may touch (see the header) ─────────────────────────────────────

@@ -22,7 +22,6 @@ import {
   CELL_BYTES,
   H_CELLS_LIVE,
   H_MAX_PROCESSES,
-  H_MESSAGES,
   H_NEXT_PID,
   H_PROCS_LIVE,
   H_REGISTRY_CAP,
@@ -209,7 +208,7 @@ export class Sampler {
       processLimit: Atomics.load(w, H_MAX_PROCESSES),
       memoryBytes: Atomics.load(w, H_CELLS_LIVE) * CELL_BYTES,
       bufferBytes: mem.sab.byteLength,
-      messages: Atomics.load(w, H_MESSAGES),
+      messages: mem.messagesSent(),
       reductions: scheds.reduce((n, s) => n + s.reductions, 0),
       costMs: 0,
     };

@@ -20,7 +20,6 @@
 import type { Memory } from "../mem/memory.ts";
 import { copyValue, valueCells } from "../term/copy.ts";
 import { E_FLAGS, E_QUEUED, E_SIGQ, EF_OVER_LIMIT, type ProcTable, SIGQ_CLOSED } from "./table.ts";
-import { H_MESSAGES } from "../mem/layout.ts";
 import { setNull } from "../term/tags.ts";
 
 export const CLOSED = SIGQ_CLOSED;
@@ -132,7 +131,7 @@ export function pushSignalAt(mem: Memory, e: number, node: number): boolean {
     w[link] = head;
     const seen = mem.cas(slot, head, node);
     if (seen === head) {
-      if (w[(node << 2) + N_KIND] === SIG_MSG) mem.add(H_MESSAGES, 1);
+      if (w[(node << 2) + N_KIND] === SIG_MSG) mem.countMessage();
       return true;
     }
     head = seen;

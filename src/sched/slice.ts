@@ -149,6 +149,7 @@ export class SliceRunner {
         ) {
           // The next slice of the same process (see SliceHooks.keepRunning).
           if (this.reductionsF64 >= 0) rt.mem.f64[this.reductionsF64] = interp.reductions;
+          rt.mem.publishMessages();
           this.slices++;
           rt.mem.refresh();
           rt.image.refresh();
@@ -183,6 +184,7 @@ export class SliceRunner {
       break;
     }
     if (this.reductionsF64 >= 0) rt.mem.f64[this.reductionsF64] = interp.reductions;
+    rt.mem.publishMessages();
     return result;
   }
 

@@ -12,15 +12,7 @@
 import type { Program } from "../isa/program.ts";
 import { AtomTable, setAtomLimit } from "../mem/atoms.ts";
 import { writeImage } from "../mem/image.ts";
-import {
-  CELL_BYTES,
-  H_ACTIVE,
-  H_EXIT_CODE,
-  H_HALT,
-  H_MESSAGES,
-  H_READY,
-  H_WORKERS,
-} from "../mem/layout.ts";
+import { CELL_BYTES, H_ACTIVE, H_EXIT_CODE, H_HALT, H_READY, H_WORKERS } from "../mem/layout.ts";
 import type { Memory } from "../mem/memory.ts";
 import { DEFAULT_LIMITS } from "../proc/pcb.ts";
 import { ProcTable, ST_RUNNABLE, ST_WAITING } from "../proc/table.ts";
@@ -246,7 +238,7 @@ export async function runSmp(
       `main thread: ${bootSlices} slices while the workers started`,
       `processes spawned:     ${table.spawned}`,
       `processes alive:       ${table.live}`,
-      `messages sent:         ${Atomics.load(mem.i32, H_MESSAGES)}`,
+      `messages sent:         ${mem.messagesSent()}`,
       `peak memory:           ${s.peakBytes} bytes (shared buffer ${s.bufferBytes} bytes)`,
       `memory still in use:   ${s.bytesLive} bytes (${CELL_BYTES}-byte cells)`,
       `ports open at end:     ${portsOpenAtEnd}`,
@@ -396,6 +388,7 @@ async function serve(mem: Memory, rt: Runtime, driver: PortDriver): Promise<void
       if (Atomics.load(w, H_HALT) !== 0) return;
       for (const req of takeRequests(mem, rt.values)) driver.accept(req);
       driver.fireDue(rt.clock());
+      mem.publishMessages(); // what the driver and the distribution bridge delivered
       if (Atomics.load(w, H_ACTIVE) === 0) {
         if (Atomics.load(w, H_IO_QUEUE) !== 0) continue; // sent before the count reached 0
         if (!driver.canWake()) {

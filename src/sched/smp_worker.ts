@@ -79,6 +79,7 @@ function run(boot: WorkerBoot): void {
     const ready = Atomics.add(mem.i32, H_READY, 1) + 1;
     if (boot.traceProcs) awaitEveryWorker(mem, ready);
     sched.loop();
+    mem.publishMessages();
     mem.flushCaches();
     io.stdout.flush();
     io.stderr.flush();

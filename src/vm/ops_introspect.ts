@@ -18,7 +18,6 @@ import {
   H_ACTIVE,
   H_CELLS_LIVE,
   H_MAX_PROCESSES,
-  H_MESSAGES,
   H_PROCS_LIVE,
 } from "../mem/layout.ts";
 import { readSchedStats } from "../mem/sched_stats.ts";
@@ -121,7 +120,7 @@ export function systemInfo(it: Interpreter, pcb: number, ip: number): number {
       ["process_limit", int(Atomics.load(w, H_MAX_PROCESSES))],
       ["run_queue", int(Math.max(0, Atomics.load(w, H_ACTIVE) - running))],
       ["memory_bytes", int(Atomics.load(w, H_CELLS_LIVE) * CELL_BYTES)],
-      ["messages", int(Atomics.load(w, H_MESSAGES))],
+      ["messages", int(rt.mem.messagesSent())],
       ["reductions", int(reductions)],
       ["uptime_ms", int(rt.clock())],
     ],

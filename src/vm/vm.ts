@@ -16,7 +16,7 @@ import type { Program } from "../isa/program.ts";
 import { writeImage } from "../mem/image.ts";
 import { AtomTable, setAtomLimit } from "../mem/atoms.ts";
 import { Memory } from "../mem/memory.ts";
-import { CELL_BYTES, H_MESSAGES } from "../mem/layout.ts";
+import { CELL_BYTES } from "../mem/layout.ts";
 import {
   createSchedStats,
   idleBegins,
@@ -311,7 +311,7 @@ export class Vm {
   }
 
   get messagesSent(): number {
-    return Atomics.load(this.mem.i32, H_MESSAGES);
+    return this.mem.messagesSent();
   }
 
   private onExit(pcb: number, report: ExitReport): void {
@@ -340,7 +340,7 @@ export class Vm {
       `reductions:            ${this.interp.reductions}`,
       `processes spawned:     ${this.procs.table.spawned}`,
       `processes alive:       ${this.procs.table.live}`,
-      `messages sent:         ${Atomics.load(this.mem.i32, H_MESSAGES)}`,
+      `messages sent:         ${this.mem.messagesSent()}`,
       `time slices:           ${this.scheduler.slices}`,
       `garbage collections:   ${this.procs.gcCount} (${
         this.procs.gcCellsCopied * CELL_BYTES

@@ -204,6 +204,16 @@ for (const smp of [[], ["--smp=1"], ["--smp=2"]]) {
   });
 }
 
+for (const smp of [[], ["--smp=2"], ["--smp=4"]]) {
+  // Each thread counts its messages and adds them to the shared total after each slice and
+  // at its end (Memory.publishMessages), so the end-of-run figure is exact.
+  Deno.test(`${smp[0] ?? "one scheduler"}: --stats counts every message sent, once`, async () => {
+    const r = await ttvm([...smp, "--stats", PROGRAMS + "senders.ttvm", "20", "500"]);
+    assert.equal(r.stdout, "received 10000\n", r.stderr);
+    assert.match(r.stderr, /messages sent:\s+10001\n/);
+  });
+}
+
 Deno.test("EXIT ends the whole run from any worker, with its code", async () => {
   const r = await ttvm(["--smp=2", PROGRAMS + "exit_code.ttvm"]);
   assert.equal(r.code, 7, r.stderr);
