@@ -14,19 +14,9 @@ import {
   SUITES,
 } from "../../src/cli/selftest.ts";
 import { type Check, CHECKS } from "../../src/cli/selftest_checks.ts";
+import { runDenoScript } from "../run_deno.ts";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
-
-async function ttvm(args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "main.ts", ...args],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
+const ttvm = (args: string[]) => runDenoScript("main.ts", args);
 
 /** An Output collecting text. */
 function collector(): { io: { stdout: Output }; text: () => string } {

@@ -5,19 +5,9 @@
  * results stay exact. `--stats` shows that every worker ran compiled code.
  */
 import assert from "node:assert/strict";
+import { runDenoScript } from "../run_deno.ts";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
-
-async function ttvm(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "main.ts", ...args],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
+const ttvm = (args: string[]) => runDenoScript("main.ts", args);
 
 /** 16 workers each sum 1..n in a compiled loop and fib(k) recursively, then report to main,
  *  which checks every answer and prints the total. */

@@ -11,6 +11,7 @@ import { HOT_THRESHOLD } from "../../src/jit/tier.ts";
 import { Vm } from "../../src/vm/vm.ts";
 import type { JitMode } from "../../src/vm/runtime.ts";
 import { assertSameAsInterpreter, runWith } from "./helpers.ts";
+import { runDenoScript } from "../run_deno.ts";
 
 function vmFor(source: string[], jit: JitMode, trace = false): { vm: Vm; out: () => string } {
   let out = "";
@@ -134,16 +135,7 @@ Deno.test("--trace runs without the tier (one instruction per slice)", () => {
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
-async function cli(args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "main.ts", ...args],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
+const cli = (args: string[]) => runDenoScript("main.ts", args);
 
 Deno.test("CLI: --jit=off|on|eager run the program; another value is a usage error", async () => {
   for (const mode of ["off", "on", "eager"]) {

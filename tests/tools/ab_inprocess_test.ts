@@ -4,19 +4,9 @@
  * refused with status 2.
  */
 import assert from "node:assert/strict";
+import { runDenoScript } from "../run_deno.ts";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
-
-async function abTool(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "tools/ab_inprocess.ts", ...args],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
+const abTool = (args: string[]) => runDenoScript("tools/ab_inprocess.ts", args);
 
 Deno.test("ab_inprocess: the same checkout on both sides, 3 rounds of ring (20,000 hops), one report line", async () => {
   const r = await abTool([".", ".", "ring", "20000", "--rounds", "3"]);

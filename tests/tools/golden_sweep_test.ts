@@ -3,19 +3,9 @@
  * counts the runs it made, exits 0 when all matched, and rejects bad usage with status 2.
  */
 import assert from "node:assert/strict";
+import { runDenoScript } from "../run_deno.ts";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
-
-async function sweep(args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "tools/golden_sweep.ts", ...args],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
+const sweep = (args: string[]) => runDenoScript("tools/golden_sweep.ts", args);
 
 Deno.test("golden sweep: repeats the chosen programs in each mode and reports a clean result", async () => {
   const r = await sweep([
