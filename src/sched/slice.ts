@@ -147,7 +147,10 @@ export class SliceRunner {
           r === R_PREEMPT && this.tracer === null && this.hooks.keepRunning !== undefined &&
           this.hooks.keepRunning()
         ) {
-          // The next slice of the same process (see SliceHooks.keepRunning).
+          // The next slice of the same process (see SliceHooks.keepRunning). Its last slice
+          // ended preempted, as PROCESS_INFO at the next slice start must report.
+          const f = (pcb << 2) + P_FLAGS, w = rt.mem.i32;
+          if (w[f] & FLAG_PARKED) w[f] &= ~FLAG_PARKED;
           if (this.reductionsF64 >= 0) rt.mem.f64[this.reductionsF64] = interp.reductions;
           rt.mem.publishMessages();
           this.slices++;

@@ -204,6 +204,16 @@ for (const smp of [[], ["--smp=1"], ["--smp=2"]]) {
   });
 }
 
+for (const smp of [[], ["--smp=1"], ["--smp=2"], ["--smp=4"]]) {
+  // A process run on without the run queue was last preempted, not parked: PROCESS_INFO,
+  // answered at the start of such a slice, must say so.
+  Deno.test(`${smp[0] ?? "one scheduler"}: a busy process woken from a receive is runnable, not waiting`, async () => {
+    const r = await ttvm([...smp, PROGRAMS + "busy_status.ttvm"]);
+    assert.equal(r.stdout, "runnable\n", r.stderr);
+    assert.equal(r.code, 0, r.stderr);
+  });
+}
+
 for (const smp of [[], ["--smp=2"], ["--smp=4"]]) {
   // Each thread counts its messages and adds them to the shared total after each slice and
   // at its end (Memory.publishMessages), so the end-of-run figure is exact.
