@@ -14,6 +14,9 @@ export interface CodeView {
   readonly floats: Float64Array;
   readonly ints: BigInt64Array;
   readonly paramLists: readonly Int32Array[];
+  /** 1 at a pc whose instruction runs through the interpreter's slow path although its opcode
+   *  compiles inline: its guard kept failing there (tier.ts `noteBail`). */
+  readonly slowPcs?: Uint8Array;
 }
 
 /** Compiled, falling through to the next instruction. */
@@ -107,6 +110,17 @@ const KEEPS_VARIABLES = new Set(
   ].map(code),
 );
 
+/** Compiled opcodes whose guards can fail every time at some pc of a program (a product past
+ *  2^53, a Float where Ints were expected) and that the interpreter's slow path also runs:
+ *  after repeated bails there, the pc is compiled as a slow-path call instead
+ *  (tier.ts `noteBail`). */
+const DEMOTABLE = new Set(["ADD", "SUB", "MUL", "DIV", "MOD", "NEG"].map(code));
+
+/** Whether a pc holding `op` may be demoted to the slow path after repeated bails. */
+export function demotable(op: number): boolean {
+  return DEMOTABLE.has(op);
+}
+
 /** Whether the slow path of `op` leaves every variable and the frames as they were. */
 export function keepsVariables(op: number): boolean {
   return KEEPS_VARIABLES.has(op);
@@ -129,6 +143,7 @@ export function flowOf(view: CodeView, pc: number): Flow {
   const ip = pc << 2;
   const op = view.code[ip];
   if (op < 0 || op > 255) return Flow.Fallback;
+  if (view.slowPcs !== undefined && view.slowPcs[pc] === 1) return Flow.Fallback;
   const flow = FLOW_BY_CODE[op] as Flow;
   // CALL with a repeated parameter name binds the last value: rare, left to the interpreter.
   if (flow === Flow.Call && hasDuplicates(view.paramLists[view.code[ip + 2]])) {

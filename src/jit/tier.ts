@@ -27,7 +27,7 @@ import type { CompiledTier, Interpreter } from "../vm/interp.ts";
 import { R_CONTINUE, R_PREEMPT, R_WAIT } from "../vm/results.ts";
 import type { JitMode } from "../vm/runtime.ts";
 import { ENTRY_VARS_MAX, generateUnit, J_BAIL, J_BLOCKED, J_JUMP } from "./codegen.ts";
-import { type CodeView, flowOf } from "./compiled_ops.ts";
+import { type CodeView, demotable, flowOf } from "./compiled_ops.ts";
 import { discoverRegion, Flow } from "./region.ts";
 import { type BailInfo, spill } from "./vstack.ts";
 
@@ -52,6 +52,8 @@ export const DEMOTE_MIN = 6;
 const SLOW_CALL_COST = 3;
 /** What a bail costs beyond a plain exit, in instructions' worth (judging entries). */
 const BAIL_COST = 16;
+/** Bails at one pc after which its instruction is compiled as a slow-path call (`noteBail`). */
+export const BAIL_LIMIT = 64;
 /** activations[pc] once an entry has been judged worth keeping, or handed back. */
 const JUDGED = -(1 << 30);
 const DEMOTED = JUDGED - 1;
@@ -99,6 +101,8 @@ export interface JitStats {
   compiledReductions: number;
   /** Entries given back to the interpreter (too little work per activation). */
   demoted: number;
+  /** Instructions compiled as slow-path calls after their guard kept failing. */
+  slowPcs: number;
 }
 
 export class Jit implements CompiledTier {
@@ -119,6 +123,9 @@ export class Jit implements CompiledTier {
   private activationReductions: Float64Array;
   /** pcs covered by some unit (policy eager compiles a new root only where this is 0). */
   private covered: Uint8Array;
+  /** Per pc: guard failures (bails) there, and whether it now runs through the slow path. */
+  private bailCounts: Int32Array;
+  private slowPcs: Uint8Array;
   private readonly units = new Set<Unit>();
   readonly stats: JitStats = {
     units: 0,
@@ -127,6 +134,7 @@ export class Jit implements CompiledTier {
     compileMs: 0,
     compiledReductions: 0,
     demoted: 0,
+    slowPcs: 0,
   };
 
   constructor(readonly interp: Interpreter, readonly mode: Exclude<JitMode, "off">) {
@@ -138,6 +146,8 @@ export class Jit implements CompiledTier {
     this.activations = new Int32Array(n);
     this.activationReductions = new Float64Array(n);
     this.covered = new Uint8Array(n);
+    this.bailCounts = new Int32Array(n);
+    this.slowPcs = new Uint8Array(n);
   }
 
   /** Run compiled code from the PCB's pc for as long as control stays in compiled code. */
@@ -179,6 +189,7 @@ export class Jit implements CompiledTier {
         const w = this.mem.i32;
         w[p + P_SP] = spill(w, this.mem.f64, this.qs, w[p + P_STACK], w[p + P_SP], info);
         if (info.relook >= 0) this.relook(pcb, info.pc, info.relook);
+        else this.noteBail(info.pc);
         budget += info.refund;
         this.stats.compiledReductions += before - budget;
         this.budget = budget;
@@ -346,6 +357,21 @@ export class Jit implements CompiledTier {
     return dropped;
   }
 
+  /**
+   * A guard failed at `pc`. An arithmetic instruction whose guard keeps failing there (big's
+   * random generator multiplies past 2^53 every round) costs a bail — the stack written out,
+   * the interpreter for the rest of the block, a new activation — each time; after BAIL_LIMIT
+   * of them the units covering it are dropped and rebuilt later with that instruction run
+   * through the slow path from inside the unit, as uncompiled opcodes are.
+   */
+  private noteBail(pc: number): void {
+    if (++this.bailCounts[pc] !== BAIL_LIMIT) return;
+    if (!demotable(this.interp.rt.image.code[pc << 2])) return;
+    this.slowPcs[pc] = 1;
+    this.invalidate(pc, pc + 1);
+    this.stats.slowPcs++;
+  }
+
   /** Follow an image that grew (code appended by code loading). */
   ensureCapacity(nInstr: number): void {
     const old = this.entries.length;
@@ -355,6 +381,8 @@ export class Jit implements CompiledTier {
     this.covered = lengthened(this.covered, nInstr);
     this.activations = lengthened(this.activations, nInstr);
     this.activationReductions = lengthened(this.activationReductions, nInstr);
+    this.bailCounts = lengthened(this.bailCounts, nInstr);
+    this.slowPcs = lengthened(this.slowPcs, nInstr);
     for (let pc = old; pc < nInstr; pc++) {
       this.entries.push(null);
     }
@@ -378,6 +406,7 @@ export class Jit implements CompiledTier {
       floats: img.floats,
       ints: img.ints,
       paramLists: img.paramLists,
+      slowPcs: this.slowPcs,
     };
   }
 }

@@ -62,7 +62,11 @@ export function execSlow(it: Interpreter, op: number, pcb: number, ip: number): 
         return R_CONTINUE;
       }
       return R_DONE;
-    // ── arithmetic not handled inline ──
+    // ── arithmetic not handled inline (ADD, SUB and MUL are, in run's loop; they come here
+    //    only from compiled code whose guard kept failing at that pc: src/jit/tier.ts) ──
+    case 0x10: // ADD
+    case 0x11: // SUB
+    case 0x13: // MUL
     case 0x14: // DIV
     case 0x15: // MOD
     case 0x17: // ADD_F

@@ -249,3 +249,47 @@ Deno.test("policy on hands back an entry that does too little work before waitin
     `on ${on.jit!.compiledReductions}, eager ${eager.jit!.compiledReductions}`,
   );
 });
+
+Deno.test("an arithmetic guard that keeps failing at a pc turns it into a slow-path call, with the same results", async () => {
+  // x * 1103515245 leaves ±2^53 every round (the 64-bit path), so the compiled MUL's guard
+  // fails each time, and so do the ADD and MOD that take its 64-bit result; after BAIL_LIMIT
+  // bails at each the unit is rebuilt with those three run through the slow path (the loop
+  // counter's ADD stays compiled), and nothing observable changes.
+  const src = [
+    "PUSH_INT 1",
+    "STORE x",
+    "PUSH_INT 0",
+    "STORE i",
+    "LABEL loop",
+    "LOAD x",
+    "PUSH_INT 1103515245",
+    "MUL",
+    "PUSH_INT 12345",
+    "ADD",
+    "PUSH_INT 2147483648",
+    "MOD",
+    "STORE x",
+    "LOAD i",
+    "PUSH_INT 1",
+    "ADD",
+    "STORE i",
+    "LOAD i",
+    "PUSH_INT 3000",
+    "LT",
+    "JZ done",
+    "JMP loop",
+    "LABEL done",
+    "LOAD x",
+    "PRINT",
+    "HALT",
+  ];
+  for (const mode of ["on", "eager"] as const) {
+    for (const reductions of [1000, 7]) {
+      const run = await assertSameAsInterpreter(src, mode, { reductions });
+      // (A budget of 7 ends most slices inside a block: the interpreter runs those.)
+      if (reductions !== 1000) continue;
+      assert.equal(run.jit!.slowPcs, 3, `${mode}: MUL, ADD and MOD demoted`);
+      assert.ok(run.jit!.compiledReductions > run.reductions / 2, `${mode}: mostly compiled`);
+    }
+  }
+});
