@@ -13,8 +13,8 @@
  * - Words other threads may touch are read and written through `load`, `store`, `add` and
  *   `cas`: Atomics when the memory is shared between threads (`concurrent`), plain accesses
  *   otherwise. An Atomics call costs 15–25 ns here (V8 calls a builtin for each, even a load),
- *   a plain access 1–3 ns; on one thread the two are the same, and the message and slice
- *   paths make about twenty such accesses per message.
+ *   a plain access 1–3 ns; on one thread the two are the same, and a message with its two
+ *   slices made about forty such accesses.
  * - An SMP worker also keeps a private cache of free blocks per small size class (links in the
  *   blocks' first words, like the shared lists; heads and counts in this thread's JS memory).
  *   It is refilled from / drained to the shared lists a batch at a time, so the lock and the
@@ -215,16 +215,6 @@ export class Memory {
       return block;
     }
     const size = 1 << k;
-    if (!this.concurrent) {
-      // One thread: a free block of the class is popped without the lock's bookkeeping.
-      const w = this.i32, block = w[H_FREE_LISTS + k];
-      if (block !== 0) {
-        w[H_FREE_LISTS + k] = w[block << 2];
-        w[H_BLOCKS_LIVE]++;
-        w[H_CELLS_LIVE] += size;
-        return block;
-      }
-    }
     this.lock();
     try {
       let w = this.i32;
@@ -258,14 +248,6 @@ export class Memory {
       this.i32[block << 2] = heads[k];
       heads[k] = block;
       if (++this.cacheCount![k] > 2 * batchOf(k)) this.drainCache(k, batchOf(k));
-      return;
-    }
-    if (!this.concurrent) {
-      const w = this.i32;
-      w[block << 2] = w[H_FREE_LISTS + k];
-      w[H_FREE_LISTS + k] = block;
-      w[H_BLOCKS_LIVE]--;
-      w[H_CELLS_LIVE] -= 1 << k;
       return;
     }
     this.lock();
