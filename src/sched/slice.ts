@@ -123,10 +123,8 @@ export class SliceRunner {
     const e = table.entry(pid);
     const pcb = e === 0 ? 0 : table.pcbAt(e);
     if (pcb === 0 || !table.casStatusAt(e, ST_RUNNABLE, ST_RUNNING)) return STEP_SKIP;
-    rt.mem.refresh();
-    rt.image.refresh(); // hot code loading published a new image (one atomic load otherwise)
+    this.beginSlice();
     this.claim(e, pid);
-    this.slices++;
     let result = STEP_MORE;
     for (;;) {
       if (procs.overLimitAt(pcb, e)) {
@@ -149,25 +147,19 @@ export class SliceRunner {
         ) {
           // The next slice of the same process (see SliceHooks.keepRunning). Its last slice
           // ended preempted, as PROCESS_INFO at the next slice start must report.
-          const f = (pcb << 2) + P_FLAGS, w = rt.mem.i32;
-          if (w[f] & FLAG_PARKED) w[f] &= ~FLAG_PARKED;
-          if (this.reductionsF64 >= 0) rt.mem.f64[this.reductionsF64] = interp.reductions;
-          rt.mem.publishMessages();
-          this.slices++;
-          rt.mem.refresh();
-          rt.image.refresh();
+          this.notParked(pcb);
+          this.publish();
+          this.beginSlice();
           continue;
         }
         this.release(e);
         switch (r) {
           case R_PREEMPT:
-          case R_YIELD: {
-            const f = (pcb << 2) + P_FLAGS, w = rt.mem.i32;
-            if (w[f] & FLAG_PARKED) w[f] &= ~FLAG_PARKED;
+          case R_YIELD:
+            this.notParked(pcb);
             table.setStatusAt(e, ST_RUNNABLE);
             this.requeue(pid);
             break;
-          }
           case R_WAIT:
             this.park(pcb, pid, e);
             break;
@@ -186,9 +178,28 @@ export class SliceRunner {
       }
       break;
     }
-    if (this.reductionsF64 >= 0) rt.mem.f64[this.reductionsF64] = interp.reductions;
-    rt.mem.publishMessages();
+    this.publish();
     return result;
+  }
+
+  /** A slice begins: counted, with this thread's views of a buffer another thread grew and
+   *  of an image hot code loading published brought up to date (one load each otherwise). */
+  private beginSlice(): void {
+    this.slices++;
+    this.rt.mem.refresh();
+    this.rt.image.refresh();
+  }
+
+  /** A slice ended: publish this scheduler's reduction total and its messages. */
+  private publish(): void {
+    if (this.reductionsF64 >= 0) this.rt.mem.f64[this.reductionsF64] = this.interp.reductions;
+    this.rt.mem.publishMessages();
+  }
+
+  /** The slice ended preempted or yielding, not parked (written only when it changes). */
+  private notParked(pcb: number): void {
+    const f = (pcb << 2) + P_FLAGS, w = this.rt.mem.i32;
+    if (w[f] & FLAG_PARKED) w[f] &= ~FLAG_PARKED;
   }
 
   /** --trace: the same slice one instruction at a time, with a trace line before each, so

@@ -144,21 +144,25 @@ export class WorkerScheduler implements Scheduler {
    *  deque has nothing to steal, and a process woken here lands in the deque, which ends the
    *  streak at the next preemption. */
   mayContinue(): boolean {
-    if (this.own.size > 0) return false;
-    // The same test findWork makes before the next slice (stats.slices counts the slices
-    // begun so far): when it would serve the injection queue first, so must this.
-    if (this.stats.slices % INJECTION_EVERY === 0 && this.injection.size > 0) return false;
+    if (this.own.size > 0 || this.injectionDue()) return false;
     if (Atomics.load(this.rt.mem.i32, H_HALT) !== 0) return false;
     this.stats.slices++;
     this.output?.tick();
     return true;
   }
 
+  /** Whether the next slice must serve the shared injection queue first (every
+   *  INJECTION_EVERY slices; `stats.slices` counts the slices begun so far). Both findWork and
+   *  mayContinue ask this, so a worker running one process on never skips its turn. */
+  private injectionDue(): boolean {
+    return this.stats.slices % INJECTION_EVERY === 0 && this.injection.size > 0;
+  }
+
   private findWork(): number {
     // The shared injection queue (processes the I/O driver woke, overflow, the main thread's)
     // first every INJECTION_EVERY slices: a worker whose own deque never empties — a fork bomb,
     // a busy server — would otherwise never look at it, and a process there would starve.
-    if (this.stats.slices % INJECTION_EVERY === 0 && this.injection.size > 0) {
+    if (this.injectionDue()) {
       const injected = this.injection.shift();
       if (injected !== 0) return injected;
     }

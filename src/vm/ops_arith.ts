@@ -37,7 +37,6 @@ export function arithSlow(rt: Runtime, op: number, a: number, b: number): void {
   const v = rt.values, mem = rt.mem;
   const w = mem.i32, f = mem.f64;
   const ta = w[a << 2], tb = w[b << 2];
-  const mismatch = (expected: string, cells: number[]) => operandError(rt, op, expected, cells);
   switch (op) {
     case 0x10: // ADD
     case 0x11: // SUB
@@ -70,10 +69,10 @@ export function arithSlow(rt: Runtime, op: number, a: number, b: number): void {
         setFloat(w, f, a, r);
         return;
       }
-      throw mismatch("two numbers (int or float)", [a, b]);
+      throw operandError(rt, op, "two numbers (int or float)", [a, b]);
     }
     case 0x15: { // MOD
-      if (!(isInt(ta) && isInt(tb))) throw mismatch("two integers", [a, b]);
+      if (!(isInt(ta) && isInt(tb))) throw operandError(rt, op, "two integers", [a, b]);
       const x = v.int(a), y = v.int(b);
       if (y === 0n) throw new VmError(DIVISION_BY_ZERO);
       setBigInt(w, f, mem.i64, a, y === -1n ? 0n : x % y);
@@ -82,14 +81,14 @@ export function arithSlow(rt: Runtime, op: number, a: number, b: number): void {
     case 0x16: { // NEG (unary: a === b)
       if (isInt(ta)) setBigInt(w, f, mem.i64, a, wrapI64(-v.int(a)));
       else if (ta === T_FLOAT) setFloat(w, f, a, -v.num(a));
-      else throw mismatch("a number (int or float)", [a]);
+      else throw operandError(rt, op, "a number (int or float)", [a]);
       return;
     }
     case 0x17: // ADD_F
     case 0x18: // SUB_F
     case 0x19: // MUL_F
     case 0x1a: { // DIV_F
-      if (!(ta === T_FLOAT && tb === T_FLOAT)) throw mismatch("two floats", [a, b]);
+      if (!(ta === T_FLOAT && tb === T_FLOAT)) throw operandError(rt, op, "two floats", [a, b]);
       const x = v.num(a), y = v.num(b);
       let r: number;
       if (op === 0x17) r = x + y;
@@ -105,12 +104,12 @@ export function arithSlow(rt: Runtime, op: number, a: number, b: number): void {
     case 0x06: { // NOT (unary)
       if (ta === T_BOOL) setBool(w, a, w[(a << 2) + 1] === 0);
       else if (isInt(ta)) setBool(w, a, v.int(a) === 0n);
-      else throw mismatch("Bool or Int", [a]);
+      else throw operandError(rt, op, "Bool or Int", [a]);
       return;
     }
     case 0x07: // AND
     case 0x08: { // OR
-      if (!(ta === T_BOOL && tb === T_BOOL)) throw mismatch("two Booleans", [a, b]);
+      if (!(ta === T_BOOL && tb === T_BOOL)) throw operandError(rt, op, "two Booleans", [a, b]);
       const x = w[(a << 2) + 1] !== 0, y = w[(b << 2) + 1] !== 0;
       setBool(w, a, op === 0x07 ? x && y : x || y);
       return;
