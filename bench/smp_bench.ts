@@ -144,3 +144,15 @@ Deno.bench("parfib --smp=2 (8 × fib(22))", { group: "parfib", baseline: true },
 Deno.bench("skynet --smp=2 (10,000 leaves)", { group: "skynet" }, async () => {
   await run("skynet", ["--smp=2"], ["10000"]);
 });
+// One busy process alone on a worker: its slices go on without the run-queue round trip
+// (WorkerScheduler.mayContinue), so --smp=1 should stay close to one scheduler here.
+Deno.bench(
+  "count_loop, one scheduler (90M reductions)",
+  { group: "busy", baseline: true },
+  async () => {
+    await wallMs(["bench/programs/count_loop.ttvm"]);
+  },
+);
+Deno.bench("count_loop --smp=1 (90M reductions)", { group: "busy" }, async () => {
+  await wallMs(["--smp=1", "bench/programs/count_loop.ttvm"]);
+});
