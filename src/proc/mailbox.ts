@@ -26,7 +26,7 @@
 import type { Memory } from "../mem/memory.ts";
 import { PortTable } from "../ports/port_table.ts";
 import { P_MBOX_HEAD, P_MBOX_LEN, P_MBOX_TAIL, P_SAVE_NODE, P_SAVE_PC } from "./pcb.ts";
-import { freeNode, N_NEXT, N_VALUE_CELL, unqueueMessage } from "./signals.ts";
+import { freeNode, N_NEXT, N_VALUE_CELL, unqueueMessageAt } from "./signals.ts";
 import type { ProcTable } from "./table.ts";
 
 export const N_PORT = 5;
@@ -84,6 +84,29 @@ export class Mailbox {
     return node;
   }
 
+  /** `select` and `take` in one step for a receive without a pattern (it accepts the oldest
+   *  message, so there is nothing to scan and nothing to remember): unlinks and settles the
+   *  oldest message, ends the receive and returns the node; 0 when the mailbox is empty (the
+   *  receive at `pc` is then marked as waiting, as `select` marks it). */
+  takeOldest(pcb: number, e: number, pc: number): number {
+    const w = this.mem.i32, p = pcb << 2;
+    const node = w[p + P_MBOX_HEAD];
+    if (node === 0) {
+      w[p + P_SAVE_PC] = pc;
+      w[p + P_SAVE_NODE] = 0;
+      return 0;
+    }
+    const next = w[(node << 2) + N_NEXT];
+    w[p + P_MBOX_HEAD] = next;
+    if (next === 0) w[p + P_MBOX_TAIL] = 0;
+    w[p + P_MBOX_LEN]--;
+    w[p + P_SAVE_PC] = -1;
+    w[p + P_SAVE_NODE] = 0;
+    this.selected = 0;
+    this.settle(e, node);
+    return node;
+  }
+
   /** The receive is over (it took a message or timed out): forget where it was. */
   endReceive(pcb: number): void {
     const w = this.mem.i32, p = pcb << 2;
@@ -92,8 +115,8 @@ export class Mailbox {
   }
 
   /** Unlink `node` (just found by `select`) and settle its accounting; the caller copies its
-   *  value out and then frees it with `free`. */
-  take(pcb: number, pid: number, node: number): void {
+   *  value out and then frees it with `free`. `e`: the process's table entry. */
+  take(pcb: number, e: number, node: number): void {
     let prev = 0;
     if (node === this.selected) prev = this.selectedPrev;
     else {
@@ -102,7 +125,7 @@ export class Mailbox {
     }
     this.selected = 0;
     this.unlink(pcb, prev, node);
-    this.settle(pid, node);
+    this.settle(e, node);
   }
 
   private unlink(pcb: number, prev: number, node: number): void {
@@ -121,13 +144,13 @@ export class Mailbox {
 
   /** DEMONITOR: drop the runtime's DOWN notifications for `ref` still in the mailbox. */
   flushDown(pcb: number, pid: number, ref: number): void {
-    const w = this.mem.i32;
+    const w = this.mem.i32, e = this.table.entry(pid);
     let prev = 0;
     for (let n = w[(pcb << 2) + P_MBOX_HEAD]; n !== 0;) {
       const next = w[(n << 2) + N_NEXT];
       if (w[(n << 2) + N_ORIGIN] === ORIGIN_DOWN && w[(n << 2) + 4] === ref) {
         this.unlink(pcb, prev, n);
-        this.settle(pid, n);
+        this.settle(e, n);
         freeNode(this.mem, n);
       } else {
         prev = n;
@@ -138,10 +161,10 @@ export class Mailbox {
 
   /** Free every message (the process exits). */
   clear(pcb: number, pid: number): void {
-    const w = this.mem.i32, p = pcb << 2;
+    const w = this.mem.i32, p = pcb << 2, e = this.table.entry(pid);
     for (let n = w[p + P_MBOX_HEAD]; n !== 0;) {
       const next = w[(n << 2) + N_NEXT];
-      this.settle(pid, n);
+      this.settle(e, n);
       freeNode(this.mem, n);
       n = next;
     }
@@ -151,9 +174,9 @@ export class Mailbox {
   }
 
   /** A node leaves the mailbox: it no longer counts as queued, nor as unreceived port data. */
-  private settle(pid: number, node: number): void {
+  private settle(e: number, node: number): void {
     const w = this.mem.i32, h = node << 2;
-    if (w[h + N_QUEUED_CELLS] !== 0) unqueueMessage(this.mem, this.table, pid, node);
+    if (w[h + N_QUEUED_CELLS] !== 0) unqueueMessageAt(this.mem, e, node);
     const port = w[h + N_PORT];
     if (port !== 0 && this.ports.received(port, RESUME_BELOW)) this.onPortDrained?.(port);
   }

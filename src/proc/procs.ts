@@ -387,12 +387,15 @@ export class Processes {
 
   /** handleSignals, with the process's pid and table entry `e` already looked up. */
   handleSignalsAt(pcb: number, pid: number, e: number, sliceStart: boolean): boolean {
-    this.rel.compact(pcb); // no relation index is held here
     let node = takeSignalsAt(this.mem, e);
+    if (node === 0 && !sliceStart) return false;
+    this.rel.compact(pcb); // no relation index is held here
     while (node !== 0) {
-      const next = this.mem.i32[(node << 2) + N_NEXT];
-      const dies = this.handleOne(pcb, pid, node, sliceStart);
-      if (dies) {
+      const w = this.mem.i32, next = w[(node << 2) + N_NEXT];
+      if (w[(node << 2) + N_KIND] === SIG_MSG) {
+        // Most signals: a message goes to the mailbox, and cannot end the process.
+        this.mailbox.append(pcb, node);
+      } else if (this.handleOne(pcb, pid, node, sliceStart)) {
         // The rest are dropped by the exit (closeSignals gets none of them: free them here).
         for (let n = next; n !== 0;) {
           const nn = this.mem.i32[(n << 2) + N_NEXT];

@@ -20,7 +20,7 @@
 import type { Memory } from "../mem/memory.ts";
 import { copyValue, valueCells } from "../term/copy.ts";
 import { E_FLAGS, E_QUEUED, E_SIGQ, EF_OVER_LIMIT, type ProcTable, SIGQ_CLOSED } from "./table.ts";
-import { setNull } from "../term/tags.ts";
+import { isPtrTag, setNull, T_CONN } from "../term/tags.ts";
 
 export const CLOSED = SIGQ_CLOSED;
 
@@ -95,10 +95,40 @@ export function newValueNode(
   src: number,
   extraA = 0,
 ): number {
+  const tag = mem.i32[src << 2];
+  if (!isPtrTag(tag) && tag !== T_CONN) return newScalarNode(mem, kind, fromPid, src, extraA);
   const size = valueCells(mem.i32, src);
   const node = newNode(mem, kind, fromPid, extraA, size);
   nextObjectCell = node + NODE_HEADER_CELLS;
   copyValue(mem.i32, src, node + N_VALUE_CELL, takeNodeCells);
+  return node;
+}
+
+/** newValueNode for a value that is its own cell (no heap objects, no port handle): most
+ *  messages. The header and the value are written in one pass, with no size walk and no copy
+ *  callback. */
+function newScalarNode(
+  mem: Memory,
+  kind: number,
+  fromPid: number,
+  src: number,
+  extraA: number,
+): number {
+  const node = mem.allocBlock(NODE_HEADER_CELLS);
+  const w = mem.i32;
+  const h = node << 2, s = src << 2;
+  w[h + N_NEXT] = 0;
+  w[h + N_KIND] = kind;
+  w[h + N_FROM] = fromPid;
+  w[h + N_CELLS] = NODE_HEADER_CELLS;
+  w[h + 4] = extraA;
+  w[h + 5] = 0;
+  w[h + 6] = 0;
+  w[h + 7] = 0;
+  w[h + 8] = w[s];
+  w[h + 9] = w[s + 1];
+  w[h + 10] = w[s + 2];
+  w[h + 11] = w[s + 3];
   return node;
 }
 
@@ -178,7 +208,11 @@ const N_QUEUED = 6;
 
 /** The receiver took (or dropped) a message node: it no longer counts as queued. */
 export function unqueueMessage(mem: Memory, table: ProcTable, pid: number, node: number): void {
-  const e = table.entry(pid);
+  unqueueMessageAt(mem, table.entry(pid), node);
+}
+
+/** unqueueMessage for the process whose table entry is cell `e` (0: none, nothing to do). */
+export function unqueueMessageAt(mem: Memory, e: number, node: number): void {
   if (e !== 0) mem.add((e << 2) + E_QUEUED, -mem.i32[(node << 2) + N_QUEUED]);
 }
 

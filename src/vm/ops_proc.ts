@@ -143,19 +143,20 @@ export function receive(it: Interpreter, pcb: number, op: number, ip: number): n
     else throw typeMismatch(name, "an int timeout (milliseconds)", [v.debug(c)]);
     timeoutMs = Math.max(0, timeoutMs);
   }
-  const pid = rt.mem.i32[p + P_PID];
-  if (procs.handleSignalsAt(pcb, pid, procs.table.entry(pid), false)) return R_DONE;
+  const pid = rt.mem.i32[p + P_PID], e = procs.table.entry(pid);
+  if (procs.handleSignalsAt(pcb, pid, e, false)) return R_DONE;
   const w = rt.mem.i32;
   const pattern = hasPattern ? m.arg(pcb, hasTimeout ? 1 : 0) : -1;
   const resuming = w[p + P_SAVE_PC] === pc;
   const mailbox = procs.mailbox;
-  const node = mailbox.select(
-    pcb,
-    pc,
-    pattern >= 0 ? (cell) => matches(v, pattern, cell) : null,
-  );
+  let node: number;
+  if (pattern < 0) {
+    node = mailbox.takeOldest(pcb, e, pc);
+  } else {
+    node = mailbox.select(pcb, pc, (cell) => matches(v, pattern, cell));
+    if (node !== 0) mailbox.take(pcb, e, node);
+  }
   if (node !== 0) {
-    mailbox.take(pcb, pid, node);
     takeMessage(it, pcb, node, nArgs);
     return R_CONTINUE;
   }
