@@ -19,8 +19,11 @@
  *    entry index + 1, 0 = empty, -1 = deleted    (open addressing, linear probing)
  * ```
  * Links, monitors, watchers and names — the relations a process may have thousands of — are
- * indexed by (type, a) in the hash block, so find, add and remove are O(1) (a process
- * monitoring N others pays O(N) in all, not O(N²)). Removal leaves a REL_FREE tombstone, so the
+ * indexed by (type, a) in the hash block once the process has HASH_FROM entries, so find,
+ * add and remove are O(1) (a process monitoring N others pays O(N) in all, not O(N²)). Below
+ * that, find scans the few entries: most processes have one or two relations (the link or
+ * monitor they were spawned with), and building a hash block for them cost every spawn an
+ * allocation and a 64-byte fill. Removal leaves a REL_FREE tombstone, so the
  * indices of the other entries, and the start order of children, stay as they were; `compact`
  * squeezes tombstones out and is called only where no caller holds an index (the start of
  * signal handling).
@@ -39,6 +42,9 @@ export const REL_RESTART = 7;
 
 const INITIAL_CELLS = 4;
 const MIN_HASH_SLOTS = 16;
+/** Entries (tombstones included) from which the hashed types are indexed; below, a scan of
+ *  at most this many is as fast as hashing. */
+const HASH_FROM = 8;
 /** Only these types are indexed (and only by word a). */
 const HASHED = (type: number) => type >= REL_LINK && type <= REL_NAME;
 
@@ -112,9 +118,8 @@ export class Relations {
     if (block === 0) return -1;
     const w = this.mem.i32;
     const base = block + 1;
-    if (HASHED(type)) {
-      const hash = w[(block << 2) + H_HASH];
-      if (hash === 0) return -1;
+    const hash = HASHED(type) ? w[(block << 2) + H_HASH] : 0;
+    if (hash !== 0) {
       const slots = w[hash << 2], mask = slots - 1;
       const first = (hash + 1) << 2;
       for (
@@ -170,7 +175,8 @@ export class Relations {
       n++;
     }
     w[(block << 2) + H_USED] = n;
-    this.rebuildHash(pcb, Math.max(MIN_HASH_SLOTS, hashSlotsFor(n)));
+    if (n >= HASH_FROM) this.rebuildHash(pcb, Math.max(MIN_HASH_SLOTS, hashSlotsFor(n)));
+    else this.dropHash(block);
   }
 
   /** Free the blocks (process exit). */
@@ -189,6 +195,8 @@ export class Relations {
     const block = this.block(pcb);
     let w = this.mem.i32;
     let hash = w[(block << 2) + H_HASH];
+    // Few entries, tombstones included: found by a scan of at most HASH_FROM entries.
+    if (hash === 0 && w[(block << 2) + H_USED] < HASH_FROM) return;
     if (hash === 0 || (w[(hash << 2) + 1] + 1) * 2 > w[hash << 2]) {
       this.rebuildHash(pcb, hashSlotsFor(w[(block << 2) + H_LIVE]));
       w = this.mem.i32;
@@ -215,6 +223,14 @@ export class Relations {
         return;
       }
     }
+  }
+
+  /** Free the hash block of the entries block `block`, if it has one (scans find entries). */
+  private dropHash(block: number): void {
+    const w = this.mem.i32, hash = w[(block << 2) + H_HASH];
+    if (hash === 0) return;
+    w[(block << 2) + H_HASH] = 0;
+    this.mem.freeBlock(hash, 1 + (w[hash << 2] >> 2));
   }
 
   /** A fresh hash block of `slots` slots indexing every live hashed entry. */

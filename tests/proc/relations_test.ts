@@ -87,3 +87,39 @@ Deno.test("100,000 monitors found and removed newest first (a scan per lookup: ~
   rel.release(pcb);
   assert.equal(mem.i32[(pcb << 2) + 17], 0);
 });
+
+Deno.test("a few relations are found by a scan with no hash block; the eighth entry builds it", () => {
+  const { mem, pcb, rel } = setup();
+  const blocks = () => mem.stats().blocksLive;
+  const before = blocks();
+  let seed = 777;
+  const rand = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) | 0) >>> 8) % n;
+  const model: number[][] = [];
+  // Only six distinct relations exist, so at most six are live; tombstones come and go.
+  for (let step = 0; step < 5000; step++) {
+    const type = [REL_LINK, REL_MON, REL_WATCH][rand(3)], a = rand(2);
+    const i = rel.find(pcb, type, a);
+    const m = model.findIndex(([t, x]) => t === type && x === a);
+    assert.equal(i >= 0, m >= 0, `find ${type}/${a} at step ${step}`);
+    if (i >= 0) {
+      assert.equal(rel.word(pcb, i, 2), model[m][2]);
+      rel.remove(pcb, i);
+      model.splice(m, 1);
+    } else {
+      rel.add(pcb, type, a, step);
+      model.push([type, a, step]);
+    }
+    if (rand(4) === 0) rel.compact(pcb);
+    assert.deepEqual(live(rel, pcb), model);
+  }
+  rel.release(pcb);
+  assert.equal(blocks(), before, "release frees the entries block and any hash block");
+  for (let k = 0; k < 7; k++) rel.add(pcb, REL_WATCH, 1000 + k);
+  assert.equal(blocks() - before, 1, "seven entries: still no hash block");
+  rel.add(pcb, REL_WATCH, 1007);
+  assert.equal(blocks() - before, 2, "the eighth entry builds the hash block");
+  for (let k = 0; k < 8; k++) assert.equal(rel.find(pcb, REL_WATCH, 1000 + k), k);
+  assert.equal(rel.find(pcb, REL_WATCH, 999), -1);
+  rel.release(pcb);
+  assert.equal(blocks(), before);
+});
