@@ -116,7 +116,7 @@ export interface UnitSource {
   /** Per leader, the variables (indexes into atoms) to look up on entry there (env.sets). */
   sets: Int32Array[];
   /** Leaders whose block compiles nothing (it starts with an instruction the interpreter
-   *  runs): entering the unit there would only leave it again. */
+   *  runs after leaving the unit): entering the unit there would only leave it again. */
   emptyLeaders: number[];
 }
 
@@ -254,7 +254,10 @@ class UnitGen {
       high = Math.max(high, h);
     }
     const len = instrs.length;
-    if (len === 0) this.emptyLeaders.push(leader);
+    // A block of just an instruction the unit runs through the slow path is still worth
+    // entering: a process woken at its RECEIVE goes on in compiled code from there.
+    const runsHere = fallbackAt >= 0 && runsInline(view.code[fallbackAt << 2]);
+    if (len === 0 && !runsHere) this.emptyLeaders.push(leader);
     this.emit(`case ${leader}: {`);
     const conds: string[] = [];
     if (len > 0) conds.push(`budget < ${len}`);

@@ -11,14 +11,17 @@
  * instruction outside the region leaves the unit.
  *
  * Leaders (block starts, and the pcs at which compiled code can be entered or resumed) are the
- * root, every branch target, every return point and the instruction after every instruction
- * the unit does not compile (after the interpreter executed it, compiled code resumes there).
+ * root, every branch target, every return point, the instruction after every instruction
+ * the unit does not compile (after the interpreter executed it, compiled code resumes there)
+ * and every instruction that may suspend the process (RECEIVE, SLEEP, a waiting port call:
+ * F.MAY_YIELD). A process woken there resumes at that pc; as a leader it re-enters compiled
+ * code at once, instead of being interpreted up to the next leader on every wake-up.
  *
  * Invariant: the analysis reads only the program image, so the result is the same on every
  * thread; it never assumes anything about an opcode it does not know (unknown opcodes fall
  * through and may branch to their label operands).
  */
-import { OP_BY_CODE, operandWordOffsets } from "../isa/opcodes.ts";
+import { F, OP_BY_CODE, operandWordOffsets } from "../isa/opcodes.ts";
 
 /** The most instructions one unit covers (bounds compile time and V8's function size). */
 export const MAX_UNIT_INSTRS = 600;
@@ -56,6 +59,11 @@ const LABEL_WORDS: ReadonlyArray<readonly number[]> = OP_BY_CODE.map((info) => {
   const offsets = operandWordOffsets(info);
   return info.operands.flatMap((o, i) => o.kind === "label" ? [offsets[i]] : []);
 });
+
+/** Per opcode number: the instruction may suspend the process (a resume point). */
+const MAY_SUSPEND: ReadonlyArray<boolean> = OP_BY_CODE.map((info) =>
+  info !== undefined && (info.flags & F.MAY_YIELD) !== 0
+);
 
 /**
  * Region of the unit rooted at `root`. `flowOf` classifies an instruction (it knows which
@@ -111,6 +119,7 @@ export function discoverRegion(
       }
       if (flow === Flow.Return) break;
       if (flow === Flow.Fallback || flow === Flow.FallbackEnd) {
+        if (MAY_SUSPEND[code[ip]]) leaders.add(pc);
         for (const off of LABEL_WORDS[code[ip]] ?? []) startPath(code[ip + off], paths);
         if (flow === Flow.FallbackEnd) break;
         leaders.add(pc + 1);

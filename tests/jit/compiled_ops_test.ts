@@ -231,3 +231,49 @@ Deno.test("a program that only uses opcodes the tier does not compile runs in th
   assert.equal(run.stdout, "[]\n");
   assert.equal(run.jit!.compiledReductions, 0);
 });
+
+Deno.test("a process woken at a RECEIVE inside a block resumes in compiled code, not the interpreter", async () => {
+  // The ponger's loop label is one instruction before its RECEIVE, so the RECEIVE is not a
+  // branch target: it must still be a unit entry, or every wake-up interprets the loop's rest.
+  const src = [
+    "SELF",
+    "MAKE_FUNCTION ponger parent",
+    "SPAWN",
+    "STORE pong",
+    "PUSH_INT 0",
+    "STORE i",
+    "LABEL ping",
+    "LOAD pong",
+    "LOAD i",
+    "SEND",
+    "RECEIVE",
+    "DUP",
+    "STORE i",
+    "PUSH_INT 3000",
+    "GE",
+    "JZ ping",
+    "LOAD i",
+    "PRINT",
+    "HALT",
+    "LABEL ponger",
+    "LOAD parent",
+    "RECEIVE",
+    // enough work per wake-up for the tier to keep the entry (tier.ts DEMOTE_MIN)
+    ...Array.from({ length: 12 }, () => ["PUSH_INT 3", "ADD", "PUSH_INT 3", "SUB"]).flat(),
+    "PUSH_INT 1",
+    "ADD",
+    "SEND",
+    "JMP ponger",
+  ];
+  const run = await assertSameAsInterpreter(src, "on");
+  assert.equal(run.stdout, "3000\n");
+  // pcs: labels take none
+  const pcOf = (k: number) => src.slice(0, k).filter((l) => !l.startsWith("LABEL")).length;
+  const ponger = pcOf(src.indexOf("LABEL ponger")), receive = ponger + 1;
+  const unit = run.vm.jit!.compile(ponger)!;
+  assert.ok(unit.leaders.includes(receive), `entries ${unit.leaders} lack RECEIVE at ${receive}`);
+  // Before RECEIVE became an entry, each of the ponger's 3,000 wake-ups ran the RECEIVE in the
+  // interpreter; now the unit runs it through the slow path, as it runs every SEND: at least
+  // two slow-path calls per message of the ponger, another two of main's (when compiled).
+  assert.ok(run.vm.interp.slowCalls >= 3 * 3000, `${run.vm.interp.slowCalls} slow-path calls`);
+});
