@@ -27,7 +27,7 @@ import type { CompiledTier, Interpreter } from "../vm/interp.ts";
 import { R_CONTINUE, R_PREEMPT, R_WAIT } from "../vm/results.ts";
 import type { JitMode } from "../vm/runtime.ts";
 import { ENTRY_VARS_MAX, generateUnit, J_BAIL, J_BLOCKED, J_JUMP } from "./codegen.ts";
-import { type CodeView, demotable, flowOf } from "./compiled_ops.ts";
+import { type CodeView, demotable, flowOf, stackEffect } from "./compiled_ops.ts";
 import { discoverRegion, Flow } from "./region.ts";
 import { type BailInfo, spill } from "./vstack.ts";
 
@@ -367,9 +367,13 @@ export class Jit implements CompiledTier {
   private noteBail(pc: number): void {
     if (++this.bailCounts[pc] !== BAIL_LIMIT) return;
     if (!demotable(this.interp.rt.image.code[pc << 2])) return;
-    this.slowPcs[pc] = 1;
-    this.invalidate(pc, pc + 1);
-    this.stats.slowPcs++;
+    // The arithmetic that goes on with this result would bail next (a product past 2^53 is
+    // still past it after an ADD): demote it in the same rebuild, so V8 compiles the unit's
+    // function once more, not once per instruction of the chain.
+    const pcs = [pc, ...arithmeticChain(this.view(), pc)];
+    for (const at of pcs) this.slowPcs[at] = 1;
+    this.invalidate(pc, pcs[pcs.length - 1] + 1);
+    this.stats.slowPcs += pcs.length;
   }
 
   /** Follow an image that grew (code appended by code loading). */
@@ -410,6 +414,33 @@ export class Jit implements CompiledTier {
     };
   }
 }
+
+/**
+ * The demotable arithmetic after `pc` in its straight-line code that uses `pc`'s result
+ * directly or through the results of the chain: pc's result is tracked as a stack depth
+ * until an instruction pops it. A guess for the tier's policy (a pc wrongly included only
+ * runs through the slow path), so it stops at anything it cannot follow.
+ */
+export function arithmeticChain(view: CodeView, pc: number): number[] {
+  const chain: number[] = [];
+  let depth = 0; // of the tracked result, from the top of the stack
+  for (let at = pc + 1; at < view.nInstr && at <= pc + CHAIN_MAX_INSTRS; at++) {
+    if (flowOf(view, at) !== Flow.Straight) break;
+    const [pops, pushes] = stackEffect(view, at);
+    if (pops < 0 || pushes < 0) break;
+    if (pops <= depth) {
+      depth += pushes - pops;
+      continue;
+    }
+    if (!demotable(view.code[at << 2]) || pushes !== 1) break;
+    chain.push(at);
+    depth = 0;
+  }
+  return chain;
+}
+
+/** How far past a demoted pc `arithmeticChain` looks. */
+const CHAIN_MAX_INSTRS = 16;
 
 /**
  * The function for a unit's source. Functions are cached per thread by their source text: the

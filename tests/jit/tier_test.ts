@@ -7,7 +7,9 @@ import assert from "node:assert/strict";
 import { assembleSource } from "../../src/asm/mod.ts";
 import { Output } from "../../src/io/output.ts";
 import { fixedInput } from "../../src/io/stdin.ts";
-import { HOT_THRESHOLD } from "../../src/jit/tier.ts";
+import { arithmeticChain, HOT_THRESHOLD } from "../../src/jit/tier.ts";
+import type { CodeView } from "../../src/jit/compiled_ops.ts";
+import { instructionCount, type Program } from "../../src/isa/program.ts";
 import { Vm } from "../../src/vm/vm.ts";
 import type { JitMode } from "../../src/vm/runtime.ts";
 import { assertSameAsInterpreter, runWith } from "./helpers.ts";
@@ -252,8 +254,8 @@ Deno.test("policy on hands back an entry that does too little work before waitin
 
 Deno.test("an arithmetic guard that keeps failing at a pc turns it into a slow-path call, with the same results", async () => {
   // x * 1103515245 leaves ±2^53 every round (the 64-bit path), so the compiled MUL's guard
-  // fails each time, and so do the ADD and MOD that take its 64-bit result; after BAIL_LIMIT
-  // bails at each the unit is rebuilt with those three run through the slow path (the loop
+  // fails each time, and so would the ADD and MOD that take its 64-bit result; after
+  // BAIL_LIMIT bails the unit is rebuilt with those three run through the slow path (the loop
   // counter's ADD stays compiled), and nothing observable changes.
   const src = [
     "PUSH_INT 1",
@@ -289,7 +291,39 @@ Deno.test("an arithmetic guard that keeps failing at a pc turns it into a slow-p
       // (A budget of 7 ends most slices inside a block: the interpreter runs those.)
       if (reductions !== 1000) continue;
       assert.equal(run.jit!.slowPcs, 3, `${mode}: MUL, ADD and MOD demoted`);
+      // The ADD and MOD go on with the MUL's result: demoted with it, in one rebuild (one
+      // more function for V8 to warm up), not one rebuild each.
+      assert.equal(run.jit!.units, 2, `${mode}: the loop's unit and one rebuild`);
       assert.ok(run.jit!.compiledReductions > run.reductions / 2, `${mode}: mostly compiled`);
     }
   }
+});
+
+Deno.test("the arithmetic chain of a demoted pc: the instructions that go on with its result", () => {
+  const program: Program = assembleSource(
+    [
+      "LOAD x", // 0
+      "PUSH_INT 7", // 1
+      "MUL", // 2  demoted
+      "PUSH_INT 5", // 3
+      "ADD", // 4  takes the product
+      "LOAD y", // 5
+      "SUB", // 6  takes the sum (y is above it)
+      "DUP", // 7  not arithmetic: the chain ends
+      "PUSH_INT 3",
+      "MOD",
+      "HALT",
+    ].join("\n") + "\n",
+    "chain.ttvm",
+  );
+  // Only the opcodes matter to the chain (and CALL's parameter lists, absent here).
+  const view: CodeView = {
+    code: program.code,
+    nInstr: instructionCount(program),
+    floats: Float64Array.from(program.floats),
+    ints: BigInt64Array.from(program.ints),
+    paramLists: program.paramLists.map((l) => Int32Array.from(l)),
+  };
+  assert.deepEqual(arithmeticChain(view, 2), [4, 6]);
+  assert.deepEqual(arithmeticChain(view, 9), []);
 });
