@@ -134,3 +134,98 @@ export function discoverRegion(
     leaders: [...leaders].filter((pc) => pc < nInstr && inRegion[pc]).sort((a, b) => a - b),
   };
 }
+
+/**
+ * The part of `region` that stays hot once control reaches its root, for the tier's `on`
+ * policy: the code from which control can come back to the root, reach a RET (a function's
+ * epilogue) or leave the region for code not analysed — and which the root reaches through
+ * such code. What remains is code that only runs on the way out (a loop's exit ending in
+ * HALT or THROW, a report printed once): compiled, it would make the unit's function larger
+ * for V8 to optimise, and its first run, with no type feedback there, would deoptimise it.
+ * Control that gets there leaves the unit (a pc outside the region), and the interpreter runs
+ * it. The region is returned unchanged when its root does not qualify (no loop, no RET).
+ */
+export function keepHotPart(
+  region: Region,
+  code: Int32Array,
+  nInstr: number,
+  flowOf: (pc: number) => Flow,
+): Region {
+  const inRegion = new Set(region.pcs);
+  const preds = new Map<number, number[]>();
+  const succsOf = new Map<number, number[]>();
+  const live = new Set<number>();
+  const seeds: number[] = [];
+  for (const pc of region.pcs) {
+    const succs = successors(code, nInstr, pc, flowOf(pc));
+    succsOf.set(pc, succs);
+    let seed = flowOf(pc) === Flow.Return;
+    for (const s of succs) {
+      if (s === region.root || !inRegion.has(s)) seed = true;
+      if (inRegion.has(s)) {
+        const list = preds.get(s);
+        if (list === undefined) preds.set(s, [pc]);
+        else list.push(pc);
+      }
+    }
+    if (seed) seeds.push(pc);
+  }
+  // Backwards from the seeds: everything that can get back to the root, a RET or out.
+  for (const pc of seeds) live.add(pc);
+  for (let i = 0; i < seeds.length; i++) {
+    for (const p of preds.get(seeds[i]) ?? []) {
+      if (!live.has(p)) {
+        live.add(p);
+        seeds.push(p);
+      }
+    }
+  }
+  if (!live.has(region.root)) return region;
+  // Forwards from the root through live code only.
+  const kept = new Set<number>([region.root]);
+  const todo = [region.root];
+  while (todo.length > 0) {
+    for (const s of succsOf.get(todo.pop()!) ?? []) {
+      if (live.has(s) && !kept.has(s)) {
+        kept.add(s);
+        todo.push(s);
+      }
+    }
+  }
+  if (kept.size === region.pcs.length) return region;
+  return {
+    root: region.root,
+    pcs: region.pcs.filter((pc) => kept.has(pc)),
+    leaders: region.leaders.filter((pc) => kept.has(pc)),
+  };
+}
+
+/** Where control can go after the instruction at `pc` (a CALL: its target and its return
+ *  point; RET and the ending instructions: nowhere known). */
+function successors(code: Int32Array, nInstr: number, pc: number, flow: Flow): number[] {
+  const ip = pc << 2;
+  const out: number[] = [];
+  const add = (to: number) => {
+    if (to >= 0 && to < nInstr) out.push(to);
+  };
+  switch (flow) {
+    case Flow.Jump:
+      add(code[ip + 1]);
+      break;
+    case Flow.Branch:
+    case Flow.Call:
+      add(code[ip + 1]);
+      add(pc + 1);
+      break;
+    case Flow.Return:
+      break;
+    case Flow.Fallback:
+    case Flow.FallbackEnd:
+      for (const off of LABEL_WORDS[code[ip]] ?? []) add(code[ip + off]);
+      if (flow === Flow.Fallback) add(pc + 1);
+      break;
+    default:
+      add(pc + 1);
+  }
+  return out;
+}

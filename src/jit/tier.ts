@@ -28,7 +28,7 @@ import { R_CONTINUE, R_PREEMPT, R_WAIT } from "../vm/results.ts";
 import type { JitMode } from "../vm/runtime.ts";
 import { ENTRY_VARS_MAX, generateUnit, J_BAIL, J_BLOCKED, J_JUMP } from "./codegen.ts";
 import { type CodeView, demotable, flowOf, stackEffect } from "./compiled_ops.ts";
-import { discoverRegion, Flow } from "./region.ts";
+import { discoverRegion, Flow, keepHotPart } from "./region.ts";
 import { type BailInfo, spill } from "./vstack.ts";
 
 /** Interpreted arrivals at a branch target before it is compiled (policy `on`). */
@@ -288,7 +288,10 @@ export class Jit implements CompiledTier {
   compile(root: number): Unit | null {
     const started = performance.now();
     const view = this.view();
-    const region = discoverRegion(view.code, view.nInstr, root, (pc) => flowOf(view, pc));
+    const flow = (pc: number) => flowOf(view, pc);
+    let region = discoverRegion(view.code, view.nInstr, root, flow);
+    // Policy on compiles what is hot; eager compiles everything (its tests' promise).
+    if (this.mode === "on") region = keepHotPart(region, view.code, view.nInstr, flow);
     let compiledInstrs = 0;
     for (const pc of region.pcs) if (flowOf(view, pc) < Flow.Fallback) compiledInstrs++;
     if (compiledInstrs === 0) return null;
