@@ -20,7 +20,7 @@
 import type { Memory } from "../mem/memory.ts";
 import { copyValue, valueCells } from "../term/copy.ts";
 import { E_FLAGS, E_QUEUED, E_SIGQ, EF_OVER_LIMIT, type ProcTable, SIGQ_CLOSED } from "./table.ts";
-import { isPtrTag, setNull, T_CONN } from "../term/tags.ts";
+import { copyCell, isPtrTag, setNull, T_CONN } from "../term/tags.ts";
 
 export const CLOSED = SIGQ_CLOSED;
 
@@ -105,8 +105,7 @@ export function newValueNode(
 }
 
 /** newValueNode for a value that is its own cell (no heap objects, no port handle): most
- *  messages. The header and the value are written in one pass, with no size walk and no copy
- *  callback. */
+ *  messages. No size walk and no copy callback. */
 function newScalarNode(
   mem: Memory,
   kind: number,
@@ -114,21 +113,8 @@ function newScalarNode(
   src: number,
   extraA: number,
 ): number {
-  const node = mem.allocBlock(NODE_HEADER_CELLS);
-  const w = mem.i32;
-  const h = node << 2, s = src << 2;
-  w[h + N_NEXT] = 0;
-  w[h + N_KIND] = kind;
-  w[h + N_FROM] = fromPid;
-  w[h + N_CELLS] = NODE_HEADER_CELLS;
-  w[h + 4] = extraA;
-  w[h + 5] = 0;
-  w[h + 6] = 0;
-  w[h + 7] = 0;
-  w[h + 8] = w[s];
-  w[h + 9] = w[s + 1];
-  w[h + 10] = w[s + 2];
-  w[h + 11] = w[s + 3];
+  const node = newNode(mem, kind, fromPid, extraA);
+  copyCell(mem.i32, node + N_VALUE_CELL, src);
   return node;
 }
 

@@ -8,6 +8,8 @@ import { assembleSource } from "../../src/asm/mod.ts";
 import { Output } from "../../src/io/output.ts";
 import { fixedInput } from "../../src/io/stdin.ts";
 import type { JitStats } from "../../src/jit/tier.ts";
+import type { CodeView } from "../../src/jit/compiled_ops.ts";
+import { instructionCount, type Program } from "../../src/isa/program.ts";
 import type { JitMode } from "../../src/vm/runtime.ts";
 import { Vm, type VmOptions } from "../../src/vm/vm.ts";
 
@@ -65,4 +67,16 @@ export async function assertSameAsInterpreter(
   assert.equal(on.reductions, off.reductions, `reductions differ (${label})`);
   assert.equal(on.slices, off.slices, `slices differ (${label})`);
   return on;
+}
+
+/** A program's code as the tier sees it (the analyses read only opcodes, label operands and
+ *  CALL's parameter lists). */
+export function codeViewOf(program: Program): CodeView {
+  return {
+    code: program.code,
+    nInstr: instructionCount(program),
+    floats: Float64Array.from(program.floats),
+    ints: BigInt64Array.from(program.ints),
+    paramLists: program.paramLists.map((l) => Int32Array.from(l)),
+  };
 }

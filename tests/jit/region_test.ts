@@ -5,21 +5,14 @@
  */
 import assert from "node:assert/strict";
 import { assembleSource } from "../../src/asm/mod.ts";
-import { type CodeView, flowOf } from "../../src/jit/compiled_ops.ts";
+import { flowOf } from "../../src/jit/compiled_ops.ts";
 import { discoverRegion, keepHotPart, type Region } from "../../src/jit/region.ts";
-import { instructionCount } from "../../src/isa/program.ts";
-import { assertSameAsInterpreter } from "./helpers.ts";
+import { assertSameAsInterpreter, codeViewOf } from "./helpers.ts";
 
 /** The program's pcs by label, its code view and the full and the kept region from `root`. */
 function regions(lines: string[], rootLabel: string) {
   const program = assembleSource(lines.join("\n") + "\n", "region.ttvm");
-  const view: CodeView = {
-    code: program.code,
-    nInstr: instructionCount(program),
-    floats: Float64Array.from(program.floats),
-    ints: BigInt64Array.from(program.ints),
-    paramLists: program.paramLists.map((l) => Int32Array.from(l)),
-  };
+  const view = codeViewOf(program);
   const labels = new Map<string, number>();
   let pc = 0;
   for (const line of lines) {

@@ -8,11 +8,10 @@ import { assembleSource } from "../../src/asm/mod.ts";
 import { Output } from "../../src/io/output.ts";
 import { fixedInput } from "../../src/io/stdin.ts";
 import { arithmeticChain, HOT_THRESHOLD } from "../../src/jit/tier.ts";
-import type { CodeView } from "../../src/jit/compiled_ops.ts";
-import { instructionCount, type Program } from "../../src/isa/program.ts";
+import type { Program } from "../../src/isa/program.ts";
 import { Vm } from "../../src/vm/vm.ts";
 import type { JitMode } from "../../src/vm/runtime.ts";
-import { assertSameAsInterpreter, runWith } from "./helpers.ts";
+import { assertSameAsInterpreter, codeViewOf, runWith } from "./helpers.ts";
 import { runDenoScript } from "../run_deno.ts";
 
 function vmFor(source: string[], jit: JitMode, trace = false): { vm: Vm; out: () => string } {
@@ -316,14 +315,8 @@ Deno.test("the arithmetic chain of a demoted pc: the instructions that go on wit
     ].join("\n") + "\n",
     "chain.ttvm",
   );
-  // Only the opcodes matter to the chain (and CALL's parameter lists, absent here).
-  const view: CodeView = {
-    code: program.code,
-    nInstr: instructionCount(program),
-    floats: Float64Array.from(program.floats),
-    ints: BigInt64Array.from(program.ints),
-    paramLists: program.paramLists.map((l) => Int32Array.from(l)),
-  };
+  const view = codeViewOf(program);
+
   assert.deepEqual(arithmeticChain(view, 2), [4, 6]);
   assert.deepEqual(arithmeticChain(view, 9), []);
 });
