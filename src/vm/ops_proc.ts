@@ -17,6 +17,8 @@ import {
   P_PC,
   P_PID,
   P_SAVE_PC,
+  P_SP,
+  P_STACK,
   P_TIMER_SEQ,
   R_REASON,
   R_TMP0,
@@ -38,7 +40,7 @@ import {
   T_FLOAT,
   T_FUNC,
 } from "../term/tags.ts";
-import { insufficient, typeMismatch, VmError } from "./errors.ts";
+import { insufficient, typeMismatch, underflow, VmError } from "./errors.ts";
 import type { Interpreter } from "./interp.ts";
 import { R_CONTINUE, R_DONE, R_WAIT, R_YIELD } from "./results.ts";
 
@@ -104,12 +106,20 @@ function pidArg(it: Interpreter, pcb: number, literal: number, op: string, above
   return v.intNumber(c);
 }
 
+/** SEND: the stack words are read directly (the most frequent slow-path instruction). */
 export function send(it: Interpreter, pcb: number, literal: number): number {
-  const m = it.m, procs = it.rt.procs;
-  m.need(pcb, 1, "SEND");
-  const to = pidArg(it, pcb, literal, "SEND", 1);
-  procs.send(procs.pid(pcb), to, m.arg(pcb, 0));
-  m.drop(pcb, literal > 0 ? 1 : 2);
+  const rt = it.rt, w = rt.mem.i32, p = pcb << 2;
+  const depth = w[p + P_SP], operands = literal > 0 ? 1 : 2;
+  if (depth < operands) throw underflow("SEND");
+  const value = w[p + P_STACK] + depth - 1;
+  let to = literal;
+  if (literal <= 0) {
+    const c = value - 1, v = rt.values;
+    if (!v.isInt(c)) throw typeMismatch("SEND", "a pid (int)", [v.debug(c)]);
+    to = v.intNumber(c);
+  }
+  rt.procs.send(w[p + P_PID], to, value);
+  rt.mem.i32[p + P_SP] = depth - operands; // the copy may have grown the buffer
   return R_CONTINUE;
 }
 
@@ -130,6 +140,7 @@ export function receive(it: Interpreter, pcb: number, op: number, ip: number): n
   const rt = it.rt, m = it.m, v = rt.values, procs = rt.procs;
   const p = pcb << 2;
   const pc = ip >> 2;
+  if (op === 0x8c) return receiveAny(it, pcb, pc);
   const hasPattern = op === 0x8e || op === 0x90;
   const hasTimeout = op === 0x8f || op === 0x90;
   const nArgs = (hasPattern ? 1 : 0) + (hasTimeout ? 1 : 0);
@@ -175,6 +186,20 @@ export function receive(it: Interpreter, pcb: number, op: number, ip: number): n
   }
   w[p + P_PC] = pc; // run this receive again when woken
   return R_WAIT;
+}
+
+/** RECEIVE (no pattern, no timeout): the oldest message, or wait. */
+function receiveAny(it: Interpreter, pcb: number, pc: number): number {
+  const procs = it.rt.procs, p = pcb << 2;
+  const pid = it.rt.mem.i32[p + P_PID], e = procs.table.entry(pid);
+  if (procs.handleSignalsAt(pcb, pid, e, false)) return R_DONE;
+  const node = procs.mailbox.takeOldest(pcb, e, pc);
+  if (node === 0) {
+    it.rt.mem.i32[p + P_PC] = pc; // run this receive again when woken
+    return R_WAIT;
+  }
+  takeMessage(it, pcb, node, 0);
+  return R_CONTINUE;
 }
 
 function timeout(it: Interpreter, pcb: number, nArgs: number, label: number): number {
