@@ -44,16 +44,17 @@ export interface TracePart {
   /** Track: 0 = the main thread (SMP pool: the I/O owner), 1… = scheduler 1… */
   tid: number;
   name: string;
-  /** REC_F64 f64s per record, `count` records in all. */
-  chunks: Float64Array[];
+  /** REC_F64 f64s per record, `count` records in all. Plain (not shared) buffers: a worker
+   *  transfers them to the main thread with its `done` message. */
+  chunks: Float64Array<ArrayBuffer>[];
   count: number;
   reasons: string[];
   truncated: boolean;
 }
 
 export class TraceRecorder implements SliceTracer {
-  private chunks: Float64Array[] = [];
-  private chunk: Float64Array = new Float64Array(0);
+  private chunks: Float64Array<ArrayBuffer>[] = [];
+  private chunk: Float64Array<ArrayBuffer> = new Float64Array(0);
   /** Records in `chunk`. */
   private fill = CHUNK_RECORDS;
   private count = 0;
