@@ -157,9 +157,10 @@ export function keepHotPart(
   const live = new Set<number>();
   const seeds: number[] = [];
   for (const pc of region.pcs) {
-    const succs = successors(code, nInstr, pc, flowOf(pc));
+    const flow = flowOf(pc);
+    const succs = successors(code, nInstr, pc, flow);
     succsOf.set(pc, succs);
-    let seed = flowOf(pc) === Flow.Return;
+    let seed = flow === Flow.Return;
     for (const s of succs) {
       if (s === region.root || !inRegion.has(s)) seed = true;
       if (inRegion.has(s)) {

@@ -293,7 +293,7 @@ export class Jit implements CompiledTier {
     // Policy on compiles what is hot; eager compiles everything (its tests' promise).
     if (this.mode === "on") region = keepHotPart(region, view.code, view.nInstr, flow);
     let compiledInstrs = 0;
-    for (const pc of region.pcs) if (flowOf(view, pc) < Flow.Fallback) compiledInstrs++;
+    for (const pc of region.pcs) if (flow(pc) < Flow.Fallback) compiledInstrs++;
     if (compiledInstrs === 0) return null;
     const src = generateUnit(view, region);
     const fn = unitFunction(src.body, src.atoms, src.sets);

@@ -144,9 +144,9 @@ export function publishImage(mem: Memory, atoms: AtomTable, t: ImageTables): voi
   Atomics.add(w, H_CODE_GEN, 1);
 }
 
-/** A thread's view of the program image. */
 const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
 
+/** A thread's view of the program image. */
 export class ProgramImage {
   nInstr = 0;
   code!: Int32Array;

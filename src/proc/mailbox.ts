@@ -96,12 +96,8 @@ export class Mailbox {
       w[p + P_SAVE_NODE] = 0;
       return 0;
     }
-    const next = w[(node << 2) + N_NEXT];
-    w[p + P_MBOX_HEAD] = next;
-    if (next === 0) w[p + P_MBOX_TAIL] = 0;
-    w[p + P_MBOX_LEN]--;
-    w[p + P_SAVE_PC] = -1;
-    w[p + P_SAVE_NODE] = 0;
+    this.unlink(pcb, 0, node);
+    this.endReceive(pcb);
     this.selected = 0;
     this.settle(e, node);
     return node;

@@ -192,12 +192,8 @@ export function pushMessageAt(mem: Memory, e: number, node: number, limitCells: 
 /** Word of a message node holding the cells it added to its receiver's queued count. */
 const N_QUEUED = 6;
 
-/** The receiver took (or dropped) a message node: it no longer counts as queued. */
-export function unqueueMessage(mem: Memory, table: ProcTable, pid: number, node: number): void {
-  unqueueMessageAt(mem, table.entry(pid), node);
-}
-
-/** unqueueMessage for the process whose table entry is cell `e` (0: none, nothing to do). */
+/** The receiver took (or dropped) a message node: it no longer counts as queued to the
+ *  process whose table entry is cell `e` (0: none, nothing to do). */
 export function unqueueMessageAt(mem: Memory, e: number, node: number): void {
   if (e !== 0) mem.add((e << 2) + E_QUEUED, -mem.i32[(node << 2) + N_QUEUED]);
 }
