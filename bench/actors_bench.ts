@@ -200,3 +200,29 @@ for (const b of rateBenches) {
 Deno.bench("procmem: 10,000 blocked processes", { group: "actors" }, async () => {
   await runChecked("procmem", programs.procmem, ["10000"], benchLine("procmem", 10000));
 });
+
+/**
+ * Cold runs: a fresh `deno run -A main.ts` per iteration, so V8 and the compiler tier warm up
+ * from nothing each time, as in `deno task bench:compare` (docs/PERFORMANCE.md, finding 12:
+ * much of a short run is V8 optimising the code it runs; units that keep only their hot part
+ * shortened it). Timed whole, start-up included; the program must print its verified line.
+ */
+const ROOT = new URL("../", import.meta.url).pathname;
+for (const [name, n] of [["counting", 100_000], ["fanin", 12_500]] as const) {
+  const args = name === "fanin" ? [String(n), "8"] : [String(n)];
+  const events = name === "fanin" ? n * 8 : n;
+  Deno.bench(`${name} ${args.join(" ")}, cold process (whole command)`, {
+    group: "cold",
+  }, async () => {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "main.ts", `bench/programs/${name}.ttvm`, ...args],
+      cwd: ROOT,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(out.stdout);
+    if (out.code !== 0 || out.stderr.length > 0 || !benchLine(name, events).test(text)) {
+      throw new Error(`${name}: exit ${out.code}, stdout ${JSON.stringify(text)}`);
+    }
+  });
+}
