@@ -57,6 +57,7 @@ import {
   P_STACK_CAP,
 } from "../proc/pcb.ts";
 import {
+  HDR_LEN,
   MAX_SAFE,
   T_ATOM_STR,
   T_BIGINT,
@@ -64,7 +65,9 @@ import {
   T_FLOAT,
   T_FUNC,
   T_INT,
+  T_LIST,
   T_NULL,
+  T_TUPLE,
 } from "../term/tags.ts";
 import { R_CONTINUE } from "../vm/results.ts";
 import { STACK_HEADROOM } from "../vm/machine.ts";
@@ -537,17 +540,17 @@ class UnitGen {
       case OP.ADD:
       case OP.SUB:
       case OP.MUL:
-        return this.arith(op);
       case OP.DIV:
       case OP.MOD:
-        return this.divide(op);
+      case OP.NEG:
+        if (view.widePcs !== undefined && view.widePcs[pc] === 1) return this.wide(op);
+        if (op === OP.NEG) return this.negate();
+        return op === OP.DIV || op === OP.MOD ? this.divide(op) : this.arith(op);
       case OP.ADD_F:
       case OP.SUB_F:
       case OP.MUL_F:
       case OP.DIV_F:
         return this.floatArith(op);
-      case OP.NEG:
-        return this.negate();
       case OP.EQ:
       case OP.NE:
       case OP.GT:
@@ -567,6 +570,8 @@ class UnitGen {
       case OP.AND:
       case OP.OR:
         return this.andOr(op);
+      case OP.INDEX:
+        return this.index();
       case OP.LOAD:
         return this.push({
           k: "cell",
@@ -644,6 +649,47 @@ class UnitGen {
       );
       this.push({ k: "val", t, v: r });
     }
+  }
+
+  /**
+   * Wide arithmetic, for a pc whose Int guard kept failing (tier.ts `noteBail`): the operands
+   * are written to the stack and `jit.wide` computes the result into the lower one as the
+   * interpreter does — Ints past 2^53 without BigInt (src/vm/int64.ts), Floats, mixed — and
+   * the block goes on with it in memory. Only an instruction that raises bails (with nothing
+   * virtual left to write out: the stack is exact), and the interpreter raises at its pc.
+   * Nothing in it allocates, so the views and cached variables stay valid.
+   */
+  private wide(op: number): void {
+    this.flush();
+    this.snap = { vs: [], base: 0, pc: this.snap.pc, refund: this.snap.refund };
+    const unary = op === OP.NEG;
+    this.emit(
+      `if (!jit.wide(${op}, ${unary ? "sp - 1" : "sp - 2"}, sp - 1)) ${this.bail()}` +
+        (unary ? "" : " sp -= 1;"),
+    );
+  }
+
+  /**
+   * INDEX of a List or Tuple by an Int in range: the element's heap cell becomes the virtual
+   * entry (no copy until it is used or written out; nothing in a block can move or change it —
+   * only a collection moves heap objects, and elements below a list's length are never
+   * written again). Anything else — another type, a 64-bit or out-of-range index — bails, and
+   * the interpreter raises or computes it.
+   */
+  private index(): void {
+    const i = this.numeric(this.pop()), list = this.pop();
+    if (list.k !== "cell") return this.emit(this.bail());
+    const c = list.c, t = this.tmp("t"), n = this.tmp("n"), el = this.tmp("e");
+    const iv = ex(i.v), intIndex = isTag(i.t, T_INT);
+    this.emit(
+      `const ${t} = w[${c} << 2]; const ${n} = ${t} === ${T_LIST} ? w[(${c} << 2) + 2] : ` +
+        `${t} === ${T_TUPLE} ? w[(w[(${c} << 2) + 1] << 2) + ${HDR_LEN}] : -1;`,
+    );
+    this.emit(
+      `if (!(${and(intIndex, `${iv} >= 0 && ${iv} < ${n}`)})) ${this.bail()}`,
+    );
+    this.emit(`const ${el} = w[(${c} << 2) + 1] + 1 + ${iv};`);
+    this.push({ k: "cell", c: el, atom: -1 });
   }
 
   /** DIV (Int truncating, or Float) and MOD (Int): a zero divisor is the interpreter's error. */

@@ -14,9 +14,9 @@ export interface CodeView {
   readonly floats: Float64Array;
   readonly ints: BigInt64Array;
   readonly paramLists: readonly Int32Array[];
-  /** 1 at a pc whose instruction runs through the interpreter's slow path although its opcode
-   *  compiles inline: its guard kept failing there (tier.ts `noteBail`). */
-  readonly slowPcs?: Uint8Array;
+  /** 1 at a pc whose arithmetic is compiled *wide*: its Int guard kept failing there (tier.ts
+   *  `noteBail`), so the unit computes it in memory, past 2^53 too (codegen.ts `wide`). */
+  readonly widePcs?: Uint8Array;
 }
 
 /** Compiled, falling through to the next instruction. */
@@ -61,6 +61,7 @@ const STRAIGHT = [
   "STORE",
   "MAKE_FUNCTION",
   "CATCH",
+  "INDEX",
 ];
 /** Run by the interpreter and never fall through. */
 const ENDING = ["HALT", "END", "THROW", "EXIT", "EXIT_SELF"];
@@ -111,12 +112,12 @@ const KEEPS_VARIABLES = new Set(
 );
 
 /** Compiled opcodes whose guards can fail every time at some pc of a program (a product past
- *  2^53, a Float where Ints were expected) and that the interpreter's slow path also runs:
- *  after repeated bails there, the pc is compiled as a slow-path call instead
- *  (tier.ts `noteBail`). */
+ *  2^53, a Float where Ints were expected): after repeated bails there, the pc is compiled
+ *  wide instead — in memory, any Int or Float, bailing only where it raises
+ *  (tier.ts `noteBail`, codegen.ts `wide`). */
 const DEMOTABLE = new Set(["ADD", "SUB", "MUL", "DIV", "MOD", "NEG"].map(code));
 
-/** Whether a pc holding `op` may be demoted to the slow path after repeated bails. */
+/** Whether a pc holding `op` may be compiled wide after repeated bails. */
 export function demotable(op: number): boolean {
   return DEMOTABLE.has(op);
 }
@@ -143,7 +144,6 @@ export function flowOf(view: CodeView, pc: number): Flow {
   const ip = pc << 2;
   const op = view.code[ip];
   if (op < 0 || op > 255) return Flow.Fallback;
-  if (view.slowPcs !== undefined && view.slowPcs[pc] === 1) return Flow.Fallback;
   const flow = FLOW_BY_CODE[op] as Flow;
   // CALL with a repeated parameter name binds the last value: rare, left to the interpreter.
   if (flow === Flow.Call && hasDuplicates(view.paramLists[view.code[ip + 2]])) {

@@ -24,6 +24,8 @@
 import type { Memory } from "../mem/memory.ts";
 import { P_FP, P_FRAMES, P_PC, P_SP, P_STACK } from "../proc/pcb.ts";
 import type { CompiledTier, Interpreter } from "../vm/interp.ts";
+import { arithUnlessError } from "../vm/ops_arith.ts";
+import { intArith64 } from "../vm/int64.ts";
 import { R_CONTINUE, R_PREEMPT, R_WAIT } from "../vm/results.ts";
 import type { JitMode } from "../vm/runtime.ts";
 import { ENTRY_VARS_MAX, generateUnit, J_BAIL, J_BLOCKED, J_JUMP } from "./codegen.ts";
@@ -52,7 +54,7 @@ export const DEMOTE_MIN = 6;
 const SLOW_CALL_COST = 3;
 /** What a bail costs beyond a plain exit, in instructions' worth (judging entries). */
 const BAIL_COST = 16;
-/** Bails at one pc after which its instruction is compiled as a slow-path call (`noteBail`). */
+/** Bails at one pc after which its arithmetic is compiled wide (`noteBail`). */
 export const BAIL_LIMIT = 64;
 /** activations[pc] once an entry has been judged worth keeping, or handed back. */
 const JUDGED = -(1 << 30);
@@ -101,8 +103,8 @@ export interface JitStats {
   compiledReductions: number;
   /** Entries given back to the interpreter (too little work per activation). */
   demoted: number;
-  /** Instructions compiled as slow-path calls after their guard kept failing. */
-  slowPcs: number;
+  /** Arithmetic instructions compiled wide after their guard kept failing. */
+  widePcs: number;
 }
 
 export class Jit implements CompiledTier {
@@ -123,9 +125,9 @@ export class Jit implements CompiledTier {
   private activationReductions: Float64Array;
   /** pcs covered by some unit (policy eager compiles a new root only where this is 0). */
   private covered: Uint8Array;
-  /** Per pc: guard failures (bails) there, and whether it now runs through the slow path. */
+  /** Per pc: guard failures (bails) there, and whether its arithmetic is now compiled wide. */
   private bailCounts: Int32Array;
-  private slowPcs: Uint8Array;
+  private widePcs: Uint8Array;
   private readonly units = new Set<Unit>();
   readonly stats: JitStats = {
     units: 0,
@@ -134,7 +136,7 @@ export class Jit implements CompiledTier {
     compileMs: 0,
     compiledReductions: 0,
     demoted: 0,
-    slowPcs: 0,
+    widePcs: 0,
   };
 
   constructor(readonly interp: Interpreter, readonly mode: Exclude<JitMode, "off">) {
@@ -147,7 +149,7 @@ export class Jit implements CompiledTier {
     this.activationReductions = new Float64Array(n);
     this.covered = new Uint8Array(n);
     this.bailCounts = new Int32Array(n);
-    this.slowPcs = new Uint8Array(n);
+    this.widePcs = new Uint8Array(n);
   }
 
   /** Run compiled code from the PCB's pc for as long as control stays in compiled code. */
@@ -210,6 +212,13 @@ export class Jit implements CompiledTier {
       this.budget = budget;
       return budget <= 0 ? R_PREEMPT : R_CONTINUE;
     }
+  }
+
+  /** Wide arithmetic for a unit (codegen.ts `wide`): instruction `op` on the stack cells `a`
+   *  and `b`, the result in `a`; false, with nothing written, when it would raise. */
+  wide(op: number, a: number, b: number): boolean {
+    const mem = this.mem;
+    return intArith64(mem.i32, mem.f64, op, a, b) || arithUnlessError(this.interp.rt, op, a, b);
   }
 
   /** Called by a unit on entry: looks up its variables `set` (indexes into `atoms`, all below
@@ -364,19 +373,30 @@ export class Jit implements CompiledTier {
    * A guard failed at `pc`. An arithmetic instruction whose guard keeps failing there (big's
    * random generator multiplies past 2^53 every round) costs a bail — the stack written out,
    * the interpreter for the rest of the block, a new activation — each time; after BAIL_LIMIT
-   * of them the units covering it are dropped and rebuilt later with that instruction run
-   * through the slow path from inside the unit, as uncompiled opcodes are.
+   * of them the units covering it are dropped and rebuilt later with that instruction
+   * compiled wide: computed in memory for any Int or Float operands, 64-bit Ints without
+   * BigInt (codegen.ts `wide`), bailing only where the instruction raises.
    */
   private noteBail(pc: number): void {
     if (++this.bailCounts[pc] !== BAIL_LIMIT) return;
     if (!demotable(this.interp.rt.image.code[pc << 2])) return;
     // The arithmetic that goes on with this result would bail next (a product past 2^53 is
-    // still past it after an ADD): demote it in the same rebuild, so V8 compiles the unit's
-    // function once more, not once per instruction of the chain.
+    // still past it after an ADD): compile it wide in the same rebuild, so V8 compiles the
+    // unit's function once more, not once per instruction of the chain.
     const pcs = [pc, ...arithmeticChain(this.view(), pc)];
-    for (const at of pcs) this.slowPcs[at] = 1;
+    for (const at of pcs) this.widePcs[at] = 1;
     this.invalidate(pc, pcs[pcs.length - 1] + 1);
-    this.stats.slowPcs += pcs.length;
+    this.stats.widePcs += pcs.length;
+  }
+
+  /** Compile every demotable arithmetic instruction wide from now on, as if each had bailed
+   *  BAIL_LIMIT times (tests: the wide code against the interpreter for every operand). */
+  compileAllWide(): void {
+    const code = this.interp.rt.image.code;
+    for (let pc = 0; pc < this.widePcs.length; pc++) {
+      if (demotable(code[pc << 2])) this.widePcs[pc] = 1;
+    }
+    this.invalidate(0, this.widePcs.length);
   }
 
   /** Follow an image that grew (code appended by code loading). */
@@ -389,7 +409,7 @@ export class Jit implements CompiledTier {
     this.activations = lengthened(this.activations, nInstr);
     this.activationReductions = lengthened(this.activationReductions, nInstr);
     this.bailCounts = lengthened(this.bailCounts, nInstr);
-    this.slowPcs = lengthened(this.slowPcs, nInstr);
+    this.widePcs = lengthened(this.widePcs, nInstr);
     for (let pc = old; pc < nInstr; pc++) {
       this.entries.push(null);
     }
@@ -413,7 +433,7 @@ export class Jit implements CompiledTier {
       floats: img.floats,
       ints: img.ints,
       paramLists: img.paramLists,
-      slowPcs: this.slowPcs,
+      widePcs: this.widePcs,
     };
   }
 }
@@ -421,8 +441,8 @@ export class Jit implements CompiledTier {
 /**
  * The demotable arithmetic after `pc` in its straight-line code that uses `pc`'s result
  * directly or through the results of the chain: pc's result is tracked as a stack depth
- * until an instruction pops it. A guess for the tier's policy (a pc wrongly included only
- * runs through the slow path), so it stops at anything it cannot follow.
+ * until an instruction pops it. A guess for the tier's policy (a pc wrongly included is only
+ * compiled wide), so it stops at anything it cannot follow.
  */
 export function arithmeticChain(view: CodeView, pc: number): number[] {
   const chain: number[] = [];
@@ -442,7 +462,7 @@ export function arithmeticChain(view: CodeView, pc: number): number[] {
   return chain;
 }
 
-/** How far past a demoted pc `arithmeticChain` looks. */
+/** How far past a wide pc `arithmeticChain` looks. */
 const CHAIN_MAX_INSTRS = 16;
 
 /**

@@ -19,6 +19,7 @@ import {
   wrapI64,
 } from "../term/tags.ts";
 import { DIVISION_BY_ZERO, typeMismatch, VmError } from "./errors.ts";
+import { intArith64 } from "./int64.ts";
 import type { Runtime } from "./runtime.ts";
 
 const F64_EPSILON = 2.220446049250313e-16;
@@ -37,6 +38,8 @@ export function arithSlow(rt: Runtime, op: number, a: number, b: number): void {
   const v = rt.values, mem = rt.mem;
   const w = mem.i32, f = mem.f64;
   const ta = w[a << 2], tb = w[b << 2];
+  // Ints past 2^53 without BigInt where int64.ts covers the case.
+  if (op !== 0x14 && isInt(ta) && isInt(tb) && intArith64(w, f, op, a, b)) return;
   switch (op) {
     case 0x10: // ADD
     case 0x11: // SUB
@@ -116,6 +119,38 @@ export function arithSlow(rt: Runtime, op: number, a: number, b: number): void {
     }
   }
   throw new Error(`internal error: arithSlow(${OP_BY_CODE[op]!.name})`);
+}
+
+/**
+ * For compiled code's wide arithmetic (src/jit/codegen.ts): ADD SUB MUL DIV MOD NEG on the
+ * cells `a` and `b` as `arithSlow` computes them, the result in `a` — unless the instruction
+ * would raise (a type error, a zero divisor): then it returns false and writes nothing, and the
+ * caller leaves the instruction to the interpreter, which raises at its pc.
+ */
+export function arithUnlessError(rt: Runtime, op: number, a: number, b: number): boolean {
+  const w = rt.mem.i32, f = rt.mem.f64;
+  const ta = w[a << 2], tb = w[b << 2];
+  if (op !== 0x14 && isInt(ta) && isInt(tb) && intArith64(w, f, op, a, b)) return true;
+  const numbers = (isInt(ta) || ta === T_FLOAT) && (isInt(tb) || tb === T_FLOAT);
+  const zero = (tb === T_INT || tb === T_FLOAT) && f[(b << 1) + 1] === 0;
+  switch (op) {
+    case 0x10: // ADD
+    case 0x11: // SUB
+    case 0x13: // MUL
+    case 0x16: // NEG (unary: a === b)
+      if (!numbers) return false;
+      break;
+    case 0x14: // DIV
+      if (!numbers || zero) return false;
+      break;
+    case 0x15: // MOD
+      if (!isInt(ta) || !isInt(tb) || zero) return false;
+      break;
+    default:
+      return false;
+  }
+  arithSlow(rt, op, a, b);
+  return true;
 }
 
 /** EQ NE GT LT GE LE and the `_F` comparisons; pushes Int 1 / Int 0. */

@@ -22,6 +22,7 @@ import {
   strCells,
   T_ATOM_STR,
   T_BYTES,
+  T_INT,
   T_LIST,
   T_OBJECT,
   T_STR,
@@ -74,7 +75,9 @@ export function index(it: Interpreter, pcb: number): void {
   if (t !== T_LIST && t !== T_TUPLE) {
     throw typeMismatch("INDEX", "a list or tuple", [v.debug(list)]);
   }
-  const i = BigInt.asUintN(64, v.int(idx));
+  // A small Int index needs no BigInt; a negative one reads as 2^64 + i, as the reference does.
+  const small = v.tag(idx) === T_INT && v.num(idx) >= 0;
+  const i = small ? v.num(idx) : BigInt.asUintN(64, v.int(idx));
   const n = v.len(list);
   if (i >= BigInt(n)) {
     const what = t === T_LIST ? "list" : "tuple";

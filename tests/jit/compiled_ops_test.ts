@@ -28,6 +28,7 @@ const VALUES = [
   "NULL",
   'PUSH_STR "s"',
   "PUSH_INT 1\nPUSH_INT 2\nMAKE_LIST 2",
+  'PUSH_STR "t"\nPUSH_FLOAT 0.5\nMAKE_TUPLE 2',
   "MAKE_FUNCTION f",
 ];
 
@@ -58,7 +59,11 @@ const BINARY = [
   "OR",
   "SWAP",
   "OVER",
+  "INDEX",
 ];
+
+/** The arithmetic the tier may compile wide (tier.ts `noteBail`, codegen.ts `wide`). */
+const WIDE = ["ADD", "SUB", "MUL", "DIV", "MOD", "NEG"];
 
 /** One TRY-protected section applying `op` to `operands`, delivered in `how`. */
 function section(op: string, operands: string[], how: "const" | "var" | "slot", k: number) {
@@ -94,6 +99,11 @@ for (const op of [...UNARY, ...BINARY]) {
       const src = programFor(op, how);
       for (const reductions of [1000, 7]) {
         await assertSameAsInterpreter(src, "eager", { reductions });
+        if (WIDE.includes(op)) {
+          await assertSameAsInterpreter(src, "eager", { reductions }, (vm) => {
+            vm.jit!.compileAllWide();
+          });
+        }
       }
     }
   });

@@ -28,6 +28,7 @@ export async function runWith(
   source: string | string[],
   jit: JitMode,
   options: VmOptions = {},
+  prepare?: (vm: Vm) => void,
 ): Promise<TierRun> {
   const text = Array.isArray(source) ? source.join("\n") + "\n" : source;
   const dec = new TextDecoder();
@@ -38,6 +39,7 @@ export async function runWith(
     stdin: fixedInput(),
     args: [],
   }, { ...options, jit });
+  prepare?.(vm);
   const { exitCode } = await vm.run();
   return {
     stdout,
@@ -50,17 +52,19 @@ export async function runWith(
   };
 }
 
-/** Run with the tier off and with `mode`; everything observable must be identical — output,
- *  exit status, reductions charged and the number of slices (so preemption happened at the
- *  same instructions). Returns the compiled run. */
+/** Run with the tier off and with `mode` (`prepare` sees the compiled run's VM before it
+ *  starts); everything observable must be identical — output, exit status, reductions charged
+ *  and the number of slices (so preemption happened at the same instructions). Returns the
+ *  compiled run. */
 export async function assertSameAsInterpreter(
   source: string | string[],
   mode: JitMode = "eager",
   options: VmOptions = {},
+  prepare?: (vm: Vm) => void,
 ): Promise<TierRun> {
   const off = await runWith(source, "off", options);
-  const on = await runWith(source, mode, options);
-  const label = `jit=${mode} ${JSON.stringify(options)}`;
+  const on = await runWith(source, mode, options, prepare);
+  const label = `jit=${mode}${prepare ? " (prepared)" : ""} ${JSON.stringify(options)}`;
   assert.equal(on.stdout, off.stdout, `stdout differs (${label})`);
   assert.equal(on.stderr, off.stderr, `stderr differs (${label})`);
   assert.equal(on.exitCode, off.exitCode, `exit status differs (${label})`);

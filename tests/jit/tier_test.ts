@@ -254,8 +254,8 @@ Deno.test("policy on hands back an entry that does too little work before waitin
 Deno.test("an arithmetic guard that keeps failing at a pc turns it into a slow-path call, with the same results", async () => {
   // x * 1103515245 leaves ±2^53 every round (the 64-bit path), so the compiled MUL's guard
   // fails each time, and so would the ADD and MOD that take its 64-bit result; after
-  // BAIL_LIMIT bails the unit is rebuilt with those three run through the slow path (the loop
-  // counter's ADD stays compiled), and nothing observable changes.
+  // BAIL_LIMIT bails the unit is rebuilt with those three compiled wide (the loop counter's ADD
+  // keeps its inline fast path), and nothing observable changes.
   const src = [
     "PUSH_INT 1",
     "STORE x",
@@ -289,21 +289,24 @@ Deno.test("an arithmetic guard that keeps failing at a pc turns it into a slow-p
       const run = await assertSameAsInterpreter(src, mode, { reductions });
       // (A budget of 7 ends most slices inside a block: the interpreter runs those.)
       if (reductions !== 1000) continue;
-      assert.equal(run.jit!.slowPcs, 3, `${mode}: MUL, ADD and MOD demoted`);
-      // The ADD and MOD go on with the MUL's result: demoted with it, in one rebuild (one
+      assert.equal(run.jit!.widePcs, 3, `${mode}: MUL, ADD and MOD compiled wide`);
+      // The ADD and MOD go on with the MUL's result: made wide with it, in one rebuild (one
       // more function for V8 to warm up), not one rebuild each.
       assert.equal(run.jit!.units, 2, `${mode}: the loop's unit and one rebuild`);
       assert.ok(run.jit!.compiledReductions > run.reductions / 2, `${mode}: mostly compiled`);
+      // Wide arithmetic runs in the unit, not through the interpreter's slow path (which
+      // took three calls a round, ~9,000 in all, before).
+      assert.ok(run.vm.interp.slowCalls < 10, `${mode}: ${run.vm.interp.slowCalls} slow calls`);
     }
   }
 });
 
-Deno.test("the arithmetic chain of a demoted pc: the instructions that go on with its result", () => {
+Deno.test("the arithmetic chain of a wide pc: the instructions that go on with its result", () => {
   const program: Program = assembleSource(
     [
       "LOAD x", // 0
       "PUSH_INT 7", // 1
-      "MUL", // 2  demoted
+      "MUL", // 2  made wide
       "PUSH_INT 5", // 3
       "ADD", // 4  takes the product
       "LOAD y", // 5
