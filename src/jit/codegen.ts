@@ -572,6 +572,8 @@ class UnitGen {
         return this.andOr(op);
       case OP.INDEX:
         return this.index();
+      case OP.SEND:
+        return this.send(a);
       case OP.LOAD:
         return this.push({
           k: "cell",
@@ -666,6 +668,23 @@ class UnitGen {
     this.emit(
       `if (!jit.wide(${op}, ${unary ? "sp - 1" : "sp - 2"}, sp - 1)) ${this.bail()}` +
         (unary ? "" : " sp -= 1;"),
+    );
+  }
+
+  /**
+   * SEND, by a direct call (`Jit.send`) instead of the interpreter's slow path: the operands
+   * are written to the stack, the message is sent, and the block goes on — no registers
+   * written back or reloaded, only the views (the message's node may have grown the buffer).
+   * A target that is not a small Int, or a send that throws (no memory for the node: before
+   * anything was sent), bails, and the interpreter runs the SEND and raises its error.
+   */
+  private send(literal: number): void {
+    this.flush();
+    this.snap = { vs: [], base: 0, pc: this.snap.pc, refund: this.snap.refund };
+    const to = literal > 0 ? -literal : "sp - 2";
+    this.emit(
+      `if (!jit.send(pcb, ${to}, sp - 1)) ${this.bail()} sp -= ${literal > 0 ? 1 : 2}; ` +
+        `w = mem.i32; f = mem.f64;`,
     );
   }
 

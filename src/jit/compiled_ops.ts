@@ -62,6 +62,7 @@ const STRAIGHT = [
   "MAKE_FUNCTION",
   "CATCH",
   "INDEX",
+  "SEND",
 ];
 /** Run by the interpreter and never fall through. */
 const ENDING = ["HALT", "END", "THROW", "EXIT", "EXIT_SELF"];
@@ -162,6 +163,7 @@ export function stackEffect(view: CodeView, pc: number): [pops: number, pushes: 
   const ip = pc << 2;
   const op = view.code[ip];
   if (op === OP.CALL) return [view.paramLists[view.code[ip + 2]].length, 0];
+  if (op === OP.SEND) return [view.code[ip + 1] > 0 ? 1 : 2, 0]; // with a literal PID: 1
   const info = OP_BY_CODE[op]!;
   return [info.pops, info.pushes];
 }

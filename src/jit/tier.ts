@@ -22,7 +22,8 @@
  *   that grew. See docs/ARCHITECTURE.md, "The compiler tier".
  */
 import type { Memory } from "../mem/memory.ts";
-import { P_FP, P_FRAMES, P_PC, P_SP, P_STACK } from "../proc/pcb.ts";
+import { P_FP, P_FRAMES, P_PC, P_PID, P_SP, P_STACK } from "../proc/pcb.ts";
+import { T_INT } from "../term/tags.ts";
 import type { CompiledTier, Interpreter } from "../vm/interp.ts";
 import { arithUnlessError } from "../vm/ops_arith.ts";
 import { intArith64 } from "../vm/int64.ts";
@@ -219,6 +220,25 @@ export class Jit implements CompiledTier {
   wide(op: number, a: number, b: number): boolean {
     const mem = this.mem;
     return intArith64(mem.i32, mem.f64, op, a, b) || arithUnlessError(this.interp.rt, op, a, b);
+  }
+
+  /** SEND for a unit (codegen.ts `send`): the value in cell `value` to the PID in cell `to`,
+   *  or to PID -to when `to` < 0 (SEND's literal form). False, with nothing sent, when the
+   *  interpreter must run it: the target is not a small Int (its error, or a 64-bit PID), or
+   *  sending threw — which it can only do allocating the message's node, before any effect,
+   *  so the interpreter's run of the same SEND raises the same error at its pc. */
+  send(pcb: number, to: number, value: number): boolean {
+    const w = this.mem.i32;
+    let pid: number;
+    if (to < 0) pid = -to;
+    else if (w[to << 2] === T_INT) pid = this.mem.f64[(to << 1) + 1];
+    else return false;
+    try {
+      this.interp.rt.procs.send(w[(pcb << 2) + P_PID], pid, value);
+    } catch {
+      return false;
+    }
+    return true;
   }
 
   /** Called by a unit on entry: looks up its variables `set` (indexes into `atoms`, all below
