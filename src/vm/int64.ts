@@ -28,27 +28,14 @@ const MOD_DIVISOR_MAX = 137438953472;
 /** Powers of two up to this divisor take MOD's bit-mask path (m - 1 is then an int32). */
 const TWO32_DIVISOR_MAX = 2147483648;
 
-// Halves of the two operands, set by `halves` (module state: no allocation per operation).
-let aHi = 0, aLo = 0, bHi = 0, bLo = 0;
+/** High half of Int cell `c` (signed). */
+function hiOf(w: Int32Array, f: Float64Array, c: number): number {
+  return w[c << 2] === T_INT ? Math.floor(f[(c << 1) + 1] / TWO32) : w[(c << 2) + 3];
+}
 
-/** Split the Int cells `a` and `b` into (aHi, aLo) and (bHi, bLo). */
-function halves(w: Int32Array, f: Float64Array, a: number, b: number): void {
-  if (w[a << 2] === T_INT) {
-    const n = f[(a << 1) + 1];
-    aHi = Math.floor(n / TWO32);
-    aLo = n - aHi * TWO32;
-  } else {
-    aHi = w[(a << 2) + 3];
-    aLo = w[(a << 2) + 2] >>> 0;
-  }
-  if (w[b << 2] === T_INT) {
-    const n = f[(b << 1) + 1];
-    bHi = Math.floor(n / TWO32);
-    bLo = n - bHi * TWO32;
-  } else {
-    bHi = w[(b << 2) + 3];
-    bLo = w[(b << 2) + 2] >>> 0;
-  }
+/** Low half of Int cell `c` (unsigned), given its high half `hi`. */
+function loOf(w: Int32Array, f: Float64Array, c: number, hi: number): number {
+  return w[c << 2] === T_INT ? f[(c << 1) + 1] - hi * TWO32 : w[(c << 2) + 2] >>> 0;
 }
 
 /** Write hi·2^32 + lo (hi a signed 32-bit integer, 0 ≤ lo < 2^32) into cell `c`. */
@@ -78,7 +65,15 @@ function storeSmall(w: Int32Array, f: Float64Array, c: number, n: number): void 
 
 /** The wrapping 64-bit product of (aHi, aLo) and (bHi, bLo) into cell `c`, in 16-bit limbs
  *  so that every partial sum stays below 2^32 (exact, and valid for `>>>`). */
-function mulHalves(w: Int32Array, f: Float64Array, c: number): void {
+function mulHalves(
+  w: Int32Array,
+  f: Float64Array,
+  c: number,
+  aHi: number,
+  aLo: number,
+  bHi: number,
+  bLo: number,
+): void {
   const a0 = aLo & 0xffff, a1 = aLo >>> 16, a2 = aHi & 0xffff, a3 = aHi >>> 16;
   const b0 = bLo & 0xffff, b1 = bLo >>> 16, b2 = bHi & 0xffff, b3 = bHi >>> 16;
   let r0 = a0 * b0;
@@ -128,7 +123,8 @@ export function intArith64(
           : f[(a << 1) + 1] - f[(b << 1) + 1];
         if (r >= -MAX_SAFE && r <= MAX_SAFE) return storeSmall(w, f, a, r), true;
       }
-      halves(w, f, a, b);
+      const aHi = hiOf(w, f, a), aLo = loOf(w, f, a, aHi);
+      const bHi = hiOf(w, f, b), bLo = loOf(w, f, b, bHi);
       let hi: number, lo: number;
       if (op === 0x10) {
         lo = aLo + bLo;
@@ -147,8 +143,8 @@ export function intArith64(
         const r = f[(a << 1) + 1] * f[(b << 1) + 1];
         if (r >= -MAX_SAFE && r <= MAX_SAFE) return storeSmall(w, f, a, r), true;
       }
-      halves(w, f, a, b);
-      mulHalves(w, f, a);
+      const aHi = hiOf(w, f, a), bHi = hiOf(w, f, b);
+      mulHalves(w, f, a, aHi, loOf(w, f, a, aHi), bHi, loOf(w, f, b, bHi));
       return true;
     }
     case 0x15: // MOD
