@@ -280,7 +280,7 @@ class UnitGen {
     }
     if (!terminated) {
       this.flush();
-      if (fallbackAt >= 0) this.fallback(fallbackAt);
+      if (fallbackAt >= 0) this.fallback(fallbackAt, nextCase);
       else this.emit(this.goto(fallsTo, nextCase));
     }
     this.emit(`}`);
@@ -295,7 +295,7 @@ class UnitGen {
    * than R_CONTINUE (waiting, exit, crash) ends the activation with the PCB as the slow path
    * left it. The rest leave the unit for the interpreter (see `runsInline`).
    */
-  private fallback(pc: number): void {
+  private fallback(pc: number, nextCase: number): void {
     if (!runsInline(this.view.code[pc << 2])) {
       this.emit(`pc = ${pc}; rc = ${R_CONTINUE}; break out;`);
       return;
@@ -316,7 +316,8 @@ class UnitGen {
       `${LOAD_REGISTERS} pc = w[p + ${P_PC}]; ${keeps ? `if (fp !== fp${pc}) gen++;` : "gen++;"}`,
     );
     this.emit(`if (rc !== ${R_CONTINUE}) break out;`);
-    this.emit(`continue out;`);
+    // Mostly it goes on with the next instruction: the case emitted next, falling through.
+    this.emit(nextCase === pc + 1 ? `if (pc !== ${nextCase}) continue out;` : `continue out;`);
   }
 
   /** The compiled instructions of the block at `leader` and how it ends: at an instruction

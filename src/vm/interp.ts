@@ -44,6 +44,7 @@ import { type Machine, STACK_HEADROOM } from "./machine.ts";
 import { raise } from "./raise.ts";
 import { arithSlow, compareSlow } from "./ops_arith.ts";
 import { execSlow } from "./slow.ts";
+import { receiveAny } from "./ops_proc.ts";
 import { R_CONTINUE, R_CRASH, R_PREEMPT } from "./results.ts";
 import type { Runtime } from "./runtime.ts";
 import type { ImageModule } from "../mem/image.ts";
@@ -132,7 +133,10 @@ export class Interpreter {
     const w = this.rt.mem.i32, p = pcb << 2;
     const sp = w[p + P_SP], fp = w[p + P_FP], ftop = w[p + P_FTOP];
     try {
-      const result = execSlow(this, this.rt.image.code[pc << 2], pcb, pc << 2);
+      const op = this.rt.image.code[pc << 2];
+      // The plain RECEIVE, the commonest slow-path instruction of message loops, skips
+      // execSlow's dispatch.
+      const result = op === 0x8c ? receiveAny(this, pcb, pc) : execSlow(this, op, pcb, pc << 2);
       this.slowWork = drainWorkReductions();
       this.slowCharged += 1 + this.slowWork;
       this.slowCalls++;

@@ -190,7 +190,7 @@ export function receive(it: Interpreter, pcb: number, op: number, ip: number): n
 }
 
 /** RECEIVE (no pattern, no timeout): the oldest message, or wait. */
-function receiveAny(it: Interpreter, pcb: number, pc: number): number {
+export function receiveAny(it: Interpreter, pcb: number, pc: number): number {
   const procs = it.rt.procs, p = pcb << 2;
   const pid = it.rt.mem.i32[p + P_PID], e = procs.table.entry(pid);
   if (procs.handleSignalsAt(pcb, pid, e, false)) return R_DONE;
