@@ -105,7 +105,8 @@ export function newValueNode(
 }
 
 /** newValueNode for a value that is its own cell (no heap objects, no port handle): most
- *  messages. No size walk and no copy callback. */
+ *  messages. No size walk, no copy callback, and the value cell written once (newNode's
+ *  header with the value copied in place of its Null). */
 function newScalarNode(
   mem: Memory,
   kind: number,
@@ -113,8 +114,18 @@ function newScalarNode(
   src: number,
   extraA: number,
 ): number {
-  const node = newNode(mem, kind, fromPid, extraA);
-  copyCell(mem.i32, node + N_VALUE_CELL, src);
+  const node = mem.allocBlock(NODE_HEADER_CELLS);
+  const w = mem.i32;
+  const h = node << 2;
+  w[h + N_NEXT] = 0;
+  w[h + N_KIND] = kind;
+  w[h + N_FROM] = fromPid;
+  w[h + N_CELLS] = NODE_HEADER_CELLS;
+  w[h + 4] = extraA;
+  w[h + 5] = 0;
+  w[h + 6] = 0;
+  w[h + 7] = 0;
+  copyCell(w, node + N_VALUE_CELL, src);
   return node;
 }
 
