@@ -180,6 +180,8 @@ class UnitGen {
     body.push(
       `"use strict";`,
       `const findVar = env.findVar, atoms = env.atoms, guesses = env.guesses, sets = env.sets;`,
+      `const add64 = env.add64, sub64 = env.sub64, mul64 = env.mul64, mod64 = env.mod64, ` +
+        `neg64 = env.neg64;`,
       `return function unit_${this.region.root}(jit, pcb, pc, budget) {`,
       `const mem = jit.mem, ic = jit.ic, qs = jit.qs, interp = jit.interp;`,
       `const p = pcb << 2;`,
@@ -666,9 +668,23 @@ class UnitGen {
     this.flush();
     this.snap = { vs: [], base: 0, pc: this.snap.pc, refund: this.snap.refund };
     const unary = op === OP.NEG;
+    const a = unary ? "sp - 1" : "sp - 2";
+    // Ints first through the one-instruction function of src/vm/int64.ts (inlined by V8),
+    // anything else through `jit.wide`.
+    const ints = op === OP.ADD
+      ? "add64"
+      : op === OP.SUB
+      ? "sub64"
+      : op === OP.MUL
+      ? "mul64"
+      : op === OP.MOD
+      ? "mod64"
+      : op === OP.NEG
+      ? "neg64"
+      : "";
+    const fast = ints === "" ? "" : `${ints}(w, f, ${a}${unary ? "" : ", sp - 1"}) || `;
     this.emit(
-      `if (!jit.wide(${op}, ${unary ? "sp - 1" : "sp - 2"}, sp - 1)) ${this.bail()}` +
-        (unary ? "" : " sp -= 1;"),
+      `if (!(${fast}jit.wide(${op}, ${a}, sp - 1))) ${this.bail()}` + (unary ? "" : " sp -= 1;"),
     );
   }
 

@@ -102,7 +102,8 @@ function mulHalves(
 /**
  * ADD (0x10), SUB (0x11), MUL (0x13), MOD (0x15) or NEG (0x16, unary: a === b) on the Int
  * cells `a` (second from top) and `b` (top), the result written into `a`. Returns false,
- * writing nothing, for the cases the header lists.
+ * writing nothing, for the cases the header lists. (Compiled code calls the one-instruction
+ * functions below directly: small enough for V8 to inline their helpers.)
  */
 export function intArith64(
   w: Int32Array,
@@ -111,57 +112,83 @@ export function intArith64(
   a: number,
   b: number,
 ): boolean {
-  const ta = w[a << 2], tb = w[b << 2];
-  if ((ta !== T_INT && ta !== T_BIGINT) || (tb !== T_INT && tb !== T_BIGINT)) return false;
-  const small = ta === T_INT && tb === T_INT;
   switch (op) {
-    case 0x10: // ADD
-    case 0x11: { // SUB
-      if (small) {
-        const r = op === 0x10
-          ? f[(a << 1) + 1] + f[(b << 1) + 1]
-          : f[(a << 1) + 1] - f[(b << 1) + 1];
-        if (r >= -MAX_SAFE && r <= MAX_SAFE) return storeSmall(w, f, a, r), true;
-      }
-      const aHi = hiOf(w, f, a), aLo = loOf(w, f, a, aHi);
-      const bHi = hiOf(w, f, b), bLo = loOf(w, f, b, bHi);
-      let hi: number, lo: number;
-      if (op === 0x10) {
-        lo = aLo + bLo;
-        hi = aHi + bHi;
-        if (lo >= TWO32) lo -= TWO32, hi++;
-      } else {
-        lo = aLo - bLo;
-        hi = aHi - bHi;
-        if (lo < 0) lo += TWO32, hi--;
-      }
-      storeHalves(w, f, a, hi | 0, lo);
-      return true;
-    }
-    case 0x13: { // MUL
-      if (small) {
-        const r = f[(a << 1) + 1] * f[(b << 1) + 1];
-        if (r >= -MAX_SAFE && r <= MAX_SAFE) return storeSmall(w, f, a, r), true;
-      }
-      const aHi = hiOf(w, f, a), bHi = hiOf(w, f, b);
-      mulHalves(w, f, a, aHi, loOf(w, f, a, aHi), bHi, loOf(w, f, b, bHi));
-      return true;
-    }
-    case 0x15: // MOD
-      return mod(w, f, a, b, ta, tb);
-    case 0x16: { // NEG: 0 - a, wrapping (-(-2^63) is -2^63)
-      if (ta === T_INT) return storeSmall(w, f, a, -f[(a << 1) + 1]), true;
-      const hi = w[(a << 2) + 3], lo = w[(a << 2) + 2] >>> 0;
-      if (lo === 0) storeHalves(w, f, a, -hi | 0, 0);
-      else storeHalves(w, f, a, ~hi, TWO32 - lo);
-      return true;
-    }
+    case 0x10:
+      return add64(w, f, a, b);
+    case 0x11:
+      return sub64(w, f, a, b);
+    case 0x13:
+      return mul64(w, f, a, b);
+    case 0x15:
+      return mod64(w, f, a, b);
+    case 0x16:
+      return neg64(w, f, a);
   }
   return false;
 }
 
-/** MOD: `a` % `b`, truncating. */
-function mod(w: Int32Array, f: Float64Array, a: number, b: number, ta: number, tb: number) {
+function isInt(t: number): boolean {
+  return t === T_INT || t === T_BIGINT;
+}
+
+/** ADD: `a` + `b` into `a`, wrapping; false when an operand is not an Int. */
+export function add64(w: Int32Array, f: Float64Array, a: number, b: number): boolean {
+  const ta = w[a << 2], tb = w[b << 2];
+  if (ta === T_INT && tb === T_INT) {
+    const r = f[(a << 1) + 1] + f[(b << 1) + 1];
+    if (r >= -MAX_SAFE && r <= MAX_SAFE) return storeSmall(w, f, a, r), true;
+  } else if (!isInt(ta) || !isInt(tb)) return false;
+  const aHi = hiOf(w, f, a), aLo = loOf(w, f, a, aHi);
+  const bHi = hiOf(w, f, b), bLo = loOf(w, f, b, bHi);
+  let lo = aLo + bLo, hi = aHi + bHi;
+  if (lo >= TWO32) lo -= TWO32, hi++;
+  storeHalves(w, f, a, hi | 0, lo);
+  return true;
+}
+
+/** SUB: `a` - `b` into `a`, wrapping; false when an operand is not an Int. */
+export function sub64(w: Int32Array, f: Float64Array, a: number, b: number): boolean {
+  const ta = w[a << 2], tb = w[b << 2];
+  if (ta === T_INT && tb === T_INT) {
+    const r = f[(a << 1) + 1] - f[(b << 1) + 1];
+    if (r >= -MAX_SAFE && r <= MAX_SAFE) return storeSmall(w, f, a, r), true;
+  } else if (!isInt(ta) || !isInt(tb)) return false;
+  const aHi = hiOf(w, f, a), aLo = loOf(w, f, a, aHi);
+  const bHi = hiOf(w, f, b), bLo = loOf(w, f, b, bHi);
+  let lo = aLo - bLo, hi = aHi - bHi;
+  if (lo < 0) lo += TWO32, hi--;
+  storeHalves(w, f, a, hi | 0, lo);
+  return true;
+}
+
+/** MUL: `a` × `b` into `a`, wrapping; false when an operand is not an Int. */
+export function mul64(w: Int32Array, f: Float64Array, a: number, b: number): boolean {
+  const ta = w[a << 2], tb = w[b << 2];
+  if (ta === T_INT && tb === T_INT) {
+    const r = f[(a << 1) + 1] * f[(b << 1) + 1];
+    if (r >= -MAX_SAFE && r <= MAX_SAFE) return storeSmall(w, f, a, r), true;
+  } else if (!isInt(ta) || !isInt(tb)) return false;
+  const aHi = hiOf(w, f, a), bHi = hiOf(w, f, b);
+  mulHalves(w, f, a, aHi, loOf(w, f, a, aHi), bHi, loOf(w, f, b, bHi));
+  return true;
+}
+
+/** NEG: 0 - `a` into `a`, wrapping (-(-2^63) is -2^63); false when `a` is not an Int. */
+export function neg64(w: Int32Array, f: Float64Array, a: number): boolean {
+  const ta = w[a << 2];
+  if (ta === T_INT) return storeSmall(w, f, a, -f[(a << 1) + 1]), true;
+  if (ta !== T_BIGINT) return false;
+  const hi = w[(a << 2) + 3], lo = w[(a << 2) + 2] >>> 0;
+  if (lo === 0) storeHalves(w, f, a, -hi | 0, 0);
+  else storeHalves(w, f, a, ~hi, TWO32 - lo);
+  return true;
+}
+
+/** MOD: `a` % `b` into `a`, truncating; false when an operand is not an Int, for a zero
+ *  divisor, and for the BigInt cases the header lists. */
+export function mod64(w: Int32Array, f: Float64Array, a: number, b: number): boolean {
+  const ta = w[a << 2], tb = w[b << 2];
+  if (!isInt(ta) || !isInt(tb)) return false;
   if (tb === T_BIGINT) {
     // |b| > 2^53: a smaller dividend is its own remainder; two BIGINTs go to BigInt.
     if (ta !== T_INT) return false;
