@@ -101,6 +101,16 @@ export const J_BLOCKED = 65;
 export const J_BAIL = 66;
 
 const F64_EPSILON = 2.220446049250313e-16;
+
+/** The function of src/vm/int64.ts a unit calls for wide arithmetic on Ints (it gets them
+ *  through `env`: tier.ts `unitFunction`); DIV has none. */
+const WIDE_INT_FUNCTIONS = new Map<number, string>([
+  [OP.ADD, "add64"],
+  [OP.SUB, "sub64"],
+  [OP.MUL, "mul64"],
+  [OP.MOD, "mod64"],
+  [OP.NEG, "neg64"],
+]);
 /** Variables a unit can look up on entry (a bit each in a 32-bit mask); the rest of a larger
  *  unit's variables are validated where they are first used. */
 export const ENTRY_VARS_MAX = 31;
@@ -671,18 +681,8 @@ class UnitGen {
     const a = unary ? "sp - 1" : "sp - 2";
     // Ints first through the one-instruction function of src/vm/int64.ts (inlined by V8),
     // anything else through `jit.wide`.
-    const ints = op === OP.ADD
-      ? "add64"
-      : op === OP.SUB
-      ? "sub64"
-      : op === OP.MUL
-      ? "mul64"
-      : op === OP.MOD
-      ? "mod64"
-      : op === OP.NEG
-      ? "neg64"
-      : "";
-    const fast = ints === "" ? "" : `${ints}(w, f, ${a}${unary ? "" : ", sp - 1"}) || `;
+    const ints = WIDE_INT_FUNCTIONS.get(op);
+    const fast = ints === undefined ? "" : `${ints}(w, f, ${a}${unary ? "" : ", sp - 1"}) || `;
     this.emit(
       `if (!(${fast}jit.wide(${op}, ${a}, sp - 1))) ${this.bail()}` + (unary ? "" : " sp -= 1;"),
     );

@@ -73,7 +73,21 @@ export function newNode(
 ): number {
   const cells = NODE_HEADER_CELLS + valueCellsNeeded;
   const node = mem.allocBlock(cells);
-  const w = mem.i32;
+  writeHeader(mem.i32, node, kind, fromPid, cells, extraA);
+  setNull(mem.i32, node + N_VALUE_CELL);
+  return node;
+}
+
+/** A new node's two header cells (not yet in any queue: next 0; port, queued cells and
+ *  origin 0). */
+function writeHeader(
+  w: Int32Array,
+  node: number,
+  kind: number,
+  fromPid: number,
+  cells: number,
+  extraA: number,
+): void {
   const h = node << 2;
   w[h + N_NEXT] = 0;
   w[h + N_KIND] = kind;
@@ -83,8 +97,6 @@ export function newNode(
   w[h + 5] = 0;
   w[h + 6] = 0;
   w[h + 7] = 0;
-  setNull(w, node + N_VALUE_CELL);
-  return node;
 }
 
 /** A node carrying a deep copy of the value in cell `src`. */
@@ -115,17 +127,8 @@ function newScalarNode(
   extraA: number,
 ): number {
   const node = mem.allocBlock(NODE_HEADER_CELLS);
-  const w = mem.i32;
-  const h = node << 2;
-  w[h + N_NEXT] = 0;
-  w[h + N_KIND] = kind;
-  w[h + N_FROM] = fromPid;
-  w[h + N_CELLS] = NODE_HEADER_CELLS;
-  w[h + 4] = extraA;
-  w[h + 5] = 0;
-  w[h + 6] = 0;
-  w[h + 7] = 0;
-  copyCell(w, node + N_VALUE_CELL, src);
+  writeHeader(mem.i32, node, kind, fromPid, NODE_HEADER_CELLS, extraA);
+  copyCell(mem.i32, node + N_VALUE_CELL, src);
   return node;
 }
 
