@@ -25,10 +25,10 @@ const TOP = 0, BOTTOM = 1, CAP = 2, SLOTS = 4;
 
 export class Deque {
   /** i32 word index of the block. */
-  private readonly base: number;
-  private readonly mask: number;
+  protected readonly base: number;
+  protected readonly mask: number;
 
-  constructor(private readonly mem: Memory, readonly block: number) {
+  constructor(protected readonly mem: Memory, readonly block: number) {
     this.base = block << 2;
     this.mask = mem.i32[this.base + CAP] - 1;
   }
@@ -69,6 +69,46 @@ export class Deque {
     const bottom = Atomics.load(w, b + BOTTOM);
     if (((bottom - top) | 0) <= 0) return 0;
     const pid = Atomics.load(w, b + SLOTS + (top & this.mask));
+    return Atomics.compareExchange(w, b + TOP, top, (top + 1) | 0) === top ? pid : 0;
+  }
+}
+
+/**
+ * The owner's view of its deque. Only the owner writes `bottom`, so it keeps the value in a
+ * field and reads the shared word never: every Atomics call is a builtin call in V8 (15–25 ns
+ * here, docs/PERFORMANCE.md finding 1), and a worker's slice used to make six of them on its
+ * own deque's bottom. A slot is written with a plain store before the seq-cst store of bottom
+ * that publishes it (a thief's Atomics.load of bottom then sees the slot), and read back by the
+ * owner with a plain load (it wrote it itself).
+ */
+export class OwnedDeque extends Deque {
+  private bottom: number;
+
+  constructor(mem: Memory, block: number) {
+    super(mem, block);
+    this.bottom = Atomics.load(mem.i32, (block << 2) + BOTTOM);
+  }
+
+  override get size(): number {
+    return Math.max(0, (this.bottom - Atomics.load(this.mem.i32, this.base + TOP)) | 0);
+  }
+
+  override push(pid: number): boolean {
+    const w = this.mem.i32, b = this.base, bottom = this.bottom;
+    if (((bottom - Atomics.load(w, b + TOP)) | 0) > this.mask) return false;
+    w[b + SLOTS + (bottom & this.mask)] = pid;
+    this.bottom = (bottom + 1) | 0;
+    Atomics.store(w, b + BOTTOM, this.bottom);
+    return true;
+  }
+
+  /** Take the oldest PID (from the top, as thieves do: FIFO); 0 when empty or when a thief
+   *  took it first. */
+  take(): number {
+    const w = this.mem.i32, b = this.base;
+    const top = Atomics.load(w, b + TOP);
+    if (((this.bottom - top) | 0) <= 0) return 0;
+    const pid = w[b + SLOTS + (top & this.mask)];
     return Atomics.compareExchange(w, b + TOP, top, (top + 1) | 0) === top ? pid : 0;
   }
 }

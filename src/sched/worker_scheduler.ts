@@ -24,7 +24,7 @@ import { idleBegins, idleEnds, statsLineWord } from "../mem/sched_stats.ts";
 import type { OutputClock } from "../io/output.ts";
 import { wakeDriver } from "../ports/channel.ts";
 import type { Scheduler } from "../proc/procs.ts";
-import { Deque, InjectionQueue } from "./deque.ts";
+import { Deque, InjectionQueue, OwnedDeque } from "./deque.ts";
 import { type SliceRunner, STEP_EXIT } from "./slice.ts";
 import type { Runtime } from "../vm/runtime.ts";
 
@@ -52,7 +52,7 @@ export class WorkerScheduler implements Scheduler {
   /** Flushes this worker's output while it runs (set by the worker entry). */
   output: OutputClock | null = null;
   readonly stats: WorkerStats;
-  private readonly own: Deque;
+  private readonly own: OwnedDeque;
   private readonly others: Deque[];
   private readonly injection: InjectionQueue;
   /** Word of this worker's statistics line (src/mem/sched_stats.ts; made before workers start). */
@@ -66,7 +66,7 @@ export class WorkerScheduler implements Scheduler {
     injectionBlock: number,
   ) {
     const mem = rt.mem;
-    this.own = new Deque(mem, dequeBlocks[index]);
+    this.own = new OwnedDeque(mem, dequeBlocks[index]);
     this.others = dequeBlocks.filter((_, i) => i !== index).map((b) => new Deque(mem, b));
     this.injection = new InjectionQueue(mem, injectionBlock);
     this.statsLine = statsLineWord(mem, index);
@@ -168,9 +168,10 @@ export class WorkerScheduler implements Scheduler {
     }
     // FIFO even for the owner (it takes from the top like a thief): a preempted process goes
     // to the back of the queue, so no process can starve the others (LANGUAGE.md §5).
-    while (this.own.size > 0) {
-      const pid = this.own.steal();
+    for (;;) {
+      const pid = this.own.take();
       if (pid !== 0) return pid;
+      if (this.own.size <= 0) break; // empty (else a thief won the race: try again)
     }
     const injected = this.injection.shift();
     if (injected !== 0) return injected;
