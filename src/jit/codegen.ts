@@ -692,8 +692,9 @@ class UnitGen {
    * SEND, by a direct call (`Jit.send`) instead of the interpreter's slow path: the operands
    * are written to the stack, the message is sent, and the block goes on — no registers
    * written back or reloaded, only the views (the message's node may have grown the buffer).
-   * A target that is not a small Int, or a send that throws (no memory for the node: before
-   * anything was sent), bails, and the interpreter runs the SEND and raises its error.
+   * A target that is not a small Int, or a send that throws (no memory for the node, or a
+   * value another node cannot take: before the message left), bails, and the interpreter
+   * runs the SEND and raises its error.
    */
   private send(literal: number): void {
     this.flush();

@@ -220,8 +220,9 @@ export class Jit implements CompiledTier {
   /** SEND for a unit (codegen.ts `send`): the value in cell `value` to the PID in cell `to`,
    *  or to PID -to when `to` < 0 (SEND's literal form). False, with nothing sent, when the
    *  interpreter must run it: the target is not a small Int (its error, or a 64-bit PID), or
-   *  sending threw — which it can only do allocating the message's node, before any effect,
-   *  so the interpreter's run of the same SEND raises the same error at its pc. */
+   *  sending threw — which it does only before the message leaves (allocating its node, or
+   *  converting the value for another node), so the interpreter's run of the same SEND
+   *  raises the same error at its pc. */
   send(pcb: number, to: number, value: number): boolean {
     const w = this.mem.i32;
     let pid: number;
