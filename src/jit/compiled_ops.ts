@@ -95,13 +95,13 @@ export function runsInline(op: number): boolean {
 
 /** Fallback instructions whose slow path never writes a variable and never changes frames
  *  other than by raising an error (after which TRY's handler may run in another frame): the
- *  message instructions, SELF and PRINT. After one of them a unit keeps its variable cache
- *  unless the frame pointer moved (codegen.ts `fallback`): a message loop would otherwise
- *  look every variable up again after each SEND or RECEIVE. (A collection inside RECEIVE
- *  moves heap objects, not the frame block, and the cache trusts only numbers.) */
+ *  message instructions left to the slow path (SEND is compiled), SELF and PRINT. After one of
+ *  them a unit keeps its variable cache unless the frame pointer moved (codegen.ts
+ *  `fallback`): a message loop would otherwise look every variable up again after each
+ *  RECEIVE. (A collection inside RECEIVE moves heap objects, not the frame block, and the
+ *  cache trusts only numbers.) */
 const KEEPS_VARIABLES = new Set(
   [
-    "SEND",
     "SENDNAMED",
     "RECEIVE",
     "RECEIVE_MATCH",

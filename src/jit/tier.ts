@@ -26,7 +26,7 @@ import { P_FP, P_FRAMES, P_PC, P_PID, P_SP, P_STACK } from "../proc/pcb.ts";
 import { T_INT } from "../term/tags.ts";
 import type { CompiledTier, Interpreter } from "../vm/interp.ts";
 import { arithUnlessError } from "../vm/ops_arith.ts";
-import { add64, intArith64, mod64, mul64, neg64, sub64 } from "../vm/int64.ts";
+import { add64, mod64, mul64, neg64, sub64 } from "../vm/int64.ts";
 import { R_CONTINUE, R_PREEMPT, R_WAIT } from "../vm/results.ts";
 import type { JitMode } from "../vm/runtime.ts";
 import { ENTRY_VARS_MAX, generateUnit, J_BAIL, J_BLOCKED, J_JUMP } from "./codegen.ts";
@@ -213,8 +213,7 @@ export class Jit implements CompiledTier {
   /** Wide arithmetic for a unit (codegen.ts `wide`): instruction `op` on the stack cells `a`
    *  and `b`, the result in `a`; false, with nothing written, when it would raise. */
   wide(op: number, a: number, b: number): boolean {
-    const mem = this.mem;
-    return intArith64(mem.i32, mem.f64, op, a, b) || arithUnlessError(this.interp.rt, op, a, b);
+    return arithUnlessError(this.interp.rt, op, a, b);
   }
 
   /** SEND for a unit (codegen.ts `send`): the value in cell `value` to the PID in cell `to`,

@@ -110,8 +110,9 @@ export class Mailbox {
     w[p + P_SAVE_NODE] = 0;
   }
 
-  /** Unlink `node` (just found by `select`) and settle its accounting; the caller copies its
-   *  value out and then frees it with `free`. `e`: the process's table entry. */
+  /** Unlink `node` (just found by `select`), settle its accounting and end the receive (as
+   *  `takeOldest` does); the caller copies its value out and then frees it with `free`. `e`:
+   *  the process's table entry. */
   take(pcb: number, e: number, node: number): void {
     let prev = 0;
     if (node === this.selected) prev = this.selectedPrev;
@@ -121,6 +122,7 @@ export class Mailbox {
     }
     this.selected = 0;
     this.unlink(pcb, prev, node);
+    this.endReceive(pcb);
     this.settle(e, node);
   }
 

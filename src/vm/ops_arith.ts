@@ -39,7 +39,7 @@ export function arithSlow(rt: Runtime, op: number, a: number, b: number): void {
   const w = mem.i32, f = mem.f64;
   const ta = w[a << 2], tb = w[b << 2];
   // Ints past 2^53 without BigInt where int64.ts covers the case.
-  if (op !== 0x14 && isInt(ta) && isInt(tb) && intArith64(w, f, op, a, b)) return;
+  if (intArith64(w, f, op, a, b)) return;
   switch (op) {
     case 0x10: // ADD
     case 0x11: // SUB
@@ -130,7 +130,6 @@ export function arithSlow(rt: Runtime, op: number, a: number, b: number): void {
 export function arithUnlessError(rt: Runtime, op: number, a: number, b: number): boolean {
   const w = rt.mem.i32, f = rt.mem.f64;
   const ta = w[a << 2], tb = w[b << 2];
-  if (op !== 0x14 && isInt(ta) && isInt(tb) && intArith64(w, f, op, a, b)) return true;
   const numbers = (isInt(ta) || ta === T_FLOAT) && (isInt(tb) || tb === T_FLOAT);
   const zero = (tb === T_INT || tb === T_FLOAT) && f[(b << 1) + 1] === 0;
   switch (op) {

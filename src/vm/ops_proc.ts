@@ -213,7 +213,8 @@ function timeout(it: Interpreter, pcb: number, nArgs: number, label: number): nu
   return R_CONTINUE;
 }
 
-/** Copy a message into the heap, replace the receive's operands with it, free the node. */
+/** Copy a message into the heap, replace the receive's operands with it, free the node
+ *  (which the mailbox's take or takeOldest unlinked, ending the receive). */
 function takeMessage(it: Interpreter, pcb: number, node: number, nArgs: number): void {
   const rt = it.rt, heap = rt.heap, p = pcb << 2;
   const src = node + N_VALUE_CELL;
@@ -233,7 +234,6 @@ function takeMessage(it: Interpreter, pcb: number, node: number, nArgs: number):
   copyCell(w, dst, scalar ? src : pcb + R_TMP0);
   if (!scalar) setNull(w, pcb + R_TMP0);
   freeNode(rt.mem, node);
-  rt.procs.mailbox.endReceive(pcb);
   if (w[p + P_DEADLINE] >= 0) {
     w[p + P_DEADLINE] = -1;
     w[p + P_TIMER_SEQ]++; // disarm
