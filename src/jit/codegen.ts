@@ -19,11 +19,12 @@
  *
  * Block prologue (the safepoint): the block's instruction count is charged to the budget in
  * one step, and its deepest pop and highest push are checked against the stack block. When
- * the budget does not cover the whole block, or the stack is too shallow (an underflow error)
- * or too small (it must grow), the unit leaves at the block start with J_BLOCKED: the tier
- * preempts (budget 0) or lets the interpreter run from there — the remaining budget
- * instruction by instruction (so preemption happens at exactly the instruction it would
- * without compiled code), or the block whose error it raises or whose stack it grows.
+ * the budget does not cover the whole block (J_NO_BUDGET), or the stack is too shallow (an
+ * underflow error) or too small (it must grow; J_BLOCKED), the unit leaves at the block start:
+ * the tier preempts (budget 0, or short of the block where preemption need not be exact) or
+ * lets the interpreter run from there — the remaining budget instruction by instruction (so
+ * preemption happens at exactly the instruction it would without compiled code), or the
+ * block whose error it raises or whose stack it grows.
  *
  * Block body: a virtual operand stack (vstack.ts). Every guard that fails (a type the fast
  * path does not handle, an Int overflow, a zero divisor, an undefined variable, a full frame
@@ -95,8 +96,11 @@ import {
 
 /** Unit result: pc left the unit's entries; the tier looks up the next unit. */
 export const J_JUMP = 64;
-/** Unit result: a block prologue failed (budget, stack depth or room) at the saved pc. */
+/** Unit result: a block prologue failed (stack depth or room) at the saved pc. */
 export const J_BLOCKED = 65;
+/** Unit result: a block prologue found the budget short of the block at the saved pc (and
+ *  the stack may be failing too). */
+export const J_NO_BUDGET = 67;
 /** Unit result: a guard failed; `jit.bail` names the BailInfo (1-based). */
 export const J_BAIL = 66;
 
@@ -279,7 +283,9 @@ class UnitGen {
     if (low < 0) conds.push(`sp - ${-low} < stackBase`);
     if (high > 0) conds.push(`sp + ${high} > stackEnd`);
     if (conds.length > 0) {
-      this.emit(`if (${conds.join(" || ")}) { pc = ${leader}; rc = ${J_BLOCKED}; break out; }`);
+      // One test on the way in; which one failed is sorted out only on the way out.
+      const rc = len > 0 ? `budget < ${len} ? ${J_NO_BUDGET} : ${J_BLOCKED}` : `${J_BLOCKED}`;
+      this.emit(`if (${conds.join(" || ")}) { pc = ${leader}; rc = ${rc}; break out; }`);
     }
     if (len > 0) this.emit(`budget -= ${len};`);
     this.vs = [];

@@ -29,7 +29,7 @@ import { arithUnlessError } from "../vm/ops_arith.ts";
 import { add64, mod64, mul64, neg64, sub64 } from "../vm/int64.ts";
 import { R_CONTINUE, R_PREEMPT, R_WAIT } from "../vm/results.ts";
 import type { JitMode } from "../vm/runtime.ts";
-import { ENTRY_VARS_MAX, generateUnit, J_BAIL, J_BLOCKED, J_JUMP } from "./codegen.ts";
+import { ENTRY_VARS_MAX, generateUnit, J_BAIL, J_BLOCKED, J_JUMP, J_NO_BUDGET } from "./codegen.ts";
 import { type CodeView, demotable, flowOf, stackEffect } from "./compiled_ops.ts";
 import { discoverRegion, Flow, keepHotPart } from "./region.ts";
 import { type BailInfo, spill } from "./vstack.ts";
@@ -108,6 +108,17 @@ export class Jit implements CompiledTier {
   ic: Int32Array;
   /** Budget left when a unit or `enter` returns. */
   budget = 0;
+  /**
+   * Whether a slice must end at exactly the instruction it would end at interpreted (the
+   * single scheduler: the same interleaving with the tier on or off, which the tests
+   * compare). An SMP worker, whose interleaving depends on timing anyway, sets it false: a
+   * slice then ends at the first block the budget does not cover, and the next one starts
+   * in compiled code there — so a process spending its slices in compiled code never calls
+   * the interpreter's loop, and V8 does not spend 50–70 ms of a core optimising that loop in
+   * every worker (docs/PERFORMANCE.md, finding 8). Either way a slice never runs more than
+   * its budget.
+   */
+  exactPreemption = true;
   /** Set by a unit that bailed: its bail number (1-based), and the spill slots it filled. */
   bail = 0;
   qs: Float64Array = new Float64Array(16);
@@ -149,6 +160,7 @@ export class Jit implements CompiledTier {
   /** Run compiled code from the PCB's pc for as long as control stays in compiled code. */
   enter(pcb: number, budget: number): number {
     const p = pcb << 2;
+    const budgetAtEntry = budget;
     let arrived = false; // false: the interpreter stopped here; true: a unit jumped here
     for (;;) {
       const pc = this.mem.i32[p + P_PC];
@@ -198,7 +210,12 @@ export class Jit implements CompiledTier {
         arrived = true;
         continue;
       }
-      if (rc !== J_BLOCKED) return rc; // R_CONTINUE or R_PREEMPT
+      if (rc === J_NO_BUDGET && !this.exactPreemption && budget < budgetAtEntry) {
+        // (Only after some progress: a block longer than a whole budget is interpreted.)
+        this.budget = budget;
+        return R_PREEMPT;
+      }
+      if (rc !== J_BLOCKED && rc !== J_NO_BUDGET) return rc; // R_CONTINUE or R_PREEMPT
       // A block prologue failed at the PCB's pc. Budget used up (it may be below 0 after the
       // work a slow instruction charged): preempt here. Otherwise the interpreter runs from
       // there: the rest of the budget instruction by instruction (so preemption falls on

@@ -77,6 +77,8 @@ export class Interpreter {
   exitCode = 0;
   /** Instructions executed (for --stats). */
   reductions = 0;
+  /** Times a slice ran the interpreter's loop (not only compiled code). */
+  interpretCalls = 0;
 
   constructor(readonly rt: Runtime) {
     this.m = rt.machine;
@@ -158,9 +160,34 @@ export class Interpreter {
   /** Number of `slowAt` calls so far. */
   slowCalls = 0;
 
+  /**
+   * Run `pcb` for at most `budget` reductions. A small entry of its own: where compiled code
+   * can run from the PCB's pc it goes straight there, so a slice spent in compiled code never
+   * calls `interpret`. That keeps V8 from optimising the big loop merely because every slice
+   * passes through it — about 40–70 ms of background compilation per isolate, which on a
+   * short parallel run takes a core from the SMP workers (docs/PERFORMANCE.md, finding 8).
+   */
   run(pcb: number, budget: number): number {
+    if (this.rt.image.generation !== this.imageGeneration) this.followImage();
+    drainWorkReductions(); // work done outside this slice (signals, reports) is not charged
+    const tier = this.tier;
+    if (tier !== null && tier.hot[this.rt.mem.i32[(pcb << 2) + P_PC]] <= 0) {
+      const result = tier.enter(pcb, budget);
+      if (result !== R_CONTINUE) {
+        this.reductions += budget - tier.budget;
+        return result;
+      }
+      return this.interpret(pcb, tier.budget, budget, false);
+    }
+    return this.interpret(pcb, budget, budget, true);
+  }
+
+  /** The interpreter's loop, from the PCB's registers with `budget` left of `startBudget`.
+   *  `tryTier`: whether the first `reload` may offer its pc to compiled code (false when `run`
+   *  has just done so and was sent here). */
+  private interpret(pcb: number, budget: number, startBudget: number, tryTier: boolean): number {
+    this.interpretCalls++;
     const rt = this.rt;
-    if (rt.image.generation !== this.imageGeneration) this.followImage();
     const mem = rt.mem;
     const code = rt.image.code;
     const ints = rt.image.ints;
@@ -169,7 +196,6 @@ export class Interpreter {
     const params = rt.image.paramLists;
     const ic = this.ic;
     const p = pcb << 2;
-    const startBudget = budget;
     let w!: Int32Array, f!: Float64Array;
     let stackBase!: number, stackEnd!: number, sp!: number;
     let frameBase!: number, frameEnd!: number, fp!: number, ftop!: number;
@@ -177,12 +203,12 @@ export class Interpreter {
     let result = R_CONTINUE;
     const tier = this.tier;
     const hot = tier === null ? null : tier.hot;
-    drainWorkReductions(); // work done outside this slice (signals, reports) is not charged
 
     reload: for (;;) {
       // Registers are in the PCB here: compiled code may run from its pc (hot[pc] ≤ 0: an
       // entry of compiled code, or due to be compiled).
-      if (hot !== null && hot[mem.i32[p + P_PC]] <= 0) {
+      if (!tryTier) tryTier = true;
+      else if (hot !== null && hot[mem.i32[p + P_PC]] <= 0) {
         result = tier!.enter(pcb, budget);
         budget = tier!.budget;
         if (result !== R_CONTINUE) {

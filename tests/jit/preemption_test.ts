@@ -6,7 +6,7 @@
  * units and loops broken by instructions the tier does not compile.
  */
 import assert from "node:assert/strict";
-import { assertSameAsInterpreter } from "./helpers.ts";
+import { assertSameAsInterpreter, runWith } from "./helpers.ts";
 
 /** Three processes counting in compiled loops, each printing a line every `every` rounds;
  *  the order of the lines shows where every slice ended. */
@@ -72,26 +72,28 @@ Deno.test("with --jit=on the hot loop compiles mid-run and interleaving stays th
   }
 });
 
+/** Counts to 100,000 in one loop of 9 instructions (blocks of 4 and 5), then prints. */
+const longLoop = [
+  "PUSH_INT 0",
+  "STORE i",
+  "LABEL loop",
+  "LOAD i",
+  "PUSH_INT 100000",
+  "LT",
+  "JZ done",
+  "LOAD i",
+  "PUSH_INT 1",
+  "ADD",
+  "STORE i",
+  "JMP loop",
+  "LABEL done",
+  "LOAD i",
+  "PRINT",
+];
+
 Deno.test("a long compiled loop really is preempted: many slices, most reductions compiled", async () => {
-  const src = [
-    "PUSH_INT 0",
-    "STORE i",
-    "LABEL loop",
-    "LOAD i",
-    "PUSH_INT 100000",
-    "LT",
-    "JZ done",
-    "LOAD i",
-    "PUSH_INT 1",
-    "ADD",
-    "STORE i",
-    "JMP loop",
-    "LABEL done",
-    "LOAD i",
-    "PRINT",
-  ];
   for (const reductions of [3, 20, 1000]) {
-    const run = await assertSameAsInterpreter(src, "on", { reductions });
+    const run = await assertSameAsInterpreter(longLoop, "on", { reductions });
     assert.equal(run.stdout, "100000\n");
     // 900,000 instructions: a slice per `reductions` of them.
     assert.ok(run.slices >= Math.floor(900_000 / reductions), `${run.slices} slices`);
@@ -100,4 +102,59 @@ Deno.test("a long compiled loop really is preempted: many slices, most reduction
     const share = run.jit!.compiledReductions / run.reductions;
     if (reductions >= 20) assert.ok(share > 0.5, `${reductions}: compiled share ${share}`);
   }
+});
+
+/** Run the long loop above with the tier on, recording the most reductions any slice used. */
+async function longLoopRun(reductions: number, exact: boolean) {
+  let mostUsed = 0;
+  const run = await runWith(longLoop, "on", { reductions }, (vm) => {
+    vm.jit!.exactPreemption = exact;
+    const interp = vm.interp;
+    const run = interp.run.bind(interp);
+    interp.run = (pcb: number, budget: number) => {
+      const before = interp.reductions;
+      const r = run(pcb, budget);
+      mostUsed = Math.max(mostUsed, interp.reductions - before);
+      return r;
+    };
+  });
+  return { run, mostUsed };
+}
+
+Deno.test("where preemption need not be exact (SMP workers), slices end at block starts and stay compiled", async () => {
+  for (const reductions of [20, 97, 1000]) {
+    const exact = await longLoopRun(reductions, true);
+    const loose = await longLoopRun(reductions, false);
+    for (const { run, mostUsed } of [exact, loose]) {
+      assert.equal(run.stdout, "100000\n");
+      assert.ok(mostUsed <= reductions, `a slice used ${mostUsed} of ${reductions} reductions`);
+    }
+    // Exact: nearly every slice ends with the interpreter running the rest of its budget.
+    // Loose: after warm-up (64 interpreted arrivals) no slice calls the interpreter's loop.
+    const calls = (r: typeof exact) => r.run.vm.interp.interpretCalls;
+    assert.ok(calls(exact) > exact.run.slices / 2, `exact: ${calls(exact)} of ${exact.run.slices}`);
+    assert.ok(calls(loose) < 80, `loose: ${calls(loose)} interpreter calls`);
+    // Slices end a little short of the budget, never beyond it; the work is the same.
+    assert.equal(loose.run.reductions, exact.run.reductions);
+    assert.ok(loose.run.slices >= exact.run.slices);
+  }
+});
+
+Deno.test("loose preemption still makes progress when a block is longer than the whole budget", async () => {
+  for (const reductions of [1, 2, 3, 4]) {
+    const { run, mostUsed } = await longLoopRun(reductions, false);
+    assert.equal(run.stdout, "100000\n");
+    assert.ok(mostUsed <= reductions);
+  }
+});
+
+Deno.test("loose preemption keeps every process running: the three counters all finish", async () => {
+  const src = counters(7);
+  const off = await runWith(src, "off", { reductions: 13 });
+  const loose = await runWith(src, "on", { reductions: 13 }, (vm) => {
+    vm.jit!.exactPreemption = false;
+  });
+  const lines = (s: string) => s.trim().split("\n").sort();
+  assert.deepEqual(lines(loose.stdout), lines(off.stdout));
+  assert.equal(loose.exitCode, 0);
 });
