@@ -19,9 +19,10 @@
  *
  * Block prologue (the safepoint): the block's instruction count is charged to the budget in
  * one step, and its deepest pop and highest push are checked against the stack block. When
- * the budget does not cover the whole block (J_NO_BUDGET), or the stack is too shallow (an
- * underflow error) or too small (it must grow; J_BLOCKED), the unit leaves at the block start:
- * the tier preempts (budget 0, or short of the block where preemption need not be exact) or
+ * the budget does not cover the whole block, or the stack is too shallow (an underflow error)
+ * or too small (it must grow), the unit leaves at the block start with J_BLOCKED and the
+ * block's length: the tier preempts (budget 0, or short of the block where preemption need
+ * not be exact) or
  * lets the interpreter run from there — the remaining budget instruction by instruction (so
  * preemption happens at exactly the instruction it would without compiled code), or the
  * block whose error it raises or whose stack it grows.
@@ -96,11 +97,9 @@ import {
 
 /** Unit result: pc left the unit's entries; the tier looks up the next unit. */
 export const J_JUMP = 64;
-/** Unit result: a block prologue failed (stack depth or room) at the saved pc. */
+/** Unit result: a block prologue failed (budget, stack depth or room) at the saved pc;
+ *  `jit.bail` holds the block's length in instructions (the budget it needed). */
 export const J_BLOCKED = 65;
-/** Unit result: a block prologue found the budget short of the block at the saved pc (and
- *  the stack may be failing too). */
-export const J_NO_BUDGET = 67;
 /** Unit result: a guard failed; `jit.bail` names the BailInfo (1-based). */
 export const J_BAIL = 66;
 
@@ -283,9 +282,13 @@ class UnitGen {
     if (low < 0) conds.push(`sp - ${-low} < stackBase`);
     if (high > 0) conds.push(`sp + ${high} > stackEnd`);
     if (conds.length > 0) {
-      // One test on the way in; which one failed is sorted out only on the way out.
-      const rc = len > 0 ? `budget < ${len} ? ${J_NO_BUDGET} : ${J_BLOCKED}` : `${J_BLOCKED}`;
-      this.emit(`if (${conds.join(" || ")}) { pc = ${leader}; rc = ${rc}; break out; }`);
+      // Which test failed is the tier's to sort out: a compare here, run only at a slice's
+      // end, would reach V8's optimised code without type feedback and deoptimise the unit.
+      this.emit(
+        `if (${
+          conds.join(" || ")
+        }) { pc = ${leader}; bail = ${len}; rc = ${J_BLOCKED}; break out; }`,
+      );
     }
     if (len > 0) this.emit(`budget -= ${len};`);
     this.vs = [];

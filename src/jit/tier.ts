@@ -29,7 +29,7 @@ import { arithUnlessError } from "../vm/ops_arith.ts";
 import { add64, mod64, mul64, neg64, sub64 } from "../vm/int64.ts";
 import { R_CONTINUE, R_PREEMPT, R_WAIT } from "../vm/results.ts";
 import type { JitMode } from "../vm/runtime.ts";
-import { ENTRY_VARS_MAX, generateUnit, J_BAIL, J_BLOCKED, J_JUMP, J_NO_BUDGET } from "./codegen.ts";
+import { ENTRY_VARS_MAX, generateUnit, J_BAIL, J_BLOCKED, J_JUMP } from "./codegen.ts";
 import { type CodeView, demotable, flowOf, stackEffect } from "./compiled_ops.ts";
 import { discoverRegion, Flow, keepHotPart } from "./region.ts";
 import { type BailInfo, spill } from "./vstack.ts";
@@ -210,12 +210,13 @@ export class Jit implements CompiledTier {
         arrived = true;
         continue;
       }
-      if (rc === J_NO_BUDGET && !this.exactPreemption && budget < budgetAtEntry) {
-        // (Only after some progress: a block longer than a whole budget is interpreted.)
+      if (rc !== J_BLOCKED) return rc; // R_CONTINUE or R_PREEMPT
+      if (budget < this.bail && !this.exactPreemption && budget < budgetAtEntry) {
+        // The budget does not cover the block: end the slice here (only after some
+        // progress, so a block longer than a whole budget is interpreted).
         this.budget = budget;
         return R_PREEMPT;
       }
-      if (rc !== J_BLOCKED && rc !== J_NO_BUDGET) return rc; // R_CONTINUE or R_PREEMPT
       // A block prologue failed at the PCB's pc. Budget used up (it may be below 0 after the
       // work a slow instruction charged): preempt here. Otherwise the interpreter runs from
       // there: the rest of the budget instruction by instruction (so preemption falls on
