@@ -46,6 +46,9 @@ export const STEP_EXIT = 3;
 /** The pid taken from a queue was not run (gone, or no longer RUNNABLE); callers treat it as
  *  STEP_MORE. */
 export const STEP_SKIP = 4;
+/** The slice ended by preemption and `keepRunning` said go on: the process stays RUNNING and
+ *  owned by this thread, and the caller runs its next slice with `runKept`. */
+export const STEP_KEPT = 5;
 
 export interface SliceHooks {
   /** Called before each slice when tracing (budget 1). */
@@ -56,9 +59,10 @@ export interface SliceHooks {
   afterRun?(pid: number): void;
   /** Asked when a slice ended by preemption: true when nothing else waits for this scheduler,
    *  so that the same process goes on at once in a new slice (SMP workers: see
-   *  WorkerScheduler.mayContinue). Such a slice still begins with the process's signals and
-   *  still counts; the process just stays RUNNING and owned instead of a round trip through
-   *  the run queue, its status word and the ownership mark (about twenty atomic operations). */
+   *  WorkerScheduler.mayContinue; the slice returns STEP_KEPT and the caller calls
+   *  `runKept`). Such a slice still begins with the process's signals and still counts; the
+   *  process just stays RUNNING and owned instead of a round trip through the run queue, its
+   *  status word and the ownership mark (about twenty atomic operations). */
   keepRunning?(): boolean;
 }
 
@@ -117,66 +121,78 @@ export class SliceRunner {
   }
 
   private runSlice(pid: number): number {
-    const { procs, interp, rt } = this;
-    const table = procs.table;
+    const table = this.procs.table;
     // The entry is looked up once per slice (entries never move: src/proc/table.ts).
     const e = table.entry(pid);
     const pcb = e === 0 ? 0 : table.pcbAt(e);
     if (pcb === 0 || !table.casStatusAt(e, ST_RUNNABLE, ST_RUNNING)) return STEP_SKIP;
     this.beginSlice();
     this.claim(e, pid);
+    return this.ownedSlice(pid, e, pcb);
+  }
+
+  /** The next slice of a process whose last one returned STEP_KEPT (still RUNNING and owned
+   *  here). No loop of its own, on purpose: the caller's scheduling loop is the one loop, so
+   *  V8 optimises this path once instead of also on-stack-replacing a loop inside it. */
+  runKept(pid: number): number {
+    const table = this.procs.table;
+    const e = table.entry(pid);
+    this.beginSlice();
+    return this.ownedSlice(pid, e, table.pcbAt(e));
+  }
+
+  /** A slice of a process this thread has made RUNNING and owns. */
+  private ownedSlice(pid: number, e: number, pcb: number): number {
+    const { procs, interp, rt } = this;
+    const table = procs.table;
     let result = STEP_MORE;
-    for (;;) {
-      if (procs.overLimitAt(pcb, e)) {
-        this.release(e);
-        this.exit(pcb, true); // its memory limit: reported like a crash, with where it was
-      } else if (procs.handleSignalsAt(pcb, pid, e, true)) {
-        this.release(e);
-        this.exit(pcb, false);
-      } else if (rt.mem.i32[(pcb << 2) + P_FLAGS] & FLAG_SUPERVISING) {
-        this.release(e);
-        this.park(pcb, pid, e);
-      } else {
-        const before = interp.reductions;
-        const r = this.hooks.beforeSlice ? this.traced(pcb) : interp.run(pcb, this.budget);
-        rt.mem.f64[(pcb << 1) + P_REDUCTIONS_F64] += interp.reductions - before;
-        this.hooks.afterRun?.(pid);
-        if (
-          r === R_PREEMPT && this.tracer === null && this.hooks.keepRunning !== undefined &&
-          this.hooks.keepRunning()
-        ) {
-          // The next slice of the same process (see SliceHooks.keepRunning). Its last slice
-          // ended preempted, as PROCESS_INFO at the next slice start must report.
-          this.notParked(pcb);
-          this.publish();
-          this.beginSlice();
-          continue;
-        }
-        this.release(e);
-        switch (r) {
-          case R_PREEMPT:
-          case R_YIELD:
-            this.notParked(pcb);
-            table.setStatusAt(e, ST_RUNNABLE);
-            this.requeue(pid);
-            break;
-          case R_WAIT:
-            this.park(pcb, pid, e);
-            break;
-          case R_DONE:
-            this.finish(pcb, pid, e);
-            break;
-          case R_CRASH:
-            rt.mem.i32[(pcb << 2) + P_FLAGS] |= FLAG_CRASHED;
-            this.exit(pcb, true);
-            break;
-          case R_EXIT:
-            this.exitCode = interp.exitCode;
-            result = STEP_EXIT;
-            break;
-        }
+    if (procs.overLimitAt(pcb, e)) {
+      this.release(e);
+      this.exit(pcb, true); // its memory limit: reported like a crash, with where it was
+    } else if (procs.handleSignalsAt(pcb, pid, e, true)) {
+      this.release(e);
+      this.exit(pcb, false);
+    } else if (rt.mem.i32[(pcb << 2) + P_FLAGS] & FLAG_SUPERVISING) {
+      this.release(e);
+      this.park(pcb, pid, e);
+    } else {
+      const before = interp.reductions;
+      const r = this.hooks.beforeSlice ? this.traced(pcb) : interp.run(pcb, this.budget);
+      rt.mem.f64[(pcb << 1) + P_REDUCTIONS_F64] += interp.reductions - before;
+      this.hooks.afterRun?.(pid);
+      if (
+        r === R_PREEMPT && this.tracer === null && this.hooks.keepRunning !== undefined &&
+        this.hooks.keepRunning()
+      ) {
+        // The next slice of the same process follows (see SliceHooks.keepRunning). This one
+        // ended preempted, as PROCESS_INFO at the next slice start must report.
+        this.notParked(pcb);
+        this.publish();
+        return STEP_KEPT;
       }
-      break;
+      this.release(e);
+      switch (r) {
+        case R_PREEMPT:
+        case R_YIELD:
+          this.notParked(pcb);
+          table.setStatusAt(e, ST_RUNNABLE);
+          this.requeue(pid);
+          break;
+        case R_WAIT:
+          this.park(pcb, pid, e);
+          break;
+        case R_DONE:
+          this.finish(pcb, pid, e);
+          break;
+        case R_CRASH:
+          rt.mem.i32[(pcb << 2) + P_FLAGS] |= FLAG_CRASHED;
+          this.exit(pcb, true);
+          break;
+        case R_EXIT:
+          this.exitCode = interp.exitCode;
+          result = STEP_EXIT;
+          break;
+      }
     }
     this.publish();
     return result;

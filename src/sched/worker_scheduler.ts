@@ -25,7 +25,7 @@ import type { OutputClock } from "../io/output.ts";
 import { wakeDriver } from "../ports/channel.ts";
 import type { Scheduler } from "../proc/procs.ts";
 import { Deque, InjectionQueue, OwnedDeque } from "./deque.ts";
-import { type SliceRunner, STEP_EXIT } from "./slice.ts";
+import { type SliceRunner, STEP_EXIT, STEP_KEPT } from "./slice.ts";
 import type { Runtime } from "../vm/runtime.ts";
 
 export const HALT_QUIESCENT = 1;
@@ -123,7 +123,8 @@ export class WorkerScheduler implements Scheduler {
       const pid = this.findWork();
       if (pid !== 0) {
         this.stats.slices++;
-        const r = this.runner.run(pid);
+        let r = this.runner.run(pid);
+        while (r === STEP_KEPT) r = this.runner.runKept(pid); // mayContinue counted the slice
         this.shareWork();
         this.output?.tick();
         if (r === STEP_EXIT) {
