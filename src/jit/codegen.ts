@@ -783,8 +783,11 @@ class UnitGen {
     }
   }
 
-  /** EQ NE GT LT GE LE on two Ints (everything else: the interpreter). */
+  /** EQ NE GT LT GE LE on two Ints; EQ NE also on two atom strings (interned: equal iff the
+   *  same atom), as a message loop compares a tag or an exit reason (everything else: the
+   *  interpreter). */
   private compare(op: number): void {
+    if (op === OP.EQ || op === OP.NE) return this.equality(op === OP.NE);
     const sym = op === OP.EQ
       ? "==="
       : op === OP.NE
@@ -800,6 +803,21 @@ class UnitGen {
     const ints = and(isTag(a.t, T_INT), isTag(b.t, T_INT));
     if (ints !== "true") this.emit(`if (!(${ints})) ${this.bail()}`);
     this.pushTruth(`${ex(a.v)} ${sym} ${ex(b.v)}`);
+  }
+
+  private equality(negate: boolean): void {
+    const b = this.boolish(this.pop()), a = this.boolish(this.pop());
+    const sym = negate ? "!==" : "===";
+    const ints = and(isTag(a.t, T_INT), isTag(b.t, T_INT));
+    const atoms = and(isTag(a.t, T_ATOM_STR), isTag(b.t, T_ATOM_STR));
+    if (ints === "true") return this.pushTruth(`${ex(a.v)} ${sym} ${ex(b.v)}`);
+    if (atoms === "true") return this.pushTruth(`${ex(a.a)} ${sym} ${ex(b.a)}`);
+    const q = this.tmp("q");
+    this.emit(
+      `let ${q}; if (${ints}) ${q} = ${ex(a.v)} ${sym} ${ex(b.v)}; ` +
+        `else if (${atoms}) ${q} = ${ex(a.a)} ${sym} ${ex(b.a)}; else ${this.bail()}`,
+    );
+    this.pushTruth(q);
   }
 
   private floatCompare(op: number): void {

@@ -27,6 +27,8 @@ const VALUES = [
   "FALSE",
   "NULL",
   'PUSH_STR "s"',
+  'PUSH_STR "u"',
+  'PUSH_STR ""\nPUSH_STR "s"\nCONCAT', // "s" again, built at run time (not an atom)
   "PUSH_INT 1\nPUSH_INT 2\nMAKE_LIST 2",
   'PUSH_STR "t"\nPUSH_FLOAT 0.5\nMAKE_TUPLE 2',
   "MAKE_FUNCTION f",
@@ -318,4 +320,58 @@ Deno.test("a process woken at a RECEIVE inside a block resumes in compiled code,
   // interpreter (measured: 3,065 slow-path calls in all, main's RECEIVEs); as an entry, the
   // unit runs it through the slow path, as it runs main's (SEND is a direct call).
   assert.ok(run.vm.interp.slowCalls >= 2 * 3000, `${run.vm.interp.slowCalls} slow-path calls`);
+});
+
+Deno.test("a loop that compares atom strings (a DOWN's reason) stays compiled", async () => {
+  // 300 monitored children exit; the parent checks each DOWN's reason against "normal". EQ of
+  // two atom strings is compiled, so the receive loop does not bail at it and is not handed
+  // back to the interpreter.
+  const src = [
+    "MAKE_FUNCTION child",
+    "STORE child",
+    "PUSH_INT 300",
+    "STORE k",
+    "LABEL spawn",
+    "LOAD child",
+    "SPAWN_MONITOR",
+    "POP",
+    "POP",
+    "LOAD k",
+    "PUSH_INT 1",
+    "SUB",
+    "DUP",
+    "STORE k",
+    "JZ collect",
+    "JMP spawn",
+    "LABEL collect",
+    "PUSH_INT 0",
+    "STORE normal",
+    "PUSH_INT 300",
+    "STORE k",
+    "LABEL down",
+    "RECEIVE",
+    "GET_FIELD reason",
+    'PUSH_STR "normal"',
+    "EQ",
+    "LOAD normal",
+    "ADD",
+    "STORE normal",
+    "LOAD k",
+    "PUSH_INT 1",
+    "SUB",
+    "DUP",
+    "STORE k",
+    "JZ done",
+    "JMP down",
+    "LABEL done",
+    "LOAD normal",
+    "PRINT",
+    "HALT",
+    "LABEL child",
+    "HALT",
+  ];
+  const run = await assertSameAsInterpreter(src, "on");
+  assert.equal(run.stdout, "300\n");
+  assert.equal(run.jit!.demoted, 0);
+  assert.ok(run.jit!.compiledReductions > run.reductions / 2, `${run.jit!.compiledReductions}`);
 });
