@@ -21,7 +21,7 @@
 import { DEFAULT_MAX_ATOMS } from "../mem/atoms.ts";
 import { LimitError } from "../mem/limit_error.ts";
 import { Memory } from "../mem/memory.ts";
-import { setNull } from "../term/tags.ts";
+import { T_NULL } from "../term/tags.ts";
 
 export const PCB_CELLS = 16;
 
@@ -79,6 +79,8 @@ export const R_TMP2 = 14;
 export const R_TMP3 = 15;
 export const ROOT_FIRST = 8;
 export const ROOT_LAST = 15;
+// createPcb leaves the roots Null by zeroing the whole PCB.
+if (T_NULL !== 0) throw new Error("internal error: createPcb assumes T_NULL = 0");
 
 // frame kinds
 export const FRAME_BASE = 0;
@@ -171,7 +173,8 @@ export function createPcb(mem: Memory, pid: number, entryPc: number): number {
   w[p + P_EXIT_PC] = -1;
   w[p + P_SAVE_PC] = -1;
   w[p + P_DEADLINE] = -1;
-  for (let r = ROOT_FIRST; r <= ROOT_LAST; r++) setNull(w, pcb + r);
+  // The root cells ROOT_FIRST..ROOT_LAST are Null already: the fill above zeroed them, and a
+  // Null cell is all zeros (T_NULL = 0; checked where this module loads).
   return pcb;
 }
 
