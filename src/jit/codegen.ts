@@ -22,10 +22,9 @@
  * the budget does not cover the whole block, or the stack is too shallow (an underflow error)
  * or too small (it must grow), the unit leaves at the block start with J_BLOCKED and the
  * block's length: the tier preempts (budget 0, or short of the block where preemption need
- * not be exact) or
- * lets the interpreter run from there — the remaining budget instruction by instruction (so
- * preemption happens at exactly the instruction it would without compiled code), or the
- * block whose error it raises or whose stack it grows.
+ * not be exact) or lets the interpreter run from there — the remaining budget instruction by
+ * instruction (so preemption happens at exactly the instruction it would without compiled
+ * code), or the block whose error it raises or whose stack it grows.
  *
  * Block body: a virtual operand stack (vstack.ts). Every guard that fails (a type the fast
  * path does not handle, an Int overflow, a zero divisor, an undefined variable, a full frame
@@ -284,11 +283,8 @@ class UnitGen {
     if (conds.length > 0) {
       // Which test failed is the tier's to sort out: a compare here, run only at a slice's
       // end, would reach V8's optimised code without type feedback and deoptimise the unit.
-      this.emit(
-        `if (${
-          conds.join(" || ")
-        }) { pc = ${leader}; bail = ${len}; rc = ${J_BLOCKED}; break out; }`,
-      );
+      const failed = conds.join(" || ");
+      this.emit(`if (${failed}) { pc = ${leader}; bail = ${len}; rc = ${J_BLOCKED}; break out; }`);
     }
     if (len > 0) this.emit(`budget -= ${len};`);
     this.vs = [];

@@ -18,11 +18,12 @@
  * Invariants at each instruction boundary: sp + STACK_HEADROOM ≤ stack capacity; the PCB is
  * stale (locals are the truth) until saveRegs.
  *
- * Compiler tier (src/jit, optional): at `reload` the registers are in the PCB, so compiled code
- * may run from there (`tier.enter`, when hot[pc] ≤ 0); it returns R_CONTINUE to have the
- * interpreter go on from the PCB's pc, or the slice's end. An interpreted branch landing on a
- * pc counts `hot[pc]` down and goes through `reload` at zero, which is where hot code gets
- * compiled and entered.
+ * Compiler tier (src/jit, optional): `run` goes straight to compiled code when the PCB's pc has
+ * some, and calls the loop (`interpret`) only when there is something to interpret. At
+ * `reload` the registers are in the PCB, so compiled code may run from there (`tier.enter`,
+ * when hot[pc] ≤ 0); it returns R_CONTINUE to have the interpreter go on from the PCB's pc,
+ * or the slice's end. An interpreted branch landing on a pc counts `hot[pc]` down and goes
+ * through `reload` at zero, which is where hot code gets compiled and entered.
  */
 import { OP_BY_CODE } from "../isa/opcodes.ts";
 import {
