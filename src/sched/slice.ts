@@ -115,8 +115,7 @@ export class SliceRunner {
     const tracer = this.tracer;
     tracer.begin(pid);
     const r = this.runSlice(pid);
-    if (r === STEP_SKIP) tracer.cancel();
-    else tracer.end(pid);
+    if (r === STEP_SKIP) tracer.cancel(); // (a slice that ran was ended by `release`)
     return r;
   }
 
@@ -147,13 +146,13 @@ export class SliceRunner {
     const table = procs.table;
     let result = STEP_MORE;
     if (procs.overLimitAt(pcb, e)) {
-      this.release(e);
+      this.release(e, pid);
       this.exit(pcb, true); // its memory limit: reported like a crash, with where it was
     } else if (procs.handleSignalsAt(pcb, pid, e, true)) {
-      this.release(e);
+      this.release(e, pid);
       this.exit(pcb, false);
     } else if (rt.mem.i32[(pcb << 2) + P_FLAGS] & FLAG_SUPERVISING) {
-      this.release(e);
+      this.release(e, pid);
       this.park(pcb, pid, e);
     } else {
       const before = interp.reductions;
@@ -170,7 +169,7 @@ export class SliceRunner {
         this.publish();
         return STEP_KEPT;
       }
-      this.release(e);
+      this.release(e, pid);
       switch (r) {
         case R_PREEMPT:
         case R_YIELD:
@@ -242,8 +241,11 @@ export class SliceRunner {
     }
   }
 
-  /** Clear the owner mark — before the process becomes visible to other threads again. */
-  private release(e: number): void {
+  /** The slice is over: end its trace record and clear the owner mark — both before the
+   *  process becomes visible to other threads again, so that its next slice, on whichever
+   *  thread, and its exit are recorded after this slice's end. */
+  private release(e: number, pid: number): void {
+    if (this.tracer !== null) this.tracer.end(pid);
     if (this.ownerTag === 0) return;
     Atomics.store(this.rt.mem.i32, (e << 2) + E_OWNER, 0);
   }
