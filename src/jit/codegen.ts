@@ -70,6 +70,7 @@ import {
   T_NULL,
   T_TUPLE,
 } from "../term/tags.ts";
+import { INT64_FUNCTIONS } from "../vm/int64.ts";
 import { R_CONTINUE } from "../vm/results.ts";
 import { STACK_HEADROOM } from "../vm/machine.ts";
 import {
@@ -106,13 +107,17 @@ const F64_EPSILON = 2.220446049250313e-16;
 
 /** The function of src/vm/int64.ts a unit calls for wide arithmetic on Ints (it gets them
  *  through `env`: tier.ts `unitFunction`); DIV has none. */
-const WIDE_INT_FUNCTIONS = new Map<number, string>([
+const WIDE_INT_FUNCTIONS = new Map<number, keyof typeof INT64_FUNCTIONS>([
   [OP.ADD, "add64"],
   [OP.SUB, "sub64"],
   [OP.MUL, "mul64"],
   [OP.MOD, "mod64"],
   [OP.NEG, "neg64"],
 ]);
+/** A unit's line taking those functions out of `env`. */
+const INT64_PRELUDE = `const ${
+  Object.keys(INT64_FUNCTIONS).map((name) => `${name} = env.${name}`).join(", ")
+};`;
 /** Variables a unit can look up on entry (a bit each in a 32-bit mask); the rest of a larger
  *  unit's variables are validated where they are first used. */
 export const ENTRY_VARS_MAX = 31;
@@ -192,8 +197,7 @@ class UnitGen {
     body.push(
       `"use strict";`,
       `const findVar = env.findVar, atoms = env.atoms, guesses = env.guesses, sets = env.sets;`,
-      `const add64 = env.add64, sub64 = env.sub64, mul64 = env.mul64, mod64 = env.mod64, ` +
-        `neg64 = env.neg64;`,
+      INT64_PRELUDE,
       `return function unit_${this.region.root}(jit, pcb, pc, budget) {`,
       `const mem = jit.mem, ic = jit.ic, qs = jit.qs, interp = jit.interp;`,
       `const p = pcb << 2;`,
@@ -466,6 +470,13 @@ class UnitGen {
     this.base = 0;
   }
 
+  /** Before an instruction done by a call on stack cells (`wide`, `send`): write the virtual
+   *  stack out, so that its bail has nothing virtual left to write (the stack is exact). */
+  private flushForCall(): void {
+    this.flush();
+    this.snap = { vs: [], base: 0, pc: this.snap.pc, refund: this.snap.refund };
+  }
+
   /** Tag and f64 payload of an operand as operands (locals or literals). A variable's are
    *  copied from its cache into fresh constants: a later STORE must not change them. */
   private numeric(e: Entry): { t: Operand; v: Operand } {
@@ -680,8 +691,7 @@ class UnitGen {
    * Nothing in it allocates, so the views and cached variables stay valid.
    */
   private wide(op: number): void {
-    this.flush();
-    this.snap = { vs: [], base: 0, pc: this.snap.pc, refund: this.snap.refund };
+    this.flushForCall();
     const unary = op === OP.NEG;
     const a = unary ? "sp - 1" : "sp - 2";
     // Ints first through the one-instruction function of src/vm/int64.ts (inlined by V8),
@@ -702,8 +712,7 @@ class UnitGen {
    * runs the SEND and raises its error.
    */
   private send(literal: number): void {
-    this.flush();
-    this.snap = { vs: [], base: 0, pc: this.snap.pc, refund: this.snap.refund };
+    this.flushForCall();
     const to = literal > 0 ? -literal : "sp - 2";
     this.emit(
       `if (!jit.send(pcb, ${to}, sp - 1)) ${this.bail()} sp -= ${literal > 0 ? 1 : 2}; ` +

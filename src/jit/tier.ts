@@ -26,7 +26,7 @@ import { P_FP, P_FRAMES, P_PC, P_PID, P_SP, P_STACK } from "../proc/pcb.ts";
 import { T_INT } from "../term/tags.ts";
 import type { CompiledTier, Interpreter } from "../vm/interp.ts";
 import { arithUnlessError } from "../vm/ops_arith.ts";
-import { add64, mod64, mul64, neg64, sub64 } from "../vm/int64.ts";
+import { INT64_FUNCTIONS } from "../vm/int64.ts";
 import { R_CONTINUE, R_PREEMPT, R_WAIT } from "../vm/results.ts";
 import type { JitMode } from "../vm/runtime.ts";
 import { ENTRY_VARS_MAX, generateUnit, J_BAIL, J_BLOCKED, J_JUMP } from "./codegen.ts";
@@ -516,11 +516,7 @@ function unitFunction(body: string, atoms: Int32Array, sets: Int32Array[]): Unit
       atoms,
       guesses: new Int32Array(atoms.length),
       sets,
-      add64,
-      sub64,
-      mul64,
-      mod64,
-      neg64,
+      ...INT64_FUNCTIONS,
     });
     if (unitFunctions.size >= UNIT_FUNCTIONS_MAX) unitFunctions.clear();
     unitFunctions.set(body, fn);

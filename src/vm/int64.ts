@@ -127,6 +127,10 @@ export function intArith64(
   return false;
 }
 
+/** The one-instruction functions below, by name: what a compiled unit receives to call for
+ *  wide arithmetic (src/jit/tier.ts `unitFunction`, src/jit/codegen.ts `wide`). */
+export const INT64_FUNCTIONS = { add64, sub64, mul64, mod64, neg64 };
+
 function isInt(t: number): boolean {
   return t === T_INT || t === T_BIGINT;
 }

@@ -79,7 +79,7 @@ export function index(it: Interpreter, pcb: number): void {
   const small = v.tag(idx) === T_INT && v.num(idx) >= 0;
   const i = small ? v.num(idx) : BigInt.asUintN(64, v.int(idx));
   const n = v.len(list);
-  if (i >= BigInt(n)) {
+  if (i >= n) { // (a BigInt index compares with the Number length exactly)
     const what = t === T_LIST ? "list" : "tuple";
     throw new VmError(`Index ${i} out of bounds for ${what} of length ${n}`);
   }

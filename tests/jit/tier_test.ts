@@ -251,7 +251,7 @@ Deno.test("policy on hands back an entry that does too little work before waitin
   );
 });
 
-Deno.test("an arithmetic guard that keeps failing at a pc turns it into a slow-path call, with the same results", async () => {
+Deno.test("an arithmetic guard that keeps failing at a pc gets it compiled wide, with the same results", async () => {
   // x * 1103515245 leaves ±2^53 every round (the 64-bit path), so the compiled MUL's guard
   // fails each time, and so would the ADD and MOD that take its 64-bit result; after
   // BAIL_LIMIT bails the unit is rebuilt with those three compiled wide (the loop counter's ADD

@@ -44,7 +44,7 @@ Deno.test("deque: an owner pushing and taking while two workers steal loses and 
       w.onerror = (e) => reject(e);
     })
   );
-  const doneWord = Deque.create(mem, 4) << 2; // a spare word for "the owner is done"
+  const doneWord = mem.allocBlock(1) << 2; // "the owner is done"
   for (const w of thieves) w.postMessage({ sab: mem.sab, block, doneWord });
   const owner = new OwnedDeque(mem, block);
   const taken: number[] = [];

@@ -8,47 +8,37 @@
  * status at that moment.
  */
 import assert from "node:assert/strict";
-import { assembleSource } from "../../src/asm/mod.ts";
-import { Output } from "../../src/io/output.ts";
-import { fixedInput } from "../../src/io/stdin.ts";
 import { ST_RUNNING } from "../../src/proc/table.ts";
 import type { SliceTracer } from "../../src/sched/slice.ts";
-import { Vm } from "../../src/vm/vm.ts";
+import { runWith } from "../jit/helpers.ts";
 
 const PROGRAM = Deno.readTextFileSync(
   new URL("../observe/programs/trace_demo.ttvm", import.meta.url),
 );
 
 Deno.test("a slice's trace record ends while its process is still RUNNING (every outcome)", async () => {
-  let stdout = "";
-  const dec = new TextDecoder();
-  const vm = new Vm(assembleSource(PROGRAM, "trace_demo.ttvm"), {
-    stdout: new Output({ write: (b) => (stdout += dec.decode(b)) }),
-    stderr: new Output({ write: () => {} }),
-    stdin: fixedInput(),
-    args: [],
-  }, { reductions: 7 });
   let open = 0, ended = 0;
   const notRunning: string[] = [];
-  const tracer: SliceTracer = {
-    begin(pid) {
-      open = pid;
-    },
-    cancel() {
-      open = 0;
-    },
-    end(pid) {
-      if (open !== pid) return; // already ended (as the recorder does)
-      const status = vm.procs.table.status(pid);
-      if (status !== ST_RUNNING) notRunning.push(`pid ${pid} status ${status}`);
-      open = 0;
-      ended++;
-    },
-  };
-  vm.scheduler.tracer = tracer;
-  const { exitCode } = await vm.run();
-  assert.equal(exitCode, 0);
-  assert.equal(stdout, "done\n");
+  const run = await runWith(PROGRAM, "on", { reductions: 7 }, (vm) => {
+    const tracer: SliceTracer = {
+      begin(pid) {
+        open = pid;
+      },
+      cancel() {
+        open = 0;
+      },
+      end(pid) {
+        if (open !== pid) return; // already ended (as the recorder does)
+        const status = vm.procs.table.status(pid);
+        if (status !== ST_RUNNING) notRunning.push(`pid ${pid} status ${status}`);
+        open = 0;
+        ended++;
+      },
+    };
+    vm.scheduler.tracer = tracer;
+  });
+  assert.equal(run.exitCode, 0);
+  assert.equal(run.stdout, "done\n");
   assert.ok(ended > 50, `only ${ended} slices`);
   assert.deepEqual(notRunning.slice(0, 5), []);
   assert.equal(open, 0, "a slice was left open");
