@@ -147,7 +147,20 @@ export function createPcb(mem: Memory, pid: number, entryPc: number): number {
   const stack = mem.allocBlock(INITIAL_STACK_CELLS);
   const frames = mem.allocBlock(INITIAL_FRAME_CELLS);
   const heap = mem.allocBlock(INITIAL_HEAP_CELLS);
-  const w = mem.i32;
+  initPcb(mem.i32, pcb, pid, entryPc, stack, frames, heap);
+  return pcb;
+}
+
+/** Write a new process's registers into `pcb`, whose blocks of the initial sizes are given. */
+function initPcb(
+  w: Int32Array,
+  pcb: number,
+  pid: number,
+  entryPc: number,
+  stack: number,
+  frames: number,
+  heap: number,
+): void {
   const p = pcb << 2;
   w.fill(0, p, p + PCB_CELLS * 4);
   w[p + P_PID] = pid;
@@ -175,8 +188,57 @@ export function createPcb(mem: Memory, pid: number, entryPc: number): number {
   w[p + P_DEADLINE] = -1;
   // The root cells ROOT_FIRST..ROOT_LAST are Null already: the fill above zeroed them, and a
   // Null cell is all zeros (T_NULL = 0; checked where this module loads).
-  return pcb;
 }
+
+/**
+ * One thread's spare PCBs: a process that exits with its stack, frame and heap blocks still
+ * at their initial sizes leaves its PCB here whole, and the next process created on this
+ * thread takes it. A short-lived process then costs no block allocation and no free (four of
+ * each otherwise). Bounded by SPARE_PCBS_MAX; the blocks count as live memory while they wait,
+ * so `flush` returns them all to the allocator before a run's statistics are read.
+ */
+export class SparePcbs {
+  private readonly pcbs = new Int32Array(SPARE_PCBS_MAX);
+  private count = 0;
+
+  constructor(private readonly mem: Memory) {}
+
+  /** A PCB for a new process (a spare one, else a new one); pc = entryPc, one base frame. */
+  take(pid: number, entryPc: number): number {
+    if (this.count === 0) return createPcb(this.mem, pid, entryPc);
+    const pcb = this.pcbs[--this.count];
+    const w = this.mem.i32, p = pcb << 2;
+    initPcb(w, pcb, pid, entryPc, w[p + P_STACK], w[p + P_FRAMES], w[p + P_HEAP]);
+    return pcb;
+  }
+
+  /** The PCB of a process that exited: kept when its blocks have their initial sizes and
+   *  there is room, freed otherwise. */
+  give(pcb: number): void {
+    const w = this.mem.i32, p = pcb << 2;
+    const initial = w[p + P_STACK_CAP] === INITIAL_STACK_CELLS &&
+      w[p + P_FRAMES_CAP] === INITIAL_FRAME_CELLS && w[p + P_HEAP_CAP] === INITIAL_HEAP_CELLS;
+    if (!initial || this.count === SPARE_PCBS_MAX) {
+      freePcb(this.mem, pcb);
+      return;
+    }
+    if (w[p + P_HANDLERS] !== 0) this.mem.freeBlock(w[p + P_HANDLERS], w[p + P_HANDLERS_CAP]);
+    this.pcbs[this.count++] = pcb;
+  }
+
+  /** Free every spare PCB (end of a run: the memory statistics then count live processes
+   *  only). */
+  flush(): void {
+    while (this.count > 0) freePcb(this.mem, this.pcbs[--this.count]);
+  }
+
+  get size(): number {
+    return this.count;
+  }
+}
+
+/** Spare PCBs a thread keeps at most: 1,024 × 48 cells, 768 KiB. */
+export const SPARE_PCBS_MAX = 1024;
 
 /** Free every block of a process (after it exited). */
 export function freePcb(mem: Memory, pcb: number): void {

@@ -23,7 +23,6 @@ import {
 } from "../term/tags.ts";
 import type { Values } from "../term/values.ts";
 import {
-  createPcb,
   DEFAULT_LIMITS,
   FLAG_CRASHED,
   FLAG_IO_WAIT,
@@ -32,7 +31,6 @@ import {
   FLAG_TRAP_EXIT,
   FLAG_USES_PORTS,
   FRAME_CALL,
-  freePcb,
   P_DEADLINE,
   P_EXIT_PC,
   P_FLAGS,
@@ -48,12 +46,14 @@ import {
   P_TIMER_SEQ,
   R_REASON,
   R_TMP1,
+  SparePcbs,
 } from "./pcb.ts";
 import { Registry } from "./registry.ts";
 import { Mailbox, N_ORIGIN, ORIGIN_DOWN, ORIGIN_EXIT } from "./mailbox.ts";
 import { REL_LINK, REL_MON, REL_NAME, REL_WATCH, Relations } from "./relations.ts";
 import {
   closeSignals,
+  copyIntoNode,
   EXIT_DIRECT,
   EXIT_LINK,
   EXIT_UNTRAPPABLE,
@@ -88,7 +88,15 @@ import {
   takeSignalsAt,
   TARGET_GONE,
 } from "./signals.ts";
-import { E_FLAGS, E_STATUS, EF_OVER_LIMIT, ProcTable, ST_RUNNABLE, ST_WAITING } from "./table.ts";
+import {
+  E_FLAGS,
+  E_STATUS,
+  EF_OVER_LIMIT,
+  ProcTable,
+  ST_PROXY,
+  ST_RUNNABLE,
+  ST_WAITING,
+} from "./table.ts";
 import { H_NEXT_REF } from "../mem/layout.ts";
 import type { Machine } from "../vm/machine.ts";
 import type { ProgramImage } from "../mem/image.ts";
@@ -154,6 +162,8 @@ export class Processes {
   readonly registry: Registry;
   readonly rel: Relations;
   readonly mailbox: Mailbox;
+  /** This thread's PCBs of exited processes, kept for the next ones (see SparePcbs). */
+  readonly spare: SparePcbs;
   /** Cells of unreceived messages a process may have queued (its memory limit). */
   queueLimitCells = DEFAULT_LIMITS.maxHeapCells;
   /** The driver of this thread's processes, attached once it exists (the Vm, the SMP worker,
@@ -187,6 +197,7 @@ export class Processes {
     this.registry = new Registry(mem);
     this.rel = new Relations(mem);
     this.mailbox = new Mailbox(mem, this.table);
+    this.spare = new SparePcbs(mem);
     this.normalAtom = atoms.intern("normal");
     this.notifyAtoms = {
       type: atoms.intern("type"),
@@ -215,7 +226,7 @@ export class Processes {
   /** Create a process that starts at `entryPc` (not yet runnable). */
   create(parentPid: number, entryPc: number): { pid: number; pcb: number } {
     const pid = this.table.newPid();
-    const pcb = createPcb(this.mem, pid, entryPc);
+    const pcb = this.spare.take(pid, entryPc);
     this.mem.i32[(pcb << 2) + P_PARENT] = parentPid;
     this.table.attach(pid, pcb);
     return { pid, pcb };
@@ -227,11 +238,13 @@ export class Processes {
   bindEntryFrame(childPcb: number, bindings: Array<[number, number]>): void {
     const m = this.machine;
     m.pushFrame(childPcb, this.image.modules[0].endPc, FRAME_CALL, bindings.length);
-    const total = bindings.reduce((n, [, c]) => n + valueCells(this.mem.i32, c), 0);
+    if (bindings.length === 0) return; // a function without parameters (most spawns)
+    let total = 0;
+    for (let i = 0; i < bindings.length; i++) total += valueCells(this.mem.i32, bindings[i][1]);
     const heap = this.values.heap;
     heap.reserve(childPcb, total);
     for (const [atom, src] of bindings) {
-      copyValue(this.mem.i32, src, childPcb + R_TMP1, (cells) => heap.bump(childPcb, cells));
+      copyValue(this.mem.i32, src, childPcb + R_TMP1, heap.bumpFor(childPcb));
       if (takeCopiedConn()) this.adopt?.(childPcb, childPcb + R_TMP1);
       m.storeVar(childPcb, atom, childPcb + R_TMP1);
     }
@@ -351,29 +364,43 @@ export class Processes {
     w[h + 1] = fields;
     w[h + 2] = objectCells(fields);
     w[h + 3] = 0;
-    let k = o + 1;
-    const field = (atom: number) => {
-      setAtomStr(w, k, atom);
-      k += 2;
-      return k - 1;
-    };
-    setAtomStr(w, field(a.type), down ? a.DOWN : a.EXIT);
-    if (down) setSmallInt(w, f, field(a.ref), ref);
-    setPid(w, f, field(down ? a.pid : a.from), fromPid);
-    const reasonDst = field(a.reason);
-    if (reasonCell >= 0) {
-      let next = o + objectCells(fields);
-      copyValue(w, reasonCell, reasonDst, (cells) => {
-        const at = next;
-        next += cells;
-        return at;
-      });
+    // Entries of 2 cells (key, value) from cell o + 1, written without a closure (this runs
+    // once per monitored exit).
+    const typeKey = o + 1, second = o + 3, third = o + 5, fourth = o + 7;
+    setAtomStr(w, typeKey, a.type);
+    setAtomStr(w, typeKey + 1, down ? a.DOWN : a.EXIT);
+    let reasonKey: number;
+    if (down) {
+      setAtomStr(w, second, a.ref);
+      setSmallInt(w, f, second + 1, ref);
+      setAtomStr(w, third, a.pid);
+      setPid(w, f, third + 1, fromPid);
+      reasonKey = fourth;
     } else {
-      setAtomStr(w, reasonDst, reasonAtom);
+      setAtomStr(w, second, a.from);
+      setPid(w, f, second + 1, fromPid);
+      reasonKey = third;
     }
+    setAtomStr(w, reasonKey, a.reason);
+    if (reasonCell >= 0) copyIntoNode(w, reasonCell, reasonKey + 1, o + objectCells(fields));
+    else setAtomStr(w, reasonKey + 1, reasonAtom);
     setPtr(w, node + N_VALUE_CELL, T_OBJECT, o);
     w[(node << 2) + N_ORIGIN] = down ? ORIGIN_DOWN : ORIGIN_EXIT;
     if (down) w[(node << 2) + 4] = ref;
+    return node;
+  }
+
+  /** The DOWN signal an exiting process `pid` sends for monitor `ref` to the watcher whose
+   *  table entry is `e`. For a local watcher the node is the DOWN message itself, built once
+   *  here; it stays a SIG_DOWN until the watcher, still monitoring, accepts it (handleOne).
+   *  A proxy's bridge (src/cluster/forward.ts) reads the reason from the value cell: for a
+   *  watcher on another node the node carries the reason alone. */
+  private downSignal(pid: number, ref: number, reasonCell: number, e: number): number {
+    if (e !== 0 && this.mem.load((e << 2) + E_STATUS) === ST_PROXY) {
+      return newValueNode(this.mem, SIG_DOWN, pid, reasonCell, ref);
+    }
+    const node = this.notificationNode(pid, ref, reasonCell);
+    this.mem.i32[(node << 2) + N_KIND] = SIG_DOWN;
     return node;
   }
 
@@ -438,10 +465,15 @@ export class Processes {
       }
       case SIG_DOWN: {
         const i = rel.find(pcb, REL_MON, a);
-        if (i >= 0) {
-          rel.remove(pcb, i);
-          this.mailbox.append(pcb, this.notificationNode(from, a, node + N_VALUE_CELL));
+        if (i < 0) break; // demonitored meanwhile: dropped
+        rel.remove(pcb, i);
+        if (w[(node << 2) + N_ORIGIN] === ORIGIN_DOWN) {
+          // Built as the DOWN message by the process that exited (downSignal): it becomes one.
+          w[(node << 2) + N_KIND] = SIG_MSG;
+          this.mailbox.append(pcb, node);
+          return false;
         }
+        this.mailbox.append(pcb, this.notificationNode(from, a, node + N_VALUE_CELL));
         break;
       }
       case SIG_EXIT:
@@ -623,7 +655,7 @@ export class Processes {
   private setReason(pcb: number, reasonCell: number): boolean {
     const heap = this.values.heap;
     heap.reserve(pcb, valueCells(this.mem.i32, reasonCell));
-    copyValue(this.mem.i32, reasonCell, pcb + R_REASON, (c) => heap.bump(pcb, c));
+    copyValue(this.mem.i32, reasonCell, pcb + R_REASON, heap.bumpFor(pcb));
     return true;
   }
 
@@ -726,7 +758,14 @@ export class Processes {
    *  names, mailbox and memory. Returns the exit report. */
   exit(pcb: number, crashed: boolean): ExitReport {
     // The runtime's own allocations: a process that ran out of memory still dies cleanly.
-    return this.mem.system(() => this.exitNow(pcb, crashed));
+    // (Memory.system's bracket, written out: no closure per exit.)
+    const mem = this.mem;
+    mem.systemDepth++;
+    try {
+      return this.exitNow(pcb, crashed);
+    } finally {
+      mem.systemDepth--;
+    }
   }
 
   private exitNow(pcb: number, crashed: boolean): ExitReport {
@@ -763,8 +802,10 @@ export class Processes {
     }
     for (let i = 0; i < n; i++) {
       const type = rel.type(pcb, i), a = rel.word(pcb, i, 1), b = rel.word(pcb, i, 2);
-      if (type === REL_WATCH) this.deliver(b, newValueNode(this.mem, SIG_DOWN, pid, reasonCell, a));
-      else if (type === REL_MON) this.deliver(b, newNode(mem, SIG_DEMONITOR, pid, a));
+      if (type === REL_WATCH) {
+        const e = this.table.entry(b);
+        this.deliverAt(e, b, this.downSignal(pid, a, reasonCell, e));
+      } else if (type === REL_MON) this.deliver(b, newNode(mem, SIG_DEMONITOR, pid, a));
     }
     // A reply that arrived for a request it no longer waits for; handles it still owns.
     const flags = this.flags(pcb);
@@ -778,7 +819,7 @@ export class Processes {
     this.gcCellsCopied += mem.i32[(pcb << 2) + P_GC_CELLS_COPIED];
     rel.release(pcb);
     this.table.detach(pid);
-    freePcb(mem, pcb);
+    this.spare.give(pcb);
     return report;
   }
 

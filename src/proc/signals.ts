@@ -132,6 +132,13 @@ function newScalarNode(
   return node;
 }
 
+/** Copy the value in cell `src` into cell `dst` of a node, its objects placed from cell `at`
+ *  on (the caller sized the node for them). */
+export function copyIntoNode(w: Int32Array, src: number, dst: number, at: number): void {
+  nextObjectCell = at;
+  copyValue(w, src, dst, takeNodeCells);
+}
+
 /** Where newValueNode places the next copied object (one shared allocator function, so that
  *  a send allocates no closure; copyValue never re-enters newValueNode). */
 let nextObjectCell = 0;

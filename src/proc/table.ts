@@ -105,22 +105,35 @@ export class ProcTable {
   }
 
   /** Cell of pid's entry, or 0 when pid was never allocated. Pages never move, so the last
-   *  page looked up is remembered (a rebuildable, thread-local cache). */
+   *  two pages looked up are remembered (a rebuildable, thread-local cache): two, because a
+   *  process and the young processes it talks to are often on different pages (a parent
+   *  spawning and monitoring thousands of children). */
   entry(pid: number): number {
     const w = this.mem.i32;
     if (pid <= 0 || pid > w[H_NEXT_PID]) return 0;
     const pageNo = pid >> PAGE_SHIFT;
     const slot = (pid & (PAGE_ENTRIES - 1)) * ENTRY_CELLS;
     if (pageNo === this.cachedPageNo) return this.cachedPage + slot;
+    if (pageNo === this.otherPageNo) return this.otherPage + slot;
     const page = pageCell(this.mem, LAYOUT, pageNo); // may have been allocated by another thread
     if (page === 0) return 0;
-    this.cachedPageNo = pageNo;
-    this.cachedPage = page;
+    // The two slots are replaced in turn.
+    if (this.replaceOther) {
+      this.otherPageNo = pageNo;
+      this.otherPage = page;
+    } else {
+      this.cachedPageNo = pageNo;
+      this.cachedPage = page;
+    }
+    this.replaceOther = !this.replaceOther;
     return page + slot;
   }
 
   private cachedPageNo = -1;
   private cachedPage = 0;
+  private otherPageNo = -1;
+  private otherPage = 0;
+  private replaceOther = false;
 
   /** The live process's PCB, or 0. */
   pcbOf(pid: number): number {

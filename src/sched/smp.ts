@@ -335,6 +335,7 @@ function runWhileWorkersStart(
     for (const req of takeRequests(mem, driverRt.values)) driver.accept(req);
     driver.fireDue(driverRt.clock());
   }
+  procs.spare.flush();
   io.stdout.flush();
   io.stderr.flush();
   return slices;

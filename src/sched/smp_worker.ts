@@ -83,6 +83,7 @@ function run(boot: WorkerBoot): void {
     if (boot.traceProcs) awaitEveryWorker(mem, ready);
     sched.loop();
     mem.publishMessages();
+    procs.spare.flush();
     mem.flushCaches();
     io.stdout.flush();
     io.stderr.flush();

@@ -38,13 +38,38 @@ import {
 } from "./tags.ts";
 import { addWork } from "./work.ts";
 
+/** The work stack both walks share, one per thread, so that a walk allocates nothing (a JS
+ *  array would: V8 trims an emptied array's store, and the next push allocates one again).
+ *  Neither walk re-enters itself or the other: copyValue's `alloc` only bumps a pointer. */
+let work = new Int32Array(64);
+
+/** Entries `work` keeps after a walk: a deep value's walk (a 1,000,000-deep list needs as
+ *  many entries) does not leave its megabytes behind. */
+const WORK_KEPT = 1 << 16;
+
+/** After a walk: drop a grown work stack. */
+function trimWork(): void {
+  if (work.length > WORK_KEPT) work = new Int32Array(64);
+}
+
+/** Push `x` at `work[top]` (doubling `work` when full); returns the new top. */
+function pushWork(top: number, x: number): number {
+  if (top === work.length) {
+    const bigger = new Int32Array(top * 2);
+    bigger.set(work);
+    work = bigger;
+  }
+  work[top] = x;
+  return top + 1;
+}
+
 /** Heap cells needed by a deep copy of the value in cell `c`. */
 export function valueCells(w: Int32Array, c: number): number {
   if (!isPtrTag(w[c << 2])) return 0;
   let total = 0;
-  const stack: number[] = [c];
-  while (stack.length > 0) {
-    const x = stack.pop()!;
+  let top = pushWork(0, c);
+  while (top > 0) {
+    const x = work[--top];
     const d = x << 2;
     const o = w[d + 1];
     const len = w[(o << 2) + HDR_LEN];
@@ -61,33 +86,34 @@ export function valueCells(w: Int32Array, c: number): number {
       case T_LIST: {
         const n = w[d + 2];
         total += listCells(n);
-        for (let i = 1; i <= n; i++) if (isPtrTag(w[(o + i) << 2])) stack.push(o + i);
+        for (let i = 1; i <= n; i++) if (isPtrTag(w[(o + i) << 2])) top = pushWork(top, o + i);
         break;
       }
       case T_TUPLE:
         total += tupleCells(len);
-        for (let i = 1; i <= len; i++) if (isPtrTag(w[(o + i) << 2])) stack.push(o + i);
+        for (let i = 1; i <= len; i++) if (isPtrTag(w[(o + i) << 2])) top = pushWork(top, o + i);
         break;
       case T_OBJECT:
         total += objectCells(len);
         for (let i = 0; i < len; i++) {
-          if (isPtrTag(w[(o + 2 + 2 * i) << 2])) stack.push(o + 2 + 2 * i);
+          if (isPtrTag(w[(o + 2 + 2 * i) << 2])) top = pushWork(top, o + 2 + 2 * i);
         }
         break;
       case T_CLOSURE:
         total += closureCells(len);
         for (let i = 0; i < len; i++) {
-          if (isPtrTag(w[(o + 3 + 2 * i) << 2])) stack.push(o + 3 + 2 * i);
+          if (isPtrTag(w[(o + 3 + 2 * i) << 2])) top = pushWork(top, o + 3 + 2 * i);
         }
         break;
       case T_EXCEPTION: // message (a Str, possibly an atom string) and trace
         total += EXCEPTION_CELLS;
-        for (let i = 1; i <= 2; i++) if (isPtrTag(w[(o + i) << 2])) stack.push(o + i);
+        for (let i = 1; i <= 2; i++) if (isPtrTag(w[(o + i) << 2])) top = pushWork(top, o + i);
         break;
       default:
         throw new Error(`internal error: valueCells of tag ${w[d]}`);
     }
   }
+  trimWork();
   return total;
 }
 
@@ -149,9 +175,9 @@ export function copyValue(
   let copied = 0;
   // Pairs (source cell, destination cell); the destination cell already holds the source
   // cell's words and gets the new object pointer.
-  const stack: number[] = [src, dst];
-  while (stack.length > 0) {
-    const to = stack.pop()!, from = stack.pop()!;
+  let top = pushWork(pushWork(0, src), dst);
+  while (top > 0) {
+    const to = work[--top], from = work[--top];
     const d = from << 2;
     const tag = w[d];
     const o = w[d + 1];
@@ -179,29 +205,32 @@ export function copyValue(
       case T_TUPLE:
         for (let i = 1; i <= len; i++) {
           const t = w[(o + i) << 2];
-          if (isPtrTag(t)) stack.push(o + i, n + i);
+          if (isPtrTag(t)) top = pushWork(pushWork(top, o + i), n + i);
           else if (t === T_CONN) copiedConn = true;
         }
         break;
       case T_OBJECT:
         for (let i = 2; i < 2 + 2 * len; i += 2) {
           const t = w[(o + i) << 2];
-          if (isPtrTag(t)) stack.push(o + i, n + i);
+          if (isPtrTag(t)) top = pushWork(pushWork(top, o + i), n + i);
           else if (t === T_CONN) copiedConn = true;
         }
         break;
       case T_CLOSURE:
         for (let i = 3; i < 3 + 2 * len; i += 2) {
           const t = w[(o + i) << 2];
-          if (isPtrTag(t)) stack.push(o + i, n + i);
+          if (isPtrTag(t)) top = pushWork(pushWork(top, o + i), n + i);
           else if (t === T_CONN) copiedConn = true;
         }
         break;
       case T_EXCEPTION: // message (a Str, possibly an atom string) and trace
-        for (let i = 1; i <= 2; i++) if (isPtrTag(w[(o + i) << 2])) stack.push(o + i, n + i);
+        for (let i = 1; i <= 2; i++) {
+          if (isPtrTag(w[(o + i) << 2])) top = pushWork(pushWork(top, o + i), n + i);
+        }
         break;
     }
   }
+  trimWork();
   addWork(copied);
 }
 

@@ -118,6 +118,16 @@ export class Heap {
     this.collect(pcb, cells);
   }
 
+  /** `bump(pcb, ·)` as a function, for copyValue's allocator argument: one function per
+   *  heap, aimed at `pcb` by each call, instead of a closure per copy. Valid until the next
+   *  call (a copy never starts another). */
+  bumpFor(pcb: number): (cells: number) => number {
+    this.bumpPcb = pcb;
+    return this.bumpAimed;
+  }
+  private bumpPcb = 0;
+  private readonly bumpAimed = (cells: number): number => this.bump(this.bumpPcb, cells);
+
   /** Allocate from space made available by `reserve` (never collects). */
   bump(pcb: number, cells: number): number {
     const w = this.mem.i32;

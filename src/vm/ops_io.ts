@@ -196,7 +196,7 @@ export function finishRequest(
     const heap = rt.heap;
     heap.reserve(pcb, valueCells(rt.mem.i32, src)); // may collect: the node is not on the heap
     w = rt.mem.i32;
-    copyValue(w, src, pcb + R_TMP0, (c) => heap.bump(pcb, c));
+    copyValue(w, src, pcb + R_TMP0, heap.bumpFor(pcb));
   }
   freeNode(rt.mem, node);
   const pops = popsNow ?? Math.max(0, info.pops);

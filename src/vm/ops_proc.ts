@@ -45,6 +45,7 @@ import type { Interpreter } from "./interp.ts";
 import { R_CONTINUE, R_DONE, R_WAIT, R_YIELD } from "./results.ts";
 
 const NO_PARAMS = new Int32Array(0);
+const NO_BINDINGS = Object.freeze([]) as unknown as Array<[number, number]>;
 
 /** SPAWN / SPAWN_LINK / SPAWN_MONITOR. */
 export function spawn(it: Interpreter, pcb: number, op: number): number {
@@ -70,14 +71,19 @@ export function spawn(it: Interpreter, pcb: number, op: number): number {
   const self = rt.mem.i32[(pcb << 2) + P_PID];
   const { pid, pcb: child } = procs.create(self, entryPc);
   if (fnCell >= 0) {
-    const bindings: Array<[number, number]> = [];
+    // A function without parameters (most spawns) binds nothing: no array is made for it.
+    const bindings: Array<[number, number]> = tag === T_CLOSURE || params.length > 0
+      ? []
+      : NO_BINDINGS;
     if (tag === T_CLOSURE) {
       const o = v.obj(callable), n = rt.mem.i32[(o << 2) + HDR_LEN];
       for (let i = 0; i < n; i++) {
         bindings.push([rt.mem.i32[((o + 2 + 2 * i) << 2) + 1], o + 3 + 2 * i]);
       }
     }
-    params.forEach((atom, i) => bindings.push([atom, m.arg(pcb, params.length - i)]));
+    for (let i = 0; i < params.length; i++) {
+      bindings.push([params[i], m.arg(pcb, params.length - i)]);
+    }
     procs.bindEntryFrame(child, bindings);
   }
   m.drop(pcb, 1 + params.length);
@@ -224,7 +230,7 @@ function takeMessage(it: Interpreter, pcb: number, node: number, nArgs: number):
   const scalar = !isPtrTag(tag) && tag !== T_CONN;
   if (!scalar) {
     heap.reserve(pcb, valueCells(rt.mem.i32, src));
-    copyValue(rt.mem.i32, src, pcb + R_TMP0, (c) => heap.bump(pcb, c));
+    copyValue(rt.mem.i32, src, pcb + R_TMP0, heap.bumpFor(pcb));
     if (takeCopiedConn()) rt.ports.adopt(pcb, pcb + R_TMP0);
   }
   // The stack has room where the operands were (or grows without collecting).

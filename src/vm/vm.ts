@@ -214,6 +214,7 @@ export class Vm {
       await observer?.close();
     }
     await this.driver.stopped();
+    this.procs.spare.flush(); // the statistics count live processes only
     io.stdout.flush();
     const deadlock = this.scheduler.exitCode === null
       ? deadlockReport(this.rt, this.procs.table)
