@@ -8,7 +8,7 @@
  * instruction), so a wake-up only scans messages that arrived since — a server with 100,000
  * queued messages it does not want pays for each of them once, not once per wake-up.
  */
-import { copyValue, takeCopiedConn, valueCells } from "../term/copy.ts";
+import { copyValue, takeCopiedConn } from "../term/copy.ts";
 import { matches } from "../term/match.ts";
 import {
   FLAG_TRAP_EXIT,
@@ -24,7 +24,13 @@ import {
   R_TMP0,
 } from "../proc/pcb.ts";
 import { REL_LINK, REL_MON, REL_NAME, REL_WATCH } from "../proc/relations.ts";
-import { EXIT_DIRECT, freeNode, N_VALUE_CELL } from "../proc/signals.ts";
+import {
+  EXIT_DIRECT,
+  freeNode,
+  N_CELLS,
+  N_VALUE_CELL,
+  NODE_HEADER_CELLS,
+} from "../proc/signals.ts";
 import { RESTART_EXIT_NOW, RESTART_WAIT } from "../proc/supervisor.ts";
 import {
   copyCell,
@@ -229,7 +235,9 @@ function takeMessage(it: Interpreter, pcb: number, node: number, nArgs: number):
   // the node onto the stack. Anything else is copied into the heap first, through R_TMP0.
   const scalar = !isPtrTag(tag) && tag !== T_CONN;
   if (!scalar) {
-    heap.reserve(pcb, valueCells(rt.mem.i32, src));
+    // Every object of the value is inside the node, so the node's size bounds the copy's:
+    // no walk to size it first.
+    heap.reserve(pcb, rt.mem.i32[(node << 2) + N_CELLS] - NODE_HEADER_CELLS);
     copyValue(rt.mem.i32, src, pcb + R_TMP0, heap.bumpFor(pcb));
     if (takeCopiedConn()) rt.ports.adopt(pcb, pcb + R_TMP0);
   }
