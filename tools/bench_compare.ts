@@ -292,53 +292,57 @@ export interface Progress {
 }
 
 /** Run `runs` times; stop at the first failure (recorded in the cell). */
-export async function measureCell(
+/** What a cell keeps between its runs (procmem: the size of a run without processes). */
+interface CellState {
+  baselineBytes: number | null;
+}
+
+/** Run `bench` once on `config` (run `i` of `runs`) and add the result to `cell`; a failed run
+ *  is recorded as the cell's error (the caller then runs that cell no more). */
+export async function measureRun(
   run: Runner,
   cwd: string,
   config: Config,
   bench: BenchDef,
   programArgs: string[],
+  i: number,
   runs: number,
   beamCodeDir: string,
   progress: Progress,
-): Promise<Cell> {
-  const cell: Cell = { bench: bench.name, config: config.id, lines: [], bytesPerProcess: [] };
-  let baselineBytes: number | null = null;
-  for (let i = 1; i <= runs; i++) {
-    const c = commandFor(config, bench.name, programArgs, beamCodeDir);
-    const t0 = performance.now();
-    const out = await run(c, cwd);
-    const wallS = ((performance.now() - t0) / 1000).toFixed(1);
-    try {
-      if (out.code !== 0) throw new Error(`exit ${out.code}: ${out.stderr.trim().slice(0, 500)}`);
-      const line = parseBenchLine(out.stdout);
-      cell.lines.push(line);
-      if (bench.name === "procmem") {
-        if (config.engine === "beam") {
-          const b = line.extra["bytes_per_process"];
-          if (b === undefined) throw new Error("BEAM procmem printed no bytes_per_process");
-          cell.bytesPerProcess.push(b);
-        } else {
-          if (baselineBytes === null) {
-            const base = await run(commandFor(config, bench.name, ["0"], beamCodeDir), cwd);
-            if (base.code !== 0) throw new Error(`procmem 0: ${base.stderr.trim()}`);
-            baselineBytes = parseBytesInUse(base.stderr);
-          }
-          const grown = parseBytesInUse(out.stderr) - baselineBytes;
-          cell.bytesPerProcess.push(grown / Math.max(1, line.n));
+  cell: Cell,
+  state: CellState,
+): Promise<void> {
+  const c = commandFor(config, bench.name, programArgs, beamCodeDir);
+  const t0 = performance.now();
+  const out = await run(c, cwd);
+  const wallS = ((performance.now() - t0) / 1000).toFixed(1);
+  try {
+    if (out.code !== 0) throw new Error(`exit ${out.code}: ${out.stderr.trim().slice(0, 500)}`);
+    const line = parseBenchLine(out.stdout);
+    cell.lines.push(line);
+    if (bench.name === "procmem") {
+      if (config.engine === "beam") {
+        const b = line.extra["bytes_per_process"];
+        if (b === undefined) throw new Error("BEAM procmem printed no bytes_per_process");
+        cell.bytesPerProcess.push(b);
+      } else {
+        if (state.baselineBytes === null) {
+          const base = await run(commandFor(config, bench.name, ["0"], beamCodeDir), cwd);
+          if (base.code !== 0) throw new Error(`procmem 0: ${base.stderr.trim()}`);
+          state.baselineBytes = parseBytesInUse(base.stderr);
         }
+        const grown = parseBytesInUse(out.stderr) - state.baselineBytes;
+        cell.bytesPerProcess.push(grown / Math.max(1, line.n));
       }
-      progress(
-        `  ${config.label.padEnd(20)} ${bench.name.padEnd(9)} run ${i}/${runs}: ` +
-          `ms=${line.ms} rate=${line.rate} (process ${wallS} s)`,
-      );
-    } catch (e) {
-      cell.error = e instanceof Error ? e.message : String(e);
-      progress(`  ${config.label} ${bench.name} run ${i}/${runs} FAILED: ${cell.error}`);
-      break;
     }
+    progress(
+      `  ${config.label.padEnd(20)} ${bench.name.padEnd(9)} run ${i}/${runs}: ` +
+        `ms=${line.ms} rate=${line.rate} (process ${wallS} s)`,
+    );
+  } catch (e) {
+    cell.error = e instanceof Error ? e.message : String(e);
+    progress(`  ${config.label} ${bench.name} run ${i}/${runs} FAILED: ${cell.error}`);
   }
-  return cell;
 }
 
 // ── CPU profiles ──
@@ -691,7 +695,8 @@ export function renderReport(r: ReportInput): string {
     `- OS: ${r.machine.os}`,
     `- Load average (1, 5, 15 min) before the run: ${r.machine.loadBefore}; after: ` +
       `${r.machine.loadAfter}. The machine is shared with other jobs, so absolute times are ` +
-      "noisy; ttvm and BEAM runs are interleaved per benchmark so both see similar load.",
+      "noisy; the configurations of a benchmark take turns run by run (one run of each, " +
+      "then the next round), so the runs a ratio compares are seconds apart.",
     "",
     "## Versions",
     "",
@@ -702,7 +707,8 @@ export function renderReport(r: ReportInput): string {
     "",
     "## Method",
     "",
-    `- ${r.runs} run(s) per benchmark and configuration; tables show the **median**.`,
+    `- ${r.runs} run(s) per benchmark and configuration, the configurations of a benchmark ` +
+      "in turn (round 1 of each, then round 2 in reverse order, …); tables show the **median**.",
     "- Every program times itself (ttvm: `GET_TIME_MS`; Erlang: `erlang:monotonic_time`), so " +
       "runtime start-up and compilation are excluded, verifies its own result (failing with " +
       "exit status 1 otherwise) and prints `bench=<name> n=<N> ms=<wall> rate=<ops/s>`.",
@@ -875,8 +881,14 @@ export function parseOptions(argv: string[], root: string): Options {
   return o;
 }
 
-/** Measure every selected benchmark in every available configuration, interleaved per
- *  benchmark (all configurations of one benchmark before the next). */
+/**
+ * Measure every selected benchmark in every available configuration. The configurations of
+ * one benchmark take turns run by run — one run of each, then the next round, in reverse
+ * order every other round — so the runs a ratio compares (ttvm's and BEAM's n-th) are
+ * seconds apart. This host's fast and slow phases last longer than that (PERFORMANCE.md,
+ * finding 9); five runs of one configuration after another spanned 10–20 s, long enough for
+ * a phase to fall on one side of a ratio only.
+ */
 export async function measureAll(
   run: Runner,
   cwd: string,
@@ -888,25 +900,39 @@ export async function measureAll(
   progress: Progress,
 ): Promise<Cell[]> {
   const cells: Cell[] = [];
-  let step = 0;
-  const total = benches.length * configs.length;
-  for (const b of benches) {
-    for (const c of configs) {
-      step++;
-      progress(`[${step}/${total}] ${b.name} on ${c.label} (${uptimeLoad()})`);
-      cells.push(
-        await measureCell(
+  for (const [k, b] of benches.entries()) {
+    progress(
+      `[${k + 1}/${benches.length}] ${b.name}: ${configs.map((c) => c.label).join(", ")}, ` +
+        `in turn (${uptimeLoad()})`,
+    );
+    const group: Cell[] = configs.map((c) => ({
+      bench: b.name,
+      config: c.id,
+      lines: [],
+      bytesPerProcess: [],
+    }));
+    const states: CellState[] = configs.map(() => ({ baselineBytes: null }));
+    const forward = configs.map((_, j) => j);
+    const backward = [...forward].reverse();
+    for (let i = 1; i <= runs; i++) {
+      for (const j of i % 2 === 1 ? forward : backward) {
+        if (group[j].error !== undefined) continue; // a failed cell runs no more
+        await measureRun(
           run,
           cwd,
-          c,
+          configs[j],
           b,
           quick ? b.quickArgs : b.args,
+          i,
           runs,
           beamCodeDir,
           progress,
-        ),
-      );
+          group[j],
+          states[j],
+        );
+      }
     }
+    cells.push(...group);
   }
   return cells;
 }

@@ -257,7 +257,7 @@ Deno.test("without BEAM only ttvm runs, and procmem bytes come from --stats grow
   assert.ok(commands.some((c) => c.args.includes("--stats") && c.args.at(-1) === "0"));
   assert.ok(commands.some((c) => c.args.includes("--smp=2")));
   assert.ok(commands.some((c) => c.args.includes("--jit=off")));
-  assert.match(log[0], /^\[1\/6\] pingpong on ttvm \(1 scheduler, --jit=off\)/);
+  assert.match(log[0], /^\[1\/2\] pingpong: ttvm \(1 scheduler, --jit=off\), ttvm \(1 scheduler\)/);
 
   const report = renderReport(
     {
@@ -291,6 +291,19 @@ Deno.test("without BEAM only ttvm runs, and procmem bytes come from --stats grow
   assert.ok(report.includes(`${FINDINGS_BEGIN}\nkept\n${FINDINGS_END}`));
 });
 
+Deno.test("the configurations of a benchmark take turns run by run, reversed every other round", async () => {
+  const order: string[] = [];
+  const fakeRun = (c: Command): Promise<RunOutput> => {
+    order.push(c.args.includes("--jit=off") ? "off" : c.args.includes("--smp=2") ? "smp" : "on");
+    return Promise.resolve({ code: 0, stdout: "bench=ring n=1 ms=4 rate=250\n", stderr: "" });
+  };
+  const benches = BENCHMARKS.filter((b) => b.name === "ring");
+  const ttvmOnly = CONFIGS.filter((c) => c.engine === "ttvm");
+  const cells = await measureAll(fakeRun, ".", benches, ttvmOnly, 3, true, "", () => {});
+  assert.deepEqual(order, ["off", "on", "smp", "smp", "on", "off", "off", "on", "smp"]);
+  assert.deepEqual(cells.map((c) => c.lines.length), [3, 3, 3]);
+});
+
 Deno.test("a failing run is recorded in its cell and stops that cell's runs", async () => {
   let calls = 0;
   const failing = (): Promise<RunOutput> => {
@@ -301,6 +314,25 @@ Deno.test("a failing run is recorded in its cell and stops that cell's runs", as
   const cells = await measureAll(failing, ".", benches, [CONFIGS[0]], 3, true, "", () => {});
   assert.equal(calls, 1);
   assert.match(cells[0].error!, /exit 1: Error: ring: wrong hop count 3/);
+});
+
+Deno.test("a failed cell runs no more while the other configurations go on", async () => {
+  const order: string[] = [];
+  const run = (c: Command): Promise<RunOutput> => {
+    const off = c.args.includes("--jit=off");
+    order.push(off ? "off" : "on");
+    return Promise.resolve(
+      off
+        ? { code: 1, stdout: "", stderr: "Error: boom" }
+        : { code: 0, stdout: "bench=ring n=1 ms=4 rate=250\n", stderr: "" },
+    );
+  };
+  const benches = BENCHMARKS.filter((b) => b.name === "ring");
+  const two = CONFIGS.filter((c) => c.id === "ttvm-1-nojit" || c.id === "ttvm-1");
+  const cells = await measureAll(run, ".", benches, two, 3, true, "", () => {});
+  assert.deepEqual(order, ["off", "on", "on", "on"]);
+  assert.match(cells[0].error!, /boom/);
+  assert.equal(cells[1].lines.length, 3);
 });
 
 Deno.test("options select sizes, runs, benchmarks and the output directory", () => {
