@@ -111,8 +111,7 @@ export function newValueNode(
   if (!isPtrTag(tag) && tag !== T_CONN) return newScalarNode(mem, kind, fromPid, src, extraA);
   const size = valueCells(mem.i32, src);
   const node = newNode(mem, kind, fromPid, extraA, size);
-  nextObjectCell = node + NODE_HEADER_CELLS;
-  copyValue(mem.i32, src, node + N_VALUE_CELL, takeNodeCells);
+  copyIntoNode(mem.i32, src, node + N_VALUE_CELL, node + NODE_HEADER_CELLS);
   return node;
 }
 
@@ -130,6 +129,12 @@ function newScalarNode(
   writeHeader(mem.i32, node, kind, fromPid, NODE_HEADER_CELLS, extraA);
   copyCell(mem.i32, node + N_VALUE_CELL, src);
   return node;
+}
+
+/** Cells the objects of a node's value take at most: every object of the value lies inside
+ *  the node, past its header (how a receiver reserves heap for its copy without a walk). */
+export function nodeValueCells(w: Int32Array, node: number): number {
+  return w[(node << 2) + N_CELLS] - NODE_HEADER_CELLS;
 }
 
 /** Copy the value in cell `src` into cell `dst` of a node, its objects placed from cell `at`

@@ -14,9 +14,9 @@
  */
 import { OP_BY_CODE } from "../isa/opcodes.ts";
 import { FLAG_IO_WAIT, P_FLAGS, P_PC, P_SAVE_NODE, P_SAVE_PC, R_TMP0 } from "../proc/pcb.ts";
-import { freeNode, N_VALUE_CELL } from "../proc/signals.ts";
+import { freeNode, N_VALUE_CELL, nodeValueCells } from "../proc/signals.ts";
 import { REPLY_ERROR } from "../ports/protocol.ts";
-import { copyValue, valueCells } from "../term/copy.ts";
+import { copyValue } from "../term/copy.ts";
 import type { HostValue } from "../term/host.ts";
 import { setNull, setSmallInt, T_BYTES, T_LIST } from "../term/tags.ts";
 import { typeMismatch, underflow, VmError } from "./errors.ts";
@@ -194,7 +194,8 @@ export function finishRequest(
   }
   if (info.pushes > 0) {
     const heap = rt.heap;
-    heap.reserve(pcb, valueCells(rt.mem.i32, src)); // may collect: the node is not on the heap
+    // May collect (the node is not on the heap); sized by the node, without a walk.
+    heap.reserve(pcb, nodeValueCells(rt.mem.i32, node));
     w = rt.mem.i32;
     copyValue(w, src, pcb + R_TMP0, heap.bumpFor(pcb));
   }

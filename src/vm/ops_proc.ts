@@ -24,13 +24,7 @@ import {
   R_TMP0,
 } from "../proc/pcb.ts";
 import { REL_LINK, REL_MON, REL_NAME, REL_WATCH } from "../proc/relations.ts";
-import {
-  EXIT_DIRECT,
-  freeNode,
-  N_CELLS,
-  N_VALUE_CELL,
-  NODE_HEADER_CELLS,
-} from "../proc/signals.ts";
+import { EXIT_DIRECT, freeNode, N_VALUE_CELL, nodeValueCells } from "../proc/signals.ts";
 import { RESTART_EXIT_NOW, RESTART_WAIT } from "../proc/supervisor.ts";
 import {
   copyCell,
@@ -235,9 +229,7 @@ function takeMessage(it: Interpreter, pcb: number, node: number, nArgs: number):
   // the node onto the stack. Anything else is copied into the heap first, through R_TMP0.
   const scalar = !isPtrTag(tag) && tag !== T_CONN;
   if (!scalar) {
-    // Every object of the value is inside the node, so the node's size bounds the copy's:
-    // no walk to size it first.
-    heap.reserve(pcb, rt.mem.i32[(node << 2) + N_CELLS] - NODE_HEADER_CELLS);
+    heap.reserve(pcb, nodeValueCells(rt.mem.i32, node)); // no walk to size the copy
     copyValue(rt.mem.i32, src, pcb + R_TMP0, heap.bumpFor(pcb));
     if (takeCopiedConn()) rt.ports.adopt(pcb, pcb + R_TMP0);
   }
