@@ -85,13 +85,16 @@ import { Flow, type Region } from "./region.ts";
 import {
   and,
   type BailInfo,
+  bump,
   type Entry,
   ex,
   isTag,
   type Operand,
+  payload,
   pos,
   type SpillEntry,
   type SpillOperand,
+  word,
   writeCode,
 } from "./vstack.ts";
 
@@ -143,10 +146,10 @@ export interface UnitSource {
 /** Statement (re)loading the registers, block bounds and handler top from the PCB (unit entry,
  *  and after every slow-path call: blocks may have moved, the buffer grown, handlers changed). */
 const LOAD_REGISTERS = `w = mem.i32; f = mem.f64; stackBase = w[p + ${P_STACK}]; ` +
-  `stackEnd = stackBase + w[p + ${P_STACK_CAP}] - ${STACK_HEADROOM}; ` +
-  `sp = stackBase + w[p + ${P_SP}]; frameBase = w[p + ${P_FRAMES}]; ` +
-  `frameEnd = frameBase + w[p + ${P_FRAMES_CAP}]; fp = frameBase + w[p + ${P_FP}]; ` +
-  `ftop = frameBase + w[p + ${P_FTOP}]; htop = w[p + ${P_HTOP}];`;
+  `stackEnd = stackBase + w[p + ${P_STACK_CAP}] - ${STACK_HEADROOM} | 0; ` +
+  `sp = stackBase + w[p + ${P_SP}] | 0; frameBase = w[p + ${P_FRAMES}]; ` +
+  `frameEnd = frameBase + w[p + ${P_FRAMES_CAP}] | 0; fp = frameBase + w[p + ${P_FP}] | 0; ` +
+  `ftop = frameBase + w[p + ${P_FTOP}] | 0; htop = w[p + ${P_HTOP}];`;
 
 export function generateUnit(view: CodeView, region: Region): UnitSource {
   return new UnitGen(view, region).run();
@@ -199,6 +202,9 @@ class UnitGen {
       `const findVar = env.findVar, atoms = env.atoms, guesses = env.guesses, sets = env.sets;`,
       INT64_PRELUDE,
       `return function unit_${this.region.root}(jit, pcb, pc, budget) {`,
+      // Both arrive as int32 (the tier lends at most UNIT_BUDGET_MAX); saying so lets V8
+      // keep them untagged in the loop instead of checking each update for overflow.
+      `pc = pc | 0; budget = budget | 0;`,
       `const mem = jit.mem, ic = jit.ic, qs = jit.qs, interp = jit.interp;`,
       `const p = pcb << 2;`,
       // Registers and block bounds; reloaded after an instruction run by the interpreter's
@@ -220,7 +226,7 @@ class UnitGen {
         `{ const set = sets[pc];`,
         `const m = set.length === 0 ? 0 : jit.frameVars(w, fp, atoms, guesses, set), kk = jit.kk;`,
         ...this.trackedList.slice(0, ENTRY_VARS_MAX).map((a, i) =>
-          `if ((m & ${1 << i}) !== 0) { kc${a} = fp + 2 + 2 * kk[${i}]; ` +
+          `if ((m & ${1 << i}) !== 0) { kc${a} = fp + 2 + 2 * kk[${i}] | 0; ` +
           `${this.reloadView(a)} kv${a} = gen; }`
         ),
         `}`,
@@ -282,15 +288,15 @@ class UnitGen {
     this.emit(`case ${leader}: {`);
     const conds: string[] = [];
     if (len > 0) conds.push(`budget < ${len}`);
-    if (low < 0) conds.push(`sp - ${-low} < stackBase`);
-    if (high > 0) conds.push(`sp + ${high} > stackEnd`);
+    if (low < 0) conds.push(`(sp - ${-low} | 0) < stackBase`);
+    if (high > 0) conds.push(`(sp + ${high} | 0) > stackEnd`);
     if (conds.length > 0) {
       // Which test failed is the tier's to sort out: a compare here, run only at a slice's
       // end, would reach V8's optimised code without type feedback and deoptimise the unit.
       const failed = conds.join(" || ");
       this.emit(`if (${failed}) { pc = ${leader}; bail = ${len}; rc = ${J_BLOCKED}; break out; }`);
     }
-    if (len > 0) this.emit(`budget -= ${len};`);
+    if (len > 0) this.emit(bump("budget", -len));
     this.vs = [];
     this.base = 0;
     this.vars = new Set();
@@ -322,7 +328,7 @@ class UnitGen {
       return;
     }
     this.emit(
-      `if (budget < 1) { pc = ${pc}; rc = ${R_CONTINUE}; break out; } budget -= 1;`,
+      `if (budget < 1) { pc = ${pc}; rc = ${R_CONTINUE}; break out; } ${bump("budget", -1)}`,
     );
     this.emit(
       `w[p + ${P_PC}] = ${pc + 1}; w[p + ${P_SP}] = sp - stackBase; ` +
@@ -332,9 +338,11 @@ class UnitGen {
     // handling moved to another frame (or the frame block moved: fp is absolute).
     const keeps = keepsVariables(this.view.code[pc << 2]);
     if (keeps) this.emit(`const fp${pc} = fp;`);
-    this.emit(`rc = interp.slowAt(pcb, ${pc}); budget -= interp.slowWork;`);
+    this.emit(`rc = interp.slowAt(pcb, ${pc}); budget = budget - interp.slowWork | 0;`);
     this.emit(
-      `${LOAD_REGISTERS} pc = w[p + ${P_PC}]; ${keeps ? `if (fp !== fp${pc}) gen++;` : "gen++;"}`,
+      `${LOAD_REGISTERS} pc = w[p + ${P_PC}]; ${
+        keeps ? `if (fp !== fp${pc}) ${bump("gen", 1)}` : bump("gen", 1)
+      }`,
     );
     this.emit(`if (rc !== ${R_CONTINUE}) break out;`);
     // Mostly it goes on with the next instruction: the case emitted next, falling through.
@@ -464,7 +472,7 @@ class UnitGen {
     let s = "";
     this.vs.forEach((e, i) => (s += writeCode(e, pos(this.base + i))));
     const delta = this.base + this.vs.length;
-    if (delta !== 0) s += `sp += ${delta};`;
+    if (delta !== 0) s += bump("sp", delta);
     this.emit(s);
     this.vs = [];
     this.base = 0;
@@ -484,7 +492,7 @@ class UnitGen {
     if (e.k === "done") throw new Error("jit: done entry as operand");
     const t = this.tmp("t"), x = this.tmp("x");
     if (e.view) this.emit(`const ${t} = ${e.view.t}, ${x} = ${e.view.v};`);
-    else this.emit(`const ${t} = w[${e.c} << 2], ${x} = f[(${e.c} << 1) + 1];`);
+    else this.emit(`const ${t} = w[${e.c} << 2], ${x} = f[${payload(e.c)}];`);
     return { t, v: x };
   }
 
@@ -494,13 +502,13 @@ class UnitGen {
     if (e.k === "done") throw new Error("jit: done entry as operand");
     const { t, v } = this.numeric(e);
     const a = this.tmp("a");
-    this.emit(`const ${a} = w[(${e.c} << 2) + 1];`);
+    this.emit(`const ${a} = w[${word(e.c, 1)}];`);
     return { t, a, v };
   }
 
   /** Statements refreshing variable `atom`'s cached tag and payload from its cell. */
   private reloadView(atom: number): string {
-    return `kt${atom} = w[kc${atom} << 2]; kx${atom} = f[(kc${atom} << 1) + 1];`;
+    return `kt${atom} = w[kc${atom} << 2]; kx${atom} = f[${payload(`kc${atom}`)}];`;
   }
 
   /** The local holding the value cell of frame variable `atom` (`kc<atom>`), validating the
@@ -515,13 +523,15 @@ class UnitGen {
     const miss = !store
       ? this.bail(atom)
       : `${k} = findVar(w, fp, ${n}, ${atom}) | 0; if (${k} < 0) { ` +
-        `if (ftop + 2 > frameEnd) ${this.bail()} ` +
-        `w[ftop << 2] = ${atom}; ftop += 2; w[(fp << 2) + 2] = ${n} + 1; ${k} = ${n}; } ` +
+        `if ((ftop + 2 | 0) > frameEnd) ${this.bail()} ` +
+        `w[ftop << 2] = ${atom}; ${bump("ftop", 2)} w[${
+          word("fp", 2)
+        }] = ${n} + 1; ${k} = ${n}; } ` +
         `ic[${pc}] = ${k};`;
     this.emit(
-      `if (kv${atom} !== gen) { let ${k} = ic[${pc}]; const ${n} = w[(fp << 2) + 2]; ` +
+      `if (kv${atom} !== gen) { let ${k} = ic[${pc}]; const ${n} = w[${word("fp", 2)}]; ` +
         `if (${k} >= ${n} || w[(fp + 1 + 2 * ${k}) << 2] !== ${atom}) { ${miss} } ` +
-        `${c} = fp + 2 + 2 * ${k}; ${this.reloadView(atom)} kv${atom} = gen; }`,
+        `${c} = fp + 2 + 2 * ${k} | 0; ${this.reloadView(atom)} kv${atom} = gen; }`,
     );
     this.vars.add(atom);
     return c;
@@ -637,10 +647,10 @@ class UnitGen {
     // Operands in shared memory: write everything out and move cells as the interpreter does.
     this.flush();
     const copy = (d: string, s: string) =>
-      `{ const d = (${d}) << 2, s = (${s}) << 2; w[d] = w[s]; w[d + 1] = w[s + 1]; ` +
-      `w[d + 2] = w[s + 2]; w[d + 3] = w[s + 3]; }`;
-    if (op === OP.DUP) this.emit(`${copy("sp", "sp - 1")} sp++;`);
-    else if (op === OP.OVER) this.emit(`${copy("sp", "sp - 2")} sp++;`);
+      `{ const d = (${d}) << 2, s = (${s}) << 2; w[d] = w[s]; w[d | 1] = w[s | 1]; ` +
+      `w[d | 2] = w[s | 2]; w[d | 3] = w[s | 3]; }`;
+    if (op === OP.DUP) this.emit(`${copy("sp", "sp - 1")} ${bump("sp", 1)}`);
+    else if (op === OP.OVER) this.emit(`${copy("sp", "sp - 2")} ${bump("sp", 1)}`);
     else this.emit(`${copy("sp", "sp - 1")} ${copy("sp - 1", "sp - 2")} ${copy("sp - 2", "sp")}`);
   }
 
@@ -699,7 +709,8 @@ class UnitGen {
     const ints = WIDE_INT_FUNCTIONS.get(op);
     const fast = ints === undefined ? "" : `${ints}(w, f, ${a}${unary ? "" : ", sp - 1"}) || `;
     this.emit(
-      `if (!(${fast}jit.wide(${op}, ${a}, sp - 1))) ${this.bail()}` + (unary ? "" : " sp -= 1;"),
+      `if (!(${fast}jit.wide(${op}, ${a}, sp - 1))) ${this.bail()}` +
+        (unary ? "" : ` ${bump("sp", -1)}`),
     );
   }
 
@@ -715,7 +726,7 @@ class UnitGen {
     this.flushForCall();
     const to = literal > 0 ? -literal : "sp - 2";
     this.emit(
-      `if (!jit.send(pcb, ${to}, sp - 1)) ${this.bail()} sp -= ${literal > 0 ? 1 : 2}; ` +
+      `if (!jit.send(pcb, ${to}, sp - 1)) ${this.bail()} ${bump("sp", literal > 0 ? -1 : -2)} ` +
         `w = mem.i32; f = mem.f64;`,
     );
   }
@@ -733,13 +744,13 @@ class UnitGen {
     const c = list.c, t = this.tmp("t"), n = this.tmp("n"), el = this.tmp("e");
     const iv = ex(i.v), intIndex = isTag(i.t, T_INT);
     this.emit(
-      `const ${t} = w[${c} << 2]; const ${n} = ${t} === ${T_LIST} ? w[(${c} << 2) + 2] : ` +
-        `${t} === ${T_TUPLE} ? w[(w[(${c} << 2) + 1] << 2) + ${HDR_LEN}] : -1;`,
+      `const ${t} = w[${c} << 2]; const ${n} = ${t} === ${T_LIST} ? w[${word(c, 2)}] : ` +
+        `${t} === ${T_TUPLE} ? w[${word(`w[${word(c, 1)}]`, HDR_LEN)}] : -1;`,
     );
     this.emit(
       `if (!(${and(intIndex, `${iv} >= 0 && ${iv} < ${n}`)})) ${this.bail()}`,
     );
-    this.emit(`const ${el} = w[(${c} << 2) + 1] + 1 + ${iv};`);
+    this.emit(`const ${el} = w[${word(c, 1)}] + 1 + ${iv};`);
     this.push({ k: "cell", c: el, atom: -1 });
   }
 
@@ -907,7 +918,7 @@ class UnitGen {
     } else if (e.k === "cell") {
       const { t, v } = this.numeric(e);
       falsy = `(${t} === ${T_INT} && ${v} === 0) || ` +
-        `(${t} === ${T_BOOL} && w[(${e.c} << 2) + 1] === 0) || ${t} === ${T_NULL}`;
+        `(${t} === ${T_BOOL} && w[${word(e.c, 1)}] === 0) || ${t} === ${T_NULL}`;
     } else throw new Error("jit: done entry as operand");
     const z = this.tmp("z");
     this.emit(`const ${z} = ${falsy};`);
@@ -920,10 +931,10 @@ class UnitGen {
     const n = params.length;
     const args: Entry[] = [];
     for (let i = 0; i < n; i++) args.unshift(this.pop());
-    this.emit(`if (ftop + ${1 + 2 * n} > frameEnd) ${this.bail()}`);
+    this.emit(`if ((ftop + ${1 + 2 * n} | 0) > frameEnd) ${this.bail()}`);
     this.emit(
-      `{ const h = ftop << 2; w[h] = ${pc + 1}; w[h + 1] = fp - frameBase; w[h + 2] = ${n}; ` +
-        `w[h + 3] = ${FRAME_CALL}; }`,
+      `{ const h = ftop << 2; w[h] = ${pc + 1}; w[h | 1] = fp - frameBase; w[h | 2] = ${n}; ` +
+        `w[h | 3] = ${FRAME_CALL}; }`,
     );
     args.forEach((e, i) => {
       this.emit(`w[(ftop + ${1 + 2 * i}) << 2] = ${params[i]};`);
@@ -936,20 +947,24 @@ class UnitGen {
     let known = "";
     params.forEach((atom, i) => {
       if (!this.tracked.has(atom)) return;
-      known += ` kc${atom} = fp + ${2 + 2 * i}; kv${atom} = gen;`;
+      known += ` kc${atom} = fp + ${2 + 2 * i} | 0; kv${atom} = gen;`;
       const e = args[i];
       known += e.k === "val"
         ? ` kt${atom} = ${ex(e.t)}; kx${atom} = ${ex(e.v ?? 0)};`
         : ` ${this.reloadView(atom)}`;
     });
-    this.emit(`fp = ftop; ftop += ${1 + 2 * n}; gen++;${known} pc = ${target}; continue out;`);
+    this.emit(
+      `fp = ftop; ${bump("ftop", 1 + 2 * n)} ${bump("gen", 1)}${known} pc = ${target}; ` +
+        `continue out;`,
+    );
   }
 
   private ret(): void {
-    this.emit(`if (w[(fp << 2) + 3] !== ${FRAME_CALL} || htop !== 0) ${this.bail()}`);
+    this.emit(`if (w[${word("fp", 3)}] !== ${FRAME_CALL} || htop !== 0) ${this.bail()}`);
     this.flush();
     this.emit(
-      `pc = w[fp << 2]; ftop = fp; fp = frameBase + w[(fp << 2) + 1]; gen++; continue out;`,
+      `pc = w[fp << 2]; ftop = fp; fp = frameBase + w[${word("fp", 1)}] | 0; ` +
+        `${bump("gen", 1)} continue out;`,
     );
   }
 }

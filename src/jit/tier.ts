@@ -36,6 +36,8 @@ import { type BailInfo, spill } from "./vstack.ts";
 
 /** Interpreted arrivals at a branch target before it is compiled (policy `on`). */
 export const HOT_THRESHOLD = 64;
+/** The most budget a unit is handed at once (it keeps its budget as an int32). */
+export const UNIT_BUDGET_MAX = 2 ** 30;
 /** `hot` value of a pc that is never worth compiling (never counts down to 0 in practice). */
 const NEVER = 0x3fffffff;
 /** Policy `on`: after this many activations through an entry that ended by leaving for the
@@ -108,6 +110,8 @@ export class Jit implements CompiledTier {
   ic: Int32Array;
   /** Budget left when a unit or `enter` returns. */
   budget = 0;
+  /** The most budget a unit is handed at once (UNIT_BUDGET_MAX; tests lower it). */
+  unitBudgetMax = UNIT_BUDGET_MAX;
   /**
    * Whether a slice must end at exactly the instruction it would end at interpreted (the
    * single scheduler: the same interleaving with the tier on or off, which the tests
@@ -174,8 +178,12 @@ export class Jit implements CompiledTier {
       }
       this.hot[pc] = 0;
       const before = budget, slowBefore = this.interp.slowCharged;
-      const rc = unit.fn(this, pcb, pc, budget);
-      budget = this.budget;
+      // A unit counts its budget in int32 (codegen.ts): a larger one is lent in part, and
+      // the rest added back (the unit then stops at a block the part does not cover).
+      const lent = budget > this.unitBudgetMax ? this.unitBudgetMax : budget;
+      const rc = unit.fn(this, pcb, pc, lent);
+      budget = this.budget + (budget - lent);
+      this.budget = budget;
       // Judge entries by the compiled work done before leaving for the interpreter or to
       // wait for a message (not before a preemption, which small budgets make frequent
       // anyway). Instructions run through the interpreter's slow path from inside the unit do

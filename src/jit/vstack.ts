@@ -90,6 +90,33 @@ export function pos(offset: number): string {
   return offset === 0 ? "sp" : offset > 0 ? `sp + ${offset}` : `sp - ${-offset}`;
 }
 
+/**
+ * Index expressions and register updates of a unit stay int32 for V8. A cell is 4 words (2
+ * f64s) and every cell's word index is below 2^31 (src/mem/memory.ts), so word k of a cell is
+ * `(c << 2) | k` and its payload `(c << 1) | 1` — exact, where `(c << 2) + k` compiles to an
+ * add with an overflow check and a branch on every access. A register (sp, fp, ftop, a
+ * variable's cell, the generation) is updated as `x + n | 0` for the same reason.
+ */
+/** Word `k` (0–3) of the cell at expression `cell`, as an index into `w`. */
+export function word(cell: string, k: number): string {
+  const c = /^[A-Za-z_$][\w$]*$/.test(cell) ? cell : `(${cell})`;
+  return k === 0 ? `${c} << 2` : `(${c} << 2) | ${k}`;
+}
+
+/** The f64 payload of the cell at expression `cell`, as an index into `f`. */
+export function payload(cell: string): string {
+  const c = /^[A-Za-z_$][\w$]*$/.test(cell) ? cell : `(${cell})`;
+  return `(${c} << 1) | 1`;
+}
+
+/** `reg = reg + n | 0` as JavaScript source (n may be negative). */
+export function bump(reg: string, n: number | string): string {
+  if (typeof n === "number") {
+    return n < 0 ? `${reg} = ${reg} - ${-n} | 0;` : `${reg} = ${reg} + ${n} | 0;`;
+  }
+  return `${reg} = ${reg} + ${n} | 0;`;
+}
+
 /** `tag === T` as JavaScript source, folded when the tag is known. */
 export function isTag(t: Operand, want: number): string {
   if (typeof t === "number") return t === want ? "true" : "false";
@@ -109,19 +136,19 @@ export function writeCode(e: Entry, dst: string): string {
   if (e.k === "done") return "";
   if (e.k === "cell") {
     const copy = `{ const d = (${dst}) << 2, s = ${e.c} << 2; w[d] = w[s]; ` +
-      `w[d + 1] = w[s + 1]; w[d + 2] = w[s + 2]; w[d + 3] = w[s + 3]; }`;
+      `w[d | 1] = w[s | 1]; w[d | 2] = w[s | 2]; w[d | 3] = w[s | 3]; }`;
     if (e.view === undefined) return copy + " ";
     // An Int is its tag, aux word (PID_MARK for an Int made as a PID, else 0) and payload.
     return `if (${e.view.t} === ${T_INT}) { const d = ${dst}; w[d << 2] = ${T_INT}; ` +
-      `w[(d << 2) + 1] = w[(${e.c} << 2) + 1]; f[(d << 1) + 1] = ${e.view.v}; } else ${copy} `;
+      `w[${word("d", 1)}] = w[${word(e.c, 1)}]; f[${payload("d")}] = ${e.view.v}; } else ${copy} `;
   }
   // The aux word is always written: a cell that held a PID must not lend its mark to an Int
   // (or anything else) written over it.
-  let s = `{ const d = ${dst}; w[d << 2] = ${ex(e.t)}; w[(d << 2) + 1] = ${
+  let s = `{ const d = ${dst}; w[d << 2] = ${ex(e.t)}; w[${word("d", 1)}] = ${
     e.a !== undefined ? ex(e.a) : 0
   }; `;
-  if (e.v !== undefined) s += `f[(d << 1) + 1] = ${ex(e.v)}; `;
-  for (const [k, x] of e.extra ?? []) s += `w[(d << 2) + ${k}] = ${x}; `;
+  if (e.v !== undefined) s += `f[${payload("d")}] = ${ex(e.v)}; `;
+  for (const [k, x] of e.extra ?? []) s += `w[${word("d", k)}] = ${x}; `;
   return s + "} ";
 }
 

@@ -158,3 +158,17 @@ Deno.test("loose preemption keeps every process running: the three counters all 
   assert.deepEqual(lines(loose.stdout), lines(off.stdout));
   assert.equal(loose.exitCode, 0);
 });
+
+Deno.test("a budget beyond what a unit counts in int32 is lent in parts: same slices, reductions and output", async () => {
+  // Lowered so the parts are small: a unit stops where its part ends, the interpreter goes on
+  // from there, and the slice still ends at exactly the interpreter's instruction.
+  for (const reductions of [7, 97, 1000]) {
+    await assertSameAsInterpreter(counters(7), "eager", { reductions }, (vm) => {
+      vm.jit!.unitBudgetMax = 5;
+    });
+  }
+  // A budget past 2^31 (an API caller's choice): one slice, lent in parts of UNIT_BUDGET_MAX.
+  const run = await assertSameAsInterpreter(longLoop, "on", { reductions: 2 ** 40 });
+  assert.equal(run.stdout, "100000\n");
+  assert.equal(run.slices, 1);
+});
