@@ -78,6 +78,7 @@ import {
   flowOf,
   keepsVariables,
   OP,
+  OP_RECEIVE,
   runsInline,
   stackEffect,
 } from "./compiled_ops.ts";
@@ -330,6 +331,17 @@ class UnitGen {
     this.emit(
       `if (budget < 1) { pc = ${pc}; rc = ${R_CONTINUE}; break out; } ${bump("budget", -1)}`,
     );
+    // A plain RECEIVE takes a scalar message already in the mailbox by a direct call, with
+    // no registers written back or reloaded (Jit.receive); anything else — no message, a
+    // pending signal, a value to copy into the heap — is the slow path's below.
+    const receives = this.view.code[pc << 2] === OP_RECEIVE;
+    if (receives) {
+      this.emit(
+        `if (sp < stackEnd && jit.receive(pcb, sp)) { ${bump("sp", 1)}${
+          nextCase === pc + 1 ? "" : ` pc = ${pc + 1}; continue out;`
+        } } else {`,
+      );
+    }
     this.emit(
       `w[p + ${P_PC}] = ${pc + 1}; w[p + ${P_SP}] = sp - stackBase; ` +
         `w[p + ${P_FP}] = fp - frameBase; w[p + ${P_FTOP}] = ftop - frameBase;`,
@@ -347,6 +359,7 @@ class UnitGen {
     this.emit(`if (rc !== ${R_CONTINUE}) break out;`);
     // Mostly it goes on with the next instruction: the case emitted next, falling through.
     this.emit(nextCase === pc + 1 ? `if (pc !== ${nextCase}) continue out;` : `continue out;`);
+    if (receives) this.emit(`}`);
   }
 
   /** The compiled instructions of the block at `leader` and how it ends: at an instruction

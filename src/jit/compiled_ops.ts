@@ -82,6 +82,10 @@ export const OP = Object.fromEntries(COMPILED_OPCODES.map((n) => [n, code(n)])) 
   number
 >;
 
+/** RECEIVE without pattern or timeout: a Fallback instruction whose commonest case (a scalar
+ *  message already in the mailbox) a unit does by a direct call (codegen.ts `fallback`). */
+export const OP_RECEIVE = code("RECEIVE");
+
 /** Fallback instructions a unit leaves for the interpreter instead of running them through the
  *  interpreter's slow path from inside (codegen.ts `fallback`): a CALL left uncompiled is the
  *  interpreter's own fast path, not a slow-path instruction; CODE_LOAD and CODE_PURGE change

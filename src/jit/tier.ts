@@ -101,6 +101,8 @@ export interface JitStats {
   demoted: number;
   /** Arithmetic instructions compiled wide after their guard kept failing. */
   widePcs: number;
+  /** Plain RECEIVEs a unit did by a direct call (`receive`), not through the slow path. */
+  directReceives: number;
 }
 
 export class Jit implements CompiledTier {
@@ -146,6 +148,7 @@ export class Jit implements CompiledTier {
     compiledReductions: 0,
     demoted: 0,
     widePcs: 0,
+    directReceives: 0,
   };
 
   constructor(readonly interp: Interpreter, readonly mode: Exclude<JitMode, "off">) {
@@ -259,6 +262,15 @@ export class Jit implements CompiledTier {
     } catch {
       return false;
     }
+    return true;
+  }
+
+  /** A plain RECEIVE for a unit (codegen.ts `fallback`): the oldest message into stack cell
+   *  `dst` when it needs nothing but a move (Processes.takeScalarMessage); false, with
+   *  nothing changed, when the interpreter's slow path must run the RECEIVE. */
+  receive(pcb: number, dst: number): boolean {
+    if (!this.interp.rt.procs.takeScalarMessage(pcb, dst)) return false;
+    this.stats.directReceives++;
     return true;
   }
 

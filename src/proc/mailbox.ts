@@ -25,6 +25,7 @@
  */
 import type { Memory } from "../mem/memory.ts";
 import { PortTable } from "../ports/port_table.ts";
+import { isPtrTag, T_CONN } from "../term/tags.ts";
 import { P_MBOX_HEAD, P_MBOX_LEN, P_MBOX_TAIL, P_SAVE_NODE, P_SAVE_PC } from "./pcb.ts";
 import { freeNode, N_NEXT, N_VALUE_CELL, unqueueMessageAt } from "./signals.ts";
 import type { ProcTable } from "./table.ts";
@@ -96,6 +97,22 @@ export class Mailbox {
       w[p + P_SAVE_NODE] = 0;
       return 0;
     }
+    this.unlink(pcb, 0, node);
+    this.endReceive(pcb);
+    this.selected = 0;
+    this.settle(e, node);
+    return node;
+  }
+
+  /** `takeOldest` for compiled code's plain RECEIVE (Processes.takeScalarMessage): only
+   *  when the oldest message is a scalar — its value is its own cell, with no heap objects to
+   *  copy and no port to adopt; 0, with nothing changed, otherwise (or when it is empty). */
+  takeOldestScalar(pcb: number, e: number): number {
+    const w = this.mem.i32;
+    const node = w[(pcb << 2) + P_MBOX_HEAD];
+    if (node === 0) return 0;
+    const tag = w[(node + N_VALUE_CELL) << 2];
+    if (isPtrTag(tag) || tag === T_CONN) return 0;
     this.unlink(pcb, 0, node);
     this.endReceive(pcb);
     this.selected = 0;

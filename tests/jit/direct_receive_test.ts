@@ -1,0 +1,221 @@
+/**
+ * A plain RECEIVE in compiled code takes a scalar message already in the mailbox by a direct
+ * call (Jit.receive → Processes.takeScalarMessage) and leaves everything else to the
+ * interpreter's slow path. Whatever path a receive takes, the program must behave exactly as
+ * interpreted: the same values (a PID keeps its mark, a Str or List arrives whole), the same
+ * order, a pending exit signal acted on before the next message, and the same reductions and
+ * slices for every budget.
+ */
+import assert from "node:assert/strict";
+import { assertSameAsInterpreter } from "./helpers.ts";
+
+/** A sender queues `n` rounds of seven values of every kind while main spins (round-robin
+ *  slices: the spin outlasts the sender's work at every budget), then main receives and
+ *  prints them all in a compiled loop. */
+const mixed = (n: number) => [
+  "SELF",
+  "MAKE_FUNCTION sender parent",
+  "SPAWN",
+  "POP",
+  "PUSH_INT 0",
+  "STORE j",
+  "LABEL spin",
+  "LOAD j",
+  "PUSH_INT 1",
+  "ADD",
+  "STORE j",
+  "LOAD j",
+  `PUSH_INT ${1000 * n}`,
+  "LT",
+  "JZ spun",
+  "JMP spin",
+  "LABEL spun",
+  "PUSH_INT 0",
+  "STORE i",
+  "LABEL loop",
+  "RECEIVE",
+  "PRINT",
+  "LOAD i",
+  "PUSH_INT 1",
+  "ADD",
+  "STORE i",
+  "LOAD i",
+  `PUSH_INT ${7 * n}`,
+  "LT",
+  "JZ done",
+  "JMP loop",
+  "LABEL done",
+  'PUSH_STR "end"',
+  "PRINT",
+  "HALT",
+  "LABEL sender",
+  "PUSH_INT 0",
+  "STORE k",
+  "LABEL send_loop",
+  "LOAD parent",
+  "LOAD k",
+  "SEND",
+  "LOAD parent",
+  "PUSH_FLOAT 2.5",
+  "SEND",
+  "LOAD parent",
+  "SELF",
+  "SEND",
+  "LOAD parent",
+  'PUSH_STR "te"',
+  'PUSH_STR "xt"',
+  "CONCAT", // a Str built at run time lives in the heap (a literal is an atom: a scalar)
+  "SEND",
+  "LOAD parent",
+  "LOAD k",
+  "LOAD k",
+  "MAKE_LIST 2",
+  "SEND",
+  "LOAD parent",
+  "TRUE",
+  "SEND",
+  "LOAD parent",
+  "NULL",
+  "SEND",
+  "LOAD k",
+  "PUSH_INT 1",
+  "ADD",
+  "STORE k",
+  "LOAD k",
+  `PUSH_INT ${n}`,
+  "LT",
+  "JZ send_done",
+  "JMP send_loop",
+  "LABEL send_done",
+  "HALT",
+];
+
+Deno.test("messages of every kind arrive whole and in order, scalars by the direct path", async () => {
+  for (const reductions of [1000, 5, 1]) {
+    const run = await assertSameAsInterpreter(mixed(30), "eager", { reductions });
+    const lines = run.stdout.trim().split("\n");
+    assert.equal(lines.length, 7 * 30 + 1);
+    assert.equal(lines[7 * 30], "end");
+    // Round k: k, 2.5, the sender's PID, "text", [k, k], true, null.
+    assert.equal(lines[7 * 29], "29");
+    assert.equal(lines[7 * 29 + 1], "2.5");
+    assert.equal(lines[7 * 29 + 2], lines[2]); // the sender's PID (printed as its number)
+    assert.match(lines[2], /^\d+$/);
+    assert.equal(lines[7 * 29 + 3], "text");
+    assert.equal(lines[7 * 29 + 4], "[29, 29]");
+    assert.equal(lines[7 * 29 + 5], "true");
+    assert.equal(lines[7 * 29 + 6], "null");
+    // Ints, Floats, PIDs, Bools and Null (5 of 7) are scalars; a Str or List is copied into
+    // the heap by the slow path.
+    assert.equal(run.jit!.directReceives, 5 * 30, `receives by direct call`);
+  }
+});
+
+/** A counter receives in a compiled loop while main sends to it and then kills it: with small
+ *  budgets the kill arrives while messages wait in the counter's mailbox, and it must end the
+ *  counter before the next receive, as the interpreter's receive would. */
+const killed = [
+  "SELF",
+  "MAKE_FUNCTION counter parent",
+  "SPAWN_MONITOR",
+  "POP",
+  "STORE c",
+  "PUSH_INT 0",
+  "STORE i",
+  "LABEL send_loop",
+  "LOAD c",
+  "LOAD i",
+  "SEND",
+  "LOAD i",
+  "PUSH_INT 1",
+  "ADD",
+  "STORE i",
+  "LOAD i",
+  "PUSH_INT 40",
+  "LT",
+  "JZ kill",
+  "JMP send_loop",
+  "LABEL kill",
+  "LOAD c",
+  'PUSH_STR "kill"',
+  "EXIT_SIGNAL",
+  "RECEIVE",
+  "PRINT",
+  "HALT",
+  "LABEL counter",
+  "PUSH_INT 0",
+  "STORE sum",
+  "LABEL count",
+  "RECEIVE",
+  "LOAD sum",
+  "ADD",
+  "DUP",
+  "STORE sum",
+  "PRINT",
+  "JMP count",
+];
+
+Deno.test("an exit signal pending at a compiled RECEIVE ends the process before its next message", async () => {
+  const outputs = new Set<string>();
+  for (let reductions = 1; reductions <= 60; reductions++) {
+    const run = await assertSameAsInterpreter(killed, "eager", { reductions });
+    const lines = run.stdout.trim().split("\n");
+    // The DOWN (an object with reason "killed") is printed last; the sums before it are
+    // the prefix sums of 0, 1, 2, … the counter reached before it was killed.
+    assert.match(lines[lines.length - 1], /killed/);
+    lines.slice(0, -1).forEach((line, k) => assert.equal(line, String((k * (k + 1)) / 2)));
+    outputs.add(String(lines.length));
+  }
+  // The budgets give different interleavings: the kill lands at different points.
+  assert.ok(outputs.size > 3, `only ${[...outputs].join(", ")} distinct outcomes`);
+});
+
+/** A process queues three messages to itself, takes one, and sends itself an exit signal
+ *  `kill` with two still in its mailbox: the signal takes effect at once, as in Erlang, and
+ *  the compiled loop after it must not take another message. (A signal from another process
+ *  that is still pending when a RECEIVE runs — possible only on SMP, where it arrives
+ *  mid-slice — sends the receive to the slow path, which handles it first; on one scheduler
+ *  signals are handled when a slice starts.) */
+const selfKill = [
+  "MAKE_FUNCTION victim",
+  "SPAWN_MONITOR",
+  "POP",
+  "POP",
+  "RECEIVE",
+  "PRINT",
+  "HALT",
+  "LABEL victim",
+  "PUSH_INT 0",
+  "STORE k",
+  "LABEL fill",
+  "SELF",
+  "LOAD k",
+  "SEND",
+  "LOAD k",
+  "PUSH_INT 1",
+  "ADD",
+  "STORE k",
+  "LOAD k",
+  "PUSH_INT 3",
+  "LT",
+  "JZ take",
+  "JMP fill",
+  "LABEL take",
+  "SELF",
+  "RECEIVE", // a first receive moves the three messages into the mailbox
+  "PRINT",
+  'PUSH_STR "kill"',
+  "EXIT_SIGNAL",
+  "LABEL loop",
+  "RECEIVE",
+  "PRINT",
+  "JMP loop",
+];
+
+Deno.test("after a kill sent to itself a process takes no further message in compiled code", async () => {
+  const run = await assertSameAsInterpreter(selfKill, "eager");
+  const lines = run.stdout.trim().split("\n");
+  assert.equal(lines[0], "0");
+  assert.equal(lines.length, 2, run.stdout);
+  assert.match(lines[1], /killed/);
+});
