@@ -331,15 +331,17 @@ class UnitGen {
     this.emit(
       `if (budget < 1) { pc = ${pc}; rc = ${R_CONTINUE}; break out; } ${bump("budget", -1)}`,
     );
-    // A plain RECEIVE takes a scalar message already in the mailbox by a direct call, with
-    // no registers written back or reloaded (Jit.receive); anything else — no message, a
-    // pending signal, a value to copy into the heap — is the slow path's below.
+    // A plain RECEIVE takes a message already in the mailbox by a direct call, with no
+    // registers written back or reloaded (Jit.receive): it charges the copy's work and
+    // refreshes the views (adopting a port handle may grow the buffer). Anything else — no
+    // message, a pending signal, a collection to make room — is the slow path's below.
     const receives = this.view.code[pc << 2] === OP_RECEIVE;
     if (receives) {
       this.emit(
-        `if (sp < stackEnd && jit.receive(pcb, sp)) { ${bump("sp", 1)}${
-          nextCase === pc + 1 ? "" : ` pc = ${pc + 1}; continue out;`
-        } } else {`,
+        `if (sp < stackEnd && jit.receive(pcb, sp)) { ${bump("sp", 1)} ` +
+          `budget = budget - jit.callWork | 0; w = mem.i32; f = mem.f64;${
+            nextCase === pc + 1 ? "" : ` pc = ${pc + 1}; continue out;`
+          } } else {`,
       );
     }
     this.emit(
@@ -434,7 +436,7 @@ class UnitGen {
 
   /** Leave for the interpreter at the current instruction (a failed guard): only moves of
    *  locals into spill slots and constants; the tier does the rest (see BailInfo). */
-  private bail(relook = -1): string {
+  private bail(relook = -1, stop = false): string {
     const s = this.snap;
     const moves: string[] = [];
     let slot = 0;
@@ -455,7 +457,7 @@ class UnitGen {
       };
     });
     this.spillSlots = Math.max(this.spillSlots, slot);
-    this.bails.push({ pc: s.pc, refund: s.refund, base: s.base, entries, relook });
+    this.bails.push({ pc: s.pc, refund: s.refund, base: s.base, entries, relook, stop });
     return `{ ${moves.join(" ")} pc = ${s.pc}; bail = ${this.bails.length}; rc = ${J_BAIL}; ` +
       `break out; }`;
   }
@@ -741,6 +743,25 @@ class UnitGen {
     this.emit(
       `if (!jit.send(pcb, ${to}, sp - 1)) ${this.bail()} ${bump("sp", literal > 0 ? -1 : -2)} ` +
         `w = mem.i32; f = mem.f64;`,
+    );
+    this.chargeCallWork();
+  }
+
+  /**
+   * After a direct call in the middle of a block (SEND), charge the work it did, as the
+   * interpreter charges an instruction's work right after it. The block's prologue charged all
+   * of its instructions up front; if the work leaves the budget below zero, the interpreter
+   * would preempt somewhere in the rest of the block, so the unit stops before the next
+   * instruction (a `stop` bail: nothing to write out — the call flushed the stack — and the
+   * instructions not run refunded) and the interpreter runs on to exactly that point.
+   */
+  private chargeCallWork(): void {
+    const s = this.snap;
+    this.snap = { vs: [], base: 0, pc: s.pc + 1, refund: s.refund - 1 };
+    const stop = this.bail(-1, true);
+    this.snap = s;
+    this.emit(
+      `if (jit.callWork !== 0) { budget = budget - jit.callWork | 0; if (budget < 0) ${stop} }`,
     );
   }
 

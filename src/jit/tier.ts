@@ -26,6 +26,8 @@ import { P_FP, P_FRAMES, P_PC, P_PID, P_SP, P_STACK } from "../proc/pcb.ts";
 import { T_INT } from "../term/tags.ts";
 import type { CompiledTier, Interpreter } from "../vm/interp.ts";
 import { arithUnlessError } from "../vm/ops_arith.ts";
+import { receiveDirect } from "../vm/ops_proc.ts";
+import { drainWorkReductions } from "../term/work.ts";
 import { INT64_FUNCTIONS } from "../vm/int64.ts";
 import { R_CONTINUE, R_PREEMPT, R_WAIT } from "../vm/results.ts";
 import type { JitMode } from "../vm/runtime.ts";
@@ -210,7 +212,7 @@ export class Jit implements CompiledTier {
         const w = this.mem.i32;
         w[p + P_SP] = spill(w, this.mem.f64, this.qs, w[p + P_STACK], w[p + P_SP], info);
         if (info.relook >= 0) this.relook(pcb, info.pc, info.relook);
-        else this.noteBail(info.pc);
+        else if (info.stop !== true) this.noteBail(info.pc);
         budget += info.refund;
         this.stats.compiledReductions += before - budget;
         this.budget = budget;
@@ -260,19 +262,25 @@ export class Jit implements CompiledTier {
     try {
       this.interp.rt.procs.send(w[(pcb << 2) + P_PID], pid, value);
     } catch {
+      drainWorkReductions(); // the interpreter runs the SEND again and charges its own work
       return false;
     }
+    this.callWork = drainWorkReductions(); // copying the value into the node, as slowAt
     return true;
   }
 
-  /** A plain RECEIVE for a unit (codegen.ts `fallback`): the oldest message into stack cell
-   *  `dst` when it needs nothing but a move (Processes.takeScalarMessage); false, with
+  /** A plain RECEIVE for a unit (codegen.ts `fallback`): the oldest message onto stack cell
+   *  `dst` when nothing else has to happen (ops_proc.ts `receiveDirect`); false, with
    *  nothing changed, when the interpreter's slow path must run the RECEIVE. */
   receive(pcb: number, dst: number): boolean {
-    if (!this.interp.rt.procs.takeScalarMessage(pcb, dst)) return false;
+    if (!receiveDirect(this.interp.rt, pcb, dst)) return false;
     this.stats.directReceives++;
+    this.callWork = drainWorkReductions(); // copying a value into the heap, as slowAt
     return true;
   }
+  /** Reductions for the work of the last direct `send` or `receive` that succeeded (the unit
+   *  charges them at once, as the interpreter charges an instruction's work). */
+  callWork = 0;
 
   /** Called by a unit on entry: looks up its variables `set` (indexes into `atoms`, all below
    *  ENTRY_VARS_MAX) in the frame at `fp`; returns a mask with bit i set when variable i was

@@ -68,6 +68,9 @@ export interface BailInfo {
   /** A LOAD whose inline cache missed: the variable, so that the tier can refresh the cache
    *  (-1 otherwise). */
   relook: number;
+  /** A stop, not a failed guard: the work a direct call charged left too little budget for
+   *  the rest of the block (codegen.ts `chargeCallWork`); not counted against the pc. */
+  stop?: boolean;
 }
 
 /** A number as a JavaScript literal that is safe inside any expression (negatives are

@@ -25,7 +25,6 @@
  */
 import type { Memory } from "../mem/memory.ts";
 import { PortTable } from "../ports/port_table.ts";
-import { isPtrTag, T_CONN } from "../term/tags.ts";
 import { P_MBOX_HEAD, P_MBOX_LEN, P_MBOX_TAIL, P_SAVE_NODE, P_SAVE_PC } from "./pcb.ts";
 import { freeNode, N_NEXT, N_VALUE_CELL, unqueueMessageAt } from "./signals.ts";
 import type { ProcTable } from "./table.ts";
@@ -104,20 +103,10 @@ export class Mailbox {
     return node;
   }
 
-  /** `takeOldest` for compiled code's plain RECEIVE (Processes.takeScalarMessage): only
-   *  when the oldest message is a scalar — its value is its own cell, with no heap objects to
-   *  copy and no port to adopt; 0, with nothing changed, otherwise (or when it is empty). */
-  takeOldestScalar(pcb: number, e: number): number {
-    const w = this.mem.i32;
-    const node = w[(pcb << 2) + P_MBOX_HEAD];
-    if (node === 0) return 0;
-    const tag = w[(node + N_VALUE_CELL) << 2];
-    if (isPtrTag(tag) || tag === T_CONN) return 0;
-    this.unlink(pcb, 0, node);
-    this.endReceive(pcb);
-    this.selected = 0;
-    this.settle(e, node);
-    return node;
+  /** The oldest message's node, left in place; 0 when the mailbox is empty (compiled code's
+   *  plain RECEIVE looks before it takes: src/vm/ops_proc.ts `receiveDirect`). */
+  oldest(pcb: number): number {
+    return this.mem.i32[(pcb << 2) + P_MBOX_HEAD];
   }
 
   /** The receive is over (it took a message or timed out): forget where it was. */

@@ -11,7 +11,6 @@
 import type { Memory } from "../mem/memory.ts";
 import { copyValue, takeCopiedConn, valueCells } from "../term/copy.ts";
 import {
-  copyCell,
   objectCells,
   setAtomStr,
   setNull,
@@ -403,27 +402,6 @@ export class Processes {
     const node = this.notificationNode(pid, ref, reasonCell);
     this.mem.i32[(node << 2) + N_KIND] = SIG_DOWN;
     return node;
-  }
-
-  /**
-   * The common case of a plain RECEIVE, for compiled code (src/jit/tier.ts `receive`): no
-   * signal pending, no receive timer armed, and the oldest message a scalar. Takes that
-   * message, writes its value to cell `dst` (a stack cell with room) and returns true;
-   * otherwise changes nothing and returns false, and the interpreter's receive runs (it
-   * handles the signals, copies a value into the heap, disarms the timer or waits). What it
-   * skips is only what that receive would find nothing to do for: a signal that arrives
-   * just after the check is one that arrived after the receive.
-   */
-  takeScalarMessage(pcb: number, dst: number): boolean {
-    const w = this.mem.i32, p = pcb << 2;
-    if (w[p + P_DEADLINE] >= 0) return false;
-    const e = this.table.entry(w[p + P_PID]);
-    if (hasSignalsAt(this.mem, e)) return false;
-    const node = this.mailbox.takeOldestScalar(pcb, e);
-    if (node === 0) return false;
-    copyCell(w, dst, node + N_VALUE_CELL);
-    freeNode(this.mem, node);
-    return true;
   }
 
   /** Handle every pending signal of a running process. Returns true when one of them ends

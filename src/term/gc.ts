@@ -112,10 +112,15 @@ export class Heap {
   /** Make sure `cells` cells can be bump-allocated without a collection (for building a
    *  composite value piece by piece with `bump`). */
   reserve(pcb: number, cells: number): void {
+    if (!this.hasRoom(pcb, cells)) this.collect(pcb, cells);
+  }
+
+  /** Whether `cells` cells can be bump-allocated now, without a collection (never under
+   *  --stress-gc, where every reservation collects). */
+  hasRoom(pcb: number, cells: number): boolean {
     const w = this.mem.i32;
     const p = pcb << 2;
-    if (!this.options.stress && w[p + P_HP] + cells <= w[p + P_HEAP] + w[p + P_HEAP_CAP]) return;
-    this.collect(pcb, cells);
+    return !this.options.stress && w[p + P_HP] + cells <= w[p + P_HEAP] + w[p + P_HEAP_CAP];
   }
 
   /** `bump(pcb, ·)` as a function, for copyValue's allocator argument: one function per

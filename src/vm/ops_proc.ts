@@ -24,7 +24,13 @@ import {
   R_TMP0,
 } from "../proc/pcb.ts";
 import { REL_LINK, REL_MON, REL_NAME, REL_WATCH } from "../proc/relations.ts";
-import { EXIT_DIRECT, freeNode, N_VALUE_CELL, nodeValueCells } from "../proc/signals.ts";
+import {
+  EXIT_DIRECT,
+  freeNode,
+  hasSignalsAt,
+  N_VALUE_CELL,
+  nodeValueCells,
+} from "../proc/signals.ts";
 import { RESTART_EXIT_NOW, RESTART_WAIT } from "../proc/supervisor.ts";
 import {
   copyCell,
@@ -42,6 +48,7 @@ import {
 } from "../term/tags.ts";
 import { insufficient, typeMismatch, underflow, VmError } from "./errors.ts";
 import type { Interpreter } from "./interp.ts";
+import type { Runtime } from "./runtime.ts";
 import { R_CONTINUE, R_DONE, R_WAIT, R_YIELD } from "./results.ts";
 
 const NO_PARAMS = new Int32Array(0);
@@ -222,28 +229,66 @@ function timeout(it: Interpreter, pcb: number, nArgs: number, label: number): nu
 /** Copy a message into the heap, replace the receive's operands with it, free the node
  *  (which the mailbox's take or takeOldest unlinked, ending the receive). */
 function takeMessage(it: Interpreter, pcb: number, node: number, nArgs: number): void {
-  const rt = it.rt, heap = rt.heap, p = pcb << 2;
+  const rt = it.rt, p = pcb << 2;
   const src = node + N_VALUE_CELL;
-  const tag = rt.mem.i32[src << 2];
-  // A scalar (most messages) has no heap cells and no port to adopt: it goes straight from
-  // the node onto the stack. Anything else is copied into the heap first, through R_TMP0.
-  const scalar = !isPtrTag(tag) && tag !== T_CONN;
-  if (!scalar) {
-    heap.reserve(pcb, nodeValueCells(rt.mem.i32, node)); // no walk to size the copy
-    copyValue(rt.mem.i32, src, pcb + R_TMP0, heap.bumpFor(pcb));
-    if (takeCopiedConn()) rt.ports.adopt(pcb, pcb + R_TMP0);
+  if (!isScalar(rt.mem.i32[src << 2])) {
+    rt.heap.reserve(pcb, nodeValueCells(rt.mem.i32, node)); // no walk to size the copy
   }
+  const value = copyOut(rt, pcb, src);
   // The stack has room where the operands were (or grows without collecting).
   it.m.drop(pcb, nArgs);
   const dst = it.m.push(pcb); // before reading mem.i32: a stack growth may grow the buffer
   const w = rt.mem.i32;
-  copyCell(w, dst, scalar ? src : pcb + R_TMP0);
-  if (!scalar) setNull(w, pcb + R_TMP0);
+  copyCell(w, dst, value);
+  if (value !== src) setNull(w, value);
   freeNode(rt.mem, node);
   if (w[p + P_DEADLINE] >= 0) {
     w[p + P_DEADLINE] = -1;
     w[p + P_TIMER_SEQ]++; // disarm
   }
+}
+
+/** A scalar (most messages) has no heap cells and no port to adopt: it goes straight from
+ *  the node onto the stack. */
+function isScalar(tag: number): boolean {
+  return !isPtrTag(tag) && tag !== T_CONN;
+}
+
+/** The cell holding a message's value ready for the stack: the node's own cell for a
+ *  scalar; otherwise R_TMP0, after copying the value into the heap (whose room the caller
+ *  made) and adopting any port handle in it. */
+function copyOut(rt: Runtime, pcb: number, src: number): number {
+  if (isScalar(rt.mem.i32[src << 2])) return src;
+  copyValue(rt.mem.i32, src, pcb + R_TMP0, rt.heap.bumpFor(pcb));
+  if (takeCopiedConn()) rt.ports.adopt(pcb, pcb + R_TMP0);
+  return pcb + R_TMP0;
+}
+
+/**
+ * A plain RECEIVE for compiled code (src/jit/tier.ts `receive`), when nothing but the take
+ * has to happen: no signal pending, no receive timer armed, a message in the mailbox, and its
+ * value a scalar or heap objects that fit in the free heap (never a collection; never under
+ * --stress-gc). Takes the oldest message onto stack cell `dst` (which has room) and returns
+ * true; otherwise changes nothing and returns false, and the interpreter's receive runs (it
+ * handles the signals, collects, disarms the timer or waits). A signal that arrives just
+ * after the check is one that arrived after the receive.
+ */
+export function receiveDirect(rt: Runtime, pcb: number, dst: number): boolean {
+  const procs = rt.procs, w = rt.mem.i32, p = pcb << 2;
+  if (w[p + P_DEADLINE] >= 0) return false;
+  const e = procs.table.entry(w[p + P_PID]);
+  if (hasSignalsAt(rt.mem, e)) return false;
+  const node = procs.mailbox.oldest(pcb);
+  if (node === 0) return false;
+  const src = node + N_VALUE_CELL;
+  if (!isScalar(w[src << 2]) && !rt.heap.hasRoom(pcb, nodeValueCells(w, node))) return false;
+  procs.mailbox.takeOldest(pcb, e, 0); // unlinks `node`: the mailbox is not empty
+  const value = copyOut(rt, pcb, src);
+  const w2 = rt.mem.i32; // adopting a port may have grown the buffer
+  copyCell(w2, dst, value);
+  if (value !== src) setNull(w2, value);
+  freeNode(rt.mem, node);
+  return true;
 }
 
 /** SLEEP: suspend only this process; messages do not end the sleep. */
