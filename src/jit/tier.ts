@@ -273,9 +273,10 @@ export class Jit implements CompiledTier {
    *  `dst` when nothing else has to happen (ops_proc.ts `receiveDirect`); false, with
    *  nothing changed, when the interpreter's slow path must run the RECEIVE. */
   receive(pcb: number, dst: number): boolean {
-    if (!receiveDirect(this.interp.rt, pcb, dst)) return false;
+    const work = receiveDirect(this.interp.rt, pcb, dst);
+    if (work < 0) return false;
     this.stats.directReceives++;
-    this.callWork = drainWorkReductions(); // copying a value into the heap, as slowAt
+    this.callWork = work;
     return true;
   }
   /** Reductions for the work of the last direct `send` or `receive` that succeeded (the unit

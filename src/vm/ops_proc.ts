@@ -49,6 +49,7 @@ import {
 import { insufficient, typeMismatch, underflow, VmError } from "./errors.ts";
 import type { Interpreter } from "./interp.ts";
 import type { Runtime } from "./runtime.ts";
+import { drainWorkReductions } from "../term/work.ts";
 import { R_CONTINUE, R_DONE, R_WAIT, R_YIELD } from "./results.ts";
 
 const NO_PARAMS = new Int32Array(0);
@@ -269,26 +270,37 @@ function copyOut(rt: Runtime, pcb: number, src: number): number {
  * has to happen: no signal pending, no receive timer armed, a message in the mailbox, and its
  * value a scalar or heap objects that fit in the free heap (never a collection; never under
  * --stress-gc). Takes the oldest message onto stack cell `dst` (which has room) and returns
- * true; otherwise changes nothing and returns false, and the interpreter's receive runs (it
- * handles the signals, collects, disarms the timer or waits). A signal that arrives just
- * after the check is one that arrived after the receive.
+ * the reductions its copy's work costs (0 for a scalar); otherwise changes nothing and returns
+ * -1, and the interpreter's receive runs (it handles the signals, collects, disarms the timer
+ * or waits). A signal that arrives just after the check is one that arrived after the
+ * receive. Small on purpose: V8 inlines it into compiled message loops, which most often take
+ * scalars; a composite's copy is `receiveComposite`'s.
  */
-export function receiveDirect(rt: Runtime, pcb: number, dst: number): boolean {
+export function receiveDirect(rt: Runtime, pcb: number, dst: number): number {
   const procs = rt.procs, w = rt.mem.i32, p = pcb << 2;
-  if (w[p + P_DEADLINE] >= 0) return false;
+  if (w[p + P_DEADLINE] >= 0) return -1;
   const e = procs.table.entry(w[p + P_PID]);
-  if (hasSignalsAt(rt.mem, e)) return false;
+  if (hasSignalsAt(rt.mem, e)) return -1;
   const node = procs.mailbox.oldest(pcb);
-  if (node === 0) return false;
+  if (node === 0) return -1;
   const src = node + N_VALUE_CELL;
-  if (!isScalar(w[src << 2]) && !rt.heap.hasRoom(pcb, nodeValueCells(w, node))) return false;
+  if (!isScalar(w[src << 2])) return receiveComposite(rt, pcb, dst, e, node);
   procs.mailbox.takeOldest(pcb, e, 0); // unlinks `node`: the mailbox is not empty
-  const value = copyOut(rt, pcb, src);
-  const w2 = rt.mem.i32; // adopting a port may have grown the buffer
-  copyCell(w2, dst, value);
-  if (value !== src) setNull(w2, value);
+  copyCell(w, dst, src);
   freeNode(rt.mem, node);
-  return true;
+  return 0;
+}
+
+/** receiveDirect for a value with heap objects: only when they fit in the free heap. */
+function receiveComposite(rt: Runtime, pcb: number, dst: number, e: number, node: number): number {
+  if (!rt.heap.hasRoom(pcb, nodeValueCells(rt.mem.i32, node))) return -1;
+  rt.procs.mailbox.takeOldest(pcb, e, 0); // unlinks `node`: the mailbox is not empty
+  const value = copyOut(rt, pcb, node + N_VALUE_CELL);
+  const w = rt.mem.i32; // adopting a port may have grown the buffer
+  copyCell(w, dst, value);
+  setNull(w, value);
+  freeNode(rt.mem, node);
+  return drainWorkReductions(); // the copy's work, charged as slowAt charges it
 }
 
 /** SLEEP: suspend only this process; messages do not end the sleep. */
