@@ -87,6 +87,7 @@ import {
   and,
   type BailInfo,
   bump,
+  charge,
   type Entry,
   ex,
   isTag,
@@ -339,7 +340,7 @@ class UnitGen {
     if (receives) {
       this.emit(
         `if (sp < stackEnd && jit.receive(pcb, sp)) { ${bump("sp", 1)} ` +
-          `budget = budget - jit.callWork | 0; w = mem.i32; f = mem.f64;${
+          `${charge("jit.callWork")} w = mem.i32; f = mem.f64;${
             nextCase === pc + 1 ? "" : ` pc = ${pc + 1}; continue out;`
           } } else {`,
       );
@@ -352,7 +353,7 @@ class UnitGen {
     // handling moved to another frame (or the frame block moved: fp is absolute).
     const keeps = keepsVariables(this.view.code[pc << 2]);
     if (keeps) this.emit(`const fp${pc} = fp;`);
-    this.emit(`rc = interp.slowAt(pcb, ${pc}); budget = budget - interp.slowWork | 0;`);
+    this.emit(`rc = interp.slowAt(pcb, ${pc}); ${charge("interp.slowWork")}`);
     this.emit(
       `${LOAD_REGISTERS} pc = w[p + ${P_PC}]; ${
         keeps ? `if (fp !== fp${pc}) ${bump("gen", 1)}` : bump("gen", 1)
@@ -761,7 +762,7 @@ class UnitGen {
     const stop = this.bail(-1, true);
     this.snap = s;
     this.emit(
-      `if (jit.callWork !== 0) { budget = budget - jit.callWork | 0; if (budget < 0) ${stop} }`,
+      `if (jit.callWork !== 0) { ${charge("jit.callWork")} if (budget < 0) ${stop} }`,
     );
   }
 

@@ -82,8 +82,9 @@ export const OP = Object.fromEntries(COMPILED_OPCODES.map((n) => [n, code(n)])) 
   number
 >;
 
-/** RECEIVE without pattern or timeout: a Fallback instruction whose commonest case (a scalar
- *  message already in the mailbox) a unit does by a direct call (codegen.ts `fallback`). */
+/** RECEIVE without pattern or timeout: a Fallback instruction whose commonest case (a message
+ *  already in the mailbox, taken without a collection) a unit does by a direct call
+ *  (codegen.ts `fallback`, Jit.receive). */
 export const OP_RECEIVE = code("RECEIVE");
 
 /** Fallback instructions a unit leaves for the interpreter instead of running them through the

@@ -24,10 +24,10 @@
 import type { Memory } from "../mem/memory.ts";
 import { P_FP, P_FRAMES, P_PC, P_PID, P_SP, P_STACK } from "../proc/pcb.ts";
 import { T_INT } from "../term/tags.ts";
+import { drainWorkReductions } from "../term/work.ts";
 import type { CompiledTier, Interpreter } from "../vm/interp.ts";
 import { arithUnlessError } from "../vm/ops_arith.ts";
 import { receiveDirect } from "../vm/ops_proc.ts";
-import { drainWorkReductions } from "../term/work.ts";
 import { INT64_FUNCTIONS } from "../vm/int64.ts";
 import { R_CONTINUE, R_PREEMPT, R_WAIT } from "../vm/results.ts";
 import type { JitMode } from "../vm/runtime.ts";

@@ -93,31 +93,37 @@ export function pos(offset: number): string {
   return offset === 0 ? "sp" : offset > 0 ? `sp + ${offset}` : `sp - ${-offset}`;
 }
 
-/**
- * Index expressions and register updates of a unit stay int32 for V8. A cell is 4 words (2
- * f64s) and every cell's word index is below 2^31 (src/mem/memory.ts), so word k of a cell is
- * `(c << 2) | k` and its payload `(c << 1) | 1` — exact, where `(c << 2) + k` compiles to an
- * add with an overflow check and a branch on every access. A register (sp, fp, ftop, a
- * variable's cell, the generation) is updated as `x + n | 0` for the same reason.
- */
+// Index expressions and register updates of a unit stay int32 for V8. A cell is 4 words (2
+// f64s) and every cell's word index is below 2^31 (src/mem/memory.ts), so word k of a cell is
+// `(c << 2) | k` and its payload `(c << 1) | 1` — exact, where `(c << 2) + k` compiles to an
+// add with an overflow check and a branch on every access. A register (sp, fp, ftop, a
+// variable's cell, the generation, the budget) is updated as `x + n | 0` for the same reason.
+
 /** Word `k` (0–3) of the cell at expression `cell`, as an index into `w`. */
 export function word(cell: string, k: number): string {
-  const c = /^[A-Za-z_$][\w$]*$/.test(cell) ? cell : `(${cell})`;
+  const c = grouped(cell);
   return k === 0 ? `${c} << 2` : `(${c} << 2) | ${k}`;
 }
 
 /** The f64 payload of the cell at expression `cell`, as an index into `f`. */
 export function payload(cell: string): string {
-  const c = /^[A-Za-z_$][\w$]*$/.test(cell) ? cell : `(${cell})`;
-  return `(${c} << 1) | 1`;
+  return `(${grouped(cell)} << 1) | 1`;
+}
+
+/** An expression safe as a shift's left operand: a name as it is, anything else bracketed. */
+function grouped(expr: string): string {
+  return /^[A-Za-z_$][\w$]*$/.test(expr) ? expr : `(${expr})`;
 }
 
 /** `reg = reg + n | 0` as JavaScript source (n may be negative). */
-export function bump(reg: string, n: number | string): string {
-  if (typeof n === "number") {
-    return n < 0 ? `${reg} = ${reg} - ${-n} | 0;` : `${reg} = ${reg} + ${n} | 0;`;
-  }
-  return `${reg} = ${reg} + ${n} | 0;`;
+export function bump(reg: string, n: number): string {
+  return n < 0 ? `${reg} = ${reg} - ${-n} | 0;` : `${reg} = ${reg} + ${n} | 0;`;
+}
+
+/** The budget charged `reductions` (a local or property holding a count) as JavaScript
+ *  source: the work an instruction run by a call did. */
+export function charge(reductions: string): string {
+  return `budget = budget - ${reductions} | 0;`;
 }
 
 /** `tag === T` as JavaScript source, folded when the tag is known. */

@@ -10,6 +10,7 @@
  */
 import { copyValue, takeCopiedConn } from "../term/copy.ts";
 import { matches } from "../term/match.ts";
+import { drainWorkReductions } from "../term/work.ts";
 import {
   FLAG_TRAP_EXIT,
   P_DEADLINE,
@@ -49,7 +50,6 @@ import {
 import { insufficient, typeMismatch, underflow, VmError } from "./errors.ts";
 import type { Interpreter } from "./interp.ts";
 import type { Runtime } from "./runtime.ts";
-import { drainWorkReductions } from "../term/work.ts";
 import { R_CONTINUE, R_DONE, R_WAIT, R_YIELD } from "./results.ts";
 
 const NO_PARAMS = new Int32Array(0);
