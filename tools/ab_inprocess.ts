@@ -13,7 +13,11 @@
  *        deno run -A tools/ab_inprocess.ts /tmp/old . counting 1000000 --rounds 8
  *
  * BENCH is a program of bench/programs/ (taken from NEW_CHECKOUT) that prints `ms=<wall>`.
- * Prints each side's times and the median ratio new/old (below 1: the new one is faster).
+ * Prints each side's times, the median ratio new/old (below 1: the new one is faster), and
+ * the median of the rounds' own ratios with the number of rounds the new one won. Run it
+ * twice, once with the checkouts swapped: a checkout imported for its first few times runs
+ * slower than one used often (docs/PERFORMANCE.md, findings), so one order alone is good to
+ * about ±10 %.
  * The first rounds include V8's warm-up of each version; the median is over all rounds.
  */
 import { parseArgs } from "node:util";
@@ -69,9 +73,14 @@ async function main(): Promise<number> {
     );
   }
   const ratio = median(times[1]) / median(times[0]);
+  // Each round's two runs are seconds apart, so their ratio shares the host's phase (the
+  // medians of the two sides need not come from the same rounds).
+  const paired = times[1].map((ms, round) => ms / times[0][round]);
+  const faster = paired.filter((r) => r < 1).length;
   console.log(
     `${bench} ${args.join(" ")}: old ${times[0].join(" ")} | new ${times[1].join(" ")} | ` +
-      `median new/old ${ratio.toFixed(3)}`,
+      `median new/old ${ratio.toFixed(3)} | median paired ratio ${median(paired).toFixed(3)}, ` +
+      `new faster in ${faster} of ${rounds} rounds`,
   );
   return 0;
 }

@@ -1,7 +1,7 @@
 /**
- * A plain RECEIVE in compiled code takes a scalar message already in the mailbox by a direct
- * call (Jit.receive → Processes.takeScalarMessage) and leaves everything else to the
- * interpreter's slow path. Whatever path a receive takes, the program must behave exactly as
+ * A plain RECEIVE in compiled code takes a message already in the mailbox by a direct call
+ * (Jit.receive → receiveDirect in src/vm/ops_proc.ts) when no collection is needed, and leaves
+ * everything else to the interpreter's slow path. Whatever path a receive takes, the program must behave exactly as
  * interpreted: the same values (a PID keeps its mark, a Str or List arrives whole), the same
  * order, a pending exit signal acted on before the next message, and the same reductions and
  * slices for every budget.
