@@ -18,13 +18,16 @@
  * for the unit (below).
  *
  * Block prologue (the safepoint): the block's instruction count is charged to the budget in
- * one step, and its deepest pop and highest push are checked against the stack block. When
- * the budget does not cover the whole block, or the stack is too shallow (an underflow error)
- * or too small (it must grow), the unit leaves at the block start with J_BLOCKED and the
- * block's length: the tier preempts (budget 0, or short of the block where preemption need
- * not be exact) or lets the interpreter run from there — the remaining budget instruction by
- * instruction (so preemption happens at exactly the instruction it would without compiled
- * code), or the block whose error it raises or whose stack it grows.
+ * one step, and its deepest pop and highest push are checked against the stack block (a block
+ * that pushes nothing still checks that it starts with room: the interpreter grows the stack
+ * before any instruction it starts past the room, and charges for it). When the budget does
+ * not cover the whole block, or the stack is too shallow (an underflow error) or too small
+ * (it must grow), the unit leaves at the block start with J_BLOCKED and the block's length:
+ * the tier preempts (budget 0, or short of the block where preemption need not be exact),
+ * runs the remaining budget instruction by instruction in the unit's stepping companion
+ * (`generateUnit` with `exitAt`: so preemption happens at exactly the instruction it would
+ * without compiled code), or lets the interpreter run the block whose error it raises or
+ * whose stack it grows.
  *
  * Block body: a virtual operand stack (vstack.ts). Every guard that fails (a type the fast
  * path does not handle, an Int overflow, a zero divisor, an undefined variable, a full frame
@@ -153,8 +156,19 @@ const LOAD_REGISTERS = `w = mem.i32; f = mem.f64; stackBase = w[p + ${P_STACK}];
   `frameEnd = frameBase + w[p + ${P_FRAMES_CAP}] | 0; fp = frameBase + w[p + ${P_FP}] | 0; ` +
   `ftop = frameBase + w[p + ${P_FTOP}] | 0; htop = w[p + ${P_HTOP}];`;
 
-export function generateUnit(view: CodeView, region: Region): UnitSource {
-  return new UnitGen(view, region).run();
+/**
+ * The unit for `region`. With `exitAt` (the leaders of a unit over the same region) it is that
+ * unit's *stepping companion* instead (see tier.ts `stepperOf`): every instruction is a block
+ * of its own, charged and preempted on alone, and control that arrives at a pc of `exitAt`
+ * after at least one instruction leaves with J_JUMP, so the tier goes on in the unit proper.
+ */
+export function generateUnit(
+  view: CodeView,
+  region: Region,
+  exitAt: ReadonlySet<number> | null = null,
+): UnitSource {
+  const own = exitAt === null ? region : { ...region, leaders: region.pcs };
+  return new UnitGen(view, own, exitAt).run();
 }
 
 interface Snapshot {
@@ -182,7 +196,12 @@ class UnitGen {
   private spillSlots = 0;
   private compiled = 0;
 
-  constructor(private readonly view: CodeView, private readonly region: Region) {
+  constructor(
+    private readonly view: CodeView,
+    private readonly region: Region,
+    /** A stepping companion's exits (generateUnit), or null. */
+    private readonly exitAt: ReadonlySet<number> | null,
+  ) {
     this.inRegion = new Set(region.pcs);
     this.isLeader = new Set(region.leaders);
     for (const pc of region.pcs) {
@@ -203,7 +222,8 @@ class UnitGen {
       `"use strict";`,
       `const findVar = env.findVar, atoms = env.atoms, guesses = env.guesses, sets = env.sets;`,
       INT64_PRELUDE,
-      `return function unit_${this.region.root}(jit, pcb, pc, budget) {`,
+      `return function ${this.exitAt === null ? "unit" : "step"}_${this.region.root}` +
+        `(jit, pcb, pc, budget) {`,
       // Both arrive as int32 (the tier lends at most UNIT_BUDGET_MAX); saying so lets V8
       // keep them untagged in the loop instead of checking each update for overflow.
       `pc = pc | 0; budget = budget | 0;`,
@@ -291,7 +311,10 @@ class UnitGen {
     const conds: string[] = [];
     if (len > 0) conds.push(`budget < ${len}`);
     if (low < 0) conds.push(`(sp - ${-low} | 0) < stackBase`);
-    if (high > 0) conds.push(`(sp + ${high} | 0) > stackEnd`);
+    // The interpreter grows the stack before any instruction it starts with sp past
+    // stackEnd, charging a reduction for it: so the block's first instruction needs that
+    // room too (high 0), whatever the block pushes.
+    if (len > 0) conds.push(high > 0 ? `(sp + ${high} | 0) > stackEnd` : `sp > stackEnd`);
     if (conds.length > 0) {
       // Which test failed is the tier's to sort out: a compare here, run only at a slice's
       // end, would reach V8's optimised code without type feedback and deoptimise the unit.
@@ -330,7 +353,8 @@ class UnitGen {
       return;
     }
     this.emit(
-      `if (budget < 1) { pc = ${pc}; rc = ${R_CONTINUE}; break out; } ${bump("budget", -1)}`,
+      `if (budget < 1 || sp > stackEnd) { pc = ${pc}; rc = ${R_CONTINUE}; break out; } ` +
+        bump("budget", -1),
     );
     // A plain RECEIVE takes a message already in the mailbox by a direct call, with no
     // registers written back or reloaded (Jit.receive): it charges the copy's work and
@@ -341,7 +365,7 @@ class UnitGen {
       this.emit(
         `if (sp < stackEnd && jit.receive(pcb, sp)) { ${bump("sp", 1)} ` +
           `${charge("jit.callWork")} w = mem.i32; f = mem.f64;${
-            nextCase === pc + 1 ? "" : ` pc = ${pc + 1}; continue out;`
+            nextCase === pc + 1 && this.exitAt === null ? "" : ` ${this.jump(pc + 1)}`
           } } else {`,
       );
     }
@@ -361,7 +385,9 @@ class UnitGen {
     );
     this.emit(`if (rc !== ${R_CONTINUE}) break out;`);
     // Mostly it goes on with the next instruction: the case emitted next, falling through.
-    this.emit(nextCase === pc + 1 ? `if (pc !== ${nextCase}) continue out;` : `continue out;`);
+    // (A stepping companion leaves: the next instruction is one of the unit's leaders.)
+    if (this.exitAt !== null) this.emit(`rc = ${J_JUMP}; break out;`);
+    else this.emit(nextCase === pc + 1 ? `if (pc !== ${nextCase}) continue out;` : `continue out;`);
     if (receives) this.emit(`}`);
   }
 
@@ -465,7 +491,20 @@ class UnitGen {
 
   /** Continue at `target`; a jump to the next case falls through. */
   private goto(target: number, nextCase: number): string {
-    return target === nextCase ? "" : `pc = ${target}; continue out;`;
+    return target === nextCase && !this.exitAt?.has(target) ? "" : this.jump(target);
+  }
+
+  /** Go on at the constant pc `target`: the next iteration of the switch, or — in a stepping
+   *  companion, at one of the unit's leaders — leave for the unit proper. */
+  private jump(target: number): string {
+    return this.exitAt?.has(target)
+      ? `pc = ${target}; rc = ${J_JUMP}; break out;`
+      : `pc = ${target}; continue out;`;
+  }
+
+  /** Go on at the pc just set (a return address): a stepping companion leaves for the tier. */
+  private jumpDynamic(): string {
+    return this.exitAt === null ? "continue out;" : `rc = ${J_JUMP}; break out;`;
   }
 
   // ── virtual stack ────────────────────────────────────────────────────────────────────────
@@ -958,7 +997,7 @@ class UnitGen {
     const z = this.tmp("z");
     this.emit(`const ${z} = ${falsy};`);
     this.flush();
-    this.emit(`if (${z}) { pc = ${target}; continue out; }`);
+    this.emit(`if (${z}) { ${this.jump(target)} }`);
     this.emit(this.goto(pc + 1, nextCase));
   }
 
@@ -989,8 +1028,7 @@ class UnitGen {
         : ` ${this.reloadView(atom)}`;
     });
     this.emit(
-      `fp = ftop; ${bump("ftop", 1 + 2 * n)} ${bump("gen", 1)}${known} pc = ${target}; ` +
-        `continue out;`,
+      `fp = ftop; ${bump("ftop", 1 + 2 * n)} ${bump("gen", 1)}${known} ${this.jump(target)}`,
     );
   }
 
@@ -999,7 +1037,7 @@ class UnitGen {
     this.flush();
     this.emit(
       `pc = w[fp << 2]; ftop = fp; fp = frameBase + w[${word("fp", 1)}] | 0; ` +
-        `${bump("gen", 1)} continue out;`,
+        `${bump("gen", 1)} ${this.jumpDynamic()}`,
     );
   }
 }

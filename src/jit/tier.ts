@@ -16,6 +16,9 @@
  *   leaves its entries (a RET to an uncompiled caller, a call outside), J_BLOCKED when a block
  *   prologue failed, or the slice result: R_CONTINUE (the interpreter runs the instruction at
  *   the PCB's pc) or R_PREEMPT.
+ * - Exact preemption inside a block (the budget left does not cover it) runs in the unit's
+ *   stepping companion (`stepperOf`), as does the next slice from that pc up to the unit's
+ *   next leader (`steppers`): compiled code, not the interpreter's loop, at both ends.
  * - Invalidation (hot code loading appends code and purges old versions): `invalidate(from,
  *   to)` drops every unit that covers any pc in [from, to) and forgets their entries, so the
  *   next arrival recompiles from the image as it is then; `ensureCapacity` follows an image
@@ -86,6 +89,10 @@ export interface Unit {
   leaders: number[];
   /** Generated JavaScript source length in characters (diagnostics). */
   sourceChars: number;
+  /** Whether this is a stepping companion (`stepperOf`), not a unit proper. */
+  stepping: boolean;
+  /** Its stepping companion, once one was needed (units proper). */
+  stepper: Unit | null;
 }
 
 export interface JitStats {
@@ -105,6 +112,8 @@ export interface JitStats {
   widePcs: number;
   /** Plain RECEIVEs a unit did by a direct call (`receive`), not through the slow path. */
   directReceives: number;
+  /** Stepping companions compiled (`stepperOf`). */
+  steppers: number;
 }
 
 export class Jit implements CompiledTier {
@@ -133,6 +142,9 @@ export class Jit implements CompiledTier {
   /** frameVars' result: frame entry index per variable of the entering unit. */
   kk: Int32Array = new Int32Array(ENTRY_VARS_MAX);
   private entries: Array<Unit | null>;
+  /** Per pc inside a block of a unit (not one of its entries): that unit's stepping
+   *  companion, which runs from there to the unit's next leader. */
+  private steppers: Array<Unit | null>;
   /** Per entry pc: activations through it and the reductions they charged (policy on). */
   private activations: Int32Array;
   private activationReductions: Float64Array;
@@ -151,6 +163,7 @@ export class Jit implements CompiledTier {
     demoted: 0,
     widePcs: 0,
     directReceives: 0,
+    steppers: 0,
   };
 
   constructor(readonly interp: Interpreter, readonly mode: Exclude<JitMode, "off">) {
@@ -159,6 +172,7 @@ export class Jit implements CompiledTier {
     this.hot = new Int32Array(n).fill(mode === "eager" ? 0 : HOT_THRESHOLD);
     this.ic = new Int32Array(n);
     this.entries = new Array<Unit | null>(n).fill(null);
+    this.steppers = new Array<Unit | null>(n).fill(null);
     this.activations = new Int32Array(n);
     this.activationReductions = new Float64Array(n);
     this.covered = new Uint8Array(n);
@@ -171,9 +185,12 @@ export class Jit implements CompiledTier {
     const p = pcb << 2;
     const budgetAtEntry = budget;
     let arrived = false; // false: the interpreter stopped here; true: a unit jumped here
+    let forced: Unit | null = null; // a stepping companion to run next, whatever the pc
     for (;;) {
       const pc = this.mem.i32[p + P_PC];
-      let unit = pc >= 0 && pc < this.entries.length ? this.entries[pc] : null;
+      let unit = forced ??
+        (pc >= 0 && pc < this.entries.length ? this.entries[pc] ?? this.steppers[pc] : null);
+      forced = null;
       if (unit === null) {
         unit = this.maybeCompile(pc, arrived);
         if (unit === null) {
@@ -193,7 +210,7 @@ export class Jit implements CompiledTier {
       // wait for a message (not before a preemption, which small budgets make frequent
       // anyway). Instructions run through the interpreter's slow path from inside the unit do
       // not count: they cost the same compiled or not.
-      const judged = this.activations[pc] >= 0 && this.mode === "on" &&
+      const judged = !unit.stepping && this.activations[pc] >= 0 && this.mode === "on" &&
         (rc === R_CONTINUE || rc === J_BAIL || rc === R_WAIT);
       if (judged) {
         // A bail also costs writing the stack out and interpreting the rest of its block.
@@ -229,6 +246,12 @@ export class Jit implements CompiledTier {
         // progress, so a block longer than a whole budget is interpreted).
         this.budget = budget;
         return R_PREEMPT;
+      }
+      if (budget > 0 && budget < this.bail && !unit.stepping) {
+        // Exact preemption: the rest of the budget, instruction by instruction, in compiled
+        // code (the next slice starts there too: `steppers`).
+        forced = this.stepperOf(unit);
+        continue;
       }
       // A block prologue failed at the PCB's pc. Budget used up (it may be below 0 after the
       // work a slow instruction charged): preempt here. Otherwise the interpreter runs from
@@ -377,6 +400,8 @@ export class Jit implements CompiledTier {
       pcs: region.pcs,
       leaders: region.leaders,
       sourceChars: src.body.length,
+      stepping: false,
+      stepper: null,
     };
     this.units.add(unit);
     const empty = new Set(src.emptyLeaders);
@@ -401,6 +426,46 @@ export class Jit implements CompiledTier {
   }
 
   /**
+   * The stepping companion of `unit`, compiled on first need: the same region and code with
+   * every instruction a block of its own (codegen.ts `generateUnit` with `exitAt`). Where the
+   * budget left does not cover a block, exact preemption must stop inside it; the companion
+   * runs those instructions, and the next slice from there up to the unit's next leader,
+   * in compiled code instead of the interpreter's loop — which V8 then need not optimise
+   * just for a few instructions at each end of every slice.
+   */
+  private stepperOf(unit: Unit): Unit {
+    if (unit.stepper !== null) return unit.stepper;
+    const started = performance.now();
+    const region = { root: unit.root, pcs: unit.pcs, leaders: unit.leaders };
+    const src = generateUnit(this.view(), region, new Set(unit.leaders));
+    if (src.spillSlots > this.qs.length) this.qs = new Float64Array(src.spillSlots * 2);
+    const stepper: Unit = {
+      root: unit.root,
+      fn: unitFunction(src.body, src.atoms, src.sets),
+      bails: src.bails,
+      sets: src.sets,
+      pcs: unit.pcs,
+      leaders: unit.pcs,
+      sourceChars: src.body.length,
+      stepping: true,
+      stepper: null,
+    };
+    unit.stepper = stepper;
+    const isLeader = new Set(unit.leaders), empty = new Set(src.emptyLeaders);
+    for (const pc of unit.pcs) {
+      if (isLeader.has(pc) || empty.has(pc) || this.activations[pc] === DEMOTED) continue;
+      if (this.entries[pc] === null && this.steppers[pc] === null) {
+        this.steppers[pc] = stepper;
+        this.hot[pc] = 0;
+      }
+    }
+    this.stats.steppers++;
+    this.stats.sourceChars += src.body.length;
+    this.stats.compileMs += performance.now() - started;
+    return stepper;
+  }
+
+  /**
    * Drop every unit covering any pc in [fromPc, toPc) — for code loading: run before the code
    * in that range changes or is purged. Units are rebuilt from the image on later arrivals.
    * Must not run while a unit of this thread is on the stack (code loading happens in an
@@ -422,6 +487,7 @@ export class Jit implements CompiledTier {
       }
       for (const pc of unit.pcs) {
         this.covered[pc] = 0;
+        if (unit.stepper !== null && this.steppers[pc] === unit.stepper) this.steppers[pc] = null;
         if (this.entries[pc] === null) this.hot[pc] = this.mode === "eager" ? 0 : HOT_THRESHOLD;
       }
     }
@@ -474,6 +540,7 @@ export class Jit implements CompiledTier {
     this.widePcs = lengthened(this.widePcs, nInstr);
     for (let pc = old; pc < nInstr; pc++) {
       this.entries.push(null);
+      this.steppers.push(null);
     }
   }
 

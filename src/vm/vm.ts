@@ -356,7 +356,7 @@ export class Vm {
       lines.push(
         `compiled units:        ${j.units} (${j.compiledInstrs} instructions, ${
           j.compileMs.toFixed(1)
-        } ms to generate; ${j.compiledReductions} reductions in compiled code; ${j.demoted} entries handed back; ${j.directReceives} receives by direct call)`,
+        } ms to generate; ${j.compiledReductions} reductions in compiled code; ${j.demoted} entries handed back; ${j.directReceives} receives by direct call; ${j.steppers} stepping companions)`,
       );
     }
     this.rt.io.stderr.write(lines.join("\n") + "\n");

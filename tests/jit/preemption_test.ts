@@ -97,10 +97,10 @@ Deno.test("a long compiled loop really is preempted: many slices, most reduction
     assert.equal(run.stdout, "100000\n");
     // 900,000 instructions: a slice per `reductions` of them.
     assert.ok(run.slices >= Math.floor(900_000 / reductions), `${run.slices} slices`);
-    // A budget smaller than a block (4 and 5 instructions here) runs it in the interpreter;
-    // from a few blocks per slice on, most of the work is compiled.
+    // Even a budget smaller than a block (4 and 5 instructions here) runs compiled: the
+    // unit's stepping companion runs the instructions up to each preemption and from it.
     const share = run.jit!.compiledReductions / run.reductions;
-    if (reductions >= 20) assert.ok(share > 0.5, `${reductions}: compiled share ${share}`);
+    assert.ok(share > 0.99, `${reductions}: compiled share ${share}`);
   }
 });
 
@@ -129,11 +129,15 @@ Deno.test("where preemption need not be exact (SMP workers), slices end at block
       assert.equal(run.stdout, "100000\n");
       assert.ok(mostUsed <= reductions, `a slice used ${mostUsed} of ${reductions} reductions`);
     }
-    // Exact: nearly every slice ends with the interpreter running the rest of its budget.
     // Loose: after warm-up (64 interpreted arrivals) no slice calls the interpreter's loop.
+    // Exact: neither — the unit's stepping companion runs the rest of each slice's budget,
+    // and the next slice from there, in compiled code.
     const calls = (r: typeof exact) => r.run.vm.interp.interpretCalls;
-    assert.ok(calls(exact) > exact.run.slices / 2, `exact: ${calls(exact)} of ${exact.run.slices}`);
+    assert.ok(calls(exact) < 80, `exact: ${calls(exact)} of ${exact.run.slices}`);
     assert.ok(calls(loose) < 80, `loose: ${calls(loose)} interpreter calls`);
+    assert.equal(exact.run.jit!.steppers, 1);
+    // (Loose compiles one only if a slice enters compiled code with less budget than a block.)
+    assert.ok(loose.run.jit!.steppers <= 1);
     // Slices end a little short of the budget, never beyond it; the work is the same.
     assert.equal(loose.run.reductions, exact.run.reductions);
     assert.ok(loose.run.slices >= exact.run.slices);
@@ -171,4 +175,27 @@ Deno.test("a budget beyond what a unit counts in int32 is lent in parts: same sl
   const run = await assertSameAsInterpreter(longLoop, "on", { reductions: 2 ** 40 });
   assert.equal(run.stdout, "100000\n");
   assert.equal(run.slices, 1);
+});
+
+/**
+ * Five pushes fill the initial stack (8 cells, 4 kept as headroom) past the point where the
+ * interpreter grows it — before the next instruction it starts, charging a reduction. `drop`
+ * is a block start (JZ names it) whose block only pops: a unit that entered it after a slice
+ * ended there must still grow the stack first (before the rule, one reduction went missing).
+ */
+const pushPastGrowth = [
+  "PUSH_INT 1",
+  "JZ drop",
+  ...Array(5).fill("PUSH_INT 7"),
+  "LABEL drop",
+  ...Array(5).fill("POP"),
+  'PUSH_STR "done"',
+  "PRINT",
+];
+
+Deno.test("a block entered with the stack past its growth point grows it first, as interpreted", async () => {
+  for (const reductions of [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 1000]) {
+    const run = await assertSameAsInterpreter(pushPastGrowth, "eager", { reductions });
+    assert.equal(run.stdout, "done\n");
+  }
 });
