@@ -15,7 +15,7 @@
  *   MAX_KEPT_DIAGNOSTICS of them are kept (the others counted); a cycle is reported at the IMPORT
  *   that closes it (the first back edge of a depth-first walk in source order).
  */
-import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
+import { dirname, isAbsolute, relative, resolve, sep } from "../host/paths.ts";
 import {
   type Diagnostic,
   diagnosticAt,

@@ -7,8 +7,7 @@
  * Program, table for table. The `…Checked` variants also run the stack-depth checker, whose
  * findings are warnings: they never stop assembly.
  */
-import { resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileUrlToPath, resolve } from "../host/paths.ts";
 import type { Program } from "../isa/program.ts";
 import {
   AsmError,
@@ -43,7 +42,7 @@ export interface AsmOptions {
 }
 
 function defaultStdDir(): string {
-  return fileURLToPath(new URL("../../std", import.meta.url));
+  return fileUrlToPath(new URL("../../std", import.meta.url));
 }
 
 /** Assembles `source` as the main module, whose display path is `path` exactly. */

@@ -16,7 +16,7 @@
  * of `smp: "sorted"` checks compare lines as multisets); every failure line says which stream
  * differed and shows both texts; the exit status is 0 only when every check passed.
  */
-import { fileURLToPath } from "node:url";
+import { fileUrlToPath } from "../host/paths.ts";
 import { AsmError, assembleSource } from "../asm/mod.ts";
 import { decodeProgram, encodeProgram } from "../bytecode/mod.ts";
 import type { Program } from "../isa/program.ts";
@@ -252,7 +252,7 @@ const CHILD_TIMEOUT_MS = 60_000;
 /** How to start this same ttvm: the binary itself when compiled, else Deno on main.ts. */
 function selfCommand(args: string[]): { command: string; args: string[] } {
   if (Deno.build.standalone) return { command: Deno.execPath(), args };
-  const main = fileURLToPath(new URL("../../main.ts", import.meta.url));
+  const main = fileUrlToPath(new URL("../../main.ts", import.meta.url));
   return { command: Deno.execPath(), args: ["run", "-A", main, ...args] };
 }
 

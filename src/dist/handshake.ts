@@ -20,7 +20,7 @@
  * node.ts); this module only carries the status both ways. Both ends refuse a peer that lacks a
  * flag OTP 25 makes mandatory.
  */
-import { createHash } from "node:crypto";
+import { nodeBuiltin } from "../host/node_builtin.ts";
 import { ByteWriter, readU16, readU32, readU64, utf8Decoder, utf8Encoder } from "./bytes.ts";
 import { type BufferedSocket, SocketClosedError, withDeadline } from "./socket.ts";
 
@@ -109,7 +109,9 @@ export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 7000; // Erlang's net_setuptime
 
 /** MD5(cookie ++ integer_to_list(challenge)). */
 export function handshakeDigest(challenge: number, cookie: string): Uint8Array {
-  return new Uint8Array(createHash("md5").update(cookie + String(challenge >>> 0)).digest());
+  return new Uint8Array(
+    nodeBuiltin("node:crypto").createHash("md5").update(cookie + String(challenge >>> 0)).digest(),
+  );
 }
 
 function newChallenge(): number {

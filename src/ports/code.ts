@@ -26,8 +26,7 @@
  * (src/proc/procs.ts). The purged code stays in memory (leaked, as old image blocks are): a
  * Function value into it still runs it, and no pc ever names other code.
  */
-import { dirname, isAbsolute, relative, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { dirname, fileUrlToPath, isAbsolute, relative, resolve } from "../host/paths.ts";
 import { AsmError, assembleFile, formatDiagnostics } from "../asm/mod.ts";
 import { OP_BY_CODE, operandWordOffsets } from "../isa/opcodes.ts";
 import type { LabelInfo, Program } from "../isa/program.ts";
@@ -48,7 +47,7 @@ export const REQ_CODE_PURGE = 0xec;
 export class CodeLoadError extends Error {}
 
 function defaultStdDir(): string {
-  return fileURLToPath(new URL("../../std", import.meta.url));
+  return fileUrlToPath(new URL("../../std", import.meta.url));
 }
 
 export class CodeLoader {

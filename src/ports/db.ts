@@ -8,7 +8,8 @@
  * the main thread, so no scheduler waits; on the single scheduler the statement takes its time
  * from the run, as any instruction's work does.
  */
-import { DatabaseSync } from "node:sqlite";
+import type { DatabaseSync } from "node:sqlite";
+import { nodeBuiltin } from "../host/node_builtin.ts";
 import type { HostValue } from "../term/host.ts";
 import { type PortDriver, PortError, type PortHandle } from "./driver.ts";
 import type { PortRequest } from "./protocol.ts";
@@ -82,7 +83,7 @@ export function registerDb(driver: PortDriver): void {
     const path = req.args[0]?.kind === "str" ? req.args[0].value : ":memory:";
     let db: DatabaseSync;
     try {
-      db = new DatabaseSync(path);
+      db = new (nodeBuiltin("node:sqlite").DatabaseSync)(path);
     } catch (e) {
       throw new PortError(`Database error: ${e instanceof Error ? e.message : e}`);
     }

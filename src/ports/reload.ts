@@ -14,7 +14,7 @@
  *   watched from then on too.
  * - It never keeps the run alive (canWake false): the run ends when its processes are done.
  */
-import { dirname } from "node:path";
+import { dirname } from "../host/paths.ts";
 import type { Output } from "../io/output.ts";
 import type { DriverService, PortDriver } from "./driver.ts";
 

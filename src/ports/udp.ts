@@ -2,10 +2,10 @@
  * UDP sockets and DNS on the port driver (LANGUAGE.md §7). A UDP socket keeps the datagrams
  * that arrived and serves them to the owner's UDP_RECV, or — in active mode (TCP_ACTIVE works on
  * UDP sockets too) — as `{type: "udp", conn, data, host, port}` messages. Node's dgram module
- * is used because it needs no unstable flag in Deno.
+ * is used because it needs no unstable flag in Deno (loaded on first use: host/node_builtin.ts).
  */
-import dgram from "node:dgram";
-import { lookup } from "node:dns/promises";
+import type dgram from "node:dgram";
+import { nodeBuiltin } from "../host/node_builtin.ts";
 import type { HostValue } from "../term/host.ts";
 import { type PortDriver, PortError, type PortHandle } from "./driver.ts";
 import { PS_PAUSED } from "./port_table.ts";
@@ -131,7 +131,7 @@ export function registerUdp(driver: PortDriver): void {
     const [host, port] = hostPort(req.args);
     d.start(req, () =>
       new Promise<HostValue>((resolve, reject) => {
-        const s = dgram.createSocket(host.includes(":") ? "udp6" : "udp4");
+        const s = nodeBuiltin("node:dgram").createSocket(host.includes(":") ? "udp6" : "udp4");
         s.once("error", (e) => reject(netError(e, "Bind", host, port)));
         s.bind(port, host, () => {
           const id = d.ports.create(K_UDP, req.from, s.address().port);
@@ -170,7 +170,7 @@ export function registerUdp(driver: PortDriver): void {
     const host = req.args[0]?.kind === "str" ? req.args[0].value : "";
     d.start(req, async () => {
       try {
-        const { address } = await lookup(host);
+        const { address } = await nodeBuiltin("node:dns/promises").lookup(host);
         return str(address);
       } catch {
         throw new PortError(`DNS lookup failed: ${host}`);
