@@ -254,11 +254,9 @@ export class Jit implements CompiledTier {
         continue;
       }
       // A block prologue failed at the PCB's pc. Budget used up (it may be below 0 after the
-      // work a slow instruction charged): preempt here. Otherwise the interpreter runs from
-      // there: the rest of the budget instruction by instruction (so preemption falls on
-      // exactly the instruction it would without compiled code), or the block whose stack is
-      // too shallow (it raises the error) or must grow (the interpreter grows it, charging
-      // reductions as it always does).
+      // work a slow instruction charged): preempt here. Otherwise the stack is too shallow
+      // (the interpreter raises the error) or must grow (the interpreter grows it, charging
+      // reductions as it always does), and the interpreter runs from there.
       this.budget = budget;
       return budget <= 0 ? R_PREEMPT : R_CONTINUE;
     }
