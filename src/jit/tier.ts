@@ -34,9 +34,16 @@ import { receiveDirect } from "../vm/ops_proc.ts";
 import { INT64_FUNCTIONS } from "../vm/int64.ts";
 import { R_CONTINUE, R_PREEMPT, R_WAIT } from "../vm/results.ts";
 import type { JitMode } from "../vm/runtime.ts";
-import { ENTRY_VARS_MAX, generateUnit, J_BAIL, J_BLOCKED, J_JUMP } from "./codegen.ts";
+import {
+  ENTRY_VARS_MAX,
+  generateUnit,
+  J_BAIL,
+  J_BLOCKED,
+  J_JUMP,
+  type UnitSource,
+} from "./codegen.ts";
 import { type CodeView, demotable, flowOf, stackEffect } from "./compiled_ops.ts";
-import { discoverRegion, Flow, keepHotPart } from "./region.ts";
+import { discoverRegion, Flow, keepHotPart, type Region } from "./region.ts";
 import { type BailInfo, spill } from "./vstack.ts";
 
 /** Interpreted arrivals at a branch target before it is compiled (policy `on`). */
@@ -388,19 +395,7 @@ export class Jit implements CompiledTier {
     for (const pc of region.pcs) if (flow(pc) < Flow.Fallback) compiledInstrs++;
     if (compiledInstrs === 0) return null;
     const src = generateUnit(view, region);
-    const fn = unitFunction(src.body, src.atoms, src.sets);
-    if (src.spillSlots > this.qs.length) this.qs = new Float64Array(src.spillSlots * 2);
-    const unit: Unit = {
-      root,
-      fn,
-      bails: src.bails,
-      sets: src.sets,
-      pcs: region.pcs,
-      leaders: region.leaders,
-      sourceChars: src.body.length,
-      stepping: false,
-      stepper: null,
-    };
+    const unit = this.unitFrom(src, region, false);
     this.units.add(unit);
     const empty = new Set(src.emptyLeaders);
     for (const pc of region.leaders) {
@@ -418,9 +413,26 @@ export class Jit implements CompiledTier {
     for (const pc of region.pcs) this.covered[pc] = 1;
     this.stats.units++;
     this.stats.compiledInstrs += src.compiledInstrs;
-    this.stats.sourceChars += src.body.length;
     this.stats.compileMs += performance.now() - started;
     return unit;
+  }
+
+  /** The unit (or stepping companion) for `src`, generated over `region`: its function from
+   *  the thread's cache, and spill slots enough for it. */
+  private unitFrom(src: UnitSource, region: Region, stepping: boolean): Unit {
+    if (src.spillSlots > this.qs.length) this.qs = new Float64Array(src.spillSlots * 2);
+    this.stats.sourceChars += src.body.length;
+    return {
+      root: region.root,
+      fn: unitFunction(src.body, src.atoms, src.sets),
+      bails: src.bails,
+      sets: src.sets,
+      pcs: region.pcs,
+      leaders: region.leaders,
+      sourceChars: src.body.length,
+      stepping,
+      stepper: null,
+    };
   }
 
   /**
@@ -436,18 +448,8 @@ export class Jit implements CompiledTier {
     const started = performance.now();
     const region = { root: unit.root, pcs: unit.pcs, leaders: unit.leaders };
     const src = generateUnit(this.view(), region, new Set(unit.leaders));
-    if (src.spillSlots > this.qs.length) this.qs = new Float64Array(src.spillSlots * 2);
-    const stepper: Unit = {
-      root: unit.root,
-      fn: unitFunction(src.body, src.atoms, src.sets),
-      bails: src.bails,
-      sets: src.sets,
-      pcs: unit.pcs,
-      leaders: unit.pcs,
-      sourceChars: src.body.length,
-      stepping: true,
-      stepper: null,
-    };
+    // (Every pc is one of its leaders: generateUnit with exitAt.)
+    const stepper = this.unitFrom(src, { ...region, leaders: unit.pcs }, true);
     unit.stepper = stepper;
     const isLeader = new Set(unit.leaders), empty = new Set(src.emptyLeaders);
     for (const pc of unit.pcs) {
@@ -458,7 +460,6 @@ export class Jit implements CompiledTier {
       }
     }
     this.stats.steppers++;
-    this.stats.sourceChars += src.body.length;
     this.stats.compileMs += performance.now() - started;
     return stepper;
   }

@@ -20,7 +20,7 @@
 import type { Memory } from "../mem/memory.ts";
 import { copyValue, valueCells } from "../term/copy.ts";
 import { E_FLAGS, E_QUEUED, E_SIGQ, EF_OVER_LIMIT, type ProcTable, SIGQ_CLOSED } from "./table.ts";
-import { copyCell, isPtrTag, setNull, T_CONN } from "../term/tags.ts";
+import { copyCell, isSelfContainedTag, setNull } from "../term/tags.ts";
 
 export const CLOSED = SIGQ_CLOSED;
 
@@ -108,7 +108,7 @@ export function newValueNode(
   extraA = 0,
 ): number {
   const tag = mem.i32[src << 2];
-  if (!isPtrTag(tag) && tag !== T_CONN) return newScalarNode(mem, kind, fromPid, src, extraA);
+  if (isSelfContainedTag(tag)) return newScalarNode(mem, kind, fromPid, src, extraA);
   const size = valueCells(mem.i32, src);
   const node = newNode(mem, kind, fromPid, extraA, size);
   copyIntoNode(mem.i32, src, node + N_VALUE_CELL, node + NODE_HEADER_CELLS);

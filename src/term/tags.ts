@@ -130,6 +130,12 @@ export function isPtrTag(tag: number): boolean {
   return (tag >>> 3) === 1;
 }
 
+/** Whether a cell of this tag is a whole value by itself — no heap objects, no port handle —
+ *  so that a message of it is its one cell, copied without a walk (most messages). */
+export function isSelfContainedTag(tag: number): boolean {
+  return !isPtrTag(tag) && tag !== T_CONN;
+}
+
 /** Length of the value in heap-pointer cell `c`: a STR's or LIST's own length (word 2 of the
  *  cell, see "Growable STR and LIST"), any other object's header length. */
 export function ptrLen(w: Int32Array, c: number): number {

@@ -36,14 +36,13 @@ import { RESTART_EXIT_NOW, RESTART_WAIT } from "../proc/supervisor.ts";
 import {
   copyCell,
   HDR_LEN,
-  isPtrTag,
+  isSelfContainedTag,
   setBool,
   setNull,
   setPid,
   setSmallInt,
   T_BOOL,
   T_CLOSURE,
-  T_CONN,
   T_FLOAT,
   T_FUNC,
 } from "../term/tags.ts";
@@ -232,7 +231,7 @@ function timeout(it: Interpreter, pcb: number, nArgs: number, label: number): nu
 function takeMessage(it: Interpreter, pcb: number, node: number, nArgs: number): void {
   const rt = it.rt, p = pcb << 2;
   const src = node + N_VALUE_CELL;
-  if (!isScalar(rt.mem.i32[src << 2])) {
+  if (!isSelfContainedTag(rt.mem.i32[src << 2])) {
     rt.heap.reserve(pcb, nodeValueCells(rt.mem.i32, node)); // no walk to size the copy
   }
   const value = copyOut(rt, pcb, src);
@@ -249,17 +248,11 @@ function takeMessage(it: Interpreter, pcb: number, node: number, nArgs: number):
   }
 }
 
-/** A scalar (most messages) has no heap cells and no port to adopt: it goes straight from
- *  the node onto the stack. */
-function isScalar(tag: number): boolean {
-  return !isPtrTag(tag) && tag !== T_CONN;
-}
-
 /** The cell holding a message's value ready for the stack: the node's own cell for a
  *  scalar; otherwise R_TMP0, after copying the value into the heap (whose room the caller
  *  made) and adopting any port handle in it. */
 function copyOut(rt: Runtime, pcb: number, src: number): number {
-  if (isScalar(rt.mem.i32[src << 2])) return src;
+  if (isSelfContainedTag(rt.mem.i32[src << 2])) return src;
   copyValue(rt.mem.i32, src, pcb + R_TMP0, rt.heap.bumpFor(pcb));
   if (takeCopiedConn()) rt.ports.adopt(pcb, pcb + R_TMP0);
   return pcb + R_TMP0;
@@ -284,7 +277,7 @@ export function receiveDirect(rt: Runtime, pcb: number, dst: number): number {
   const node = procs.mailbox.oldest(pcb);
   if (node === 0) return -1;
   const src = node + N_VALUE_CELL;
-  if (!isScalar(w[src << 2])) return receiveComposite(rt, pcb, dst, e, node);
+  if (!isSelfContainedTag(w[src << 2])) return receiveComposite(rt, pcb, dst, e, node);
   procs.mailbox.takeOldest(pcb, e, 0); // unlinks `node`: the mailbox is not empty
   copyCell(w, dst, src);
   freeNode(rt.mem, node);
