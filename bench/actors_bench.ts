@@ -208,6 +208,20 @@ Deno.bench("procmem: 10,000 blocked processes", { group: "actors" }, async () =>
  * shortened it). Timed whole, start-up included; the program must print its verified line.
  */
 const ROOT = new URL("../", import.meta.url).pathname;
+// Start-up alone: a command that assembles and runs a one-line program (docs/PERFORMANCE.md,
+// finding 13: loading no Node built-in at start-up took it from 180 to 146 ms here).
+Deno.bench("examples/hello.ttvm, start-up (whole command)", { group: "cold" }, async () => {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "main.ts", "examples/hello.ttvm"],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout);
+  if (out.code !== 0 || out.stderr.length > 0 || text !== "Hello, world!\n") {
+    throw new Error(`hello: exit ${out.code}, stdout ${JSON.stringify(text)}`);
+  }
+});
 for (const [name, n] of [["counting", 100_000], ["fanin", 12_500]] as const) {
   const args = name === "fanin" ? [String(n), "8"] : [String(n)];
   const events = name === "fanin" ? n * 8 : n;
