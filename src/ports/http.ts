@@ -91,12 +91,13 @@ class HttpListener implements PortHandle {
 export class AnswerDeadlines {
   /** Unanswered requests by handle id, oldest first (Map keeps insertion order). */
   private readonly pending = new Map<number, number>();
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  private timer: unknown;
   private closing = false;
 
   constructor(
     private readonly expire: (id: number) => void,
     private readonly timeoutMs = ANSWER_TIMEOUT_MS,
+    private readonly clock: DeadlineClock = realClock,
   ) {}
 
   /** A listener closed: no timer outlives the last unanswered request. */
@@ -106,12 +107,12 @@ export class AnswerDeadlines {
   }
 
   private stop(): void {
-    clearTimeout(this.timer);
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
   }
 
   add(id: number): void {
-    this.pending.set(id, performance.now() + this.timeoutMs);
+    this.pending.set(id, this.clock.now() + this.timeoutMs);
     if (this.timer === undefined) this.arm(this.timeoutMs);
   }
 
@@ -120,12 +121,12 @@ export class AnswerDeadlines {
   }
 
   private arm(ms: number): void {
-    this.timer = setTimeout(() => this.sweep(), Math.max(0, ms));
+    this.timer = this.clock.setTimeout(() => this.sweep(), Math.max(0, ms));
   }
 
   private sweep(): void {
     this.timer = undefined;
-    const now = performance.now();
+    const now = this.clock.now();
     for (const [id, deadline] of this.pending) {
       if (deadline > now) {
         this.arm(deadline - now);
@@ -136,6 +137,23 @@ export class AnswerDeadlines {
     }
   }
 }
+
+/**
+ * Time and one-shot timers for AnswerDeadlines. A server uses the real ones; a test passes a
+ * clock it advances by hand, so what expires when does not depend on how busy the machine is.
+ */
+export interface DeadlineClock {
+  now(): number;
+  /** Returns a handle that only this clock's clearTimeout reads. */
+  setTimeout(fn: () => void, delayMs: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+const realClock: DeadlineClock = {
+  now: () => performance.now(),
+  setTimeout: (fn, delayMs) => setTimeout(fn, delayMs),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
 
 class HttpRequest implements PortHandle {
   readonly kind = K_HTTP_REQUEST;
