@@ -118,7 +118,9 @@ Deno.test("ensureEpmd uses a running EPMD", async () => {
 Deno.test("ensureEpmd starts the installed epmd as a daemon", async () => {
   requireErlang();
   const port = freePort();
-  const handle = await ensureEpmd(port);
+  // A loaded machine may take seconds to start epmd; past the wait it would fall back to
+  // the embedded one and the test would fail for the wrong reason.
+  const handle = await ensureEpmd(port, { startTimeoutMs: 30_000 });
   try {
     assert.equal(handle.kind, "spawned");
     const reg = await epmdRegister({ name: uniqueName("d"), listenPort: 999, port });

@@ -102,7 +102,7 @@ export class RealEpmd {
     }).spawn();
     const epmd = new RealEpmd(child, port);
     try {
-      await waitFor(() => epmdAnswers({ port }), 5000, `epmd on port ${port}`);
+      await waitFor(() => epmdAnswers({ port }), 30_000, `epmd on port ${port}`);
     } catch (e) {
       await epmd.stop();
       throw e;
@@ -231,7 +231,7 @@ export class ErlNode {
   }
 
   /** Waits for the node to exit by itself (bounded), then reaps it. */
-  async finish(timeoutMs = 15_000): Promise<Deno.CommandStatus> {
+  async finish(timeoutMs = 60_000): Promise<Deno.CommandStatus> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<"timeout">((r) =>
       timer = setTimeout(() => r("timeout"), timeoutMs)

@@ -42,7 +42,7 @@ export class Proc {
   /** Removes and returns the first entry `pick` accepts, waiting at most `timeoutMs`. */
   async receive<T>(
     pick: (e: Entry) => T | undefined,
-    timeoutMs = 5000,
+    timeoutMs = 30_000,
     what = "entry",
   ): Promise<T> {
     const deadline = Date.now() + timeoutMs;
@@ -75,7 +75,7 @@ export class Proc {
   }
 
   /** The next message matching `pick`. */
-  message<T>(pick: (m: ErlTerm) => T | undefined, timeoutMs = 5000): Promise<T> {
+  message<T>(pick: (m: ErlTerm) => T | undefined, timeoutMs = 30_000): Promise<T> {
     return this.receive(
       (e) => e.kind === "message" ? pick(e.message) : undefined,
       timeoutMs,
@@ -86,7 +86,7 @@ export class Proc {
   /** The next signal with operation `op`. */
   signal<Op extends ReceivedControl["op"]>(
     op: Op,
-    timeoutMs = 5000,
+    timeoutMs = 30_000,
   ): Promise<Extract<ReceivedControl, { op: Op }>> {
     return this.receive(
       (e) =>

@@ -429,7 +429,7 @@ for (const ourNameIsGreater of [true, false]) {
         // Our attempt pauses after its TCP connect until Erlang's attempt has reached us.
         beforeSendName: async () => {
           await Deno.writeTextFile(trigger, "go");
-          const deadline = Date.now() + 5000;
+          const deadline = Date.now() + 30_000;
           while (vmRef!.node.counters.namesReceived === 0 && Date.now() < deadline) {
             await new Promise((r) => setTimeout(r, 10));
           }
