@@ -226,6 +226,7 @@ Environment (debug switches):
   TTVM_EPMD_EMBEDDED=1       a distributed node serves EPMD itself when none answers, instead
                              of starting \`epmd -daemon\`
   TTVM_INITIAL_MEMORY_MB=N   start with an N MiB shared buffer (it grows as needed)
+  TTVM_HUGE_PAGES=0          do not ask Linux for huge pages over the shared buffer
   TTVM_DEBUG_CRASH_WORKER=N  make SMP worker N fail at start (fault handling test)
   TTVM_DEBUG_CRASH_WORKER_OUTSIDE=N  make it fail outside its own error handling
 `;
@@ -313,6 +314,7 @@ async function run(argv: string[], io: CliIo, pool: PrestartedPool | null): Prom
   // (exercises view rebuilding on every worker).
   const initialMb = Number(Deno.env.get("TTVM_INITIAL_MEMORY_MB") ?? 0);
   if (initialMb > 0) options.initialBytes = initialMb * 1024 * 1024;
+  if (Deno.env.get("TTVM_HUGE_PAGES") === "0") options.hugePages = false;
   if (given.smp !== undefined && given.trace) {
     throw new UsageError("--trace works on the single scheduler only");
   }

@@ -60,7 +60,11 @@ export async function runSmp(
 ): Promise<RunResult> {
   const started = performance.now();
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
-  const mem = createMemory(options.initialBytes ?? SMP_INITIAL_BYTES, limits);
+  const mem = createMemory(
+    options.initialBytes ?? SMP_INITIAL_BYTES,
+    limits,
+    options.hugePages !== false,
+  );
   mem.concurrent = true;
   const atoms = new AtomTable(mem);
   writeImage(mem, atoms, program);

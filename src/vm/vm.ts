@@ -57,6 +57,9 @@ export interface VmOptions {
   limits?: Partial<Limits>;
   /** Initial shared memory size in bytes. */
   initialBytes?: number;
+  /** Ask Linux for transparent huge pages over the arena (src/host/huge_pages.ts); default
+   *  true. Off: `TTVM_HUGE_PAGES=0`. */
+  hugePages?: boolean;
   /** Compiler tier: "off", "on" (default) or "eager" (compile everything on first arrival).
    *  Off while tracing (one instruction per slice). */
   jit?: JitMode;
@@ -91,10 +94,16 @@ export const DEFAULT_REDUCTIONS = 1000;
 
 /** The run's shared memory with its limits set: the arena limit of --max-memory-mb and the
  *  live-process limit of --max-processes. */
-export function createMemory(initialBytes: number | undefined, limits: Limits): Memory {
-  const mem = limits.maxMemoryBytes > 0
-    ? Memory.create(initialBytes, limits.maxMemoryBytes)
-    : Memory.create(initialBytes);
+export function createMemory(
+  initialBytes: number | undefined,
+  limits: Limits,
+  hugePages: boolean,
+): Memory {
+  const mem = Memory.create(
+    initialBytes,
+    limits.maxMemoryBytes > 0 ? limits.maxMemoryBytes : undefined,
+    hugePages,
+  );
   ProcTable.setLimit(mem, limits.maxProcesses);
   return mem;
 }
@@ -133,7 +142,7 @@ export class Vm {
     this.options = options;
     this.program = program;
     const limits = { ...DEFAULT_LIMITS, ...options.limits };
-    this.mem = createMemory(options.initialBytes, limits);
+    this.mem = createMemory(options.initialBytes, limits, options.hugePages !== false);
     createSchedStats(this.mem, 1);
     const atoms = new AtomTable(this.mem);
     writeImage(this.mem, atoms, program);
