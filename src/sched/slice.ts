@@ -159,6 +159,10 @@ export class SliceRunner {
       const r = this.hooks.beforeSlice ? this.traced(pcb) : interp.run(pcb, this.budget);
       rt.mem.f64[(pcb << 1) + P_REDUCTIONS_F64] += interp.reductions - before;
       this.hooks.afterRun?.(pid);
+      // Before the process can be taken elsewhere (released, requeued, parked): another
+      // worker may run its next slice at once, and SYSTEM_INFO there must count what it sent
+      // here (the yield SYSTEM_INFO makes exists for that).
+      this.publish();
       if (
         r === R_PREEMPT && this.tracer === null && this.hooks.keepRunning !== undefined &&
         this.hooks.keepRunning()
@@ -166,7 +170,6 @@ export class SliceRunner {
         // The next slice of the same process follows (see SliceHooks.keepRunning). This one
         // ended preempted, as PROCESS_INFO at the next slice start must report.
         this.notParked(pcb);
-        this.publish();
         return STEP_KEPT;
       }
       this.release(e, pid);
@@ -193,7 +196,7 @@ export class SliceRunner {
           break;
       }
     }
-    this.publish();
+    this.publish(); // what an exit sent, and the other branches' work
     return result;
   }
 

@@ -307,3 +307,23 @@ for (const workers of [2, 4]) {
     }
   });
 }
+
+for (const workers of [2, 4]) {
+  Deno.test(
+    `smp=${workers}: a process sees its own sends in SYSTEM_INFO wherever its next slice runs`,
+    async () => {
+      // Few senders, so idle workers take a yielding process at once (the race of
+      // tests/sched/slice_publish_test.ts, which a loaded machine widens).
+      for (const senders of [1, 3]) {
+        const r = await ttvm([
+          `--smp=${workers}`,
+          PROGRAMS + "own_sends.ttvm",
+          `${senders}`,
+          "5000",
+        ]);
+        assert.equal(r.stdout, `${senders}\n`, r.stderr);
+        assert.equal(r.code, 0, r.stderr);
+      }
+    },
+  );
+}
