@@ -27,6 +27,7 @@ export type HugePageOutcome =
   | "advised"
   | "not linux"
   | "not permitted"
+  | "thp unknown"
   | "thp always"
   | "thp never"
   | "no libc"
@@ -43,7 +44,7 @@ export function hugeRange(addr: bigint, lengthBytes: number): [bigint, bigint] {
 }
 
 /** The kernel's THP mode (`always`, `madvise` or `never`), or null if it cannot be read
- *  without asking for a permission. */
+ *  without asking for a permission (or the kernel has no THP). */
 export function thpMode(): string | null {
   try {
     if (Deno.permissions.querySync({ name: "read", path: THP_MODE_FILE }).state !== "granted") {
@@ -61,7 +62,7 @@ export function adviseHugePages(sab: SharedArrayBuffer): HugePageOutcome {
   if (Deno.build.os !== "linux") return "not linux";
   if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") return "not permitted";
   const mode = thpMode();
-  if (mode === null) return "not permitted";
+  if (mode === null) return "thp unknown";
   if (mode === "always") return "thp always";
   if (mode !== "madvise") return "thp never";
   const c = openLibc();
