@@ -196,7 +196,9 @@ export class SliceRunner {
           break;
       }
     }
-    this.publish(); // what an exit sent, and the other branches' work
+    // What an exit sent (its DOWN and EXIT notifications are messages); the reductions are
+    // unchanged since the publish above, or since the last slice in the other branches.
+    this.rt.mem.publishMessages();
     return result;
   }
 

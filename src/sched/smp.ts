@@ -60,11 +60,7 @@ export async function runSmp(
 ): Promise<RunResult> {
   const started = performance.now();
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
-  const mem = createMemory(
-    options.initialBytes ?? SMP_INITIAL_BYTES,
-    limits,
-    options.hugePages !== false,
-  );
+  const mem = createMemory(options.initialBytes ?? SMP_INITIAL_BYTES, limits, options.hugePages);
   mem.concurrent = true;
   const atoms = new AtomTable(mem);
   writeImage(mem, atoms, program);

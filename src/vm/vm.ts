@@ -97,7 +97,7 @@ export const DEFAULT_REDUCTIONS = 1000;
 export function createMemory(
   initialBytes: number | undefined,
   limits: Limits,
-  hugePages: boolean,
+  hugePages = true,
 ): Memory {
   const mem = Memory.create(
     initialBytes,
@@ -142,7 +142,7 @@ export class Vm {
     this.options = options;
     this.program = program;
     const limits = { ...DEFAULT_LIMITS, ...options.limits };
-    this.mem = createMemory(options.initialBytes, limits, options.hugePages !== false);
+    this.mem = createMemory(options.initialBytes, limits, options.hugePages);
     createSchedStats(this.mem, 1);
     const atoms = new AtomTable(this.mem);
     writeImage(this.mem, atoms, program);
