@@ -222,21 +222,38 @@ Deno.bench("examples/hello.ttvm, start-up (whole command)", { group: "cold" }, a
     throw new Error(`hello: exit ${out.code}, stdout ${JSON.stringify(text)}`);
   }
 });
+/** One cold command running bench/programs/<name>.ttvm; throws unless it printed its
+ *  verified line for `events` events. */
+async function coldRun(name: string, args: string[], events: number, env = {}): Promise<void> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "main.ts", `bench/programs/${name}.ttvm`, ...args],
+    cwd: ROOT,
+    env,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout);
+  if (out.code !== 0 || out.stderr.length > 0 || !benchLine(name, events).test(text)) {
+    throw new Error(`${name}: exit ${out.code}, stdout ${JSON.stringify(text)}`);
+  }
+}
 for (const [name, n] of [["counting", 100_000], ["fanin", 12_500]] as const) {
   const args = name === "fanin" ? [String(n), "8"] : [String(n)];
   const events = name === "fanin" ? n * 8 : n;
+  // Async functions: deno bench awaits only those (a plain arrow returning the promise
+  // would time just its creation).
   Deno.bench(`${name} ${args.join(" ")}, cold process (whole command)`, {
     group: "cold",
+  }, async () => await coldRun(name, args, events));
+}
+// Huge pages for the arena (docs/PERFORMANCE.md, finding 14): counting's 1,000,000 messages
+// leave a 5 MiB backlog, every page of it touched for the first time; the same command with
+// the advice turned off is the baseline.
+for (const hugePages of [false, true]) {
+  Deno.bench(`counting 1000000, cold, huge pages ${hugePages ? "on" : "off"}`, {
+    group: "huge pages",
+    baseline: !hugePages,
   }, async () => {
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "main.ts", `bench/programs/${name}.ttvm`, ...args],
-      cwd: ROOT,
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const text = new TextDecoder().decode(out.stdout);
-    if (out.code !== 0 || out.stderr.length > 0 || !benchLine(name, events).test(text)) {
-      throw new Error(`${name}: exit ${out.code}, stdout ${JSON.stringify(text)}`);
-    }
+    await coldRun("counting", ["1000000"], 1_000_000, { TTVM_HUGE_PAGES: hugePages ? "1" : "0" });
   });
 }
