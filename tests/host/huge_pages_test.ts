@@ -5,6 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { adviseHugePages, HUGE_PAGE_BYTES, hugeRange, thpMode } from "../../src/host/huge_pages.ts";
+import { DEFAULT_LIMITS } from "../../src/proc/pcb.ts";
+import { createMemory } from "../../src/vm/vm.ts";
 
 const MiB = 1024 * 1024;
 
@@ -70,4 +72,23 @@ Deno.test("an advised arena is backed by huge pages once touched (Linux, THP mad
     `AnonHugePages ${hugeKb} kB, thp_fault_fallback +${fallbacks}`,
   );
   assert.equal(words[1024 * 1024], 1024 * 1024, "the memory reads back what was written");
+});
+
+Deno.test("a run's memory asks for huge pages unless told not to (THP madvise mode)", () => {
+  if (Deno.build.os !== "linux" || thpMode() !== "madvise") return; // nothing to observe
+  const hugeKbAfterTouch = (hugePages: boolean): { hugeKb: number; fallbacks: number } => {
+    const mem = createMemory(16 * MiB, DEFAULT_LIMITS, hugePages);
+    const before = vmstat("thp_fault_fallback");
+    const words = new Int32Array(mem.sab);
+    for (let i = 0; i < words.length; i += 1024) words[i] |= 0; // read and write every page
+    const addr = BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(new Uint8Array(mem.sab))));
+    return {
+      hugeKb: anonHugeKbAt(addr + BigInt(8 * MiB)),
+      fallbacks: vmstat("thp_fault_fallback") - before,
+    };
+  };
+  const advised = hugeKbAfterTouch(true);
+  assert.ok(advised.hugeKb > 0 || advised.fallbacks > 0, JSON.stringify(advised));
+  // TTVM_HUGE_PAGES=0: in madvise mode nothing else asks, so the kernel uses small pages.
+  assert.equal(hugeKbAfterTouch(false).hugeKb, 0);
 });
