@@ -7,6 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { LineClient, ROOT, TtvmProcess, WAIT_MS } from "./ports_lib.ts";
+import { saveAtomically } from "../save_file.ts";
 
 const handler = (body: string) =>
   `JMP main
@@ -64,20 +65,20 @@ for (const flags of [[], ["--smp=2"]]) {
         }
         const [a, b, c] = clients;
 
-        await Deno.writeTextFile(handlerPath, V2);
+        await saveAtomically(handlerPath, V2);
         await askUntil(a, "ping", "v2: PING", ["echo: ping"]);
         await server.waitFor(/ttvm: reloaded .*hot_echo_handler\.ttvm/, "stderr");
         assert.equal(await ask(b, "bee"), "v2: BEE");
         assert.equal(await ask(c, "sea"), "v2: SEA");
 
         // A third version purges the first: no client process runs it, none is killed.
-        await Deno.writeTextFile(handlerPath, V3);
+        await saveAtomically(handlerPath, V3);
         await askUntil(b, "pong", "pong (v3)", ["v2: PONG"]);
         assert.equal(await ask(a, "x"), "x (v3)");
         assert.equal(await ask(c, "y"), "y (v3)");
 
         // A broken edit is reported; the last good version keeps answering.
-        await Deno.writeTextFile(handlerPath, BROKEN);
+        await saveAtomically(handlerPath, BROKEN);
         await server.waitFor(/unknown instruction 'UPPERCASE'/, "stderr");
         for (const client of clients) {
           assert.equal(await ask(client, "still"), "still (v3)");

@@ -6,6 +6,7 @@
  * new module's file is then watched as well. On the single scheduler and on two workers.
  */
 import assert from "node:assert/strict";
+import { saveAtomically } from "../save_file.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
@@ -103,11 +104,11 @@ async function reloadRun(flags: string[]): Promise<void> {
     await until("tick v1", () => out.lines().includes("tick v1"));
     // Watching starts before the first process runs; give the watcher a moment anyway.
     await new Promise((r) => setTimeout(r, 200));
-    await Deno.writeTextFile(libPath, lib(`PUSH_STR "tick v2"`));
+    await saveAtomically(libPath, lib(`PUSH_STR "tick v2"`));
     await until("tick v2", () => out.lines().includes("tick v2"));
     assert.match(err.text, /ttvm: reloaded .*lib\.ttvm\n/);
 
-    await Deno.writeTextFile(libPath, lib(`PUSH_STRING "tick v3"`));
+    await saveAtomically(libPath, lib(`PUSH_STRING "tick v3"`));
     await until("the broken version's report", () => err.text.includes("PUSH_STRING"));
     assert.match(err.text, /lib\.ttvm:3:1: unknown instruction 'PUSH_STRING'/);
     const seen = out.lines().length;
@@ -120,17 +121,17 @@ async function reloadRun(flags: string[]): Promise<void> {
 
     // A version importing a module the program did not have: that module is watched too.
     await Deno.mkdir(`${dir}/extra`);
-    await Deno.writeTextFile(`${dir}/extra/added.ttvm`, ADDED("added v1"));
-    await Deno.writeTextFile(
+    await saveAtomically(`${dir}/extra/added.ttvm`, ADDED("added v1"));
+    await saveAtomically(
       libPath,
       lib(`IMPORT extra/added.ttvm\nLOAD added_tick\nCALL_FUNCTION`),
     );
     await until("added v1", () => out.lines().includes("added v1"));
     await new Promise((r) => setTimeout(r, 200));
-    await Deno.writeTextFile(`${dir}/extra/added.ttvm`, ADDED("added v2"));
+    await saveAtomically(`${dir}/extra/added.ttvm`, ADDED("added v2"));
     await until("added v2", () => out.lines().includes("added v2"));
 
-    await Deno.writeTextFile(libPath, lib(`PUSH_STR "stop"`));
+    await saveAtomically(libPath, lib(`PUSH_STR "stop"`));
     const status = await child.status;
     await Promise.all([out.done, err.done]); // the last lines may still be in the pipes
     assert.equal(status.code, 0, err.text);
