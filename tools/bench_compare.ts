@@ -19,6 +19,10 @@
  * Deno), HTTP requests/s with wrk (ttvm, ttvm --smp=2, bare Deno.serve) and the server CPU of
  * idle connections, as the report's "Network" section.
  *
+ * The Machine section records how fast each CPU computed before and after the run
+ * (tools/cpu_speed.ts): on a shared host one vCPU can be much slower than another for minutes,
+ * and a single-threaded run is as fast as the CPU it lands on.
+ *
  * Options: --quick (tiny sizes, for a smoke run), --runs=N, --out=DIR, --no-profile,
  * --only=a,b (message benchmarks by name and/or the network parts `echo`, `http`, `idle`;
  * `network` names all three), --no-network (skip the network part of a run without --only),
@@ -27,6 +31,7 @@
  */
 import { basename, join } from "node:path";
 import { renderBarChart, renderMessageChart } from "./svg_chart.ts";
+import { cpuSpeedLine, type CpuSpeeds, describeCpuSpeeds, probeCpuSpeeds } from "./cpu_speed.ts";
 import {
   measureNetwork,
   NET_PARTS,
@@ -452,6 +457,9 @@ export interface Machine {
   os: string;
   loadBefore: string;
   loadAfter: string;
+  /** Each CPU's speed before and after the run (tools/cpu_speed.ts); null: not probed. */
+  cpuSpeedBefore: CpuSpeeds | null;
+  cpuSpeedAfter: CpuSpeeds | null;
 }
 
 export interface ReportInput {
@@ -697,6 +705,7 @@ export function renderReport(r: ReportInput): string {
       `${r.machine.loadAfter}. The machine is shared with other jobs, so absolute times are ` +
       "noisy; the configurations of a benchmark take turns run by run (one run of each, " +
       "then the next round), so the runs a ratio compares are seconds apart.",
+    cpuSpeedLine(r.machine.cpuSpeedBefore, r.machine.cpuSpeedAfter),
     "",
     "## Versions",
     "",
@@ -806,7 +815,11 @@ export function loadAverage(): string {
   return parts.length >= 3 ? parts.slice(0, 3).join(", ") : "unknown";
 }
 
-function machineFacts(loadBefore: string): Machine {
+function machineFacts(
+  loadBefore: string,
+  cpuSpeedBefore: CpuSpeeds | null,
+  cpuSpeedAfter: CpuSpeeds | null,
+): Machine {
   const cpu = /model name\s*:\s*(.+)/.exec(readTextOr("/proc/cpuinfo", ""));
   return {
     cpuModel: cpu ? cpu[1].trim() : "unknown",
@@ -815,6 +828,8 @@ function machineFacts(loadBefore: string): Machine {
     os: `${Deno.build.os} ${Deno.osRelease()} (${Deno.build.arch})`,
     loadBefore,
     loadAfter: loadAverage(),
+    cpuSpeedBefore,
+    cpuSpeedAfter,
   };
 }
 
@@ -946,6 +961,8 @@ async function main(): Promise<void> {
   const opts = parseOptions(Deno.args, root);
   const progress: Progress = (m) => console.log(m);
   const loadBefore = loadAverage();
+  const cpuSpeedBefore = await probeCpuSpeeds();
+  progress(`CPU speed before the run: ${describeCpuSpeeds(cpuSpeedBefore)}`);
   const erlang = await probeErlang(runCommand, root);
   progress(
     erlang
@@ -988,13 +1005,15 @@ async function main(): Promise<void> {
       removeCompiledErlang();
     }
   }
+  const cpuSpeedAfter = await probeCpuSpeeds();
+  progress(`CPU speed after the run: ${describeCpuSpeeds(cpuSpeedAfter)}`);
   const example = BENCHMARKS[0];
   const reportPath = join(opts.outDir, "PERFORMANCE.md");
   const report = renderReport({
     generatedAt: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
     quick: opts.quick,
     runs: opts.runs,
-    machine: machineFacts(loadBefore),
+    machine: machineFacts(loadBefore, cpuSpeedBefore, cpuSpeedAfter),
     denoVersion: Deno.version.deno,
     v8Version: Deno.version.v8,
     erlang,

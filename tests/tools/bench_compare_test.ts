@@ -271,6 +271,8 @@ Deno.test("without BEAM only ttvm runs, and procmem bytes come from --stats grow
         os: "linux",
         loadBefore: "1.00, 1.00, 1.00",
         loadAfter: "2.00, 1.00, 1.00",
+        cpuSpeedBefore: { cpus: [0, 1], msPerCpu: [5.5, 8.0] },
+        cpuSpeedAfter: { cpus: [0, 1], msPerCpu: [5.5, 5.6] },
       },
       denoVersion: "2.9.6",
       v8Version: "15",
@@ -288,6 +290,10 @@ Deno.test("without BEAM only ttvm runs, and procmem bytes come from --stats grow
   assert.match(report, /\| procmem \| ttvm --smp=2 \| 4, 4 \|/);
   assert.match(report, /\| ttvm \(1 scheduler\) \| 700 \| 700, 700 \|/);
   assert.match(report, /Load average .* before the run: 1\.00, 1\.00, 1\.00; after: 2\.00/);
+  assert.match(
+    report,
+    /- Speed of each CPU .*before the run CPU 0 5\.5 ms, CPU 1 8\.0 ms \(the slowest 1\.45× the fastest\); after: CPU 0 5\.5 ms, CPU 1 5\.6 ms \(the slowest 1\.02× the fastest\)\. \*\*The CPUs computed at different speeds\*\*/,
+  );
   assert.ok(report.includes(`${FINDINGS_BEGIN}\nkept\n${FINDINGS_END}`));
 });
 
@@ -645,6 +651,8 @@ Deno.test("a network-only report has the Network section, keeps the findings, an
       os: "linux",
       loadBefore: "1.00, 1.00, 1.00",
       loadAfter: "1.00, 1.00, 1.00",
+      cpuSpeedBefore: null,
+      cpuSpeedAfter: null,
     },
     denoVersion: "2.9.6",
     v8Version: "15",
@@ -657,6 +665,11 @@ Deno.test("a network-only report has the Network section, keeps the findings, an
     network,
   });
   assert.match(report, /_No message-passing benchmark was selected \(--only\)\._/);
+  assert.match(
+    report,
+    /before the run not probed \(needs Linux and `taskset`\); after: not probed/,
+  );
+  assert.doesNotMatch(report, /computed at different speeds/);
   assert.doesNotMatch(report, /## Results: median wall time|## CPU profiles/);
   assert.match(report, /## Network\n[\s\S]*\| 100 \| 3 \| 3 \| 6 \| 3 \| 0\.50× \| 0\.50× \|/);
   assert.ok(
