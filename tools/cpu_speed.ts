@@ -46,7 +46,8 @@ function probeHere(): number {
   return best;
 }
 
-async function tasksetWorks(): Promise<boolean> {
+/** Whether this is Linux with a working `taskset` (what pinning needs). */
+export async function tasksetWorks(): Promise<boolean> {
   if (Deno.build.os !== "linux") return false;
   try {
     const out = await new Deno.Command("taskset", {

@@ -10,24 +10,12 @@ import {
   describeCpuSpeeds,
   probeCpuSpeeds,
   SPREAD_WARN,
+  tasksetWorks,
 } from "../../tools/cpu_speed.ts";
-
-async function hasTaskset(): Promise<boolean> {
-  try {
-    return (await new Deno.Command("taskset", {
-      args: ["--version"],
-      stdout: "null",
-      stderr: "null",
-    })
-      .output()).success;
-  } catch {
-    return false;
-  }
-}
 
 Deno.test("the probe times every logical CPU, or says it cannot without taskset", async () => {
   const speeds = await probeCpuSpeeds(navigator.hardwareConcurrency, 1);
-  if (Deno.build.os !== "linux" || !await hasTaskset()) {
+  if (!await tasksetWorks()) {
     assert.equal(speeds, null);
     return;
   }
