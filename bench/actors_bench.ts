@@ -208,35 +208,37 @@ Deno.bench("procmem: 10,000 blocked processes", { group: "actors" }, async () =>
  * shortened it). Timed whole, start-up included; the program must print its verified line.
  */
 const ROOT = new URL("../", import.meta.url).pathname;
-// Start-up alone: a command that assembles and runs a one-line program (docs/PERFORMANCE.md,
-// finding 13: loading no Node built-in at start-up took it from 180 to 146 ms here).
-Deno.bench("examples/hello.ttvm, start-up (whole command)", { group: "cold" }, async () => {
+/** One cold command, `deno run -A main.ts <args>`; throws unless it exits cleanly, writes
+ *  nothing to stderr and its stdout passes `accepts`. */
+async function coldCommand(
+  label: string,
+  args: string[],
+  accepts: (stdout: string) => boolean,
+  env: Record<string, string> = {},
+): Promise<void> {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "main.ts", "examples/hello.ttvm"],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder().decode(out.stdout);
-  if (out.code !== 0 || out.stderr.length > 0 || text !== "Hello, world!\n") {
-    throw new Error(`hello: exit ${out.code}, stdout ${JSON.stringify(text)}`);
-  }
-});
-/** One cold command running bench/programs/<name>.ttvm; throws unless it printed its
- *  verified line for `events` events. */
-async function coldRun(name: string, args: string[], events: number, env = {}): Promise<void> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "main.ts", `bench/programs/${name}.ttvm`, ...args],
+    args: ["run", "-A", "main.ts", ...args],
     cwd: ROOT,
     env,
     stdout: "piped",
     stderr: "piped",
   }).output();
   const text = new TextDecoder().decode(out.stdout);
-  if (out.code !== 0 || out.stderr.length > 0 || !benchLine(name, events).test(text)) {
-    throw new Error(`${name}: exit ${out.code}, stdout ${JSON.stringify(text)}`);
+  if (out.code !== 0 || out.stderr.length > 0 || !accepts(text)) {
+    throw new Error(`${label}: exit ${out.code}, stdout ${JSON.stringify(text)}`);
   }
 }
+/** A cold run of bench/programs/<name>.ttvm that must print its verified line for `events`
+ *  events. */
+function coldRun(name: string, args: string[], events: number, env = {}): Promise<void> {
+  const line = benchLine(name, events);
+  return coldCommand(name, [`bench/programs/${name}.ttvm`, ...args], (t) => line.test(t), env);
+}
+// Start-up alone: a command that assembles and runs a one-line program (docs/PERFORMANCE.md,
+// finding 13: loading no Node built-in at start-up took it from 180 to 146 ms here).
+Deno.bench("examples/hello.ttvm, start-up (whole command)", { group: "cold" }, async () => {
+  await coldCommand("hello", ["examples/hello.ttvm"], (t) => t === "Hello, world!\n");
+});
 for (const [name, n] of [["counting", 100_000], ["fanin", 12_500]] as const) {
   const args = name === "fanin" ? [String(n), "8"] : [String(n)];
   const events = name === "fanin" ? n * 8 : n;
