@@ -85,6 +85,7 @@ import {
   runsInline,
   stackEffect,
 } from "./compiled_ops.ts";
+import { LEFT_AT_BLOCK, NATIVE_MAX_FRAME_CELLS, type NativeFn, NativeSet } from "./native.ts";
 import { Flow, type Region } from "./region.ts";
 import {
   and,
@@ -143,6 +144,11 @@ export interface UnitSource {
   atoms: Int32Array;
   /** Per leader, the variables (indexes into atoms) to look up on entry there (env.sets). */
   sets: Int32Array[];
+  /** Instructions of the native functions the unit calls (native.ts): invalidating any of
+   *  them drops the unit too. */
+  nativePcs: number[];
+  /** How many native functions the unit holds. */
+  nativeFunctions: number;
   /** Leaders whose block compiles nothing (it starts with an instruction the interpreter
    *  runs after leaving the unit): entering the unit there would only leave it again. */
   emptyLeaders: number[];
@@ -195,6 +201,8 @@ class UnitGen {
   private readonly emptyLeaders: number[] = [];
   private spillSlots = 0;
   private compiled = 0;
+  /** Native functions its CALLs may use (none in a stepping companion). */
+  private readonly natives: NativeSet;
 
   constructor(
     private readonly view: CodeView,
@@ -209,6 +217,7 @@ class UnitGen {
       if (op === OP.LOAD || op === OP.STORE) this.tracked.add(view.code[(pc << 2) + 1]);
     }
     this.trackedList = [...this.tracked];
+    this.natives = new NativeSet(view);
   }
 
   run(): UnitSource {
@@ -222,6 +231,7 @@ class UnitGen {
       `"use strict";`,
       `const findVar = env.findVar, atoms = env.atoms, guesses = env.guesses, sets = env.sets;`,
       INT64_PRELUDE,
+      this.natives.source(),
       `return function ${this.exitAt === null ? "unit" : "step"}_${this.region.root}` +
         `(jit, pcb, pc, budget) {`,
       // Both arrive as int32 (the tier lends at most UNIT_BUDGET_MAX); saying so lets V8
@@ -277,11 +287,13 @@ class UnitGen {
       atoms: Int32Array.from(this.trackedList),
       sets: this.trackedList.length === 0 ? [] : this.entrySets(),
       emptyLeaders: this.emptyLeaders,
+      nativePcs: this.natives.used().flatMap((fn) => fn.pcs),
+      nativeFunctions: this.natives.used().length,
     };
   }
 
-  private emit(line: string): void {
-    if (line !== "") this.out.push(line);
+  private emit(...lines: string[]): void {
+    for (const line of lines) if (line !== "") this.out.push(line);
   }
 
   private tmp(prefix: string): string {
@@ -1005,6 +1017,8 @@ class UnitGen {
     const n = params.length;
     const args: Entry[] = [];
     for (let i = 0; i < n; i++) args.unshift(this.pop());
+    const native = this.exitAt === null ? this.natives.get(target, params) : null;
+    if (native !== null) this.nativeCall(pc, native, args);
     this.emit(`if ((ftop + ${1 + 2 * n} | 0) > frameEnd) ${this.bail()}`);
     this.emit(
       `{ const h = ftop << 2; w[h] = ${pc + 1}; w[h | 1] = fp - frameBase; w[h | 2] = ${n}; ` +
@@ -1029,6 +1043,47 @@ class UnitGen {
     });
     this.emit(
       `fp = ftop; ${bump("ftop", 1 + 2 * n)} ${bump("gen", 1)}${known} ${this.jump(target)}`,
+    );
+  }
+
+  /**
+   * A CALL of a function compiled natively (native.ts): when no handler is pushed, every
+   * argument is a plain Int and the callee's frame and stack fit, the call is a JavaScript
+   * call that returns the result (pushed; the unit goes on at the return point). A chain that
+   * had to leave has written its frames and stacks above this frame; the unit writes the
+   * callee's return link and leaves with the chain's registers and result. Otherwise the
+   * code that follows (the compiled CALL) runs.
+   */
+  private nativeCall(pc: number, fn: NativeFn, args: Entry[]): void {
+    const conds = [`htop === 0`];
+    const values = args.map((e) => {
+      const { t, v } = this.numeric(e);
+      if (t !== T_INT) conds.push(`${ex(t)} === ${T_INT}`);
+      // An Int made as a PID carries a mark native code would not keep.
+      if (e.k === "cell") conds.push(`w[${word(e.c, 1)}] === 0`);
+      else if (e.k === "val" && e.a !== undefined) conds.push(`${ex(e.a)} === 0`);
+      return ex(v);
+    });
+    const at = this.base + this.vs.length;
+    conds.push(
+      `(ftop + ${Math.min(fn.maxFrameCells, NATIVE_MAX_FRAME_CELLS)} | 0) <= frameEnd`,
+      `(sp + ${at + fn.maxDepth} | 0) <= stackEnd`,
+    );
+    this.emit(`if (${conds.join(" && ")}) {`);
+    const saved = { vs: [...this.vs], base: this.base };
+    this.flush();
+    this.vs = saved.vs;
+    this.base = saved.base;
+    this.emit(
+      `nW = w; nF = f; nFB = frameBase; nSE = stackEnd; ` +
+        `nFE = frameEnd - ftop > ${NATIVE_MAX_FRAME_CELLS} ? ftop + ${NATIVE_MAX_FRAME_CELLS} | 0 : frameEnd;`,
+      `const r = ${fn.name}(${[...values, "ftop", "sp", "budget"].join(", ")});`,
+      `if (left >= 0) { budget = left; const d = sp; w[d << 2] = ${T_INT}; ` +
+        `w[${word("d", 1)}] = 0; f[${payload("d")}] = r; ${bump("sp", 1)} ${this.jump(pc + 1)} }`,
+      `{ const h = ftop << 2; w[h] = ${pc + 1}; w[h | 1] = fp - frameBase; }`,
+      `budget = nB; pc = nPc; sp = nSp; fp = nFp; ftop = nFtop; ` +
+        `rc = left === -${LEFT_AT_BLOCK} ? ${J_JUMP} : ${R_CONTINUE}; break out;`,
+      `}`,
     );
   }
 

@@ -92,6 +92,8 @@ export interface Unit {
   sets: Int32Array[];
   /** Covered pcs, ascending (what invalidation tests). */
   pcs: number[];
+  /** pcs of the native functions it calls (native.ts); invalidation tests them too. */
+  nativePcs: number[];
   /** Entry pcs. */
   leaders: number[];
   /** Generated JavaScript source length in characters (diagnostics). */
@@ -121,6 +123,8 @@ export interface JitStats {
   directReceives: number;
   /** Stepping companions compiled (`stepperOf`). */
   steppers: number;
+  /** Native functions compiled into units (native.ts; a function in two units counts twice). */
+  nativeFunctions: number;
 }
 
 export class Jit implements CompiledTier {
@@ -171,6 +175,7 @@ export class Jit implements CompiledTier {
     widePcs: 0,
     directReceives: 0,
     steppers: 0,
+    nativeFunctions: 0,
   };
 
   constructor(readonly interp: Interpreter, readonly mode: Exclude<JitMode, "off">) {
@@ -413,6 +418,7 @@ export class Jit implements CompiledTier {
     for (const pc of region.pcs) this.covered[pc] = 1;
     this.stats.units++;
     this.stats.compiledInstrs += src.compiledInstrs;
+    this.stats.nativeFunctions += src.nativeFunctions;
     this.stats.compileMs += performance.now() - started;
     return unit;
   }
@@ -428,6 +434,7 @@ export class Jit implements CompiledTier {
       bails: src.bails,
       sets: src.sets,
       pcs: region.pcs,
+      nativePcs: src.nativePcs,
       leaders: region.leaders,
       sourceChars: src.body.length,
       stepping,
@@ -473,7 +480,8 @@ export class Jit implements CompiledTier {
   invalidate(fromPc: number, toPc: number): number {
     let dropped = 0;
     for (const unit of [...this.units]) {
-      if (!unit.pcs.some((pc) => pc >= fromPc && pc < toPc)) continue;
+      const hit = (pc: number) => pc >= fromPc && pc < toPc;
+      if (!unit.pcs.some(hit) && !unit.nativePcs.some(hit)) continue;
       this.units.delete(unit);
       dropped++;
       for (const pc of unit.leaders) {
