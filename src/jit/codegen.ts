@@ -1082,7 +1082,8 @@ class UnitGen {
         `w[${word("d", 1)}] = 0; f[${payload("d")}] = r; ${bump("sp", 1)} ${this.jump(pc + 1)} }`,
       `{ const h = ftop << 2; w[h] = ${pc + 1}; w[h | 1] = fp - frameBase; }`,
       `budget = nB; pc = nPc; sp = nSp; fp = nFp; ftop = nFtop; ` +
-        `rc = left === -${LEFT_AT_BLOCK} ? ${J_JUMP} : ${R_CONTINUE}; break out;`,
+        `if (left === -${LEFT_AT_BLOCK}) rc = ${J_JUMP}; ` +
+        `else { rc = ${R_CONTINUE}; jit.nativeLeftAt = nPc; } break out;`,
       `}`,
     );
   }

@@ -147,6 +147,10 @@ export class Jit implements CompiledTier {
    * its budget.
    */
   exactPreemption = true;
+  /** Set by a unit whose native chain left before an instruction the interpreter must run
+   *  (an Int past 2^53, blocks too small): that pc, judged as a bail there (`noteBail`), so a
+   *  product that keeps overflowing is compiled wide and its function no longer natively. */
+  nativeLeftAt = -1;
   /** Set by a unit that bailed: its bail number (1-based), and the spill slots it filled. */
   bail = 0;
   qs: Float64Array = new Float64Array(16);
@@ -218,6 +222,10 @@ export class Jit implements CompiledTier {
       const rc = unit.fn(this, pcb, pc, lent);
       budget = this.budget + (budget - lent);
       this.budget = budget;
+      if (this.nativeLeftAt >= 0) {
+        this.noteBail(this.nativeLeftAt);
+        this.nativeLeftAt = -1;
+      }
       // Judge entries by the compiled work done before leaving for the interpreter or to
       // wait for a message (not before a preemption, which small budgets make frequent
       // anyway). Instructions run through the interpreter's slow path from inside the unit do

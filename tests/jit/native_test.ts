@@ -206,6 +206,42 @@ Deno.test("an Int overflow inside a native chain goes on in the interpreter's 64
   }
 });
 
+Deno.test("a product that keeps overflowing in a native function is compiled wide, as a unit's is", async () => {
+  const program = [
+    "PUSH_INT 0",
+    "STORE i",
+    "LABEL loop",
+    "LOAD i",
+    "PUSH_INT 200",
+    "LT",
+    "JZ done",
+    "LOAD i",
+    "PUSH_INT 4000000000",
+    "ADD",
+    "CALL square x",
+    "POP",
+    "LOAD i",
+    "PUSH_INT 1",
+    "ADD",
+    "STORE i",
+    "JMP loop",
+    "LABEL done",
+    "PUSH_INT 4000000199",
+    "CALL square x",
+    "PRINT",
+    "HALT",
+    "LABEL square",
+    "LOAD x",
+    "LOAD x",
+    "MUL",
+    "RET",
+  ];
+  const run = await assertSameAsInterpreter(program, "on", { reductions: 1000 });
+  // 4000000199² wraps in 64 bits, as interpreted.
+  assert.equal(run.stdout, "-2446742481709512015\n");
+  assert.ok(run.jit!.widePcs > 0, "the MUL was compiled wide");
+});
+
 Deno.test("a PID argument, a pushed handler and a raising callee leave the call to the interpreter's paths", async () => {
   const program = [
     "SELF",
