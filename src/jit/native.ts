@@ -91,6 +91,8 @@ function sameState(a: State, b: State): boolean {
 /** The native functions of one unit: analysed on demand, emitted together (`source`). */
 export class NativeSet {
   private readonly fns = new Map<string, NativeFn | null>();
+  /** Leave sites of the functions emitted so far (`nSites` in the unit). */
+  readonly sites: LeaveSite[] = [];
 
   constructor(readonly view: CodeView) {}
 
@@ -129,19 +131,29 @@ export class NativeSet {
     return [...this.fns.values()].filter((f): f is NativeFn => f !== null);
   }
 
-  /** The shared state and the functions, as statements of a unit's outer body. */
+  /** The shared state, the leave tail and the functions, as statements of a unit's outer
+   *  body (`env.writeLeftFrame` is `writeLeftFrame`). */
   source(): string {
     const fns = this.used();
     if (fns.length === 0) return "";
-    const out = [
+    const bodies = fns.map((fn) => emitFunction(this, fn));
+    const qSize = Math.max(1, ...fns.map((fn) => qLayout(fn).size));
+    return [
       // The views, frame block and limits while a chain runs; the budget left after a call
       // (negative: the chain left, -LEFT_AT_BLOCK or -LEFT_BEFORE), and where a chain that
       // left stopped: its budget and registers.
       `let nW = null, nF = null, nFB = 0, nFE = 0, nSE = 0;`,
       `let left = 0, nB = 0, nPc = 0, nSp = 0, nFp = 0, nFtop = 0;`,
-    ];
-    for (const fn of fns) out.push(emitFunction(this, fn));
-    return out.join("\n");
+      `const nQ = new Float64Array(${qSize}), writeLeftFrame = env.writeLeftFrame;`,
+      `const nSites = ${JSON.stringify(this.sites)};`,
+      `function nLeave(d, fp, sb, b) {`,
+      `writeLeftFrame(d, nQ, nW, nF, fp, sb, nFB);`,
+      `if (d.how !== ${UNWOUND}) { nPc = d.pc; nSp = sb + d.depth | 0; nFp = fp; ` +
+      `nFtop = fp + d.cells | 0; nB = b + d.refund | 0; left = -d.how; }`,
+      `return 0;`,
+      `}`,
+      ...bodies,
+    ].join("\n");
   }
 
   fn(key: string): NativeFn {
@@ -286,31 +298,86 @@ function analyse(
   };
 }
 
-/** Statements writing an activation's frame (without its first two header words, which its
- *  caller writes) and its operand stack slots s0… of `state`. */
-function spillCode(state: State): string {
-  let s = `{ const w = nW, f = nF, h = fp << 2; w[h | 2] = ${state.vars.length}; ` +
-    `w[h | 3] = ${FRAME_CALL}; `;
-  state.vars.forEach((atom, k) => {
-    s += `w[(fp + ${1 + 2 * k}) << 2] = ${atom}; ` +
-      `{ const d = fp + ${2 + 2 * k}; w[d << 2] = ${T_INT}; w[(d << 2) | 1] = 0; ` +
-      `f[(d << 1) | 1] = v${atom}; } `;
-  });
-  state.stack.forEach((t, i) => {
-    s += t === INT
-      ? `{ const d = sb + ${i}; w[d << 2] = ${T_INT}; w[(d << 2) | 1] = 0; f[(d << 1) | 1] = s${i}; } `
-      : `{ const d = sb + ${i}; w[d << 2] = ${T_BOOL}; w[(d << 2) | 1] = s${i}; } `;
-  });
-  return s + "}";
+/** A chain unwinding: a caller whose callee left writes the callee's return link, then its
+ *  own frame and stack (nothing else: the innermost set the registers). */
+const UNWOUND = 3;
+
+/**
+ * Where a native function can leave, as data: the leave sites of every function in a unit
+ * share one tail (`nLeave`) and this writer, which run on every leave and so are always warm.
+ * A site itself only sets a local and breaks out (no arithmetic, no call, no memory access),
+ * so its first run in optimised code cannot deoptimise the function for lack of feedback.
+ */
+export interface LeaveSite {
+  /** LEFT_AT_BLOCK, LEFT_BEFORE or UNWOUND. */
+  how: number;
+  /** Where the process goes on (the innermost), and the budget given back. */
+  pc: number;
+  refund: number;
+  /** Operand stack depth, and frame cells, at the site. */
+  depth: number;
+  cells: number;
+  /** The frame's variables in order, and where the tail put each value in nQ. */
+  atoms: number[];
+  varQ: number[];
+  /** Per operand stack slot: where its value is in nQ, and whether it is a Bool. */
+  stackQ: number[];
+  stackBool: number[];
+  /** UNWOUND: the callee's frame offset from fp, and its return pc. */
+  calleeAt: number;
+  retPc: number;
 }
 
-/** Leave from the innermost activation at `pc` with `state`: LEFT_AT_BLOCK, or LEFT_BEFORE
- *  (the instructions from `pc` to the block's end, `refund`, go back to the budget). */
-function leaveCode(pc: number, state: State, how: number, refund: number): string {
-  return `{ ${spillCode(state)} nPc = ${pc}; nSp = sb + ${state.stack.length} | 0; nFp = fp; ` +
-    `nFtop = fp + ${1 + 2 * state.vars.length} | 0; nB = b${
-      refund > 0 ? ` + ${refund} | 0` : ""
-    }; left = ${-how}; return 0; }`;
+/** Write the frame and stack of an activation leaving at `site` (values in `q`). */
+export function writeLeftFrame(
+  site: LeaveSite,
+  q: Float64Array,
+  w: Int32Array,
+  f: Float64Array,
+  fp: number,
+  sb: number,
+  frameBase: number,
+): void {
+  const h = fp << 2;
+  w[h | 2] = site.atoms.length;
+  w[h | 3] = FRAME_CALL;
+  for (let k = 0; k < site.atoms.length; k++) {
+    w[(fp + 1 + 2 * k) << 2] = site.atoms[k];
+    const c = fp + 2 + 2 * k;
+    w[c << 2] = T_INT;
+    w[(c << 2) | 1] = 0;
+    f[(c << 1) | 1] = q[site.varQ[k]];
+  }
+  for (let i = 0; i < site.stackQ.length; i++) {
+    const c = sb + i, v = q[site.stackQ[i]];
+    if (site.stackBool[i] === 1) {
+      w[c << 2] = T_BOOL;
+      w[(c << 2) | 1] = v;
+    } else {
+      w[c << 2] = T_INT;
+      w[(c << 2) | 1] = 0;
+      f[(c << 1) | 1] = v;
+    }
+  }
+  if (site.how === UNWOUND) {
+    const ch = (fp + site.calleeAt) << 2;
+    w[ch] = site.retPc;
+    w[ch | 1] = fp - frameBase;
+  }
+}
+
+/** Slots of nQ a function's tail fills: its variables, then its operand stack slots. */
+function qLayout(fn: NativeFn): Map<string, number> {
+  const names = new Map<string, number>();
+  for (const atom of allVars(fn)) names.set(`v${atom}`, names.size);
+  for (let i = 0; i < fn.maxDepth; i++) names.set(`s${i}`, names.size);
+  return names;
+}
+
+function allVars(fn: NativeFn): number[] {
+  const vars = new Set<number>(fn.params);
+  for (const st of fn.before.values()) for (const v of st.vars) vars.add(v);
+  return [...vars];
 }
 
 /**
@@ -321,6 +388,31 @@ function leaveCode(pc: number, state: State, how: number, refund: number): strin
  */
 function emitFunction(set: NativeSet, fn: NativeFn): string {
   const code = set.view.code;
+  const q = qLayout(fn);
+  /** A leave site: set `site` and break to the tail. */
+  const leaveAt = (
+    st: State,
+    how: number,
+    pc: number,
+    refund: number,
+    calleeAt = 0,
+    retPc = 0,
+  ): string => {
+    set.sites.push({
+      how,
+      pc,
+      refund,
+      depth: st.stack.length,
+      cells: 1 + 2 * st.vars.length,
+      atoms: st.vars,
+      varQ: st.vars.map((a) => q.get(`v${a}`)!),
+      stackQ: st.stack.map((_, i) => q.get(`s${i}`)!),
+      stackBool: st.stack.map((t) => t === BOOL ? 1 : 0),
+      calleeAt,
+      retPc,
+    });
+    return `{ site = ${set.sites.length - 1}; break leave; }`;
+  };
   const isLeader = new Set(fn.leaders);
   const covered = new Set(fn.pcs);
   const others = new Set<number>();
@@ -347,6 +439,8 @@ function emitFunction(set: NativeSet, fn: NativeFn): string {
       ? [`let ${Array.from({ length: fn.maxDepth }, (_, i) => `s${i} = 0`).join(", ")};`]
       : []),
     ...(others.size > 0 ? [`let ${[...others].map((a) => `v${a} = 0`).join(", ")};`] : []),
+    `let site = 0;`,
+    `leave: {`,
   );
   if (forward) {
     for (let i = blocks.length - 1; i >= 1; i--) out.push(`b${blocks[i].leader}: {`);
@@ -358,7 +452,7 @@ function emitFunction(set: NativeSet, fn: NativeFn): string {
       if (bi > 0) out.push(`}`);
     } else out.push(`case ${leader}: {`);
     out.push(
-      `if (b < ${len}) ${leaveCode(leader, fn.before.get(leader)!, LEFT_AT_BLOCK, 0)}`,
+      `if (b < ${len}) ${leaveAt(fn.before.get(leader)!, LEFT_AT_BLOCK, leader, 0)}`,
       `b = b - ${len} | 0;`,
     );
     let ended = false;
@@ -393,7 +487,7 @@ function emitFunction(set: NativeSet, fn: NativeFn): string {
           out.push(
             `{ const r = s${d - 2} ${sym} s${d - 1}${op === OP.MUL ? " + 0" : ""}; ` +
               `if (!(r >= -${MAX_SAFE} && r <= ${MAX_SAFE})) ${
-                leaveCode(pc, st, LEFT_BEFORE, refund)
+                leaveAt(st, LEFT_BEFORE, pc, refund)
               } s${d - 2} = r; }`,
           );
           break;
@@ -432,13 +526,12 @@ function emitFunction(set: NativeSet, fn: NativeFn): string {
             // The callee's frame and stack must fit where it would write them on leaving;
             // otherwise the interpreter runs this CALL (and grows the blocks when it must).
             `if ((fp + ${frameCells + callee.maxFrameCells} | 0) > nFE || ` +
-              `(sb + ${at + callee.maxDepth} | 0) > nSE) ${leaveCode(pc, st, LEFT_BEFORE, refund)}`,
+              `(sb + ${at + callee.maxDepth} | 0) > nSE) ${leaveAt(st, LEFT_BEFORE, pc, refund)}`,
             `{ const r = ${callee.name}(${
               [...args, `fp + ${frameCells} | 0`, `sb + ${at} | 0`, "b"].join(", ")
             });`,
             `b = left;`,
-            `if (b < 0) { { const h = (fp + ${frameCells}) << 2; nW[h] = ${pc + 1}; ` +
-              `nW[h | 1] = fp - nFB; } ${spillCode(after)} return 0; }`,
+            `if (b < 0) ${leaveAt(after, UNWOUND, pc, 0, frameCells, pc + 1)}`,
             `s${at} = r; }`,
           );
           if (!forward && nextLeader !== pc + 1) out.push(jump(pc + 1));
@@ -462,7 +555,13 @@ function emitFunction(set: NativeSet, fn: NativeFn): string {
   if (!forward) {
     out.push(`default: throw new Error("jit: native function entered at " + pc);`, `}`, `}`);
   }
-  out.push(`}`);
+  // The tail every leave site breaks to (every path through the blocks returns or leaves).
+  out.push(
+    `}`,
+    [...q].map(([name, i]) => `nQ[${i}] = ${name};`).join(" "),
+    `return nLeave(nSites[site], fp, sb, b);`,
+    `}`,
+  );
   return out.join("\n");
 }
 

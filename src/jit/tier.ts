@@ -44,6 +44,7 @@ import {
 } from "./codegen.ts";
 import { type CodeView, demotable, flowOf, stackEffect } from "./compiled_ops.ts";
 import { discoverRegion, Flow, keepHotPart, type Region } from "./region.ts";
+import { writeLeftFrame } from "./native.ts";
 import { type BailInfo, spill } from "./vstack.ts";
 
 /** Interpreted arrivals at a branch target before it is compiled (policy `on`). */
@@ -627,6 +628,7 @@ function unitFunction(body: string, atoms: Int32Array, sets: Int32Array[]): Unit
       atoms,
       guesses: new Int32Array(atoms.length),
       sets,
+      writeLeftFrame,
       ...INT64_FUNCTIONS,
     });
     if (unitFunctions.size >= UNIT_FUNCTIONS_MAX) unitFunctions.clear();
