@@ -230,17 +230,15 @@ function analyse(
       case OP.ADD:
       case OP.SUB:
       case OP.MUL:
-        if (!pop(INT) || !pop(INT)) return null;
-        stack.push(INT);
-        break;
       case OP.EQ:
       case OP.NE:
       case OP.LT:
       case OP.LE:
       case OP.GT:
       case OP.GE:
+        // Int × Int: arithmetic gives an Int, a comparison a Bool.
         if (!pop(INT) || !pop(INT)) return null;
-        stack.push(BOOL);
+        stack.push(COMPARE.has(op) ? BOOL : INT);
         break;
       case OP.LOAD:
         if (!vars.includes(a)) return null;
