@@ -379,6 +379,12 @@ export class Jit implements CompiledTier {
   /** The unit to run at `pc` if policy says to compile one now, else null. */
   private maybeCompile(pc: number, arrived: boolean): Unit | null {
     if (pc < 0 || pc >= this.entries.length) return null;
+    if (this.activations[pc] === DEMOTED) {
+      // Handed back for good: a unit rooted here would not become its entry, only one more
+      // unit (a stepping companion that runs through this pc resets its count).
+      this.hot[pc] = NEVER;
+      return null;
+    }
     if (this.mode === "eager") {
       if (this.covered[pc]) {
         this.hot[pc] = NEVER; // inside a unit but not one of its entries

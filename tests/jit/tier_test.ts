@@ -251,6 +251,40 @@ Deno.test("policy on hands back an entry that does too little work before waitin
   );
 });
 
+Deno.test("an entry handed back is never compiled again, though exact preemption steps through it", async () => {
+  // A loop whose body the interpreter's slow path cuts (MAKE_LIST) is handed back; with a
+  // budget shorter than the loop, every slice ends inside it and the stepping companion runs
+  // through the loop's head. That once reset the head's count, and every later arrival there
+  // compiled one more unit that could never become its entry (deep_values at --reductions 7:
+  // 142,497 units, 563 MB of generated source, then out of memory).
+  const src = [
+    "PUSH_INT 0",
+    "PUSH_INT 0",
+    "STORE i",
+    "LABEL loop",
+    "LOAD i",
+    "PUSH_INT 3000",
+    "LT",
+    "JZ done",
+    "MAKE_LIST 1",
+    "LOAD i",
+    "PUSH_INT 1",
+    "ADD",
+    "STORE i",
+    "JMP loop",
+    "LABEL done",
+    "TO_STR",
+    "STR_LEN",
+    "PRINT",
+    "HALT",
+  ];
+  for (const reductions of [7, 1000]) {
+    const on = await assertSameAsInterpreter(src, "on", { reductions });
+    assert.equal(on.stdout, "6001\n");
+    assert.ok(on.jit!.units <= 2, `${on.jit!.units} units at --reductions ${reductions}`);
+  }
+});
+
 Deno.test("an arithmetic guard that keeps failing at a pc gets it compiled wide, with the same results", async () => {
   // x * 1103515245 leaves ±2^53 every round (the 64-bit path), so the compiled MUL's guard
   // fails each time, and so would the ADD and MOD that take its 64-bit result; after
