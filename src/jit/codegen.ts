@@ -1078,8 +1078,8 @@ class UnitGen {
       `nW = w; nF = f; nFB = frameBase; nSE = stackEnd; ` +
         `nFE = frameEnd - ftop > ${NATIVE_MAX_FRAME_CELLS} ? ftop + ${NATIVE_MAX_FRAME_CELLS} | 0 : frameEnd;`,
       `const r = ${fn.name}(${[...values, "ftop", "sp", "budget"].join(", ")});`,
-      `if (left >= 0) { budget = left; const d = sp; w[d << 2] = ${T_INT}; ` +
-        `w[${word("d", 1)}] = 0; f[${payload("d")}] = r; ${bump("sp", 1)} ${this.jump(pc + 1)} }`,
+      `if (left >= 0) { budget = left; ${writeCode({ k: "val", t: T_INT, v: "r" }, "sp")}` +
+        `${bump("sp", 1)} ${this.jump(pc + 1)} }`,
       `{ const h = ftop << 2; w[h] = ${pc + 1}; w[h | 1] = fp - frameBase; }`,
       `budget = nB; pc = nPc; sp = nSp; fp = nFp; ftop = nFtop; ` +
         `if (left === -${LEFT_AT_BLOCK}) rc = ${J_JUMP}; ` +

@@ -22,9 +22,10 @@
  *   that would not fit): the innermost activation writes its frame (entry count, kind and
  *   variables) and its operand stack at `fp` and `sb`, sets the registers (`nPc`, `nSp`,
  *   `nFp`, `nFtop`), its budget (`nB`: the rest of the block refunded where it left before
- *   an instruction) and how it left (`left` = -LEFT_AT_BLOCK or -LEFT_BEFORE); every caller on the way out
- *   writes its callee's return pc and caller link, then its own frame and stack below. The
- *   process's blocks are then exactly what the interpreter would hold at that pc.
+ *   an instruction) and how it left (`left` = -LEFT_AT_BLOCK or -LEFT_BEFORE); every caller
+ *   on the way out writes its callee's return pc and caller link, then its own frame and
+ *   stack below. The process's blocks are then exactly what the interpreter would hold at
+ *   that pc.
  * - Eligibility is static (`NativeSet.get`): every path agrees on the stack depth, its types
  *   (Int or Bool) and the variables' order at every pc; every value is an Int or a Bool; a
  *   RET leaves exactly one Int; no pc is compiled wide. A compiled CALL goes native only with
@@ -281,8 +282,6 @@ function analyse(
     for (const n of next) if (!reach(n, { stack, vars })) return null;
   }
   const pcs = [...before.keys()].sort((x, y) => x - y);
-  // A pc reached by falling into it from a jump target's block is a leader too when it is
-  // also the target of a branch (already added); straight code between leaders is one block.
   return {
     name,
     entry,
@@ -413,9 +412,7 @@ function emitFunction(set: NativeSet, fn: NativeFn): string {
   };
   const isLeader = new Set(fn.leaders);
   const covered = new Set(fn.pcs);
-  const others = new Set<number>();
-  for (const st of fn.before.values()) for (const v of st.vars) others.add(v);
-  for (const p of fn.params) others.delete(p);
+  const others = allVars(fn).filter((atom) => !fn.params.includes(atom));
   const blocks = fn.leaders.map((leader) => {
     const instrs: number[] = [];
     for (let pc = leader; covered.has(pc) && (pc === leader || !isLeader.has(pc)); pc++) {
@@ -436,7 +433,7 @@ function emitFunction(set: NativeSet, fn: NativeFn): string {
     ...(fn.maxDepth > 0
       ? [`let ${Array.from({ length: fn.maxDepth }, (_, i) => `s${i} = 0`).join(", ")};`]
       : []),
-    ...(others.size > 0 ? [`let ${[...others].map((a) => `v${a} = 0`).join(", ")};`] : []),
+    ...(others.length > 0 ? [`let ${others.map((a) => `v${a} = 0`).join(", ")};`] : []),
     `let site = 0;`,
     `leave: {`,
   );
