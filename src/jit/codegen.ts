@@ -1082,7 +1082,7 @@ class UnitGen {
         `${bump("sp", 1)} ${this.jump(pc + 1)} }`,
       `{ const h = ftop << 2; w[h] = ${pc + 1}; w[h | 1] = fp - frameBase; }`,
       `budget = nB; pc = nPc; sp = nSp; fp = nFp; ftop = nFtop; ` +
-        `if (left === -${LEFT_AT_BLOCK}) rc = ${J_JUMP}; ` +
+        `if (left === -${LEFT_AT_BLOCK}) { rc = ${J_BLOCKED}; bail = nLen; } ` +
         `else { rc = ${R_CONTINUE}; jit.nativeLeftAt = nPc; } break out;`,
       `}`,
     );

@@ -37,8 +37,9 @@ import { MAX_SAFE, T_BOOL, T_INT } from "../term/tags.ts";
 import { type CodeView, flowOf, OP } from "./compiled_ops.ts";
 import { Flow } from "./region.ts";
 
-/** A chain left at a block start (`left` = -LEFT_AT_BLOCK): the unit leaves with J_JUMP (the
- *  tier goes on there: a unit, a stepper or the interpreter, charging as it would). */
+/** A chain left at a block start because the budget does not cover the block (`left` =
+ *  -LEFT_AT_BLOCK, the block's length in `nLen`): the unit leaves with J_BLOCKED, as its own
+ *  block prologue would there, and the tier steps to the exact instruction or preempts. */
 export const LEFT_AT_BLOCK = 1;
 /** A chain left before an instruction the interpreter must run (`left` = -LEFT_BEFORE): the
  *  unit leaves with R_CONTINUE. */
@@ -144,13 +145,13 @@ export class NativeSet {
       // (negative: the chain left, -LEFT_AT_BLOCK or -LEFT_BEFORE), and where a chain that
       // left stopped: its budget and registers.
       `let nW = null, nF = null, nFB = 0, nFE = 0, nSE = 0;`,
-      `let left = 0, nB = 0, nPc = 0, nSp = 0, nFp = 0, nFtop = 0;`,
+      `let left = 0, nB = 0, nPc = 0, nSp = 0, nFp = 0, nFtop = 0, nLen = 0;`,
       `const nQ = new Float64Array(${qSize}), writeLeftFrame = env.writeLeftFrame;`,
       `const nSites = ${JSON.stringify(this.sites)};`,
       `function nLeave(d, fp, sb, b) {`,
       `writeLeftFrame(d, nQ, nW, nF, fp, sb, nFB);`,
       `if (d.how !== ${UNWOUND}) { nPc = d.pc; nSp = sb + d.depth | 0; nFp = fp; ` +
-      `nFtop = fp + d.cells | 0; nB = b + d.refund | 0; left = -d.how; }`,
+      `nFtop = fp + d.cells | 0; nB = b + d.refund | 0; nLen = d.blockLen; left = -d.how; }`,
       `return 0;`,
       `}`,
       ...bodies,
@@ -311,6 +312,8 @@ export interface LeaveSite {
   /** Where the process goes on (the innermost), and the budget given back. */
   pc: number;
   refund: number;
+  /** LEFT_AT_BLOCK: the length of the block the budget did not cover (0 otherwise). */
+  blockLen: number;
   /** Operand stack depth, and frame cells, at the site. */
   depth: number;
   cells: number;
@@ -394,11 +397,13 @@ function emitFunction(set: NativeSet, fn: NativeFn): string {
     refund: number,
     calleeAt = 0,
     retPc = 0,
+    blockLen = 0,
   ): string => {
     set.sites.push({
       how,
       pc,
       refund,
+      blockLen,
       depth: st.stack.length,
       cells: 1 + 2 * st.vars.length,
       atoms: st.vars,
@@ -447,7 +452,7 @@ function emitFunction(set: NativeSet, fn: NativeFn): string {
       if (bi > 0) out.push(`}`);
     } else out.push(`case ${leader}: {`);
     out.push(
-      `if (b < ${len}) ${leaveAt(fn.before.get(leader)!, LEFT_AT_BLOCK, leader, 0)}`,
+      `if (b < ${len}) ${leaveAt(fn.before.get(leader)!, LEFT_AT_BLOCK, leader, 0, 0, 0, len)}`,
       `b = b - ${len} | 0;`,
     );
     let ended = false;
