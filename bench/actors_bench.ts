@@ -11,6 +11,7 @@
  * with none, read after the run ends while the N processes are still alive and blocked.
  */
 import { assembleFile } from "../src/asm/mod.ts";
+import { denoRunMain } from "../src/cli/launch.ts";
 import { Output } from "../src/io/output.ts";
 import { fixedInput } from "../src/io/stdin.ts";
 import type { Program } from "../src/isa/program.ts";
@@ -217,7 +218,7 @@ async function coldCommand(
   env: Record<string, string> = {},
 ): Promise<void> {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "main.ts", ...args],
+    args: [...denoRunMain(), ...args],
     cwd: ROOT,
     env,
     stdout: "piped",

@@ -14,6 +14,8 @@
  * outside: wall time of the command minus that of the same command on a trivial program (start-up
  * and worker boot), single scheduler vs --smp=2 (target: --smp=2 within 2× of single).
  */
+import { denoRunMain } from "../src/cli/launch.ts";
+
 const ROOT = new URL("../", import.meta.url).pathname;
 
 interface Line {
@@ -25,7 +27,7 @@ interface Line {
 
 async function run(program: string, args: string[], programArgs: string[] = []): Promise<Line> {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "main.ts", ...args, `bench/programs/${program}.ttvm`, ...programArgs],
+    args: [...denoRunMain(), ...args, `bench/programs/${program}.ttvm`, ...programArgs],
     cwd: ROOT,
     stdout: "piped",
     stderr: "piped",
@@ -52,7 +54,7 @@ async function median(
 async function wallMs(args: string[]): Promise<number> {
   const t0 = performance.now();
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "main.ts", ...args],
+    args: [...denoRunMain(), ...args],
     cwd: ROOT,
     stdout: "null",
     stderr: "piped",

@@ -41,6 +41,7 @@ import {
   renderNetworkSection,
 } from "./bench_network.ts";
 import { haveErlang, removeCompiledErlang, startServer } from "../bench/ports/servers.ts";
+import { denoRunMain, v8FlagsArg } from "../src/cli/launch.ts";
 import { echoRate, haveWrk, idleCpu, wrkRate } from "../bench/ports/measure.ts";
 
 // ── the benchmark line ──
@@ -197,9 +198,7 @@ export function commandFor(
     return {
       cmd: Deno.execPath(),
       args: [
-        "run",
-        "-A",
-        "main.ts",
+        ...denoRunMain(),
         ...stats,
         ...config.flags,
         `bench/programs/${bench}.ttvm`,
@@ -424,6 +423,7 @@ async function profileBench(
     args: [
       "run",
       "-A",
+      v8FlagsArg(),
       "--cpu-prof",
       `--cpu-prof-dir=${dir}`,
       "main.ts",

@@ -14,6 +14,7 @@
  */
 import type { ServerKind } from "../bench/ports/servers.ts";
 import type { EchoResult, IdleResult, WrkOptions } from "../bench/ports/measure.ts";
+import { denoRunMain } from "../src/cli/launch.ts";
 
 export type NetPart = "echo" | "http" | "idle";
 export const NET_PARTS: NetPart[] = ["echo", "http", "idle"];
@@ -303,7 +304,7 @@ export function renderNetworkSection(result: NetResult): string {
       "`deno bench -A bench/ports_bench.ts` uses). Each cell starts a fresh server, measures " +
       `${plan.runs} run(s) against it and shows the **median**.`,
     "",
-    "- ttvm (1 scheduler) / ttvm --smp=2: `deno run -A main.ts [--smp=2] " +
+    `- ttvm (1 scheduler) / ttvm --smp=2: \`deno ${denoRunMain().join(" ")} [--smp=2] ` +
       "bench/programs/echo_server.ttvm` (a process per connection, passive `TCP_RECV_LINE` / " +
       "`TCP_SEND`) and `bench/programs/http_hello.ttvm` (the listener's owner answers each " +
       "request).",

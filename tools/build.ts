@@ -8,6 +8,7 @@
  * produces anything that is not a real `deno compile` output.
  */
 import { existsSync } from "node:fs";
+import { denoCompileArgs } from "../src/cli/launch.ts";
 
 const root = new URL("../", import.meta.url);
 const output = Deno.args[0] ?? "ttvm";
@@ -27,9 +28,7 @@ if (denort !== undefined && !existsSync(denort)) {
   Deno.exit(1);
 }
 
-const args = ["compile", "-A", "--output", output];
-for (const inc of includes) args.push("--include", inc);
-args.push("main.ts");
+const args = denoCompileArgs(output, includes);
 console.error(`ttvm build: deno ${args.join(" ")}${denort ? ` (DENORT_BIN=${denort})` : ""}`);
 
 const result = new Deno.Command(Deno.execPath(), {

@@ -3,6 +3,8 @@
  * `--smp=N`), Erlang/OTP (`erl` with bench/erlang/*.erl compiled into a temporary directory)
  * and bare Deno. Each prints `listening <port>` when ready.
  */
+import { denoRunMain } from "../../src/cli/launch.ts";
+
 const ROOT = new URL("../../", import.meta.url).pathname;
 
 export interface Server {
@@ -41,7 +43,7 @@ export async function startServer(kind: ServerKind, program: "echo" | "http"): P
     const file = program === "echo"
       ? "bench/programs/echo_server.ttvm"
       : "bench/programs/http_hello.ttvm";
-    args = ["run", "-A", "main.ts", ...(kind === "ttvm-smp2" ? ["--smp=2"] : []), file];
+    args = [...denoRunMain(), ...(kind === "ttvm-smp2" ? ["--smp=2"] : []), file];
   } else if (kind === "erlang") {
     const module = program === "echo" ? "echo_server" : "http_hello";
     const dir = await compileErlang(module);

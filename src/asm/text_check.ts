@@ -9,7 +9,9 @@
  * other than tab, newline, vertical tab, form feed and carriage return ("mostly non-text");
  * the reported offset is a byte offset from the start of the file (0-based), of the first NUL
  * or invalid sequence, or of the first control character. Every check is one pass over the
- * input.
+ * input, made by the host's native code (TextDecoder, a regular expression) when the input is
+ * text: a load runs no JavaScript loop over the bytes, which V8 would otherwise compile in
+ * the background while the program starts.
  */
 
 /** A source file that is not text; the message is `not a text file (… at byte N)`. */
@@ -19,6 +21,13 @@ export class NotTextError extends Error {}
 function isBinaryControl(c: number): boolean {
   return (c < 0x20 && (c < 0x09 || c > 0x0d)) || c === 0x7f;
 }
+
+/** The characters isBinaryControl accepts (NUL included), for a native scan. */
+// deno-lint-ignore no-control-regex -- matching control characters is this pattern's job
+const BINARY_CONTROL = /[\x00-\x08\x0e-\x1f\x7f]/;
+/** Decodes UTF-8 (a leading BOM dropped), throwing on an invalid sequence (the same rules as
+ *  firstInvalidUtf8). */
+const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true });
 
 /** More than this fraction (1/n) of control characters makes a file binary… */
 const CONTROL_RATIO = 16;
@@ -55,11 +64,27 @@ function firstInvalidUtf8(bytes: Uint8Array): number {
 
 /** Why these bytes are not assembler source, or undefined when they are text. */
 export function bytesProblem(bytes: Uint8Array): string | undefined {
-  // The earlier of the first NUL and the first invalid sequence (NUL is valid UTF-8).
-  const invalid = firstInvalidUtf8(bytes);
-  const nul = bytes.subarray(0, invalid < 0 ? bytes.length : invalid).indexOf(0);
-  if (nul >= 0) return `not a text file (NUL byte at byte ${nul})`;
-  if (invalid >= 0) return `not a text file (invalid UTF-8 at byte ${invalid})`;
+  return decodeSource(bytes).problem;
+}
+
+/** The text of these bytes, or why they are not assembler source. */
+function decodeSource(bytes: Uint8Array): { text: string; problem?: undefined } | {
+  text?: undefined;
+  problem: string;
+} {
+  let text: string;
+  try {
+    text = STRICT_UTF8.decode(bytes);
+  } catch {
+    // The earlier of the first NUL and the first invalid sequence (NUL is valid UTF-8).
+    const invalid = firstInvalidUtf8(bytes);
+    const nul = bytes.subarray(0, invalid < 0 ? bytes.length : invalid).indexOf(0);
+    if (nul >= 0) return { problem: `not a text file (NUL byte at byte ${nul})` };
+    return { problem: `not a text file (invalid UTF-8 at byte ${invalid})` };
+  }
+  if (!BINARY_CONTROL.test(text)) return { text };
+  const nul = bytes.indexOf(0);
+  if (nul >= 0) return { problem: `not a text file (NUL byte at byte ${nul})` };
   let controls = 0, first = -1;
   for (let i = 0; i < bytes.length; i++) {
     if (isBinaryControl(bytes[i])) {
@@ -68,13 +93,14 @@ export function bytesProblem(bytes: Uint8Array): string | undefined {
     }
   }
   if (controls * CONTROL_RATIO > bytes.length + CONTROL_ALLOWANCE) {
-    return `not a text file (binary data at byte ${first})`;
+    return { problem: `not a text file (binary data at byte ${first})` };
   }
-  return undefined;
+  return { text };
 }
 
 /** The same checks for text already decoded (offsets in UTF-8 bytes of the text). */
 export function textProblem(text: string): string | undefined {
+  if (!BINARY_CONTROL.test(text)) return undefined;
   let controls = 0, first = -1, nul = -1;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -108,8 +134,7 @@ function utf8Length(text: string, end: number): number {
 
 /** Reads a source file as UTF-8 text; throws NotTextError for binary data (OS errors pass). */
 export function readSourceFile(path: string): string {
-  const bytes = Deno.readFileSync(path);
-  const problem = bytesProblem(bytes);
+  const { text, problem } = decodeSource(Deno.readFileSync(path));
   if (problem !== undefined) throw new NotTextError(problem);
-  return new TextDecoder().decode(bytes);
+  return text;
 }

@@ -44,6 +44,38 @@ Deno.test("invalid UTF-8 is reported at the first bad sequence", () => {
   assert.equal(bytesProblem(bytes(0x41, 0x00, 0xff)), "not a text file (NUL byte at byte 1)");
 });
 
+Deno.test("invalid UTF-8 is found exactly where the host's strict decoder rejects the bytes", () => {
+  // Random short byte strings, mostly multi-byte lead and continuation bytes (seeded).
+  let seed = 12345;
+  const next = () => (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24;
+  const strict = new TextDecoder("utf-8", { fatal: true });
+  let rejected = 0;
+  for (let n = 0; n < 5000; n++) {
+    const data = new Uint8Array(1 + (next() % 8)).map(() => {
+      const r = next();
+      return r < 64 ? 0x41 : r < 128 ? 0x80 | (r & 0x3f) : 0xc0 | (r & 0x3f);
+    });
+    let valid = true;
+    try {
+      strict.decode(data);
+    } catch {
+      valid = false;
+    }
+    const problem = bytesProblem(data);
+    if (valid) {
+      assert.equal(problem, undefined, `${[...data]}`);
+      continue;
+    }
+    rejected++;
+    const at = /invalid UTF-8 at byte (\d+)\)$/.exec(problem ?? "");
+    assert.ok(at !== null, `${[...data]}: ${problem}`);
+    const offset = Number(at[1]);
+    assert.ok(offset < data.length);
+    strict.decode(data.subarray(0, offset)); // everything before the offset is valid
+  }
+  assert.ok(rejected > 1000 && rejected < 5000, `${rejected} rejected`);
+});
+
 Deno.test("valid UTF-8 text of every width, and a stray control character, is text", () => {
   assert.equal(bytesProblem(text('PUSH_STR "é € 😀"\r\n\tPRINT\f\v\n')), undefined);
   assert.equal(bytesProblem(text('PUSH_STR "bell\x07"\nPRINT\n')), undefined);
