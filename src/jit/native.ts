@@ -395,9 +395,9 @@ function emitFunction(set: NativeSet, fn: NativeFn): string {
     how: number,
     pc: number,
     refund: number,
-    calleeAt = 0,
-    retPc = 0,
-    blockLen = 0,
+    { calleeAt = 0, retPc = 0, blockLen = 0 }: Partial<
+      Pick<LeaveSite, "calleeAt" | "retPc" | "blockLen">
+    > = {},
   ): string => {
     set.sites.push({
       how,
@@ -452,7 +452,9 @@ function emitFunction(set: NativeSet, fn: NativeFn): string {
       if (bi > 0) out.push(`}`);
     } else out.push(`case ${leader}: {`);
     out.push(
-      `if (b < ${len}) ${leaveAt(fn.before.get(leader)!, LEFT_AT_BLOCK, leader, 0, 0, 0, len)}`,
+      `if (b < ${len}) ${
+        leaveAt(fn.before.get(leader)!, LEFT_AT_BLOCK, leader, 0, { blockLen: len })
+      }`,
       `b = b - ${len} | 0;`,
     );
     let ended = false;
@@ -531,7 +533,7 @@ function emitFunction(set: NativeSet, fn: NativeFn): string {
               [...args, `fp + ${frameCells} | 0`, `sb + ${at} | 0`, "b"].join(", ")
             });`,
             `b = left;`,
-            `if (b < 0) ${leaveAt(after, UNWOUND, pc, 0, frameCells, pc + 1)}`,
+            `if (b < 0) ${leaveAt(after, UNWOUND, pc, 0, { calleeAt: frameCells, retPc: pc + 1 })}`,
             `s${at} = r; }`,
           );
           if (!forward && nextLeader !== pc + 1) out.push(jump(pc + 1));
