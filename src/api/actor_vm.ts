@@ -16,11 +16,11 @@ import {
   freeNode,
   N_KIND,
   N_NEXT,
-  N_VALUE_CELL,
   newNode,
   SIG_MSG,
   SIG_NAME,
   takeSignals,
+  valueCellOf,
 } from "../proc/signals.ts";
 import { ST_RUNNING } from "../proc/table.ts";
 import { Vm, type VmOptions } from "../vm/vm.ts";
@@ -222,7 +222,7 @@ export class ActorVm {
     while (node !== 0) {
       const next = mem.i32[(node << 2) + N_NEXT];
       if (mem.i32[(node << 2) + N_KIND] === SIG_MSG) {
-        this.host.deliver(fromHostValue(rt.values.toHost(node + N_VALUE_CELL)));
+        this.host.deliver(fromHostValue(rt.values.toHost(valueCellOf(mem.i32, node))));
       }
       freeNode(mem, node);
       node = next;

@@ -16,10 +16,10 @@ import {
   freeNode,
   N_FROM,
   N_KIND,
-  N_VALUE_CELL,
   SIG_DOWN,
   SIG_EXIT,
   SIG_MSG,
+  valueCellOf,
 } from "../proc/signals.ts";
 import type { ProcTable } from "../proc/table.ts";
 import type { HostValue } from "../term/host.ts";
@@ -41,7 +41,7 @@ export function remoteForwarder(
     const w = mem.i32, h = node << 2;
     const kind = w[h + N_KIND], from = w[h + N_FROM], a = w[h + 4];
     const carriesValue = kind === SIG_MSG || kind === SIG_EXIT || kind === SIG_DOWN;
-    const value = carriesValue ? values.toHost(node + N_VALUE_CELL) : NULL;
+    const value = carriesValue ? values.toHost(valueCellOf(w, node)) : NULL;
     freeNode(mem, node);
     ports.submit({
       kind: REQ_DIST_SIGNAL,

@@ -160,7 +160,10 @@ export const H_ATOM_LIMIT = H_ATOM_LOCK + 2;
 
 export const HEADER_WORDS = 16 * LINE_WORDS;
 export const HEADER_CELLS = HEADER_WORDS / CELL_WORDS;
-/** Smallest block: 2^MIN_CLASS cells. */
-export const MIN_CLASS = 2;
+/** Smallest block: 2^MIN_CLASS cells (32 bytes: a message node carrying one scalar,
+ *  src/proc/signals.ts). */
+export const MIN_CLASS = 1;
+/** Cells per 64-byte cache line: a block of this size or more starts on a line. */
+export const LINE_CELLS = 4;
 
 export const MAGIC = 0x5454564d; // "TTVM"

@@ -10,6 +10,9 @@
  *   old view objects stay valid but may be too short.
  * - The allocator is guarded by a spin lock (H_ALLOC_LOCK) so several workers can share it.
  *   A free block's first word holds the next free block of its class (0 = end of list).
+ * - Blocks are 2^k cells, k ≥ MIN_CLASS (2 cells, 32 bytes). A block of a cache line or more
+ *   (LINE_CELLS) starts on a line, so a 4-cell message node is one line, never two: where the
+ *   bump pointer is half a line in, the 2-cell gap goes to the 2-cell free list.
  * - Words other threads may touch are read and written through `load`, `store`, `add` and
  *   `cas`: Atomics when the memory is shared between threads (`concurrent`), plain accesses
  *   otherwise. An Atomics call costs 15–25 ns here (V8 calls a builtin for each, even a load),
@@ -42,6 +45,7 @@ import {
   H_PEAK_CELLS,
   HEADER_CELLS,
   INITIAL_BYTES,
+  LINE_CELLS,
   MAGIC,
   MAX_BYTES,
   MIN_CLASS,
@@ -230,15 +234,8 @@ export class Memory {
       if (block !== 0) {
         w[H_FREE_LISTS + k] = w[block << 2];
       } else {
-        block = w[H_BUMP_CELL];
-        this.checkLimit(block + size);
-        if (block + size > w[H_LIMIT_CELLS]) {
-          this.growLocked(block + size);
-          w = this.i32;
-        }
-        w[H_BUMP_CELL] = block + size;
-        const top = block + size;
-        if (top > w[H_PEAK_CELLS]) w[H_PEAK_CELLS] = top;
+        block = this.bumpLocked(size, 1);
+        w = this.i32;
       }
       w[H_BLOCKS_LIVE]++;
       w[H_CELLS_LIVE] += size;
@@ -303,14 +300,8 @@ export class Memory {
       if (got < want) {
         // One contiguous run from the bump pointer for the rest of the batch.
         const n = want - got;
-        const run = w[H_BUMP_CELL];
-        this.checkLimit(run + n * size);
-        if (run + n * size > w[H_LIMIT_CELLS]) {
-          this.growLocked(run + n * size);
-          w = this.i32;
-        }
-        w[H_BUMP_CELL] = run + n * size;
-        if (run + n * size > w[H_PEAK_CELLS]) w[H_PEAK_CELLS] = run + n * size;
+        const run = this.bumpLocked(size, n);
+        w = this.i32;
         for (let b = run + (n - 1) * size; b >= run; b -= size) {
           w[b << 2] = heads[k];
           heads[k] = b;
@@ -355,6 +346,28 @@ export class Memory {
   }
 
   /** A process's allocation may not move the bump pointer beyond the memory limit. */
+  /** `n` blocks of `size` cells, one after another, from the bump pointer (lock held); the
+   *  first cell of the run. A run of blocks of a line or more starts on a line: the gap before
+   *  it (2 cells: every block is a multiple of 2 cells) becomes a free 2-cell block. */
+  private bumpLocked(size: number, n: number): number {
+    let w = this.i32;
+    const at = w[H_BUMP_CELL];
+    const gap = size >= LINE_CELLS ? -at & (LINE_CELLS - 1) : 0;
+    const top = at + gap + n * size;
+    this.checkLimit(top);
+    if (top > w[H_LIMIT_CELLS]) {
+      this.growLocked(top);
+      w = this.i32;
+    }
+    if (gap !== 0) {
+      w[at << 2] = w[H_FREE_LISTS + MIN_CLASS];
+      w[H_FREE_LISTS + MIN_CLASS] = at;
+    }
+    w[H_BUMP_CELL] = top;
+    if (top > w[H_PEAK_CELLS]) w[H_PEAK_CELLS] = top;
+    return at + gap;
+  }
+
   private checkLimit(topCells: number): void {
     if (this.systemDepth === 0 && topCells > this.i32[H_MEMORY_LIMIT_CELLS]) {
       throw new OutOfMemoryError(

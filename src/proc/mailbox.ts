@@ -7,6 +7,8 @@
  *  P_MBOX_HEAD ─► node ─► node ─► 0    cell 0 [next, kind=SIG_MSG, from, blockCells]
  *  P_MBOX_TAIL ────────────┘           cell 1 [a, port, queuedCells, origin]
  *  P_MBOX_LEN   count                  cell 2 value cell, cell 3… the copied value's objects
+ *                                      (a compact node: cell 1 is its value cell, and its
+ *                                      words here read as a = port = origin = 0)
  *  P_SAVE_PC    receive being re-run
  *  P_SAVE_NODE  last node it rejected
  * ```
@@ -26,7 +28,7 @@
 import type { Memory } from "../mem/memory.ts";
 import { PortTable } from "../ports/port_table.ts";
 import { P_MBOX_HEAD, P_MBOX_LEN, P_MBOX_TAIL, P_SAVE_NODE, P_SAVE_PC } from "./pcb.ts";
-import { freeNode, N_NEXT, N_VALUE_CELL, unqueueMessageAt } from "./signals.ts";
+import { freeNode, isCompactNode, N_NEXT, unqueueMessageAt, valueCellOf } from "./signals.ts";
 import type { ProcTable } from "./table.ts";
 
 export const N_PORT = 5;
@@ -73,7 +75,7 @@ export class Mailbox {
     const w = this.mem.i32, p = pcb << 2;
     let prev = w[p + P_SAVE_PC] === pc ? w[p + P_SAVE_NODE] : 0;
     let node = prev === 0 ? w[p + P_MBOX_HEAD] : w[(prev << 2) + N_NEXT];
-    while (node !== 0 && accepts !== null && !accepts(node + N_VALUE_CELL)) {
+    while (node !== 0 && accepts !== null && !accepts(valueCellOf(w, node))) {
       prev = node;
       node = w[(node << 2) + N_NEXT];
     }
@@ -152,7 +154,9 @@ export class Mailbox {
     let prev = 0;
     for (let n = w[(pcb << 2) + P_MBOX_HEAD]; n !== 0;) {
       const next = w[(n << 2) + N_NEXT];
-      if (w[(n << 2) + N_ORIGIN] === ORIGIN_DOWN && w[(n << 2) + 4] === ref) {
+      if (
+        !isCompactNode(w, n) && w[(n << 2) + N_ORIGIN] === ORIGIN_DOWN && w[(n << 2) + 4] === ref
+      ) {
         this.unlink(pcb, prev, n);
         this.settle(e, n);
         freeNode(this.mem, n);
@@ -180,6 +184,10 @@ export class Mailbox {
   /** A node leaves the mailbox: it no longer counts as queued, nor as unreceived port data. */
   private settle(e: number, node: number): void {
     const w = this.mem.i32, h = node << 2;
+    if (isCompactNode(w, node)) {
+      unqueueMessageAt(this.mem, e, node);
+      return;
+    }
     if (w[h + N_QUEUED_CELLS] !== 0) unqueueMessageAt(this.mem, e, node);
     const port = w[h + N_PORT];
     if (port !== 0 && this.ports.received(port, RESUME_BELOW)) this.onPortDrained?.(port);

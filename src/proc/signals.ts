@@ -8,7 +8,16 @@
  *  cell 1  [a, b, c, d]        kind-specific: ref, flags
  *  cell 2  value cell          message / exit reason (SIG_MSG, SIG_EXIT, SIG_DOWN)
  *  cell 3… objects of the copied value (absolute cell pointers into this node)
+ *
+ *  compact message node (blockCells = COMPACT_NODE_CELLS): a SIG_MSG whose value is one
+ *  self-contained cell — most messages — in 32 bytes instead of 64:
+ *  cell 0  [next, SIG_MSG, fromPid, 2]
+ *  cell 1  value cell          (cell 1's words are all 0 for it: a = 0, no port, origin user;
+ *                               its queued cells are its 2 cells, counted when it was sent)
  * ```
+ * A mailbox of unreceived messages is read long after it was written, so its size is cache
+ * misses: counting's receiver runs about 90,000 messages behind (docs/PERFORMANCE.md, finding
+ * 18). Readers take the value cell from `valueCellOf`, never from N_VALUE_CELL directly.
  * Queue protocol (entry word E_SIGQ of the process table): a Treiber stack. Senders push with
  * CAS (head → node.next = head); the owner takes everything with one exchange(head, 0) and
  * reverses it, so signals from one sender keep their order. At exit the owner exchanges in
@@ -62,6 +71,18 @@ export const N_CELLS = 3;
 export const N_EXTRA_CELL = 1;
 export const N_VALUE_CELL = 2;
 export const NODE_HEADER_CELLS = 3;
+/** blockCells of a compact message node (see the header). */
+export const COMPACT_NODE_CELLS = 2;
+
+/** Cell holding the value of `node` (compact or not). */
+export function valueCellOf(w: Int32Array, node: number): number {
+  return w[(node << 2) + N_CELLS] === COMPACT_NODE_CELLS ? node + 1 : node + N_VALUE_CELL;
+}
+
+/** Whether `node` is a compact message node. */
+export function isCompactNode(w: Int32Array, node: number): boolean {
+  return w[(node << 2) + N_CELLS] === COMPACT_NODE_CELLS;
+}
 
 /** Allocate a node; the value cell is Null. */
 export function newNode(
@@ -108,16 +129,32 @@ export function newValueNode(
   extraA = 0,
 ): number {
   const tag = mem.i32[src << 2];
-  if (isSelfContainedTag(tag)) return newScalarNode(mem, kind, fromPid, src, extraA);
+  if (isSelfContainedTag(tag)) {
+    return kind === SIG_MSG && extraA === 0
+      ? newCompactNode(mem, fromPid, src)
+      : newScalarNode(mem, kind, fromPid, src, extraA);
+  }
   const size = valueCells(mem.i32, src);
   const node = newNode(mem, kind, fromPid, extraA, size);
   copyIntoNode(mem.i32, src, node + N_VALUE_CELL, node + NODE_HEADER_CELLS);
   return node;
 }
 
-/** newValueNode for a value that is its own cell (no heap objects, no port handle): most
- *  messages. No size walk, no copy callback, and the value cell written once (newNode's
- *  header with the value copied in place of its Null). */
+/** A message whose value is its own cell (no heap objects, no port handle): most messages.
+ *  A compact node (see the header): one header cell, the value cell after it. */
+function newCompactNode(mem: Memory, fromPid: number, src: number): number {
+  const node = mem.allocBlock(COMPACT_NODE_CELLS), w = mem.i32, h = node << 2;
+  w[h + N_NEXT] = 0;
+  w[h + N_KIND] = SIG_MSG;
+  w[h + N_FROM] = fromPid;
+  w[h + N_CELLS] = COMPACT_NODE_CELLS;
+  copyCell(w, node + 1, src);
+  return node;
+}
+
+/** newValueNode for another signal whose value is its own cell. No size walk, no copy
+ *  callback, and the value cell written once (newNode's header with the value copied in
+ *  place of its Null). */
 function newScalarNode(
   mem: Memory,
   kind: number,
@@ -134,7 +171,8 @@ function newScalarNode(
 /** Cells the objects of a node's value take at most: every object of the value lies inside
  *  the node, past its header (how a receiver reserves heap for its copy without a walk). */
 export function nodeValueCells(w: Int32Array, node: number): number {
-  return w[(node << 2) + N_CELLS] - NODE_HEADER_CELLS;
+  const cells = w[(node << 2) + N_CELLS];
+  return cells === COMPACT_NODE_CELLS ? 0 : cells - NODE_HEADER_CELLS;
 }
 
 /** Copy the value in cell `src` into cell `dst` of a node, its objects placed from cell `at`
@@ -208,10 +246,11 @@ export function pushMessageAt(mem: Memory, e: number, node: number, limitCells: 
     Atomics.or(w, (e << 2) + E_FLAGS, EF_OVER_LIMIT);
     return OVER_LIMIT;
   }
-  w[(node << 2) + N_QUEUED] = cells;
+  const compact = cells === COMPACT_NODE_CELLS; // (its queued cells are its size)
+  if (!compact) w[(node << 2) + N_QUEUED] = cells;
   if (pushSignalAt(mem, e, node)) return PUSHED;
   mem.add(q, -cells);
-  w[(node << 2) + N_QUEUED] = 0;
+  if (!compact) w[(node << 2) + N_QUEUED] = 0;
   return TARGET_GONE;
 }
 
@@ -221,7 +260,13 @@ const N_QUEUED = 6;
 /** The receiver took (or dropped) a message node: it no longer counts as queued to the
  *  process whose table entry is cell `e` (0: none, nothing to do). */
 export function unqueueMessageAt(mem: Memory, e: number, node: number): void {
-  if (e !== 0) mem.add((e << 2) + E_QUEUED, -mem.i32[(node << 2) + N_QUEUED]);
+  if (e !== 0) mem.add((e << 2) + E_QUEUED, -queuedCellsOf(mem.i32, node));
+}
+
+/** The cells a message node added to its receiver's queued count when it was sent (0: none). */
+export function queuedCellsOf(w: Int32Array, node: number): number {
+  const cells = w[(node << 2) + N_CELLS];
+  return cells === COMPACT_NODE_CELLS ? cells : w[(node << 2) + N_QUEUED];
 }
 
 /** Cells queued to pid and not yet received (its mailbox and pending messages). */

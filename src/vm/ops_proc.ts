@@ -29,8 +29,8 @@ import {
   EXIT_DIRECT,
   freeNode,
   hasSignalsAt,
-  N_VALUE_CELL,
   nodeValueCells,
+  valueCellOf,
 } from "../proc/signals.ts";
 import { RESTART_EXIT_NOW, RESTART_WAIT } from "../proc/supervisor.ts";
 import {
@@ -230,7 +230,7 @@ function timeout(it: Interpreter, pcb: number, nArgs: number, label: number): nu
  *  (which the mailbox's take or takeOldest unlinked, ending the receive). */
 function takeMessage(it: Interpreter, pcb: number, node: number, nArgs: number): void {
   const rt = it.rt, p = pcb << 2;
-  const src = node + N_VALUE_CELL;
+  const src = valueCellOf(rt.mem.i32, node);
   if (!isSelfContainedTag(rt.mem.i32[src << 2])) {
     rt.heap.reserve(pcb, nodeValueCells(rt.mem.i32, node)); // no walk to size the copy
   }
@@ -276,7 +276,7 @@ export function receiveDirect(rt: Runtime, pcb: number, dst: number): number {
   if (hasSignalsAt(rt.mem, e)) return -1;
   const node = procs.mailbox.oldest(pcb);
   if (node === 0) return -1;
-  const src = node + N_VALUE_CELL;
+  const src = valueCellOf(rt.mem.i32, node);
   if (!isSelfContainedTag(w[src << 2])) return receiveComposite(rt, pcb, dst, e, node);
   procs.mailbox.takeOldest(pcb, e, 0); // unlinks `node`: the mailbox is not empty
   copyCell(w, dst, src);
@@ -288,7 +288,7 @@ export function receiveDirect(rt: Runtime, pcb: number, dst: number): number {
 function receiveComposite(rt: Runtime, pcb: number, dst: number, e: number, node: number): number {
   if (!rt.heap.hasRoom(pcb, nodeValueCells(rt.mem.i32, node))) return -1;
   rt.procs.mailbox.takeOldest(pcb, e, 0); // unlinks `node`: the mailbox is not empty
-  const value = copyOut(rt, pcb, node + N_VALUE_CELL);
+  const value = copyOut(rt, pcb, valueCellOf(rt.mem.i32, node));
   const w = rt.mem.i32; // adopting a port may have grown the buffer
   copyCell(w, dst, value);
   setNull(w, value);

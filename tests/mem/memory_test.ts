@@ -1,14 +1,21 @@
 /**
- * The block allocator: blocks never overlap, freed blocks are reused, and a worker's private
- * block caches (SMP) hand out each block once and give everything back on flush, so the
- * end-of-run statistics stay exact.
+ * The block allocator: blocks never overlap, blocks of a cache line or more start on a line
+ * (the gap a 2-cell block leaves is itself a free block), freed blocks are reused, and a
+ * worker's private block caches (SMP) hand out each block once and give everything back on
+ * flush, so the end-of-run statistics stay exact.
  */
 import assert from "node:assert/strict";
 import { Memory } from "../../src/mem/memory.ts";
+import { LINE_CELLS, MIN_CLASS } from "../../src/mem/layout.ts";
 
 /** Allocate `sizes` (in cells), checking no two live blocks overlap; returns [block, cells]. */
 function allocateAll(mem: Memory, sizes: number[]): [number, number][] {
   const blocks = sizes.map((cells): [number, number] => [mem.allocBlock(cells), cells]);
+  for (const [block, cells] of blocks) {
+    if (Memory.blockCells(cells) >= LINE_CELLS) {
+      assert.equal(block % LINE_CELLS, 0, `a ${cells}-cell block at ${block} is off its line`);
+    }
+  }
   const spans = blocks.map(([block, cells]) => [block, block + Memory.blockCells(cells)])
     .sort((a, b) => a[0] - b[0]);
   for (let i = 1; i < spans.length; i++) {
@@ -20,7 +27,10 @@ function allocateAll(mem: Memory, sizes: number[]): [number, number][] {
   return blocks;
 }
 
-const SIZES = Array.from({ length: 3000 }, (_, i) => [4, 8, 16, 40, 200, 300, 5000][i % 7]);
+const SIZES = Array.from(
+  { length: 3000 },
+  (_, i) => [4, 2, 8, 1, 16, 40, 2, 200, 300, 5000][i % 10],
+);
 
 for (const cached of [false, true]) {
   const name = cached ? "with a thread cache" : "shared lists only";
@@ -108,7 +118,20 @@ Deno.test("word operations: the same results with Atomics (shared memory) and wi
 Deno.test("Memory.classOf: the smallest power-of-two class that holds the cells", () => {
   for (let cells = 0; cells <= 70_000; cells++) {
     const k = Memory.classOf(cells);
-    assert.ok((1 << k) >= cells && k >= 2, `class ${k} too small for ${cells}`);
-    assert.ok(k === 2 || (1 << (k - 1)) < cells, `class ${k} too large for ${cells}`);
+    assert.ok((1 << k) >= cells && k >= MIN_CLASS, `class ${k} too small for ${cells}`);
+    assert.ok(k === MIN_CLASS || (1 << (k - 1)) < cells, `class ${k} too large for ${cells}`);
   }
+  assert.equal(Memory.blockCells(1), 2, "the smallest block is 2 cells (32 bytes)");
+});
+
+Deno.test("a line-sized block after a 2-cell one skips to the next line; the gap is reused", () => {
+  const mem = Memory.create(1024 * 1024);
+  const before = mem.stats();
+  const small = mem.allocBlock(2);
+  assert.equal(small % LINE_CELLS, 0, "the bump pointer starts on a line");
+  const line = mem.allocBlock(4);
+  assert.equal(line, small + LINE_CELLS, "the 4-cell block starts on the next line");
+  assert.equal(mem.allocBlock(2), small + 2, "the gap is the next 2-cell block");
+  assert.equal(mem.allocBlock(2), line + 4, "then the bump pointer again");
+  assert.equal(mem.stats().bytesLive - before.bytesLive, (2 + 4 + 2 + 2) * 16, "gaps are not live");
 });
