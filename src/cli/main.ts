@@ -114,6 +114,9 @@ export const RUN_OPTIONS = {
         ? undefined
         : `expected one of ${JIT_MODES.join(", ")}`,
   ),
+  "exact-preemption": flag(
+    "end every time slice at exactly the instruction --jit=off ends it at (the\ncompiled code steps to it): the same interleaving of processes with the tier\non as off; slower to warm up (default: a slice may end at a block start\nshort of its budget)",
+  ),
   smp: optionalInteger(
     "N",
     1,
@@ -303,6 +306,7 @@ async function run(argv: string[], io: CliIo, pool: PrestartedPool | null): Prom
     verbose: given.verbose,
     reductions: given.reductions,
     jit: given.jit as JitMode | undefined,
+    exactPreemption: given["exact-preemption"],
     limits: limitsFrom(given),
     dist: distOptions(given),
     traceProcs: given["trace-procs"],
@@ -317,6 +321,9 @@ async function run(argv: string[], io: CliIo, pool: PrestartedPool | null): Prom
   if (Deno.env.get("TTVM_HUGE_PAGES") === "0") options.hugePages = false;
   if (given.smp !== undefined && given.trace) {
     throw new UsageError("--trace works on the single scheduler only");
+  }
+  if (given.smp !== undefined && given["exact-preemption"]) {
+    throw new UsageError("--exact-preemption works on the single scheduler only");
   }
   const program = loadProgram(path, io.stderr);
   if (!program) return 1;

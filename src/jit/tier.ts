@@ -138,16 +138,19 @@ export class Jit implements CompiledTier {
   /** The most budget a unit is handed at once (UNIT_BUDGET_MAX; tests lower it). */
   unitBudgetMax = UNIT_BUDGET_MAX;
   /**
-   * Whether a slice must end at exactly the instruction it would end at interpreted (the
-   * single scheduler: the same interleaving with the tier on or off, which the tests
-   * compare). An SMP worker, whose interleaving depends on timing anyway, sets it false: a
-   * slice then ends at the first block the budget does not cover, and the next one starts
-   * in compiled code there — so a process spending its slices in compiled code never calls
-   * the interpreter's loop, and V8 does not spend 50–70 ms of a core optimising that loop in
-   * every worker (docs/PERFORMANCE.md, finding 8). Either way a slice never runs more than
-   * its budget.
+   * Whether a slice must end at exactly the instruction it would end at interpreted
+   * (`--exact-preemption`): the same interleaving of processes with the tier on as with
+   * `--jit=off`, which the tests (tests/jit/) compare. Off by default: a slice then ends at
+   * the first block the budget does not cover (never beyond the budget; a slice that has
+   * made no progress yet runs its block through the interpreter), and the next one starts
+   * in compiled code there — still deterministic on one scheduler, and the unit's stepping
+   * companion, which exactness needs at both ends of nearly every slice, is neither compiled
+   * nor run: counting took 196 against 177 ms, parfib 90 against 80 (docs/PERFORMANCE.md,
+   * finding 19). An SMP worker's interleaving depends on timing anyway; without the steps it
+   * never calls the interpreter's loop, and V8 does not spend 50–70 ms of a core optimising
+   * that loop in every worker (finding 8).
    */
-  exactPreemption = true;
+  exactPreemption = false;
   /** Set by a unit whose native chain left before an instruction the interpreter must run
    *  (an Int past 2^53, blocks too small): that pc, judged as a bail there (`noteBail`), so a
    *  product that keeps overflowing is compiled wide and its function no longer natively. */

@@ -42,9 +42,6 @@ function run(boot: WorkerBoot): void {
       (values) => new SharedChannel(mem, values),
       { stressGc: boot.stressGc, limits: boot.limits, jit: boot.jit },
     );
-    // A worker's interleaving depends on timing anyway: compiled code may end a slice at a
-    // block start, short of the budget (see Jit.exactPreemption).
-    if (jit) jit.exactPreemption = false;
     const sched = new WorkerScheduler(rt, boot.index, boot.dequeBlocks, boot.injectionBlock);
     procs.sched = sched;
     sched.runner = new SliceRunner(

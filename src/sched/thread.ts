@@ -36,6 +36,7 @@ export function setupThread(
   const rt = new Runtime(mem, io, channel, options, atoms);
   const interp = new Interpreter(rt);
   const jit = attachTier(interp, options.jit ?? "on");
+  if (jit) jit.exactPreemption = options.exactPreemption ?? false;
   const procs = rt.procs;
   // A process's memory: heap, stack and frames, and the messages it has not received yet.
   procs.queueLimitCells = options.limits.maxHeapCells;

@@ -37,6 +37,9 @@ export interface RuntimeOptions {
   limits: Limits;
   /** Compiler tier policy (default "on"). */
   jit?: JitMode;
+  /** End every slice of compiled code at exactly the interpreter's instruction
+   *  (`--exact-preemption`; src/jit/tier.ts `Jit.exactPreemption`). Default false. */
+  exactPreemption?: boolean;
 }
 
 export const DEFAULT_OPTIONS: RuntimeOptions = { stressGc: false, limits: DEFAULT_LIMITS };

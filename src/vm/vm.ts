@@ -63,6 +63,10 @@ export interface VmOptions {
   /** Compiler tier: "off", "on" (default) or "eager" (compile everything on first arrival).
    *  Off while tracing (one instruction per slice). */
   jit?: JitMode;
+  /** End every slice of compiled code at exactly the instruction `--jit=off` ends it at, for
+   *  the same interleaving with the tier on (`--exact-preemption`; default false: a slice
+   *  may end at a block start short of its budget). Single scheduler only. */
+  exactPreemption?: boolean;
   /** Make the run a node of an Erlang cluster (LANGUAGE.md §8). */
   dist?: DistOptions;
   /** --trace-procs: write the processes' timeline to this file (src/observe/trace.ts). */
@@ -151,6 +155,7 @@ export class Vm {
       stressGc: options.stressGc ?? false,
       limits,
       jit: options.trace ? "off" : options.jit ?? "on",
+      exactPreemption: options.exactPreemption ?? false,
     }, atoms);
     this.rt = parts.rt;
     this.interp = parts.interp;

@@ -258,6 +258,44 @@ Deno.test("--stats and --verbose report on stderr only", async () => {
   assert.match(smp.stderr, /worker 1: slices \d+, steals \d+\/\d+, parks \d+/);
 });
 
+Deno.test("--exact-preemption: compiled slices end where --jit=off ends them; single scheduler only", async () => {
+  // A loop of 9 instructions (blocks of 4 and 5): 1,000 reductions do not end on a block.
+  const path = tmpFile(
+    "p.ttvm",
+    [
+      "PUSH_INT 0",
+      "STORE i",
+      "LABEL loop",
+      "LOAD i",
+      "PUSH_INT 200000",
+      "LT",
+      "JZ done",
+      "LOAD i",
+      "PUSH_INT 1",
+      "ADD",
+      "STORE i",
+      "JMP loop",
+      "LABEL done",
+      "LOAD i",
+      "PRINT",
+      "",
+    ].join("\n"),
+  );
+  const slices = async (args: string[]) => {
+    const r = await ttvm(["--stats", ...args, path]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, "200000\n");
+    return Number(/time slices:\s+(\d+)/.exec(r.stderr)![1]);
+  };
+  const off = await slices(["--jit=off"]);
+  assert.equal(await slices(["--jit=eager", "--exact-preemption"]), off);
+  // By default a slice ends at the block its budget does not cover: a few more slices.
+  assert.ok(await slices(["--jit=eager"]) > off);
+  const smp = await ttvm(["--smp=2", "--exact-preemption", path]);
+  assert.equal(smp.code, 2);
+  assert.match(smp.stderr, /^Error: --exact-preemption works on the single scheduler only\n/);
+});
+
 Deno.test("a reader that goes away ends the run quietly with 141 (like SIGPIPE)", async () => {
   const path = tmpFile("yes.ttvm", 'LABEL loop\nPUSH_STR "yes"\nPRINT\nJMP loop\n');
   for (const mode of [[], ["--smp=2"]]) {

@@ -52,10 +52,10 @@ export async function runWith(
   };
 }
 
-/** Run with the tier off and with `mode` (`prepare` sees the compiled run's VM before it
- *  starts); everything observable must be identical — output, exit status, reductions charged
- *  and the number of slices (so preemption happened at the same instructions). Returns the
- *  compiled run. */
+/** Run with the tier off and with `mode` under `--exact-preemption` (`prepare` sees the
+ *  compiled run's VM before it starts); everything observable must be identical — output,
+ *  exit status, reductions charged and the number of slices (so preemption happened at the
+ *  same instructions). Returns the compiled run. */
 export async function assertSameAsInterpreter(
   source: string | string[],
   mode: JitMode = "eager",
@@ -63,7 +63,7 @@ export async function assertSameAsInterpreter(
   prepare?: (vm: Vm) => void,
 ): Promise<TierRun> {
   const off = await runWith(source, "off", options);
-  const on = await runWith(source, mode, options, prepare);
+  const on = await runWith(source, mode, { exactPreemption: true, ...options }, prepare);
   const label = `jit=${mode}${prepare ? " (prepared)" : ""} ${JSON.stringify(options)}`;
   assert.equal(on.stdout, off.stdout, `stdout differs (${label})`);
   assert.equal(on.stderr, off.stderr, `stderr differs (${label})`);

@@ -1,9 +1,12 @@
 /**
- * Preemption inside compiled code: processes whose hot loops run compiled are preempted after
- * exactly the budget the interpreter would give them, for every budget from 1 to 40 and a few
- * larger ones — the interleaving of their output, the reductions charged and the number of
- * slices are those of the interpreter. Covers loops that stay inside one unit, calls across
- * units and loops broken by instructions the tier does not compile.
+ * Preemption inside compiled code. With `--exact-preemption`, processes whose hot loops run
+ * compiled are preempted after exactly the budget the interpreter would give them, for every
+ * budget from 1 to 40 and a few larger ones — the interleaving of their output, the reductions
+ * charged and the number of slices are those of the interpreter. Covers loops that stay
+ * inside one unit, calls across units and loops broken by instructions the tier does not
+ * compile. By default a slice ends at the first block its budget does not cover: never past
+ * the budget, the same work charged, the same interleaving on every run, and no stepping
+ * companion.
  */
 import assert from "node:assert/strict";
 import { assertSameAsInterpreter, runWith } from "./helpers.ts";
@@ -142,6 +145,39 @@ Deno.test("where preemption need not be exact (SMP workers), slices end at block
     assert.equal(loose.run.reductions, exact.run.reductions);
     assert.ok(loose.run.slices >= exact.run.slices);
   }
+});
+
+Deno.test("by default slices end at block starts: the interpreter's work, the same interleaving every run", async () => {
+  const src = counters(7);
+  for (const reductions of [1, 3, 7, 20, 97, 1000]) {
+    const off = await runWith(src, "off", { reductions });
+    const runs = [
+      await runWith(src, "eager", { reductions }),
+      await runWith(src, "on", { reductions }),
+    ];
+    for (const run of runs) {
+      const label = `reductions ${reductions}`;
+      assert.equal(run.exitCode, 0, label);
+      assert.equal(run.reductions, off.reductions, `${label}: the work charged is the same`);
+      assert.deepEqual(
+        run.stdout.trim().split("\n").sort(),
+        off.stdout.trim().split("\n").sort(),
+        `${label}: every line printed`,
+      );
+      assert.ok(
+        run.slices >= off.slices,
+        `${label}: slices end short of the budget, never past it`,
+      );
+    }
+    // Deterministic: a second run interleaves exactly as the first.
+    assert.equal((await runWith(src, "eager", { reductions })).stdout, runs[0].stdout);
+  }
+  // No slice needs the stepping companion when its budget covers every block.
+  const long = await longLoopRun(1000, false);
+  assert.equal(long.run.jit!.steppers, 0);
+  const byDefault = await runWith(longLoop, "on", { reductions: 1000 });
+  assert.equal(byDefault.jit!.steppers, 0);
+  assert.equal(byDefault.slices, long.run.slices);
 });
 
 Deno.test("loose preemption still makes progress when a block is longer than the whole budget", async () => {
