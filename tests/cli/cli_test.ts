@@ -259,37 +259,17 @@ Deno.test("--stats and --verbose report on stderr only", async () => {
 });
 
 Deno.test("--exact-preemption: compiled slices end where --jit=off ends them; single scheduler only", async () => {
-  // A loop of 9 instructions (blocks of 4 and 5): 1,000 reductions do not end on a block.
-  const path = tmpFile(
-    "p.ttvm",
-    [
-      "PUSH_INT 0",
-      "STORE i",
-      "LABEL loop",
-      "LOAD i",
-      "PUSH_INT 200000",
-      "LT",
-      "JZ done",
-      "LOAD i",
-      "PUSH_INT 1",
-      "ADD",
-      "STORE i",
-      "JMP loop",
-      "LABEL done",
-      "LOAD i",
-      "PRINT",
-      "",
-    ].join("\n"),
-  );
+  // Two processes in loops of 11 and 12 instructions: 1,000 reductions do not end on a block.
+  const path = "bench/programs/counting.ttvm";
   const slices = async (args: string[]) => {
-    const r = await ttvm(["--stats", ...args, path]);
+    const r = await ttvm(["--stats", ...args, path, "20000"]);
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stdout, "200000\n");
+    assert.match(r.stdout, /^bench=counting n=20000 ms=\d+ /);
     return Number(/time slices:\s+(\d+)/.exec(r.stderr)![1]);
   };
   const off = await slices(["--jit=off"]);
   assert.equal(await slices(["--jit=eager", "--exact-preemption"]), off);
-  // By default a slice ends at the block its budget does not cover: a few more slices.
+  // By default a slice ends at the block its budget does not cover: more slices.
   assert.ok(await slices(["--jit=eager"]) > off);
   const smp = await ttvm(["--smp=2", "--exact-preemption", path]);
   assert.equal(smp.code, 2);
