@@ -115,7 +115,7 @@ export const RUN_OPTIONS = {
         : `expected one of ${JIT_MODES.join(", ")}`,
   ),
   "exact-preemption": flag(
-    "end every time slice at exactly the instruction --jit=off ends it at (the\ncompiled code steps to it): the same interleaving of processes with the tier\non as off; slower to warm up (default: a slice may end at a block start\nshort of its budget)",
+    "end every time slice at exactly the instruction --jit=off ends\nit at (compiled code steps to it): the same interleaving of\nprocesses with the tier on as off, slower to warm up (default:\na slice may end at a block start, short of its budget)",
   ),
   smp: optionalInteger(
     "N",
