@@ -345,7 +345,6 @@ export class Memory {
     return 1 << Memory.classOf(cells);
   }
 
-  /** A process's allocation may not move the bump pointer beyond the memory limit. */
   /** `n` blocks of `size` cells, one after another, from the bump pointer (lock held); the
    *  first cell of the run. A run of blocks of a line or more starts on a line: the gap before
    *  it (2 cells: every block is a multiple of 2 cells) becomes a free 2-cell block. */
@@ -368,6 +367,7 @@ export class Memory {
     return at + gap;
   }
 
+  /** A process's allocation may not move the bump pointer beyond the memory limit. */
   private checkLimit(topCells: number): void {
     if (this.systemDepth === 0 && topCells > this.i32[H_MEMORY_LIMIT_CELLS]) {
       throw new OutOfMemoryError(

@@ -13,7 +13,8 @@
  *  P_SAVE_NODE  last node it rejected
  * ```
  * - `queuedCells` (word 6): the cells this node added to the process's queued count when it
- *   was sent (src/proc/signals.ts pushMessage); taking or dropping the node subtracts them.
+ *   was sent (src/proc/signals.ts pushMessage); taking or dropping the node subtracts them
+ *   (`queuedCellsOf`, which knows that a compact node counted its own size).
  * - `port` (word 5): the handle whose active-mode data this message carries; taking it tells
  *   the port table one fewer message is unreceived (flow control, src/ports/port_table.ts).
  * - `origin` (word 7): ORIGIN_DOWN / ORIGIN_EXIT for the notifications the runtime builds
@@ -28,11 +29,17 @@
 import type { Memory } from "../mem/memory.ts";
 import { PortTable } from "../ports/port_table.ts";
 import { P_MBOX_HEAD, P_MBOX_LEN, P_MBOX_TAIL, P_SAVE_NODE, P_SAVE_PC } from "./pcb.ts";
-import { freeNode, isCompactNode, N_NEXT, unqueueMessageAt, valueCellOf } from "./signals.ts";
+import {
+  freeNode,
+  isCompactNode,
+  N_NEXT,
+  queuedCellsOf,
+  unqueueMessageAt,
+  valueCellOf,
+} from "./signals.ts";
 import type { ProcTable } from "./table.ts";
 
 export const N_PORT = 5;
-export const N_QUEUED_CELLS = 6;
 export const N_ORIGIN = 7;
 export const ORIGIN_USER = 0;
 export const ORIGIN_DOWN = 1;
@@ -183,13 +190,10 @@ export class Mailbox {
 
   /** A node leaves the mailbox: it no longer counts as queued, nor as unreceived port data. */
   private settle(e: number, node: number): void {
-    const w = this.mem.i32, h = node << 2;
-    if (isCompactNode(w, node)) {
-      unqueueMessageAt(this.mem, e, node);
-      return;
-    }
-    if (w[h + N_QUEUED_CELLS] !== 0) unqueueMessageAt(this.mem, e, node);
-    const port = w[h + N_PORT];
+    const w = this.mem.i32;
+    if (queuedCellsOf(w, node) !== 0) unqueueMessageAt(this.mem, e, node);
+    if (isCompactNode(w, node)) return; // (it carries no port)
+    const port = w[(node << 2) + N_PORT];
     if (port !== 0 && this.ports.received(port, RESUME_BELOW)) this.onPortDrained?.(port);
   }
 }

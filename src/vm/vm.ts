@@ -155,7 +155,7 @@ export class Vm {
       stressGc: options.stressGc ?? false,
       limits,
       jit: options.trace ? "off" : options.jit ?? "on",
-      exactPreemption: options.exactPreemption ?? false,
+      exactPreemption: options.exactPreemption,
     }, atoms);
     this.rt = parts.rt;
     this.interp = parts.interp;

@@ -2,8 +2,9 @@
  * Message nodes: a message whose value is one self-contained cell travels in a compact
  * 32-byte node (src/proc/signals.ts), which counts toward its receiver's queued cells while
  * unreceived and reads, wherever a node's value is read, as the same value a full node holds.
- * A compact node has no origin word, so DEMONITOR's flush of DOWN messages never takes one
- * for a DOWN, whatever its value's bits look like.
+ * A compact node has no origin or port word, so DEMONITOR's flush of DOWN messages never
+ * takes one for a DOWN, and taking one never counts as receiving a port's data, whatever its
+ * value's bits look like.
  */
 import assert from "node:assert/strict";
 import { Memory } from "../../src/mem/memory.ts";
@@ -24,7 +25,8 @@ import {
   valueCellOf,
 } from "../../src/proc/signals.ts";
 import { ProcTable } from "../../src/proc/table.ts";
-import { setFloat, setSmallInt, T_FLOAT, T_INT } from "../../src/term/tags.ts";
+import { PortTable } from "../../src/ports/port_table.ts";
+import { setAtom, setFloat, setSmallInt, T_FLOAT, T_INT } from "../../src/term/tags.ts";
 
 const LIMIT_CELLS = 1 << 24;
 
@@ -106,4 +108,20 @@ Deno.test("DEMONITOR's flush never takes a compact message for a DOWN", () => {
   assert.equal(mailbox.length(pcb), 1, "the user's message is still there");
   const taken = mailbox.takeOldest(pcb, e, 0);
   assert.equal(mem.f64[(valueCellOf(mem.i32, taken) << 1) | 1], x);
+});
+
+Deno.test("taking a compact message never counts as receiving a port's active data", () => {
+  const { mem, e, pcb, mailbox } = oneProcess();
+  const ports = new PortTable(mem);
+  const port = ports.create(0, 1);
+  ports.addUnreceived(port, 5);
+  // An atom whose id equals the handle: its id sits where a full node keeps its port.
+  const src = cellWith(mem, (w, _f, c) => setAtom(w, c, port));
+  const node = newValueNode(mem, SIG_MSG, 1, src);
+  assert.ok(isCompactNode(mem.i32, node));
+  assert.equal(mem.i32[(node << 2) + 5], port, "the trap is set");
+  assert.equal(pushMessageAt(mem, e, node, LIMIT_CELLS), PUSHED);
+  mailbox.append(pcb, takeSignalsAt(mem, e));
+  mailbox.free(mailbox.takeOldest(pcb, e, 0));
+  assert.equal(ports.addUnreceived(port, 0), 5, "the port's backlog is untouched");
 });
