@@ -324,8 +324,8 @@ class UnitGen {
     if (len > 0) conds.push(`budget < ${len}`);
     if (low < 0) conds.push(`(sp - ${-low} | 0) < stackBase`);
     // The interpreter grows the stack before any instruction it starts with sp past
-    // stackEnd, charging a reduction for it: so the block's first instruction needs that
-    // room too (high 0), whatever the block pushes.
+    // stackEnd: so the block's first instruction needs that room too (high 0), whatever the
+    // block pushes.
     if (len > 0) conds.push(high > 0 ? `(sp + ${high} | 0) > stackEnd` : `sp > stackEnd`);
     if (conds.length > 0) {
       // Which test failed is the tier's to sort out: a compare here, run only at a slice's

@@ -24,14 +24,26 @@
  *   next arrival recompiles from the image as it is then; `ensureCapacity` follows an image
  *   that grew. See docs/ARCHITECTURE.md, "The compiler tier".
  */
+import { LimitError } from "../mem/limit_error.ts";
 import type { Memory } from "../mem/memory.ts";
-import { P_FP, P_FRAMES, P_PC, P_PID, P_SP, P_STACK } from "../proc/pcb.ts";
+import {
+  P_FP,
+  P_FRAMES,
+  P_FRAMES_CAP,
+  P_FTOP,
+  P_PC,
+  P_PID,
+  P_SP,
+  P_STACK,
+  P_STACK_CAP,
+} from "../proc/pcb.ts";
 import { T_INT } from "../term/tags.ts";
 import { drainWorkReductions } from "../term/work.ts";
 import type { CompiledTier, Interpreter } from "../vm/interp.ts";
 import { arithUnlessError } from "../vm/ops_arith.ts";
 import { receiveDirect } from "../vm/ops_proc.ts";
 import { INT64_FUNCTIONS } from "../vm/int64.ts";
+import { STACK_HEADROOM } from "../vm/machine.ts";
 import { R_CONTINUE, R_PREEMPT, R_WAIT } from "../vm/results.ts";
 import type { JitMode } from "../vm/runtime.ts";
 import {
@@ -42,13 +54,15 @@ import {
   J_JUMP,
   type UnitSource,
 } from "./codegen.ts";
-import { type CodeView, demotable, flowOf, stackEffect } from "./compiled_ops.ts";
+import { type CodeView, demotable, flowOf, OP, stackEffect } from "./compiled_ops.ts";
 import { discoverRegion, Flow, keepHotPart, type Region } from "./region.ts";
-import { writeLeftFrame } from "./native.ts";
+import { NATIVE_MAX_FRAME_CELLS, writeLeftFrame } from "./native.ts";
 import { type BailInfo, spill } from "./vstack.ts";
 
 /** Interpreted arrivals at a branch target before it is compiled (policy `on`). */
 export const HOT_THRESHOLD = 64;
+/** Cells of room a block is given at least when a native chain stopped for want of it. */
+const MIN_CHAIN_ROOM = 16;
 /** The most budget a unit is handed at once (it keeps its budget as an int32). */
 export const UNIT_BUDGET_MAX = 2 ** 30;
 /** `hot` value of a pc that is never worth compiling (never counts down to 0 in practice). */
@@ -227,8 +241,10 @@ export class Jit implements CompiledTier {
       budget = this.budget + (budget - lent);
       this.budget = budget;
       if (this.nativeLeftAt >= 0) {
-        this.noteBail(this.nativeLeftAt);
+        const at = this.nativeLeftAt;
         this.nativeLeftAt = -1;
+        if (this.interp.rt.image.code[at << 2] === OP.CALL) this.roomForChain(pcb);
+        else this.noteBail(at);
       }
       // Judge entries by the compiled work done before leaving for the interpreter or to
       // wait for a message (not before a preemption, which small budgets make frequent
@@ -279,10 +295,41 @@ export class Jit implements CompiledTier {
       }
       // A block prologue failed at the PCB's pc. Budget used up (it may be below 0 after the
       // work a slow instruction charged): preempt here. Otherwise the stack is too shallow
-      // (the interpreter raises the error) or must grow (the interpreter grows it, charging
-      // reductions as it always does), and the interpreter runs from there.
+      // (the interpreter raises the error) or must grow (the interpreter grows it once an
+      // instruction needs the room, at no charge), and the interpreter runs from there.
       this.budget = budget;
       return budget <= 0 ? R_PREEMPT : R_CONTINUE;
+    }
+  }
+
+  /**
+   * A native chain stopped before a CALL whose callee's frame or stack might not fit (native.ts
+   * checks the most the callee can use, where the interpreter grows a block only once an
+   * instruction needs the room). Left alone, every call at that depth would run in the
+   * interpreter: parfib's leaves did so 261 times a run, with the stack 5 cells short. So the
+   * blocks grow here, each to at least twice its use while its room is below that use (and
+   * MIN_CHAIN_ROOM), as the interpreter would grow them once the recursion went deeper. It
+   * costs no reduction (src/vm/interp.ts): where a block grows is not observable but in
+   * PROCESS_INFO's memory. A chain left at its own depth bound (NATIVE_MAX_FRAME_CELLS) finds
+   * the frames roomy and grows nothing; a block at the memory limit stays as it is, and the
+   * interpreter raises the overflow if the program really goes deeper (a block the memory
+   * cannot hold, likewise).
+   */
+  private roomForChain(pcb: number): void {
+    const w = this.mem.i32, p = pcb << 2;
+    const stackUsed = w[p + P_SP], frameUsed = w[p + P_FTOP];
+    const stackWant = Math.max(stackUsed, MIN_CHAIN_ROOM);
+    const frameWant = Math.max(frameUsed, MIN_CHAIN_ROOM);
+    try {
+      if (w[p + P_STACK_CAP] - STACK_HEADROOM - stackUsed < stackWant) {
+        this.interp.m.ensureStack(pcb, stackWant);
+      }
+      const frameRoom = w[p + P_FRAMES_CAP] - frameUsed;
+      if (frameRoom < NATIVE_MAX_FRAME_CELLS && frameRoom < frameWant) {
+        this.interp.m.ensureFrames(pcb, frameWant);
+      }
+    } catch (e) {
+      if (!(e instanceof LimitError)) throw e;
     }
   }
 

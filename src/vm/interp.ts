@@ -15,6 +15,11 @@
  * processed, so a process whose instructions work on big strings, lists or JSON is preempted
  * as soon as a thousand cheap instructions would have been.
  *
+ * Growing the stack or frame block costs no reduction: the instruction that needed the room
+ * is charged once, however its run was split around the growth. So where a block grows (the
+ * compiler tier grows them ahead of native calls: src/jit/tier.ts) changes neither the work
+ * charged nor where a slice ends.
+ *
  * Invariants at each instruction boundary: sp + STACK_HEADROOM ≤ stack capacity; the PCB is
  * stale (locals are the truth) until saveRegs.
  *
@@ -235,6 +240,7 @@ export class Interpreter {
             return R_PREEMPT;
           }
           if (sp > stackEnd) {
+            budget++; // growing is not an instruction: the instruction is charged once
             saveRegs(w, p, pc, sp - stackBase, fp - frameBase, ftop - frameBase);
             this.m.ensureStack(pcb, 2);
             continue reload;
@@ -434,6 +440,7 @@ export class Interpreter {
                 while (k < n && w[(fp + 1 + 2 * k) << 2] !== atom) k++;
                 if (k === n) {
                   if (ftop + 2 > frameEnd) { // new variable, no room: grow, then redo
+                    budget++; // (charged once, by the redo)
                     saveRegs(w, p, pc - 1, sp - stackBase, fp - frameBase, ftop - frameBase);
                     this.m.ensureFrames(pcb, 2);
                     continue reload;
@@ -453,6 +460,7 @@ export class Interpreter {
               const n = list.length;
               if (sp - stackBase < n) throw insufficient(n, sp - stackBase);
               if (ftop + 1 + 2 * n > frameEnd) { // grow the frame block, then redo
+                budget++; // (charged once, by the redo)
                 saveRegs(w, p, pc - 1, sp - stackBase, fp - frameBase, ftop - frameBase);
                 this.m.ensureFrames(pcb, 1 + 2 * n);
                 continue reload;

@@ -310,3 +310,18 @@ Deno.test("native recursion as deep as the blocks grow: frames and stack grow th
     }
   }
 });
+
+Deno.test("a native chain stopped for stack room grows the blocks: fib(22)'s calls stay compiled", async () => {
+  // A worker's stack starts at 16 cells. A native chain checks the most its callee can use,
+  // where the interpreter grows a block only once an instruction needs the room: left to
+  // the interpreter, each call at that depth ran interpreted (30 times here, for a 5-cell
+  // shortfall). The tier grows the blocks instead, at no charge (the run is the same as the
+  // interpreter's, reductions and slices included).
+  const program = ["PUSH_INT 22", "CALL fib n", "PRINT", "HALT", ...fib];
+  for (const mode of ["eager", "on"] as const) {
+    const run = await assertSameAsInterpreter(program, mode);
+    assert.equal(run.stdout, "17711\n");
+    const calls = run.vm.interp.interpretCalls;
+    assert.ok(calls <= 3, `jit=${mode}: the interpreter's loop was entered ${calls} times`);
+  }
+});

@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { run } from "./helpers.ts";
+import { runWith } from "../jit/helpers.ts";
 
 /** One round of the spinner's work on the 64K-character string in `s`. */
 const HEAVY_ROUND = [
@@ -112,4 +113,35 @@ Deno.test("charged work shows in --stats reductions: a 64K CONCAT costs ~2,000 r
     extra >= 10 * 2048 && extra <= 10 * 2100,
     `10 CONCATs of 128K characters cost ${extra}`,
   );
+});
+
+Deno.test("growing the stack or a frame block costs no reduction: one per instruction run", async () => {
+  // 200 pushes and pops grow the stack block from its first 16 cells several times, 100 new
+  // variables the frame block, and a recursion 100 calls deep the frame block again: each
+  // instruction is still charged once, whether or not it had to wait for room.
+  const straight = [
+    ...Array.from({ length: 200 }, () => "PUSH_INT 1"),
+    ...Array.from({ length: 200 }, () => "POP"),
+    ...Array.from({ length: 100 }, (_, i) => ["PUSH_INT 2", `STORE v${i}`]).flat(),
+    "HALT",
+  ];
+  const deep = [
+    "PUSH_INT 100",
+    "CALL down n",
+    "HALT",
+    "LABEL down",
+    "LOAD n",
+    "JZ base",
+    "LOAD n",
+    "PUSH_INT 1",
+    "SUB",
+    "CALL down n",
+    "RET",
+    "LABEL base",
+    "PUSH_INT 0",
+    "RET",
+  ];
+  assert.equal((await runWith(straight, "off")).reductions, 200 + 200 + 2 * 100 + 1);
+  // 7 instructions a level (LOAD, JZ, LOAD, PUSH_INT, SUB, CALL and RET), 4 at the base
+  assert.equal((await runWith(deep, "off")).reductions, 2 + 100 * 7 + 4 + 1);
 });
