@@ -1077,7 +1077,7 @@ class UnitGen {
     // An argument read from the Float64Array is a double, and V8 would run the whole chain
     // in doubles, boxing each argument of each call (8×fib(27) in plain JavaScript: 22 ms
     // from a double, 12 from a small integer). So an integral value in int32 range goes in
-    // as one (a literal is one already).
+    // as one (a literal is one already; src/term/tags.ts `smallIntOf`, inline).
     const smiArgs = values.map((v, i) => {
       if (/^-?\d{1,9}$/.test(v)) return v;
       this.emit(`const na${i} = ${v};`);

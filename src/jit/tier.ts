@@ -37,7 +37,7 @@ import {
   P_STACK,
   P_STACK_CAP,
 } from "../proc/pcb.ts";
-import { T_INT } from "../term/tags.ts";
+import { smallIntOf, T_INT } from "../term/tags.ts";
 import { drainWorkReductions } from "../term/work.ts";
 import type { CompiledTier, Interpreter } from "../vm/interp.ts";
 import { arithUnlessError } from "../vm/ops_arith.ts";
@@ -349,7 +349,7 @@ export class Jit implements CompiledTier {
     const w = this.mem.i32;
     let pid: number;
     if (to < 0) pid = -to;
-    else if (w[to << 2] === T_INT) pid = this.mem.f64[(to << 1) + 1];
+    else if (w[to << 2] === T_INT) pid = smallIntOf(this.mem.f64[(to << 1) + 1]);
     else return false;
     try {
       this.interp.rt.procs.send(w[(pcb << 2) + P_PID], pid, value);

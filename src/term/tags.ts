@@ -178,6 +178,16 @@ export function setSmallInt(w: Int32Array, f: Float64Array, c: number, n: number
   f[(c << 1) + 1] = n;
 }
 
+/**
+ * An Int's value as V8's small integer when it is one in int32 range (else the double itself).
+ * An Int is read from the Float64Array as a double, and a double handed to a function that is
+ * not inlined is boxed, and makes the callee's arithmetic and comparisons run in doubles: a
+ * PID or a native call's argument goes through here first.
+ */
+export function smallIntOf(x: number): number {
+  return (x | 0) === x ? x | 0 : x;
+}
+
 /** Store a PID: an Int carrying PID_MARK. */
 export function setPid(w: Int32Array, f: Float64Array, c: number, pid: number): void {
   w[c << 2] = T_INT;

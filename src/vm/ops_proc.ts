@@ -41,6 +41,7 @@ import {
   setNull,
   setPid,
   setSmallInt,
+  smallIntOf,
   T_BOOL,
   T_CLOSURE,
   T_FLOAT,
@@ -121,7 +122,7 @@ function pidArg(it: Interpreter, pcb: number, literal: number, op: string, above
 function pidIn(it: Interpreter, c: number, op: string): number {
   const v = it.rt.values;
   if (!v.isInt(c)) throw typeMismatch(op, "a pid (int)", [v.debug(c)]);
-  return v.intNumber(c);
+  return smallIntOf(v.intNumber(c));
 }
 
 /** SEND: the stack words are read directly, not through `pidArg` and the Machine (the most
