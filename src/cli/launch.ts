@@ -9,12 +9,18 @@
  * scheduler and the message path no longer stop to compile in the middle of a run
  * (docs/PERFORMANCE.md, finding 17).
  *
+ * `--no-maglev-osr`: a loop that runs long in one call is replaced on the stack by TurboFan
+ * code only, not first by Maglev code. The interpreter's loop is such a loop in the first
+ * slices of a program, before its hot code is compiled, and its Maglev OSR compilation took
+ * the one free core for about 19 ms while the compiled units and native functions waited
+ * their turn to be optimised (docs/PERFORMANCE.md, finding 20).
+ *
  * deno.json cannot import this module: its `ttvm` task spells the same flags out, and
  * tests/cli/launch_test.ts checks that they agree.
  */
 
 /** V8 flags of every launch, in `--v8-flags=` form. */
-export const RUNTIME_V8_FLAGS: readonly string[] = ["--no-lazy"];
+export const RUNTIME_V8_FLAGS: readonly string[] = ["--no-lazy", "--no-maglev-osr"];
 
 /** The `--v8-flags=…` argument for `deno run` or `deno compile`. */
 export function v8FlagsArg(): string {
