@@ -165,9 +165,10 @@ export class Jit implements CompiledTier {
    * that loop in every worker (finding 8).
    */
   exactPreemption = false;
-  /** Set by a unit whose native chain left before an instruction the interpreter must run
-   *  (an Int past 2^53, blocks too small): that pc, judged as a bail there (`noteBail`), so a
-   *  product that keeps overflowing is compiled wide and its function no longer natively. */
+  /** Set by a unit whose native chain left before an instruction the interpreter must run:
+   *  that pc. Before an arithmetic instruction (an Int past 2^53) it is judged as a bail there
+   *  (`noteBail`), so a product that keeps overflowing is compiled wide and its function no
+   *  longer natively; before a CALL (blocks too small) the blocks grow (`roomForChain`). */
   nativeLeftAt = -1;
   /** Set by a unit that bailed: its bail number (1-based), and the spill slots it filled. */
   bail = 0;

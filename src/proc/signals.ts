@@ -74,14 +74,14 @@ export const NODE_HEADER_CELLS = 3;
 /** blockCells of a compact message node (see the header). */
 export const COMPACT_NODE_CELLS = 2;
 
-/** Cell holding the value of `node` (compact or not). */
-export function valueCellOf(w: Int32Array, node: number): number {
-  return w[(node << 2) + N_CELLS] === COMPACT_NODE_CELLS ? node + 1 : node + N_VALUE_CELL;
-}
-
 /** Whether `node` is a compact message node. */
 export function isCompactNode(w: Int32Array, node: number): boolean {
   return w[(node << 2) + N_CELLS] === COMPACT_NODE_CELLS;
+}
+
+/** Cell holding the value of `node` (compact or not). */
+export function valueCellOf(w: Int32Array, node: number): number {
+  return isCompactNode(w, node) ? node + 1 : node + N_VALUE_CELL;
 }
 
 /** Allocate a node; the value cell is Null. */
@@ -171,8 +171,7 @@ function newScalarNode(
 /** Cells the objects of a node's value take at most: every object of the value lies inside
  *  the node, past its header (how a receiver reserves heap for its copy without a walk). */
 export function nodeValueCells(w: Int32Array, node: number): number {
-  const cells = w[(node << 2) + N_CELLS];
-  return cells === COMPACT_NODE_CELLS ? 0 : cells - NODE_HEADER_CELLS;
+  return isCompactNode(w, node) ? 0 : w[(node << 2) + N_CELLS] - NODE_HEADER_CELLS;
 }
 
 /** Copy the value in cell `src` into cell `dst` of a node, its objects placed from cell `at`
@@ -265,8 +264,7 @@ export function unqueueMessageAt(mem: Memory, e: number, node: number): void {
 
 /** The cells a message node added to its receiver's queued count when it was sent (0: none). */
 export function queuedCellsOf(w: Int32Array, node: number): number {
-  const cells = w[(node << 2) + N_CELLS];
-  return cells === COMPACT_NODE_CELLS ? cells : w[(node << 2) + N_QUEUED];
+  return isCompactNode(w, node) ? COMPACT_NODE_CELLS : w[(node << 2) + N_QUEUED];
 }
 
 /** Cells queued to pid and not yet received (its mailbox and pending messages). */
