@@ -11,7 +11,7 @@
  * with none, read after the run ends while the N processes are still alive and blocked.
  */
 import { assembleFile } from "../src/asm/mod.ts";
-import { denoRunMain } from "../src/cli/launch.ts";
+import { denoRunMain, RUNTIME_V8_FLAGS } from "../src/cli/launch.ts";
 import { Output } from "../src/io/output.ts";
 import { fixedInput } from "../src/io/stdin.ts";
 import type { Program } from "../src/isa/program.ts";
@@ -216,9 +216,10 @@ async function coldCommand(
   args: string[],
   accepts: (stdout: string) => boolean,
   env: Record<string, string> = {},
+  launch: string[] = denoRunMain(),
 ): Promise<void> {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: [...denoRunMain(), ...args],
+    args: [...launch, ...args],
     cwd: ROOT,
     env,
     stdout: "piped",
@@ -230,24 +231,50 @@ async function coldCommand(
   }
 }
 /** A cold run of bench/programs/<name>.ttvm that must print its verified line for `events`
- *  events. */
-function coldRun(name: string, args: string[], events: number, env = {}): Promise<void> {
+ *  events (launched as `launch`: by default as users launch ttvm). */
+function coldRun(
+  name: string,
+  args: string[],
+  events: number,
+  env = {},
+  launch = denoRunMain(),
+): Promise<void> {
   const line = benchLine(name, events);
-  return coldCommand(name, [`bench/programs/${name}.ttvm`, ...args], (t) => line.test(t), env);
+  return coldCommand(
+    name,
+    [`bench/programs/${name}.ttvm`, ...args],
+    (t) => line.test(t),
+    env,
+    launch,
+  );
 }
 // Start-up alone: a command that assembles and runs a one-line program (docs/PERFORMANCE.md,
 // finding 13: loading no Node built-in at start-up took it from 180 to 146 ms here).
 Deno.bench("examples/hello.ttvm, start-up (whole command)", { group: "cold" }, async () => {
   await coldCommand("hello", ["examples/hello.ttvm"], (t) => t === "Hello, world!\n");
 });
-for (const [name, n] of [["counting", 100_000], ["fanin", 12_500]] as const) {
-  const args = name === "fanin" ? [String(n), "8"] : [String(n)];
-  const events = name === "fanin" ? n * 8 : n;
+// (parfib reports its processes as n: 8 × fib(27), the run of issue 11's parfib target.)
+for (
+  const [name, args, events] of [
+    ["counting", ["100000"], 100_000],
+    ["fanin", ["12500", "8"], 100_000],
+    ["parfib", ["8", "27"], 8],
+  ] as const
+) {
   // Async functions: deno bench awaits only those (a plain arrow returning the promise
   // would time just its creation).
   Deno.bench(`${name} ${args.join(" ")}, cold process (whole command)`, {
     group: "cold",
-  }, async () => await coldRun(name, args, events));
+  }, async () => await coldRun(name, [...args], events));
+}
+// The launch flags (src/cli/launch.ts; docs/PERFORMANCE.md, finding 20): the same cold run
+// with `--no-lazy` alone, as every launch was before `--no-maglev-osr`, is the baseline.
+for (const flags of ["--no-lazy", RUNTIME_V8_FLAGS.join(",")]) {
+  const launch = ["run", "-A", `--v8-flags=${flags}`, "main.ts"];
+  Deno.bench(`parfib 8 27, cold, --v8-flags=${flags}`, {
+    group: "launch flags",
+    baseline: flags === "--no-lazy",
+  }, async () => await coldRun("parfib", ["8", "27"], 8, {}, launch));
 }
 // Huge pages for the arena (docs/PERFORMANCE.md, finding 14): counting's 1,000,000 messages
 // leave a 5 MiB backlog, every page of it touched for the first time; the same command with
