@@ -222,7 +222,11 @@ export class SparePcbs {
       freePcb(this.mem, pcb);
       return;
     }
-    if (w[p + P_HANDLERS] !== 0) this.mem.freeBlock(w[p + P_HANDLERS], w[p + P_HANDLERS_CAP]);
+    if (w[p + P_HANDLERS] !== 0) {
+      this.mem.freeBlock(w[p + P_HANDLERS], w[p + P_HANDLERS_CAP]);
+      w[p + P_HANDLERS] = 0; // a spare freed by `flush` must not free it a second time
+      w[p + P_HANDLERS_CAP] = 0;
+    }
     this.pcbs[this.count++] = pcb;
   }
 

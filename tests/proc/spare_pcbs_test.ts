@@ -50,6 +50,28 @@ Deno.test("a spare PCB is taken whole, with the registers and roots of a new one
   assert.equal(mem.i32[(again << 2) + P_PC], 99);
 });
 
+Deno.test("a spare whose process had a handler block frees that block once, flushed or not", () => {
+  // On an SMP worker a twice-freed block entered its block cache twice, the cache's count
+  // outran its list, and draining it wrote a block number over the buffer's magic word.
+  for (const cache of [false, true]) {
+    const mem = Memory.create(16 * 1024 * 1024);
+    if (cache) mem.enableThreadCache();
+    const spare = new SparePcbs(mem);
+    const pcb = spare.take(7, 40);
+    const handlers = mem.allocBlock(4);
+    mem.i32[(pcb << 2) + P_HANDLERS] = handlers;
+    mem.i32[(pcb << 2) + P_HANDLERS_CAP] = 4;
+    spare.give(pcb);
+    spare.flush();
+    mem.flushCaches();
+    assert.equal(mem.stats().blocksLive, 0, `cache ${cache}: every block back exactly once`);
+    assert.equal(mem.i32[0], 0x5454564d, `cache ${cache}: the magic word is intact`);
+    // The same 4-cell block is not handed out twice.
+    const a = mem.allocBlock(4), b = mem.allocBlock(4);
+    assert.notEqual(a, b);
+  }
+});
+
 Deno.test("a PCB whose stack grew goes back to the allocator", () => {
   const mem = Memory.create(16 * 1024 * 1024);
   const spare = new SparePcbs(mem);
