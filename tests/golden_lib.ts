@@ -43,6 +43,10 @@ const MODE_FLAGS: Partial<Record<string, string[]>> = {
 };
 /** The SMP pool's modes: `--smp=N`. */
 const SMP_WORKERS: Partial<Record<string, number>> = { smp1: 1, smp2: 2, smp4: 4 };
+/** When their workers start: smp2's run begins on the main thread and moves to the workers
+ *  after 1 ms of work (a short program ends there, as most do by default); smp1's and smp4's
+ *  processes run on the workers from the start. */
+const SMP_WORKERS_AFTER_MS: Partial<Record<string, number>> = { smp1: 0, smp2: 1, smp4: 0 };
 export type RunMode = typeof RUN_MODES[number];
 
 export interface GoldenSpec {
@@ -219,7 +223,8 @@ export async function runTtvm(args: string[], stdin: string): Promise<RunOutcome
 /** CLI arguments (after `run -A main.ts`) that run `programPath` in a mode. */
 export function cliArgsFor(mode: RunMode, programPath: string, programArgs: string[]): string[] {
   const workers = SMP_WORKERS[mode];
-  const flags = MODE_FLAGS[mode] ?? (workers ? [`--smp=${workers}`] : []);
+  const flags = MODE_FLAGS[mode] ??
+    (workers ? [`--smp=${workers}`, `--workers-after-ms=${SMP_WORKERS_AFTER_MS[mode]}`] : []);
   return [...flags, programPath, ...programArgs];
 }
 

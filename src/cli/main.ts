@@ -10,7 +10,6 @@ import { Vm, type VmOptions } from "../vm/vm.ts";
 import type { Limits } from "../proc/pcb.ts";
 import { JIT_MODES, type JitMode } from "../vm/runtime.ts";
 import { runSmp } from "../sched/smp.ts";
-import type { PrestartedPool } from "../sched/prestart.ts";
 import denoJson from "../../deno.json" with { type: "json" };
 import {
   flag,
@@ -123,6 +122,12 @@ export const RUN_OPTIONS = {
     256,
     () => navigator.hardwareConcurrency,
     "run on a pool of N worker threads (default: one per core)",
+  ),
+  "workers-after-ms": integer(
+    "MS",
+    0,
+    2 ** 31 - 1,
+    "with --smp: the main thread runs the processes alone until it has spent\nMS ms in them while others waited to run, then starts the workers\n(default 250; 0: at once); a shorter run never starts one",
   ),
   "max-processes": integer(
     "N",
@@ -238,10 +243,9 @@ Environment (debug switches):
 export async function runCli(
   argv: string[],
   io: CliIo = defaultIo(),
-  pool: PrestartedPool | null = null,
 ): Promise<number> {
   try {
-    return await dispatch(argv, io, pool);
+    return await dispatch(argv, io);
   } catch (e) {
     if (e instanceof UsageError) {
       io.stderr.write(`Error: ${e.message}\nRun 'ttvm --help' for usage.\n`);
@@ -255,7 +259,7 @@ export async function runCli(
   }
 }
 
-async function dispatch(argv: string[], io: CliIo, pool: PrestartedPool | null): Promise<number> {
+async function dispatch(argv: string[], io: CliIo): Promise<number> {
   if (argv.length === 0) throw new UsageError("no program given");
   const command = Object.hasOwn(COMMANDS, argv[0]) ? COMMANDS[argv[0]] : undefined;
   if (command) return await command.run(argv.slice(1), io);
@@ -264,7 +268,7 @@ async function dispatch(argv: string[], io: CliIo, pool: PrestartedPool | null):
     const hint = guess === undefined ? "" : ` — did you mean '${guess}'?`;
     throw new UsageError(`unknown command '${argv[0]}'${hint}`);
   }
-  return await run(argv, io, pool);
+  return await run(argv, io);
 }
 
 /** The resource limits of LANGUAGE.md §2 that the options set (the rest keep their defaults). */
@@ -287,7 +291,7 @@ function limitsFrom(
 }
 
 /** `ttvm [options] <program> [args…]`: the options' handling, then the run. */
-async function run(argv: string[], io: CliIo, pool: PrestartedPool | null): Promise<number> {
+async function run(argv: string[], io: CliIo): Promise<number> {
   const { options: given, rest } = parseOptions(RUN_OPTIONS, argv);
   if (given.help) {
     io.stdout.write(USAGE);
@@ -312,6 +316,7 @@ async function run(argv: string[], io: CliIo, pool: PrestartedPool | null): Prom
     traceProcs: given["trace-procs"],
     observe: given.observe,
     reload: given.reload,
+    workersAfterMs: given["workers-after-ms"],
   };
   if (options.traceProcs !== undefined) checkWritable(options.traceProcs, "--trace-procs");
   // Debug switch: start with a small shared buffer so that it must grow during the run
@@ -322,6 +327,9 @@ async function run(argv: string[], io: CliIo, pool: PrestartedPool | null): Prom
   if (given.smp !== undefined && given.trace) {
     throw new UsageError("--trace works on the single scheduler only");
   }
+  if (given.smp === undefined && given["workers-after-ms"] !== undefined) {
+    throw new UsageError("--workers-after-ms works with --smp only");
+  }
   if (given.smp !== undefined && given["exact-preemption"]) {
     throw new UsageError("--exact-preemption works on the single scheduler only");
   }
@@ -330,7 +338,7 @@ async function run(argv: string[], io: CliIo, pool: PrestartedPool | null): Prom
   const hostIo = { ...io, args };
   try {
     if (given.smp !== undefined) {
-      return (await runSmp(program, hostIo, options, given.smp, pool)).exitCode;
+      return (await runSmp(program, hostIo, options, given.smp)).exitCode;
     }
     return (await new Vm(program, hostIo, options).run()).exitCode;
   } catch (e) {

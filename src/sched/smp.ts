@@ -1,18 +1,23 @@
 /**
  * The SMP pool (main thread): builds the shared memory and the program image, spawns PID 1,
- * creates N workers once (default: one per core), and serves as the I/O owner: the port driver
- * (src/ports/driver.ts) runs here, next to Deno's event loop, taking the processes' requests
- * from the shared queue, completing them as signals, firing timers, and deciding quiescence —
- * until the pool halts (quiescence, EXIT, or a failed worker). It then prints PID 1's error
- * report and the statistics and returns the exit status.
+ * and serves as the I/O owner: the port driver (src/ports/driver.ts) runs here, next to Deno's
+ * event loop, taking the processes' requests from the shared queue, completing them as
+ * signals, firing timers, and deciding quiescence — until the pool halts (quiescence, EXIT, or
+ * a failed worker). It then prints PID 1's error report and the statistics and returns the
+ * exit status.
  *
- * The main thread runs no process. It waits with Atomics.waitAsync on the driver's futex word,
- * so sockets, child processes and timers keep being served while it waits.
+ * The pool starts on this thread alone (src/sched/main_thread.ts): it runs the processes until
+ * it has spent `workersAfterMs` (default 250 ms) in slices while others waited to run, then
+ * creates the N workers (default: one per core), once, and hands the processes over as soon
+ * as all of them run their loops. A
+ * shorter run never pays for a worker. From then on this thread runs no process: it waits with
+ * Atomics.waitAsync on the driver's futex word, so sockets, child processes and timers keep
+ * being served while it waits.
  */
 import type { Program } from "../isa/program.ts";
 import { AtomTable, setAtomLimit } from "../mem/atoms.ts";
 import { writeImage } from "../mem/image.ts";
-import { CELL_BYTES, H_ACTIVE, H_EXIT_CODE, H_HALT, H_READY, H_WORKERS } from "../mem/layout.ts";
+import { CELL_BYTES, H_ACTIVE, H_EXIT_CODE, H_HALT, H_WORKERS } from "../mem/layout.ts";
 import type { Memory } from "../mem/memory.ts";
 import { DEFAULT_LIMITS } from "../proc/pcb.ts";
 import { ProcTable, ST_RUNNABLE, ST_WAITING } from "../proc/table.ts";
@@ -26,16 +31,12 @@ import {
   type VmOptions,
 } from "../vm/vm.ts";
 import { Deque, InjectionQueue } from "./deque.ts";
-import type { WorkerDoneStats, WorkerMessage } from "./smp_protocol.ts";
+import type { WorkerBoot, WorkerDoneStats, WorkerMessage } from "./smp_protocol.ts";
 import { HALT_EXIT, HALT_FAILED, HALT_QUIESCENT, haltPool } from "./worker_scheduler.ts";
 import { createPcb } from "../proc/pcb.ts";
-import { H_IO_QUEUE, H_IO_SEQ, H_SLEEPERS, H_WAKE_SEQ } from "../mem/layout.ts";
-import { SharedChannel, takeRequests } from "../ports/channel.ts";
-import { fileSink, Output } from "../io/output.ts";
-import type { Scheduler } from "../proc/procs.ts";
-import { reportExit } from "../vm/report.ts";
-import { SliceRunner, STEP_EXIT } from "./slice.ts";
-import { flushBeforeLeaving, setupThread } from "./thread.ts";
+import { H_IO_QUEUE, H_IO_SEQ } from "../mem/layout.ts";
+import { takeRequests } from "../ports/channel.ts";
+import { setupThread } from "./thread.ts";
 import type { PortDriver } from "../ports/driver.ts";
 import { createDriver } from "../ports/mod.ts";
 import { Reloader } from "../ports/reload.ts";
@@ -43,7 +44,9 @@ import { startDistribution } from "../cluster/start.ts";
 import { createSchedStats, runClockMs } from "../mem/sched_stats.ts";
 import { type TracePart, TraceRecorder } from "../observe/trace.ts";
 import type { Observer } from "../observe/server.ts";
-import { type PrestartedPool, workerUrl } from "./prestart.ts";
+import { DEFAULT_WORKERS_AFTER_MS, injectRunnable, MainThreadScheduler } from "./main_thread.ts";
+import { eventLoopTurn } from "../vm/vm.ts";
+import { wakeDriver } from "../ports/channel.ts";
 
 const DEQUE_CAPACITY = 1 << 14;
 const INJECTION_CAPACITY = 1 << 12;
@@ -55,8 +58,6 @@ export async function runSmp(
   io: HostIo,
   options: VmOptions,
   workers: number,
-  /** Workers main.ts started before the runtime loaded (src/sched/prestart.ts). */
-  pool: PrestartedPool | null = null,
 ): Promise<RunResult> {
   const started = performance.now();
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
@@ -87,8 +88,13 @@ export async function runSmp(
 
   // The I/O owner: completions make processes runnable through the injection queue.
   const rt = new Runtime(mem, io, { submit: () => {} }, { stressGc: false, limits }, atoms);
-  /** Queue a process just made RUNNABLE and wake a parked worker. */
-  const inject = (pid: number) => injectRunnable(mem, injection, pid);
+  /** Queue a process just made RUNNABLE and wake a parked worker, or the main thread's loop
+   *  while it runs the processes (assigned below). */
+  let mainThread: MainThreadScheduler | null = null;
+  const inject = (pid: number) => {
+    injectRunnable(mem, injection, pid);
+    if (mainThread !== null && !mainThread.done) wakeDriver(mem);
+  };
   const driver = createDriver(
     {
       mem,
@@ -132,7 +138,8 @@ export async function runSmp(
     Atomics.notify(mem.i32, H_IO_SEQ);
   };
 
-  // --observe: the dashboard runs here, on the main thread, which runs no process.
+  // --observe: the dashboard runs here, on the main thread (between its batches of slices
+  // while it runs the processes itself).
   let observer: Observer | null = null;
   if (options.observe !== undefined) {
     const { Observer } = await import("../observe/server.ts"); // loaded only when asked for
@@ -144,7 +151,8 @@ export async function runSmp(
         image: rt.image,
         table,
         runQueues: () => deques.map((d) => d.size),
-        sharedQueue: () => injection.size,
+        // (and the main thread's own queue while it runs the processes)
+        sharedQueue: () => injection.size + (mainThread?.queueLength ?? 0),
       },
       options.observe,
       () => runClockMs(mem),
@@ -152,60 +160,76 @@ export async function runSmp(
     );
     io.stderr.write(`ttvm: dashboard at ${observer.url}\n`);
   }
-  if (options.verbose) io.stderr.write(`ttvm: SMP pool of ${workers} worker(s)\n`);
+
   io.stdout.flush();
   io.stderr.flush();
 
   let main: MainExit | null = null;
   const failures: string[] = [];
   const stats: WorkerDoneStats[] = [];
-  const url = workerUrl();
-  const prestarted = takePrestarted(pool, workers);
-  const finished = Array.from({ length: workers }, (_, index) =>
-    new Promise<void>((resolve) => {
-      const worker = prestarted[index] ?? new Worker(url, { type: "module" });
-      worker.onmessage = (e: MessageEvent<WorkerMessage>) => {
-        const m = e.data;
-        if (m.type === "main-exit") main = m.main;
-        else if (m.type === "done") {
-          stats.push(m.stats);
-          if (m.trace) traceParts.push(m.trace);
-          resolve();
-        } else if (m.type === "failed") {
-          failures.push(`worker ${m.worker} failed: ${m.message}`);
-          resolve();
-        }
-      };
-      worker.onerror = (e: ErrorEvent) => {
-        // A worker that died outside its own try: the others must not stay parked.
-        e.preventDefault();
-        failures.push(`worker ${index} died: ${e.message}`);
-        haltPool(mem, HALT_FAILED);
-        resolve();
-      };
-      worker.postMessage({
-        sab: mem.sab,
-        index,
-        dequeBlocks,
-        injectionBlock,
-        reductions: options.reductions ?? DEFAULT_REDUCTIONS,
-        stressGc: options.stressGc ?? false,
-        jit: options.jit ?? "on",
-        verbose: options.verbose ?? false,
-        limits,
-        args: io.args,
-        crashWorker: Number(Deno.env.get("TTVM_DEBUG_CRASH_WORKER") ?? -1),
-        crashOutside: Number(Deno.env.get("TTVM_DEBUG_CRASH_WORKER_OUTSIDE") ?? -1),
-        traceProcs: options.traceProcs !== undefined,
-      });
-    }));
-  // Until the workers are up, the main thread is a scheduler too (worker start-up takes
-  // 70–190 ms each: a short program would otherwise wait for all of it).
-  const bootSlices = runWhileWorkersStart(mem, atoms, injection, driver, rt, options, workers, {
-    onMainExit: (m) => (main = m),
-  });
+  let finished: Promise<void>[] = [];
+  const startWorkers = () => {
+    if (options.verbose) {
+      io.stderr.write(
+        `ttvm: starting ${workers} worker(s) at ${(performance.now() - started).toFixed(0)} ms\n`,
+      );
+      io.stderr.flush();
+    }
+    finished = createWorkers(mem, workers, {
+      dequeBlocks,
+      injectionBlock,
+      reductions: options.reductions ?? DEFAULT_REDUCTIONS,
+      stressGc: options.stressGc ?? false,
+      jit: options.jit ?? "on",
+      verbose: options.verbose ?? false,
+      limits,
+      args: io.args,
+      crashWorker: Number(Deno.env.get("TTVM_DEBUG_CRASH_WORKER") ?? -1),
+      crashOutside: Number(Deno.env.get("TTVM_DEBUG_CRASH_WORKER_OUTSIDE") ?? -1),
+      traceProcs: options.traceProcs !== undefined,
+    }, {
+      onMainExit: (m) => (main = m),
+      onDone: (s, trace) => {
+        stats.push(s);
+        if (trace) traceParts.push(trace);
+      },
+      onFailure: (message) => failures.push(message),
+    });
+  };
+  // The main thread runs the processes alone until it has spent workersAfterMs in slices while
+  // others waited; then the workers start (src/sched/main_thread.ts). A --trace-procs timeline has one track per
+  // worker, so every slice runs on one: the workers start at once.
+  const workersAfterMs = options.traceProcs !== undefined
+    ? 0
+    : options.workersAfterMs ?? DEFAULT_WORKERS_AFTER_MS;
+  if (options.verbose) {
+    io.stderr.write(
+      `ttvm: SMP pool of ${workers} worker(s), started ${
+        workersAfterMs > 0
+          ? `once the main thread has run processes for ${workersAfterMs} ms`
+          : "at once"
+      }\n`,
+    );
+    io.stderr.flush();
+  }
+  if (workersAfterMs > 0) {
+    mainThread = new MainThreadScheduler(
+      mem,
+      atoms,
+      injection,
+      driver,
+      rt,
+      options,
+      workers,
+      workersAfterMs,
+      started,
+      { onMainExit: (m) => (main = m), startWorkers },
+    );
+  } else {
+    startWorkers();
+  }
   try {
-    await serve(mem, rt, driver);
+    await serve(mem, rt, driver, mainThread);
   } finally {
     await observer?.close();
   }
@@ -235,7 +259,14 @@ export async function runSmp(
       );
     }
     lines.push(
-      `main thread: ${bootSlices} slices while the workers started`,
+      mainThread === null
+        ? "main thread: no slices (the workers started at once)"
+        : `main thread: ${mainThread.slices} slices (${
+          mainThread.busyMs.toFixed(1)
+        } ms of them with others waiting); ` +
+          (mainThread.workersStartedAtMs === null
+            ? "the workers were not started"
+            : `the workers started at ${mainThread.workersStartedAtMs.toFixed(1)} ms`),
       `processes spawned:     ${table.spawned}`,
       `processes alive:       ${table.live}`,
       `messages sent:         ${mem.messagesSent()}`,
@@ -259,130 +290,67 @@ export async function runSmp(
   return { exitCode: deadlock ? 3 : 0, reason };
 }
 
-/** Run processes on the main thread until every worker has started its loop, or until no
- *  process is runnable (the workers take over from the injection queue; the driver serves
- *  what waits). The requests the processes make meanwhile are accepted between slices; their
- *  completions come once the main thread serves I/O. Returns the slices run. */
-function runWhileWorkersStart(
+/** Create the pool's workers and boot them; the promises settle when each has ended. */
+function createWorkers(
   mem: Memory,
-  atoms: AtomTable,
-  injection: InjectionQueue,
-  driver: PortDriver,
-  driverRt: Runtime,
-  options: VmOptions,
   workers: number,
-  hooks: { onMainExit(main: MainExit): void },
-): number {
-  const w = mem.i32;
-  if (Atomics.load(w, H_READY) >= workers || injection.size === 0) return 0;
-  // A --trace-procs timeline has one track per worker: every slice runs on one.
-  if (options.traceProcs !== undefined) return 0;
-  const io = {
-    stdout: new Output(fileSink(Deno.stdout)).shareWith(mem),
-    stderr: new Output(fileSink(Deno.stderr)).shareWith(mem),
-    args: driverRt.io.args,
-  };
-  const { rt, interp, procs } = setupThread(
-    mem,
-    io,
-    (values) => new SharedChannel(mem, values),
-    {
-      stressGc: options.stressGc ?? false,
-      limits: { ...DEFAULT_LIMITS, ...options.limits },
-      jit: options.jit ?? "on",
-    },
-    atoms,
-  );
-  const sched: Scheduler = {
-    enqueue: (pid) => injectRunnable(mem, injection, pid),
-    armTimer: (pid, deadlineMs, seq) => rt.ports.armTimer(pid, deadlineMs, seq),
-  };
-  procs.sched = sched;
-  flushBeforeLeaving(rt);
-  procs.onExit = (pcb, report) => {
-    const main = reportExit(rt, pcb, report, options.verbose ?? false);
-    if (main) hooks.onMainExit(main);
-  };
-  const runner = new SliceRunner(
-    rt,
-    interp,
-    procs,
-    options.reductions ?? DEFAULT_REDUCTIONS,
-    (pid) => {
-      // Back to the pool (still counted in H_ACTIVE): a worker that started meanwhile and
-      // parked must hear of it.
-      injection.push(pid);
-      wakeAWorker(mem);
-    },
-    {
-      afterRun: () => {
-        io.stdout.flush();
-        io.stderr.flush();
-      },
-    },
-    workers + 1,
-  );
-  let slices = 0;
-  while (Atomics.load(w, H_READY) < workers && Atomics.load(w, H_HALT) === 0) {
-    const pid = injection.shift();
-    if (pid === 0) break;
-    slices++;
-    if (runner.run(pid) === STEP_EXIT) {
-      Atomics.store(w, H_EXIT_CODE, runner.exitCode ?? 0);
-      haltPool(mem, HALT_EXIT);
-      break;
-    }
-    for (const req of takeRequests(mem, driverRt.values)) driver.accept(req);
-    driver.fireDue(driverRt.clock());
-  }
-  procs.spare.flush();
-  io.stdout.flush();
-  io.stderr.flush();
-  return slices;
+  boot: Omit<WorkerBoot, "sab" | "index">,
+  hooks: {
+    onMainExit(main: MainExit): void;
+    onDone(stats: WorkerDoneStats, trace: TracePart | null): void;
+    onFailure(message: string): void;
+  },
+): Promise<void>[] {
+  const url = workerUrl();
+  return Array.from({ length: workers }, (_, index) =>
+    new Promise<void>((resolve) => {
+      const worker = new Worker(url, { type: "module" });
+      worker.onmessage = (e: MessageEvent<WorkerMessage>) => {
+        const m = e.data;
+        if (m.type === "main-exit") hooks.onMainExit(m.main);
+        else if (m.type === "done") {
+          hooks.onDone(m.stats, m.trace);
+          resolve();
+        } else if (m.type === "failed") {
+          hooks.onFailure(`worker ${m.worker} failed: ${m.message}`);
+          resolve();
+        }
+      };
+      worker.onerror = (e: ErrorEvent) => {
+        // A worker that died outside its own try: the others must not stay parked.
+        e.preventDefault();
+        hooks.onFailure(`worker ${index} died: ${e.message}`);
+        haltPool(mem, HALT_FAILED);
+        resolve();
+      };
+      worker.postMessage({ ...boot, sab: mem.sab, index } satisfies WorkerBoot);
+    }));
 }
 
-/** The workers `main.ts` started before the runtime loaded (src/sched/prestart.ts), as many as
- *  the run uses; the others end. None if one of them failed while loading (the run then starts
- *  its own and meets the failure there, with the usual report). */
-function takePrestarted(pool: PrestartedPool | null | undefined, workers: number): Worker[] {
-  if (!pool) return [];
-  const usable = pool.loadErrors.length === 0;
-  const taken = usable ? pool.workers.slice(0, workers) : [];
-  for (const w of pool.workers) if (!taken.includes(w)) w.terminate();
-  pool.workers = [];
-  return taken;
+/** The module every SMP worker runs. */
+export function workerUrl(): string {
+  return new URL("./smp_worker.ts", import.meta.url).href;
 }
 
-/** Make a process that just became RUNNABLE (by CAS) runnable on the pool: count it, queue it
- *  for any worker, wake a parked one. */
-function injectRunnable(mem: Memory, injection: InjectionQueue, pid: number): void {
-  Atomics.add(mem.i32, H_ACTIVE, 1);
-  injection.push(pid);
-  wakeAWorker(mem);
-}
-
-/** After a push onto the injection queue: wake one parked worker, if any (a push between a
- *  worker's last look and its wait changed H_WAKE_SEQ, so that wait returns at once). */
-function wakeAWorker(mem: Memory): void {
-  if (Atomics.load(mem.i32, H_SLEEPERS) > 0) {
-    Atomics.add(mem.i32, H_WAKE_SEQ, 1);
-    Atomics.notify(mem.i32, H_WAKE_SEQ, 1);
-  }
-}
-
-/** The driver's loop on the main thread: take requests, fire timers, decide quiescence, and
- *  wait (Atomics.waitAsync, so the event loop serves I/O meanwhile) until the next request,
- *  idle report, completion or timer — until the pool halts.
+/** The driver's loop on the main thread: run processes while this thread is their scheduler
+ *  (before the workers are up), take requests, fire timers, decide quiescence, and wait
+ *  (Atomics.waitAsync, so the event loop serves I/O meanwhile) until the next request, idle
+ *  report, completion or timer — until the pool halts.
  *
  *  Quiescence: only the driver wakes processes from outside, and a process can only send a
  *  request while it is active. So once H_ACTIVE reads 0, if the request queue is then empty
  *  and the driver has woken nobody in between (it does nothing else in between) and holds
  *  nothing that can wake a process, no process can ever run again. Accepting a request can
  *  wake its process (a reply from a buffer), so after accepting any the test starts over. */
-async function serve(mem: Memory, rt: Runtime, driver: PortDriver): Promise<void> {
+async function serve(
+  mem: Memory,
+  rt: Runtime,
+  driver: PortDriver,
+  mainThread: MainThreadScheduler | null,
+): Promise<void> {
   const w = mem.i32;
-  // Deno does not count a pending waitAsync as work: without this the event loop could end.
-  const keepAlive = setInterval(() => {}, 1 << 30);
+  // Deno does not count a pending waitAsync as work: without a timer the event loop could end.
+  let keepAlive: ReturnType<typeof setInterval> | undefined;
   try {
     for (;;) {
       const seen = Atomics.load(w, H_IO_SEQ);
@@ -390,6 +358,10 @@ async function serve(mem: Memory, rt: Runtime, driver: PortDriver): Promise<void
       for (const req of takeRequests(mem, rt.values)) driver.accept(req);
       driver.fireDue(rt.clock());
       mem.publishMessages(); // what the driver and the distribution bridge delivered
+      if (mainThread !== null && !mainThread.done && mainThread.runBatch() > 0) {
+        if (mainThread.wantsTurn()) await eventLoopTurn();
+        continue;
+      }
       if (Atomics.load(w, H_ACTIVE) === 0) {
         if (Atomics.load(w, H_IO_QUEUE) !== 0) continue; // sent before the count reached 0
         if (!driver.canWake()) {
@@ -397,11 +369,16 @@ async function serve(mem: Memory, rt: Runtime, driver: PortDriver): Promise<void
           return;
         }
       }
+      // (made at the first wait: Deno loads its timers on first use, 10–20 ms, which a run that
+      // ends on the main thread without waiting never pays)
+      keepAlive ??= setInterval(() => {}, 1 << 30);
       const ms = driver.nextTimerInMs(rt.clock());
       const r = Atomics.waitAsync(w, H_IO_SEQ, seen, ms === Infinity ? undefined : ms);
       if (r.async) await r.value;
+      mainThread?.turned();
     }
   } finally {
-    clearInterval(keepAlive);
+    if (keepAlive !== undefined) clearInterval(keepAlive);
+    mainThread?.stop();
   }
 }

@@ -57,6 +57,10 @@ export interface VmOptions {
   limits?: Partial<Limits>;
   /** Initial shared memory size in bytes. */
   initialBytes?: number;
+  /** SMP: how long (ms in slices while other processes waited) the main thread runs the
+   *  processes alone before it starts the workers (`--workers-after-ms`; default 250; 0: at
+   *  once). */
+  workersAfterMs?: number;
   /** Ask Linux for transparent huge pages over the arena (src/host/huge_pages.ts); default
    *  true. Off: `TTVM_HUGE_PAGES=0`. */
   hugePages?: boolean;

@@ -62,6 +62,9 @@ Deno.test("option values: --smp 2 is --smp=2, --reductions=N works, bad values s
   const reductions = await ttvm(["--reductions=5", path]);
   assert.equal(reductions.code, 0, reductions.stderr);
   assert.equal(reductions.stdout, "ran\n");
+  const alone = await ttvm(["--workers-after-ms=5", path]);
+  assert.equal(alone.code, 2);
+  assert.match(alone.stderr, /^Error: --workers-after-ms works with --smp only\n/);
   const bad = await ttvm(["--smp=abc", path]);
   assert.equal(bad.code, 2);
   assert.equal(
@@ -253,9 +256,18 @@ Deno.test("--stats and --verbose report on stderr only", async () => {
   assert.match(r.stderr, /ttvm: process 2 exited: normal/);
   assert.match(r.stderr, /processes spawned:\s+2/);
   assert.match(r.stderr, /reductions:\s+\d+/);
+  // A run this short ends on the main thread: no worker is started.
   const smp = await ttvm(["--stats", "--verbose", "--smp=2", path]);
   assert.match(smp.stderr, /ttvm: SMP pool of 2 worker\(s\)/);
-  assert.match(smp.stderr, /worker 1: slices \d+, steals \d+\/\d+, parks \d+/);
+  assert.match(
+    smp.stderr,
+    /main thread: 2 slices \([\d.]+ ms of them with others waiting\); the workers were not started/,
+  );
+  assert.doesNotMatch(smp.stderr, /worker 1: slices|ttvm: starting/);
+  const pool = await ttvm(["--stats", "--verbose", "--smp=2", "--workers-after-ms=0", path]);
+  assert.match(pool.stderr, /ttvm: starting 2 worker\(s\) at \d+ ms/);
+  assert.match(pool.stderr, /worker 1: slices \d+, steals \d+\/\d+, parks \d+/);
+  assert.match(pool.stderr, /main thread: no slices \(the workers started at once\)/);
 });
 
 Deno.test("--exact-preemption: compiled slices end where --jit=off ends them; single scheduler only", async () => {

@@ -134,6 +134,7 @@ for (
   Deno.test(`--smp=${workers} --reductions ${reductions} --jit=${jit}: compiled loops migrate and stay exact`, async () => {
     const r = await ttvm([
       `--smp=${workers}`,
+      "--workers-after-ms=0", // on the workers from the start (not the main thread first)
       "--reductions",
       String(reductions),
       `--jit=${jit}`,
@@ -154,6 +155,13 @@ for (
 }
 
 Deno.test("the SMP pool with --jit=off runs the same program identically (the reference)", async () => {
-  const r = await ttvm(["--smp=2", "--reductions", "3", "--jit=off", await programPath()]);
+  const r = await ttvm([
+    "--smp=2",
+    "--workers-after-ms=0",
+    "--reductions",
+    "3",
+    "--jit=off",
+    await programPath(),
+  ]);
   assert.equal(r.stdout, `${expected()}\n`, r.stderr);
 });

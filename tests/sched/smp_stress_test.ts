@@ -4,6 +4,11 @@
  * the programs themselves (they THROW on any lost, duplicated or reordered message or wrong DOWN)
  * and by the pool (every slice asserts that no process runs on two workers at once; a violation
  * fails the worker and the run). After each run no process may be left alive.
+ *
+ * Where the processes run: on 2 workers a run starts on the main thread and moves to the
+ * workers after 1 ms of work (the handover, src/sched/main_thread.ts, under stress); on 1 and 4
+ * workers they run there from the start. The default (the main thread alone for 100 ms) would
+ * keep most of these runs off the workers.
  */
 import assert from "node:assert/strict";
 
@@ -31,6 +36,11 @@ async function ttvm(
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
 
+/** The options of a run on `workers` workers (see the header). */
+function smp(workers: number): string[] {
+  return [`--smp=${workers}`, `--workers-after-ms=${workers === 2 ? 1 : 0}`];
+}
+
 function alive(stderr: string): number {
   const m = /processes alive:\s+(\d+)/.exec(stderr);
   assert.ok(m, `no stats in:\n${stderr}`);
@@ -48,7 +58,7 @@ for (const workers of [2, 4]) {
     // another worker, none keeps a finished run alive, and the pool never halts while one is due.
     Deno.test(`smp=${workers} reductions=${reductions}: 300×30 receive timeouts and sleeps`, async () => {
       const r = await ttvm([
-        `--smp=${workers}`,
+        ...smp(workers),
         "--stats",
         "--reductions",
         String(reductions),
@@ -66,7 +76,7 @@ for (const workers of [2, 4]) {
       `smp=${workers} reductions=${seed.reductions}: ${seed.pairs}×${seed.messages} messages arrive exactly once and in order`,
       async () => {
         const r = await ttvm([
-          `--smp=${workers}`,
+          ...smp(workers),
           "--stats",
           "--reductions",
           String(seed.reductions),
@@ -81,7 +91,7 @@ for (const workers of [2, 4]) {
     );
   }
   Deno.test(`smp=${workers}: 100,000 monitored processes spawn and exit, none leaked`, async () => {
-    const r = await ttvm([`--smp=${workers}`, "--stats", PROGRAMS + "churn.ttvm", "100000"]);
+    const r = await ttvm([...smp(workers), "--stats", PROGRAMS + "churn.ttvm", "100000"]);
     assert.equal(r.stdout, "100000\n", r.stderr);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(alive(r.stderr), 0);
@@ -89,7 +99,7 @@ for (const workers of [2, 4]) {
   for (const reductions of [1000, 53]) {
     Deno.test(`smp=${workers} reductions=${reductions}: link/monitor/kill storm`, async () => {
       const r = await ttvm([
-        `--smp=${workers}`,
+        ...smp(workers),
         "--stats",
         "--reductions",
         String(reductions),
@@ -122,7 +132,7 @@ for (const workers of [2, 4]) {
       `smp=${workers} reductions=${reductions}: a process's lines stay in order when it resumes on another worker`,
       async () => {
         const r = await ttvm([
-          `--smp=${workers}`,
+          ...smp(workers),
           "--reductions",
           String(reductions),
           PROGRAMS + "printer.ttvm",
@@ -142,7 +152,7 @@ for (const workers of [2, 4]) {
     async () => {
       const rounds = 300;
       const r = await ttvm([
-        `--smp=${workers}`,
+        ...smp(workers),
         "--stats",
         PROGRAMS + "departures.ttvm",
         String(rounds),
@@ -161,7 +171,7 @@ for (const workers of [2, 4]) {
   Deno.test(
     `smp=${workers}: a killed supervisor is restarted 300 times and never meets its old children's names`,
     async () => {
-      const r = await ttvm([`--smp=${workers}`, "--stats", PROGRAMS + "restarts.ttvm", "300"]);
+      const r = await ttvm([...smp(workers), "--stats", PROGRAMS + "restarts.ttvm", "300"]);
       assert.equal(r.stdout, "300\n", r.stderr);
       assert.equal(r.code, 0, r.stderr);
       assert.doesNotMatch(r.stderr, /crashed/);
@@ -176,7 +186,7 @@ for (const workers of [2, 4]) {
     async () => {
       const lines = 200_000;
       const input = Array.from({ length: lines }, (_, i) => `${i + 1}\n`).join("");
-      const r = await ttvm([`--smp=${workers}`, PROGRAMS + "readers.ttvm", "4"], {}, input);
+      const r = await ttvm([...smp(workers), PROGRAMS + "readers.ttvm", "4"], {}, input);
       assert.equal(r.stdout, `${lines}\n${(lines * (lines + 1)) / 2}\n`, r.stderr);
       assert.equal(r.code, 0, r.stderr);
     },
@@ -185,7 +195,7 @@ for (const workers of [2, 4]) {
 
 Deno.test("smp=4: the shared buffer grows mid-run and every worker keeps working", async () => {
   const r = await ttvm(
-    ["--smp=4", "--stats", PROGRAMS + "churn.ttvm", "30000"],
+    [...smp(4), "--stats", PROGRAMS + "churn.ttvm", "30000"],
     { TTVM_INITIAL_MEMORY_MB: "1" },
   );
   assert.equal(r.stdout, "30000\n", r.stderr);
@@ -194,45 +204,45 @@ Deno.test("smp=4: the shared buffer grows mid-run and every worker keeps working
   assert.equal(alive(r.stderr), 0);
 });
 
-for (const smp of [[], ["--smp=1"], ["--smp=2"]]) {
+for (const flags of [[], smp(1), smp(2)]) {
   // A worker whose own deque is empty runs its busy process on without the run queue
   // (WorkerScheduler.mayContinue); the process a timer wakes meanwhile must still run.
-  Deno.test(`${smp[0] ?? "one scheduler"}: a busy process does not keep a timer-woken one waiting`, async () => {
-    const r = await ttvm([...smp, PROGRAMS + "busy_and_sleeper.ttvm"]);
+  Deno.test(`${flags.join(" ") || "one scheduler"}: a busy process does not keep a timer-woken one waiting`, async () => {
+    const r = await ttvm([...flags, PROGRAMS + "busy_and_sleeper.ttvm"]);
     assert.equal(r.stdout, "sleeper woke\n", r.stderr);
     assert.equal(r.code, 0, r.stderr);
   });
 }
 
-for (const smp of [[], ["--smp=1"], ["--smp=2"], ["--smp=4"]]) {
+for (const flags of [[], smp(1), smp(2), smp(4)]) {
   // A process run on without the run queue was last preempted, not parked: PROCESS_INFO,
   // answered at the start of such a slice, must say so.
-  Deno.test(`${smp[0] ?? "one scheduler"}: a busy process woken from a receive is runnable, not waiting`, async () => {
-    const r = await ttvm([...smp, PROGRAMS + "busy_status.ttvm"]);
+  Deno.test(`${flags.join(" ") || "one scheduler"}: a busy process woken from a receive is runnable, not waiting`, async () => {
+    const r = await ttvm([...flags, PROGRAMS + "busy_status.ttvm"]);
     assert.equal(r.stdout, "runnable\n", r.stderr);
     assert.equal(r.code, 0, r.stderr);
   });
 }
 
-for (const smp of [[], ["--smp=2"], ["--smp=4"]]) {
+for (const flags of [[], smp(2), smp(4)]) {
   // Each thread counts its messages and adds them to the shared total after each slice and
   // at its end (Memory.publishMessages), so the end-of-run figure is exact.
-  Deno.test(`${smp[0] ?? "one scheduler"}: --stats counts every message sent, once`, async () => {
-    const r = await ttvm([...smp, "--stats", PROGRAMS + "senders.ttvm", "20", "500"]);
+  Deno.test(`${flags.join(" ") || "one scheduler"}: --stats counts every message sent, once`, async () => {
+    const r = await ttvm([...flags, "--stats", PROGRAMS + "senders.ttvm", "20", "500"]);
     assert.equal(r.stdout, "received 10000\n", r.stderr);
     assert.match(r.stderr, /messages sent:\s+10001\n/);
   });
 }
 
 Deno.test("EXIT ends the whole run from any worker, with its code", async () => {
-  const r = await ttvm(["--smp=2", PROGRAMS + "exit_code.ttvm"]);
+  const r = await ttvm([...smp(2), PROGRAMS + "exit_code.ttvm"]);
   assert.equal(r.code, 7, r.stderr);
   assert.equal(r.stdout, "before exit\n");
 });
 
 Deno.test("a worker that fails is reported and the run ends non-zero instead of hanging", async () => {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "main.ts", "--smp=2", PROGRAMS + "pairs.ttvm", "50", "1000"],
+    args: ["run", "-A", "main.ts", ...smp(2), PROGRAMS + "pairs.ttvm", "50", "1000"],
     cwd: ROOT,
     env: { TTVM_DEBUG_CRASH_WORKER: "1" },
     stdout: "piped",
@@ -245,7 +255,7 @@ Deno.test("a worker that fails is reported and the run ends non-zero instead of 
 
 Deno.test("a worker that dies outside its own try still halts the pool (no parked survivors)", async () => {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "main.ts", "--smp=4", PROGRAMS + "pairs.ttvm", "50", "1000"],
+    args: ["run", "-A", "main.ts", ...smp(4), PROGRAMS + "pairs.ttvm", "50", "1000"],
     cwd: ROOT,
     env: { TTVM_DEBUG_CRASH_WORKER_OUTSIDE: "2" },
     stdout: "piped",
@@ -286,7 +296,7 @@ for (const workers of [2, 4]) {
   Deno.test(`smp=${workers}: 20 KB lines of several workers never interleave on a pipe`, async () => {
     const procs = 8, k = 40;
     const r = await ttvmSlowReader([
-      `--smp=${workers}`,
+      ...smp(workers),
       PROGRAMS + "long_lines.ttvm",
       String(procs),
       String(k),
@@ -316,7 +326,7 @@ for (const workers of [2, 4]) {
       // tests/sched/slice_publish_test.ts, which a loaded machine widens).
       for (const senders of [1, 3]) {
         const r = await ttvm([
-          `--smp=${workers}`,
+          ...smp(workers),
           PROGRAMS + "own_sends.ttvm",
           `${senders}`,
           "5000",
