@@ -62,7 +62,9 @@ export async function runSmp(
   const started = performance.now();
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const mem = createMemory(options.initialBytes ?? SMP_INITIAL_BYTES, limits, options.hugePages);
-  mem.concurrent = true;
+  // Plain memory accesses while this thread is the only one (src/sched/main_thread.ts); the
+  // workers' start switches to Atomics before the first of them exists.
+  mem.concurrent = false;
   const atoms = new AtomTable(mem);
   writeImage(mem, atoms, program);
   setAtomLimit(mem, limits.maxAtoms);
@@ -169,6 +171,7 @@ export async function runSmp(
   const stats: WorkerDoneStats[] = [];
   let finished: Promise<void>[] = [];
   const startWorkers = () => {
+    mem.concurrent = true; // between slices: no lock is held, no access half done
     if (options.verbose) {
       io.stderr.write(
         `ttvm: starting ${workers} worker(s) at ${(performance.now() - started).toFixed(0)} ms\n`,
