@@ -18,7 +18,9 @@
  * runnable or preempted, and the shared injection queue what the driver woke; from then on
  * everything goes to the injection queue (its own is moved there), never into a worker's
  * deque, so it never takes a process a worker owns. Every process it makes runnable is
- * counted in H_ACTIVE like a worker's. It stops between slices, never inside one.
+ * counted in H_ACTIVE like a worker's. It stops between slices, never inside one. Until the
+ * workers start it is the only thread, so the memory uses plain accesses; `startWorkers`
+ * (src/sched/smp.ts) switches it to Atomics before the first worker exists.
  */
 import type { AtomTable } from "../mem/atoms.ts";
 import {
