@@ -6,29 +6,14 @@
  * stdin, EXIT and the deadlock report itself while it runs the processes.
  */
 import assert from "node:assert/strict";
+import { runDenoScript, type ScriptOutcome } from "../run_deno.ts";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
 const PROGRAMS = "tests/sched/programs/";
 /** A horizon no test run reaches: the run stays on the main thread. */
 const NEVER = "--workers-after-ms=1000000000";
 
-async function ttvm(
-  args: string[],
-  stdin = "",
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "main.ts", ...args],
-    cwd: ROOT,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(stdin));
-  await writer.close();
-  const out = await child.output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+function ttvm(args: string[], stdin?: string): Promise<ScriptOutcome> {
+  return runDenoScript("main.ts", args, { stdin });
 }
 
 /** What --stats says of the main thread and the workers. */

@@ -11,29 +11,17 @@
  * keep most of these runs off the workers.
  */
 import assert from "node:assert/strict";
+import { runDenoScript, type ScriptOutcome } from "../run_deno.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const PROGRAMS = "tests/sched/programs/";
 
-async function ttvm(
+function ttvm(
   args: string[],
   env: Record<string, string> = {},
   stdin = "",
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "main.ts", ...args],
-    cwd: ROOT,
-    env,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(stdin));
-  await writer.close();
-  const out = await child.output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+): Promise<ScriptOutcome> {
+  return runDenoScript("main.ts", args, { env, stdin });
 }
 
 /** The options of a run on `workers` workers (see the header). */
