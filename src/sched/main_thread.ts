@@ -23,15 +23,7 @@
  * (src/sched/smp.ts) switches it to Atomics before the first worker exists.
  */
 import type { AtomTable } from "../mem/atoms.ts";
-import {
-  H_ACTIVE,
-  H_EXIT_CODE,
-  H_HALT,
-  H_IO_QUEUE,
-  H_READY,
-  H_SLEEPERS,
-  H_WAKE_SEQ,
-} from "../mem/layout.ts";
+import { H_ACTIVE, H_EXIT_CODE, H_HALT, H_IO_QUEUE, H_READY } from "../mem/layout.ts";
 import type { Memory } from "../mem/memory.ts";
 import { DEFAULT_LIMITS } from "../proc/pcb.ts";
 import type { Processes, Scheduler } from "../proc/procs.ts";
@@ -45,7 +37,7 @@ import type { InjectionQueue } from "./deque.ts";
 import { RunQueue } from "./run_queue.ts";
 import { SliceRunner, STEP_EXIT } from "./slice.ts";
 import { flushBeforeLeaving, setupThread } from "./thread.ts";
-import { HALT_EXIT, haltPool } from "./worker_scheduler.ts";
+import { HALT_EXIT, haltPool, wakeAWorker } from "./worker_scheduler.ts";
 
 /** How long the main thread runs processes alone (while others wait to run) before it starts
  *  the workers, by default (`--workers-after-ms`). Starting them costs about this much: their
@@ -78,7 +70,8 @@ export interface MainThreadHooks {
 export class MainThreadScheduler {
   /** Slices run here. */
   slices = 0;
-  /** Time spent in slices, ms. */
+  /** Time spent in batches of slices after which two or more processes were runnable, ms:
+   *  what counts towards `workersAfterMs`. */
   busyMs = 0;
   /** When the workers were started (ms into the pool's run), or null. */
   workersStartedAtMs: number | null = null;
@@ -165,7 +158,7 @@ export class MainThreadScheduler {
     let ran = 0;
     while (Atomics.load(w, H_HALT) === 0) {
       if (this.workersStartedAtMs !== null && Atomics.load(w, H_READY) >= this.workers) {
-        this.finish();
+        this.stop();
         break;
       }
       const pid = this.next();
@@ -192,7 +185,6 @@ export class MainThreadScheduler {
       this.handOver(); // what waits here, the workers take as they come up
       this.hooks.startWorkers();
     }
-    if (Atomics.load(w, H_HALT) !== 0) this.finish();
     return ran;
   }
 
@@ -219,11 +211,6 @@ export class MainThreadScheduler {
   /** The event loop just had a turn (a wait, or eventLoopTurn). */
   turned(): void {
     this.lastTurnMs = performance.now();
-  }
-
-  /** This thread runs no more processes: give back what it holds. */
-  stop(): void {
-    this.finish();
   }
 
   /** A RUNNABLE process (counted in H_ACTIVE) to run next: this thread's queue, or the shared
@@ -255,29 +242,14 @@ export class MainThreadScheduler {
     wakeAWorker(this.mem);
   }
 
-  private finish(): void {
+  /** This thread runs no more processes: give back what it holds (its queue, its spare PCBs,
+   *  its output). */
+  stop(): void {
     if (this.done) return;
     this.done = true;
     this.handOver();
     this.procs.spare.flush();
     this.io.stdout.flush();
     this.io.stderr.flush();
-  }
-}
-
-/** Make a process that just became RUNNABLE (by CAS) runnable on the pool: count it, queue it
- *  for any worker, wake a parked one. */
-export function injectRunnable(mem: Memory, injection: InjectionQueue, pid: number): void {
-  Atomics.add(mem.i32, H_ACTIVE, 1);
-  injection.push(pid);
-  wakeAWorker(mem);
-}
-
-/** After a push onto the injection queue: wake one parked worker, if any (a push between a
- *  worker's last look and its wait changed H_WAKE_SEQ, so that wait returns at once). */
-export function wakeAWorker(mem: Memory): void {
-  if (Atomics.load(mem.i32, H_SLEEPERS) > 0) {
-    Atomics.add(mem.i32, H_WAKE_SEQ, 1);
-    Atomics.notify(mem.i32, H_WAKE_SEQ, 1);
   }
 }

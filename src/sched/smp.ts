@@ -32,7 +32,13 @@ import {
 } from "../vm/vm.ts";
 import { Deque, InjectionQueue } from "./deque.ts";
 import type { WorkerBoot, WorkerDoneStats, WorkerMessage } from "./smp_protocol.ts";
-import { HALT_EXIT, HALT_FAILED, HALT_QUIESCENT, haltPool } from "./worker_scheduler.ts";
+import {
+  HALT_EXIT,
+  HALT_FAILED,
+  HALT_QUIESCENT,
+  haltPool,
+  wakeAWorker,
+} from "./worker_scheduler.ts";
 import { createPcb } from "../proc/pcb.ts";
 import { H_IO_QUEUE, H_IO_SEQ } from "../mem/layout.ts";
 import { takeRequests } from "../ports/channel.ts";
@@ -44,7 +50,7 @@ import { startDistribution } from "../cluster/start.ts";
 import { createSchedStats, runClockMs } from "../mem/sched_stats.ts";
 import { type TracePart, TraceRecorder } from "../observe/trace.ts";
 import type { Observer } from "../observe/server.ts";
-import { DEFAULT_WORKERS_AFTER_MS, injectRunnable, MainThreadScheduler } from "./main_thread.ts";
+import { DEFAULT_WORKERS_AFTER_MS, MainThreadScheduler } from "./main_thread.ts";
 import { eventLoopTurn } from "../vm/vm.ts";
 import { wakeDriver } from "../ports/channel.ts";
 
@@ -291,6 +297,14 @@ export async function runSmp(
   if (halt === HALT_EXIT) return { exitCode: Atomics.load(mem.i32, H_EXIT_CODE), reason };
   if (mainExit && mainExit.reason !== "normal") return { exitCode: 1, reason };
   return { exitCode: deadlock ? 3 : 0, reason };
+}
+
+/** Make a process that just became RUNNABLE (by CAS) runnable on the pool: count it, queue it
+ *  for any worker, wake a parked one. */
+function injectRunnable(mem: Memory, injection: InjectionQueue, pid: number): void {
+  Atomics.add(mem.i32, H_ACTIVE, 1);
+  injection.push(pid);
+  wakeAWorker(mem);
 }
 
 /** Create the pool's workers and boot them; the promises settle when each has ended. */

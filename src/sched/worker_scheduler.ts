@@ -93,22 +93,14 @@ export class WorkerScheduler implements Scheduler {
   push(pid: number): void {
     if (!this.own.push(pid)) {
       this.injection.push(pid);
-      this.wakeOne();
+      wakeAWorker(this.rt.mem);
     }
   }
 
   /** After a slice: if more is queued here than this worker will run next, wake a sleeper to
    *  steal it. */
   shareWork(): void {
-    if (this.own.size > 1) this.wakeOne();
-  }
-
-  private wakeOne(): void {
-    const w = this.rt.mem.i32;
-    if (Atomics.load(w, H_SLEEPERS) > 0) {
-      Atomics.add(w, H_WAKE_SEQ, 1);
-      Atomics.notify(w, H_WAKE_SEQ, 1);
-    }
+    if (this.own.size > 1) wakeAWorker(this.rt.mem);
   }
 
   armTimer(pid: number, deadlineMs: number, seq: number): void {
@@ -221,6 +213,17 @@ export class WorkerScheduler implements Scheduler {
 
   halt(kind: number): void {
     haltPool(this.rt.mem, kind);
+  }
+}
+
+/** After a push onto a queue other workers take from: wake one parked worker, if any (the
+ *  Park protocol above: a push between a worker's last look and its wait changed H_WAKE_SEQ,
+ *  so that wait returns at once; notify costs ~30 ns even with no waiter, so it stays behind
+ *  the H_SLEEPERS test). */
+export function wakeAWorker(mem: Memory): void {
+  if (Atomics.load(mem.i32, H_SLEEPERS) > 0) {
+    Atomics.add(mem.i32, H_WAKE_SEQ, 1);
+    Atomics.notify(mem.i32, H_WAKE_SEQ, 1);
   }
 }
 

@@ -229,29 +229,19 @@ Deno.test("EXIT ends the whole run from any worker, with its code", async () => 
 });
 
 Deno.test("a worker that fails is reported and the run ends non-zero instead of hanging", async () => {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "main.ts", ...smp(2), PROGRAMS + "pairs.ttvm", "50", "1000"],
-    cwd: ROOT,
-    env: { TTVM_DEBUG_CRASH_WORKER: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const stderr = new TextDecoder().decode(out.stderr);
+  const out = await ttvm([...smp(2), PROGRAMS + "pairs.ttvm", "50", "1000"], {
+    TTVM_DEBUG_CRASH_WORKER: "1",
+  });
   assert.equal(out.code, 70);
-  assert.match(stderr, /Error: worker 1 failed: injected fault/);
+  assert.match(out.stderr, /Error: worker 1 failed: injected fault/);
 });
 
 Deno.test("a worker that dies outside its own try still halts the pool (no parked survivors)", async () => {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "main.ts", ...smp(4), PROGRAMS + "pairs.ttvm", "50", "1000"],
-    cwd: ROOT,
-    env: { TTVM_DEBUG_CRASH_WORKER_OUTSIDE: "2" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const stderr = new TextDecoder().decode(out.stderr);
-  assert.equal(out.code, 70, stderr);
-  assert.match(stderr, /Error: worker 2 died: .*injected fault outside/);
+  const out = await ttvm([...smp(4), PROGRAMS + "pairs.ttvm", "50", "1000"], {
+    TTVM_DEBUG_CRASH_WORKER_OUTSIDE: "2",
+  });
+  assert.equal(out.code, 70, out.stderr);
+  assert.match(out.stderr, /Error: worker 2 died: .*injected fault outside/);
 });
 
 /** Run ttvm and read its stdout slowly, in small pieces, so that the pipe fills up and the
