@@ -165,6 +165,19 @@ Deno.bench(
 Deno.bench("count_loop --smp=1 (90M reductions)", { group: "busy" }, async () => {
   await wallMs(["--smp=1", POOL_AT_ONCE, "bench/programs/count_loop.ttvm"]);
 });
+// Before its workers start, a pool's main thread runs the processes with plain memory
+// accesses, as one scheduler does (src/sched/main_thread.ts): its message path should cost the
+// same. counting 1,000,000 on the main thread alone (a horizon it never reaches) against one
+// scheduler, and against the workers from the start.
+Deno.bench("counting, one scheduler", { group: "main thread", baseline: true }, async () => {
+  await run("counting", []);
+});
+Deno.bench("counting --smp=2 on the main thread alone", { group: "main thread" }, async () => {
+  await run("counting", ["--smp=2", "--workers-after-ms=1000000000"]);
+});
+Deno.bench("counting --smp=2, workers at once", { group: "main thread" }, async () => {
+  await run("counting", ["--smp=2", POOL_AT_ONCE]);
+});
 // Issue 11's SMP targets, as deno bench groups. Cold: 8 × fib(25) as whole commands (start-up
 // included), one scheduler against --smp=2 (target: --smp=2 no slower). Pair: 8 × fib(28) on
 // --smp=2 against two single-scheduler processes of 4 × fib(28) started together, the whole
